@@ -1,0 +1,36 @@
+"""URL canonicalisation and content hashing: what makes two fetches "the same page" or "the same content"."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+
+from w3lib.url import canonicalize_url
+
+_TRACKING_PARAMS = re.compile(r"^(utm_[a-z]+|fbclid|gclid|mc_cid|mc_eid|sessionid|phpsessid)$", re.IGNORECASE)
+_WHITESPACE = re.compile(r"\s+")
+
+
+def canonical_url(url: str) -> str:
+    """w3lib canonical form (sorted query, no fragment), without tracking parameters, lower-case host."""
+    canonical: str = canonicalize_url(url, keep_fragments=False)
+    if "?" not in canonical:
+        return canonical
+    base, query = canonical.split("?", 1)
+    kept = [pair for pair in query.split("&") if not _TRACKING_PARAMS.match(pair.split("=", 1)[0])]
+    return f"{base}?{'&'.join(kept)}" if kept else base
+
+
+def content_hash(*parts: str | bytes | None) -> str:
+    """sha256 over the parts; text is whitespace-normalised so re-flowed markup does not count as a change."""
+    digest = hashlib.sha256()
+    for part in parts:
+        if part is None:
+            chunk = b""
+        elif isinstance(part, bytes):
+            chunk = part
+        else:
+            chunk = _WHITESPACE.sub(" ", part).strip().encode("utf-8")
+        digest.update(len(chunk).to_bytes(8, "big"))
+        digest.update(chunk)
+    return digest.hexdigest()

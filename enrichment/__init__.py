@@ -1,0 +1,1 @@
+"""Enrichment stages: named entities, customs identifiers, watchlist screening and risk scoring."""

@@ -1,0 +1,340 @@
+"""The canonical record and entity types: declared once, here.
+
+Everything else is generated from these declarations (``schemas.generate``): Elasticsearch index
+mappings, JSON Schema, Great Expectations suites and the Flink row types. Records are frozen
+pydantic models; stages return new records (``model_copy(update=...)``) instead of mutating.
+
+Field annotations carry the few facts the generators cannot infer from the Python type:
+``Text`` (full-text searchable, with a keyword sub-field), ``Country`` (ISO 3166-1 alpha-2),
+``Airport`` (IATA code), ``HsCode`` and ``Positive`` numbers.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import date, datetime
+from typing import Annotated, Any, ClassVar, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class FieldFact:
+    """A marker placed in ``Annotated[...]`` that the generators read."""
+
+    def __init__(self, name: str, **facts: Any) -> None:
+        self.name = name
+        self.facts = facts
+
+    def __repr__(self) -> str:
+        return f"FieldFact({self.name!r})"
+
+
+TEXT = FieldFact("text")
+Text = Annotated[str, TEXT]
+Country = Annotated[str, FieldFact("country"), Field(pattern=r"^[A-Z]{2}$")]
+Airport = Annotated[str, FieldFact("airport"), Field(pattern=r"^[A-Z]{3}$")]
+HsCode = Annotated[str, FieldFact("hs_code"), Field(pattern=r"^\d{4}(\d{2}){0,3}$")]
+Positive = Annotated[float, FieldFact("positive"), Field(ge=0)]
+PastDate = Annotated[date, FieldFact("past_date")]
+
+
+def make_id(record_type: str, *natural_key: object) -> str:
+    """Deterministic id from the record type and its natural key: the Kafka key, ES ``_id`` and graph node id."""
+    parts = "\x1f".join("" if part is None else str(part).strip().upper() for part in natural_key)
+    digest = hashlib.sha256(f"{record_type}\x1e{parts}".encode()).hexdigest()[:24]
+    return f"{record_type}-{digest}"
+
+
+class Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True)
+
+
+# ---------------------------------------------------------------------------------------------
+# Value objects (embedded in records, never indexed on their own)
+
+
+class Address(Frozen):
+    lines: list[str] = Field(default_factory=list)
+    city: str | None = None
+    postcode: str | None = None
+    region: str | None = None
+    country: Country | None = None
+    text: Text | None = None
+
+
+class TravelDocument(Frozen):
+    doc_type: str | None = None  # P passport, I id card, V visa, ...
+    number: str
+    issuing_country: Country | None = None
+    expiry_date: date | None = None
+    check_digits_valid: bool | None = None
+
+
+class Identifier(Frozen):
+    """A typed identifier (container, IMO, AWB, IBAN, phone, e-mail, HS code, MRZ...) that graphs join on."""
+
+    scheme: str
+    value: str
+    valid: bool = True
+    source_field: str | None = None
+
+
+class Mention(Frozen):
+    """A named entity found in free text (NER)."""
+
+    label: Literal["PER", "ORG", "LOC", "MISC"]
+    text: str
+    start: int
+    end: int
+    score: float | None = None
+    field: str | None = None
+
+
+class ScreeningHit(Frozen):
+    """A watchlist match: a lead for review, never a verdict."""
+
+    entry_id: str
+    list_name: str
+    matched_name: str
+    query_name: str
+    score: float
+    explanation: Text
+    schema_name: str | None = None
+    field: str | None = None
+
+
+class RiskAssessment(Frozen):
+    score: float
+    model: str
+    reasons: list[str] = Field(default_factory=list)
+    contributions: dict[str, float] = Field(default_factory=dict)
+
+
+class GoodsItem(Frozen):
+    sequence: int | None = None
+    description: Text | None = None
+    hs_code: HsCode | None = None
+    quantity: Positive | None = None
+    quantity_unit: str | None = None
+    package_count: int | None = None
+    gross_weight_kg: Positive | None = None
+    value: Positive | None = None
+    currency: str | None = None
+    origin_country: Country | None = None
+
+
+# ---------------------------------------------------------------------------------------------
+# Records (each is a document in its own index and a node in the link graph)
+
+
+class Record(Frozen):
+    """Fields every record has. ``record_type`` is fixed per subclass."""
+
+    RECORD_TYPE: ClassVar[str] = "record"
+    INDEX_VERSION: ClassVar[int] = 1
+
+    id: str
+    record_type: str
+    source_format: str
+    source: str | None = None
+    message_id: str | None = None
+    received_at: datetime | None = None
+    # Enrichment, filled by the enrichment stages.
+    identifiers: list[Identifier] = Field(default_factory=list)
+    mentions: list[Mention] = Field(default_factory=list)
+    screening: list[ScreeningHit] = Field(default_factory=list)
+    risk: RiskAssessment | None = None
+
+
+class Passenger(Record):
+    """A traveller or crew member, from API/PAXLST or PNRGOV."""
+
+    RECORD_TYPE: ClassVar[str] = "passenger"
+    record_type: Literal["passenger"] = "passenger"
+    role: Literal["passenger", "crew", "infant", "in_transit", "other"] = "passenger"
+    surname: str | None = None
+    given_names: str | None = None
+    full_name: Text
+    date_of_birth: PastDate | None = None
+    gender: Literal["M", "F", "U", "X"] | None = None
+    nationality: Country | None = None
+    country_of_residence: Country | None = None
+    documents: list[TravelDocument] = Field(default_factory=list)
+    address: Address | None = None
+    phones: list[str] = Field(default_factory=list)
+    emails: list[str] = Field(default_factory=list)
+    booking_id: str | None = None
+    record_locator: str | None = None
+    flight_leg_ids: list[str] = Field(default_factory=list)
+    seat: str | None = None
+    bag_count: int | None = None
+    embarkation: Airport | None = None
+    debarkation: Airport | None = None
+
+
+class FlightLeg(Record):
+    RECORD_TYPE: ClassVar[str] = "flight_leg"
+    record_type: Literal["flight_leg"] = "flight_leg"
+    carrier: str
+    flight_number: str
+    departure_airport: Airport | None = None
+    arrival_airport: Airport | None = None
+    departure_time: datetime | None = None
+    arrival_time: datetime | None = None
+    flight_date: date | None = None
+
+
+class Booking(Record):
+    """A passenger name record (PNRGOV)."""
+
+    RECORD_TYPE: ClassVar[str] = "booking"
+    record_type: Literal["booking"] = "booking"
+    record_locator: str
+    carrier: str | None = None
+    created_at: datetime | None = None
+    passenger_ids: list[str] = Field(default_factory=list)
+    flight_leg_ids: list[str] = Field(default_factory=list)
+    route: list[str] = Field(default_factory=list)
+    one_way: bool | None = None
+    form_of_payment: str | None = None  # CA cash, CC card, MS misc...
+    payment_card: str | None = None  # masked
+    payment_amount: Positive | None = None
+    payment_currency: str | None = None
+    travel_agency: str | None = None
+    payer_name: Text | None = None  # who paid, when not the traveller (FOP/SSR details)
+    phones: list[str] = Field(default_factory=list)
+    emails: list[str] = Field(default_factory=list)
+    addresses: list[Address] = Field(default_factory=list)
+    remarks: list[Text] = Field(default_factory=list)
+    sensitive_removed: int = 0
+    depersonalised_at: datetime | None = None
+
+
+class Party(Record):
+    """A person or organisation in a trade role: shipper, consignee, notify party, importer, declarant..."""
+
+    RECORD_TYPE: ClassVar[str] = "party"
+    record_type: Literal["party"] = "party"
+    name: Text
+    schema_name: Literal["Person", "Organization", "Company", "LegalEntity"] = "LegalEntity"
+    roles: list[str] = Field(default_factory=list)
+    address: Address | None = None
+    phones: list[str] = Field(default_factory=list)
+    emails: list[str] = Field(default_factory=list)
+    registration_ids: list[str] = Field(default_factory=list)  # EORI, TIN, ...
+
+
+class Consignment(Record):
+    """An air waybill / house waybill / ENS consignment with its goods."""
+
+    RECORD_TYPE: ClassVar[str] = "consignment"
+    record_type: Literal["consignment"] = "consignment"
+    transport_document: str  # AWB number, B/L, house waybill
+    document_type: str | None = None  # MAWB, HAWB, BL, ENS...
+    master_document: str | None = None
+    transport_mode: Literal["air", "sea", "road", "rail", "post", "other"] = "other"
+    carrier: str | None = None
+    flight_number: str | None = None
+    vessel_imo: str | None = None
+    containers: list[str] = Field(default_factory=list)
+    origin: str | None = None
+    destination: str | None = None
+    port_of_arrival: str | None = None
+    arrival_date: date | None = None
+    shipper_id: str | None = None
+    consignee_id: str | None = None
+    notify_party_id: str | None = None
+    shipper_name: Text | None = None
+    consignee_name: Text | None = None
+    goods: list[GoodsItem] = Field(default_factory=list)
+    total_pieces: int | None = None
+    total_weight_kg: Positive | None = None
+    declared_value: Positive | None = None
+    currency: str | None = None
+    special_handling: list[str] = Field(default_factory=list)
+
+
+class Declaration(Record):
+    """A customs import/export declaration (WCO data model)."""
+
+    RECORD_TYPE: ClassVar[str] = "declaration"
+    record_type: Literal["declaration"] = "declaration"
+    declaration_type: Literal["import", "export", "transit", "other"] = "import"
+    reference: str  # LRN / MRN / functional reference
+    declared_at: datetime | None = None
+    office_id: str | None = None
+    importer_id: str | None = None
+    exporter_id: str | None = None
+    declarant_id: str | None = None
+    importer_name: Text | None = None
+    exporter_name: Text | None = None
+    declarant_name: Text | None = None
+    country_of_origin: Country | None = None
+    country_of_export: Country | None = None
+    transport_document: str | None = None
+    containers: list[str] = Field(default_factory=list)
+    goods: list[GoodsItem] = Field(default_factory=list)
+    total_gross_weight_kg: Positive | None = None
+    invoice_value: Positive | None = None
+    currency: str | None = None
+    total_taxes: Positive | None = None
+
+
+class CrawledPage(Record):
+    """A page fetched by a crawler: article, marketplace listing or watchlist file."""
+
+    RECORD_TYPE: ClassVar[str] = "crawled_page"
+    record_type: Literal["crawled_page"] = "crawled_page"
+    url: str
+    canonical_url: str
+    source_name: str
+    kind: Literal["article", "listing", "watchlist", "page"] = "page"
+    title: Text | None = None
+    text: Text | None = None
+    language: str | None = None
+    published_at: datetime | None = None
+    fetched_at: datetime | None = None
+    content_hash: str | None = None
+    http_status: int | None = None
+    price: Positive | None = None
+    price_currency: str | None = None
+    seller: Text | None = None
+    ship_from: Country | None = None
+    image_urls: list[str] = Field(default_factory=list)
+    phones: list[str] = Field(default_factory=list)
+    emails: list[str] = Field(default_factory=list)
+    # Watchlist files: which list, and where the fetched bytes were stored (the record carries no bytes).
+    list_name: str | None = None
+    raw_location: str | None = None
+
+
+class Rejection(Record):
+    """A dead letter: input that could not become a valid record, with why and where it came from."""
+
+    RECORD_TYPE: ClassVar[str] = "rejection"
+    record_type: Literal["rejection"] = "rejection"
+    reason: str  # machine-readable code, e.g. edifact.syntax, xml.malformed, validation.expectation
+    detail: Text
+    stage: str  # parse, validate, normalise, enrich...
+    topic: str | None = None
+    partition: int | None = None
+    offset: int | None = None
+    raw: str | None = None  # the payload (text, or base64 when not UTF-8), truncated
+    raw_sha256: str | None = None
+    raw_size: int | None = None
+    expectation: str | None = None
+    record_type_expected: str | None = None
+
+
+RECORD_TYPES: dict[str, type[Record]] = {
+    cls.RECORD_TYPE: cls
+    for cls in (Passenger, FlightLeg, Booking, Party, Consignment, Declaration, CrawledPage, Rejection)
+}
+
+
+def record_from_dict(data: dict[str, Any]) -> Record:
+    """Rebuild a typed record from its JSON form (as found on Kafka or in Elasticsearch)."""
+    cls = RECORD_TYPES.get(str(data.get("record_type")))
+    if cls is None:
+        raise ValueError(f"unknown record_type {data.get('record_type')!r}")
+    return cls.model_validate(data)

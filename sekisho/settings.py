@@ -1,0 +1,73 @@
+"""The one settings entry point: every knob is an environment variable with the prefix ``SEKISHO_``.
+
+``get_settings()`` is cached; tests that change the environment call ``get_settings.cache_clear()``.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="SEKISHO_", env_file=None, extra="ignore")
+
+    # Where downloaded artifacts (jars), service data and logs live.
+    home: Path = Field(default=PROJECT_ROOT / "var", description="state directory of the local stack")
+    cache_dir: Path = Field(
+        default=Path.home() / ".cache" / "sekisho", description="pinned artifacts (jars) are cached here"
+    )
+    # Prefix for every topic and index, so several environments (or test sessions) share one stack.
+    namespace: str = "sekisho"
+
+    kafka_bootstrap: str = "127.0.0.1:19092"
+    kafka_controller_port: int = 19093
+    kafka_heap: str = "512m"
+    kafka_partitions: int = 2
+
+    es_url: str = "http://127.0.0.1:9250"
+    es_heap: str = "1g"
+    es_bulk_chunk: int = 1000
+    es_retry_max_seconds: float = 600.0
+
+    flink_parallelism: int = 1
+    flink_window_ms: int = 300
+    flink_checkpoint_ms: int = 5000
+
+    # Ingestion HTTP endpoint and analyst API.
+    api_host: str = "127.0.0.1"
+    api_port: int = 8640
+    api_keys_file: Path | None = Field(default=None, description="hashed API keys; default <home>/api_keys.json")
+    api_max_inflight: int = Field(default=64, description="ingestion requests in flight before answering 429")
+
+    max_message_bytes: int = 8 * 1024 * 1024
+    data_dir: Path = Field(default=PROJECT_ROOT / "data", description="bundled sample feeds and reference data")
+    model_dir: Path = Field(default=PROJECT_ROOT / "var" / "models", description="trained models")
+
+    # Crawlers (crawlers/): identifying user agent, the bundled fixture site, and the safety switch that
+    # lets a crawl reach private/loopback addresses (only the local fixture site and tests need it).
+    crawl_user_agent: str = "SekishoBot/0.1 (+https://sekisho.example/bot; customs open-source intelligence)"
+    crawl_fixture_site_url: str = "http://127.0.0.1:8651"
+    crawl_allow_private_targets: bool = False
+
+    @property
+    def java_home(self) -> str | None:
+        import os
+
+        return os.environ.get("JAVA_HOME")
+
+    def topic(self, name: str) -> str:
+        return f"{self.namespace}.{name}"
+
+    def index(self, name: str) -> str:
+        return f"{self.namespace}-{name}"
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return Settings()

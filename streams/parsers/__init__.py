@@ -1,0 +1,49 @@
+"""Feed parsers: pure functions from raw bytes to canonical records, and a content sniffer.
+
+``parse_message`` never raises: input it cannot read becomes a ``Rejection`` record (a dead letter).
+Each format module exposes ``FORMAT`` (its name), ``sniff(payload) -> bool`` and
+``parse(payload, ctx) -> list[Record]`` (raising ``ParseError`` on bad input).
+"""
+
+from __future__ import annotations
+
+from types import ModuleType
+
+from schemas.records import Record
+from streams.parsers import canonical_json
+from streams.parsers.base import MessageContext, ParseError, rejection
+
+# Order matters for sniffing: the most specific formats first.
+PARSERS: dict[str, ModuleType] = {m.FORMAT: m for m in (canonical_json,)}
+
+
+def sniff(payload: bytes) -> str | None:
+    for name, module in PARSERS.items():
+        if module.sniff(payload):
+            return name
+    return None
+
+
+def parse_message(payload: bytes, ctx: MessageContext, fmt: str = "auto") -> list[Record]:
+    """Parse one raw message into records; bad input becomes one ``Rejection``."""
+    if not payload.strip():
+        return [rejection(payload, ctx, reason="payload.empty", detail="empty message", stage="parse")]
+    name = sniff(payload) if fmt == "auto" else fmt
+    module = PARSERS.get(name or "")
+    if module is None:
+        detail = "format not recognised from content" if fmt == "auto" else f"unknown format {fmt!r}"
+        return [rejection(payload, ctx, reason="format.unknown", detail=detail, stage="parse")]
+    try:
+        records: list[Record] = module.parse(payload, ctx)
+    except ParseError as exc:
+        return [rejection(payload, ctx, reason=exc.reason, detail=exc.detail, stage="parse", source_format=module.FORMAT)]
+    except RecursionError:
+        return [rejection(payload, ctx, reason="payload.too_deep", detail="nesting too deep", stage="parse",
+                          source_format=module.FORMAT)]
+    except Exception as exc:  # a parser bug must not stop the stream: it becomes a dead letter too
+        return [rejection(payload, ctx, reason="parser.error", detail=f"{type(exc).__name__}: {exc}",
+                          stage="parse", source_format=module.FORMAT)]
+    return records
+
+
+__all__ = ["PARSERS", "MessageContext", "ParseError", "parse_message", "sniff"]

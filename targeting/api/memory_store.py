@@ -1,0 +1,127 @@
+"""An in-process ``Store``: the API's unit tests and the analyst page's offline tests run on it."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Collection, Sequence
+from datetime import date
+from typing import Any
+
+from targeting.api.views import (
+    AlertView,
+    AuditEvent,
+    GraphEdge,
+    GraphNode,
+    InspectionResult,
+    QueueEntry,
+    SearchHit,
+    Subscription,
+    WatchlistEntry,
+    WatchlistFilter,
+)
+
+
+def _text_of(value: Any) -> str:
+    if isinstance(value, dict):
+        return " ".join(_text_of(v) for v in value.values())
+    if isinstance(value, list):
+        return " ".join(_text_of(v) for v in value)
+    return "" if value is None else str(value)
+
+
+def watchlist_matches(entry: WatchlistEntry, flt: WatchlistFilter) -> bool:
+    if flt.lists and entry.list_name not in flt.lists:
+        return False
+    if flt.min_risk is not None and (entry.risk is None or entry.risk < flt.min_risk):
+        return False
+    return not (flt.since is not None and (entry.updated is None or entry.updated < flt.since))
+
+
+class MemoryStore:
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self.graph_nodes: dict[str, GraphNode] = {}
+        self.graph_edges: list[GraphEdge] = []
+        self.documents: dict[str, dict[str, Any]] = {}
+        self.queue_entries: list[QueueEntry] = []
+        self.alert_views: list[AlertView] = []
+        self.watchlist_entries: list[WatchlistEntry] = []
+        self.inspection_results: list[InspectionResult] = []
+        self.subscription_rows: dict[str, Subscription] = {}
+        self.audit_log: list[AuditEvent] = []
+
+    # --- loading (tests and fixtures)
+    def add_node(self, node: GraphNode, document: dict[str, Any] | None = None) -> None:
+        self.graph_nodes[node.id] = node
+        if document is not None:
+            self.documents[node.id] = document
+
+    def add_edge(self, edge: GraphEdge) -> None:
+        self.graph_edges.append(edge)
+
+    # --- Store
+    def search(self, text: str, kinds: Sequence[str], limit: int) -> list[SearchHit]:
+        tokens = [t for t in text.casefold().split() if t]
+        hits: list[SearchHit] = []
+        for node in self.graph_nodes.values():
+            if kinds and node.kind not in kinds:
+                continue
+            haystack = f"{node.label} {_text_of(self.documents.get(node.id))}".casefold()
+            found = sum(1 for t in tokens if t in haystack)
+            if tokens and found == len(tokens):
+                hits.append(
+                    SearchHit(id=node.id, kind=node.kind, label=node.label, score=float(found),
+                              risk=node.risk, watchlisted=node.watchlisted)
+                )
+        hits.sort(key=lambda h: (-(h.risk or 0.0), h.label))
+        return hits[:limit]
+
+    def nodes(self, ids: Collection[str]) -> dict[str, GraphNode]:
+        return {i: self.graph_nodes[i] for i in ids if i in self.graph_nodes}
+
+    def document(self, entity_id: str) -> dict[str, Any] | None:
+        return self.documents.get(entity_id)
+
+    def edges_touching(self, ids: Collection[str], limit: int) -> list[GraphEdge]:
+        wanted = set(ids)
+        return [e for e in self.graph_edges if e.source in wanted or e.target in wanted][:limit]
+
+    def queue(self, port: str, day: date) -> list[QueueEntry]:
+        return sorted((q for q in self.queue_entries if q.port == port and q.day == day), key=lambda q: q.rank)
+
+    def ports(self, day: date) -> list[str]:
+        return sorted({q.port for q in self.queue_entries if q.day == day})
+
+    def save_inspection(self, result: InspectionResult) -> None:
+        with self._lock:
+            self.inspection_results.append(result)
+
+    def inspections(self, record_id: str) -> list[InspectionResult]:
+        return [r for r in self.inspection_results if r.record_id == record_id]
+
+    def alerts(self, limit: int) -> list[AlertView]:
+        return sorted(self.alert_views, key=lambda a: a.created_at, reverse=True)[:limit]
+
+    def save_subscription(self, subscription: Subscription) -> None:
+        with self._lock:
+            self.subscription_rows[subscription.id] = subscription
+
+    def subscriptions(self) -> list[Subscription]:
+        return sorted(self.subscription_rows.values(), key=lambda s: s.created_at)
+
+    def delete_subscription(self, subscription_id: str) -> bool:
+        with self._lock:
+            return self.subscription_rows.pop(subscription_id, None) is not None
+
+    def watchlist(self, flt: WatchlistFilter, after: str | None, limit: int) -> list[WatchlistEntry]:
+        rows = sorted((e for e in self.watchlist_entries if watchlist_matches(e, flt)), key=lambda e: e.id)
+        if after is not None:
+            rows = [e for e in rows if e.id > after]
+        return rows[:limit]
+
+    def audit(self, event: AuditEvent) -> None:
+        with self._lock:
+            self.audit_log.append(event)
+
+    def audit_events(self, limit: int) -> list[AuditEvent]:
+        return list(reversed(self.audit_log))[:limit]
