@@ -1,18 +1,27 @@
-"""Which targets a crawler may contact: public addresses only, unless explicitly allowed.
+"""Which targets a crawler may contact: public addresses only, unless a network is explicitly allowed.
 
 A hostile page can link to ``http://169.254.169.254/`` (cloud metadata), ``http://10.0.0.1/`` (the
 internal network) or ``http://localhost:9200/``; following such links turns the crawler into a proxy
-into our own network (SSRF). Every request, including redirects, is checked here.
+into our own network (SSRF). Every request, redirects included, is checked here. The local fixture
+site and the tests allow just their own network (e.g. ``127.0.0.1/32``), so a link from it to any
+other internal address is still refused.
 """
 
 from __future__ import annotations
 
 import ipaddress
 import socket
+from collections.abc import Iterable
 from functools import lru_cache
 from urllib.parse import urlsplit
 
 ALLOWED_SCHEMES = ("http", "https")
+
+Network = ipaddress.IPv4Network | ipaddress.IPv6Network
+
+
+def parse_networks(cidrs: Iterable[str]) -> tuple[Network, ...]:
+    return tuple(ipaddress.ip_network(cidr.strip(), strict=False) for cidr in cidrs if cidr.strip())
 
 
 @lru_cache(maxsize=4096)
@@ -24,17 +33,19 @@ def _resolve(host: str) -> tuple[str, ...]:
     return tuple(sorted({str(info[4][0]) for info in infos}))
 
 
-def _is_internal(address: str) -> bool:
-    ip = ipaddress.ip_address(address.split("%", 1)[0])
+def _address(text: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address:
+    ip = ipaddress.ip_address(text.split("%", 1)[0])
     if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
-        ip = ip.ipv4_mapped
-    return bool(
-        ip.is_private or ip.is_loopback or ip.is_link_local or ip.is_multicast or ip.is_reserved
-        or ip.is_unspecified
-    )
+        return ip.ipv4_mapped
+    return ip
 
 
-def refusal_reason(url: str, *, allow_private: bool, resolve: bool = True) -> str | None:
+def _is_internal(ip: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
+    return bool(ip.is_private or ip.is_loopback or ip.is_link_local or ip.is_multicast or ip.is_reserved
+                or ip.is_unspecified)
+
+
+def refusal_reason(url: str, allowed_networks: tuple[Network, ...] = (), *, resolve: bool = True) -> str | None:
     """Why ``url`` must not be fetched (a stable code), or None when it may be."""
     parts = urlsplit(url)
     if parts.scheme not in ALLOWED_SCHEMES:
@@ -42,18 +53,16 @@ def refusal_reason(url: str, *, allow_private: bool, resolve: bool = True) -> st
     host = parts.hostname
     if not host:
         return "host.missing"
-    if allow_private:
-        return None
     try:
         addresses: tuple[str, ...] = (str(ipaddress.ip_address(host)),)
     except ValueError:
-        if host == "localhost" or host.endswith((".localhost", ".local", ".internal")):
-            return "target.private"
-        if not resolve:
-            return None
-        addresses = _resolve(host)
+        addresses = _resolve(host) if resolve else ()
         if not addresses:
-            return None  # unresolvable: the download fails on its own, nothing internal is reached
-    if any(_is_internal(address) for address in addresses):
-        return "target.private"
+            # Unresolvable names fail on their own; local-only names are refused without asking DNS.
+            local = host == "localhost" or host.endswith((".localhost", ".local", ".internal"))
+            return "target.private" if local and not allowed_networks else None
+    for text in addresses:
+        ip = _address(text)
+        if _is_internal(ip) and not any(ip in network for network in allowed_networks):
+            return "target.private"
     return None

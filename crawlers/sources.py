@@ -92,6 +92,7 @@ class SourceDefinition(_Frozen):
     name: str = Field(pattern=r"^[a-z0-9][a-z0-9_-]*$")
     kind: Literal["article", "listing", "watchlist"]
     description: str = ""
+    enabled: bool = True  # `sekisho crawl --all` skips disabled sources (e.g. ones on the public internet)
     start_urls: tuple[str, ...] = ()
     sitemap_urls: tuple[str, ...] = ()
     feed_urls: tuple[str, ...] = ()  # RSS or Atom

@@ -113,7 +113,8 @@ def edge(kind: EdgeKind, src: str, dst: str, *, source_record: str | None = None
 def merge_nodes(old: Node, new: Node) -> Node:
     """Combine two sightings of the same node: union of roles, flags kept, the richer label kept."""
     roles = sorted(set(old.roles) | set(new.roles))
-    label = new.label if len(new.label) >= len(old.label) or old.label == old.id else old.label
+    # A reference seen before its record carries only the id as its label: the real name wins.
+    label = old.label if _is_stub(new) and not _is_stub(old) else new.label
     return old.model_copy(
         update={
             "label": label,
@@ -126,3 +127,7 @@ def merge_nodes(old: Node, new: Node) -> Node:
             "screening_score": max(old.screening_score, new.screening_score),
         }
     )
+
+
+def _is_stub(node: Node) -> bool:
+    return node.id in node.label

@@ -67,7 +67,7 @@ class TravelDocument(Frozen):
     number: str
     issuing_country: Country | None = None
     expiry_date: date | None = None
-    check_digits_valid: bool | None = None
+    check_digits_valid: Annotated[bool | None, FieldFact("check_digits")] = None
 
 
 class Identifier(Frozen):
@@ -182,6 +182,9 @@ class FlightLeg(Record):
     departure_time: datetime | None = None
     arrival_time: datetime | None = None
     flight_date: date | None = None
+    # Codeshare: carrier/flight_number above are the operating (physical) flight; these the marketing one.
+    marketing_carrier: str | None = None
+    marketing_flight_number: str | None = None
 
 
 class Booking(Record):

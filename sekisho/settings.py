@@ -48,12 +48,44 @@ class Settings(BaseSettings):
     max_message_bytes: int = 8 * 1024 * 1024
     data_dir: Path = Field(default=PROJECT_ROOT / "data", description="bundled sample feeds and reference data")
     model_dir: Path = Field(default=PROJECT_ROOT / "var" / "models", description="trained models")
+    ner_model_dir: Path | None = Field(default=None, description="NER model directory (default: model_dir/ner)")
+    ner_data_dir: Path = Field(
+        default=PROJECT_ROOT.parent / "shared" / "data" / "ner", description="WikiANN/WNUT-17 training corpora"
+    )
+
+    # Customs identifiers and watchlist screening.
+    phone_region: str = Field(default="US", description="region for phone numbers written without +country")
+    watchlist_dir: Path = Field(default=PROJECT_ROOT / "data" / "watchlists", description="watchlist snapshot")
+    screening_threshold: float = Field(default=0.80, description="score from which a watchlist hit is a match")
+    screening_max_hits: int = 5
 
     # Crawlers (crawlers/): identifying user agent, the bundled fixture site, and the safety switch that
-    # lets a crawl reach private/loopback addresses (only the local fixture site and tests need it).
+    # lets a crawl reach private/loopback networks (CIDRs; only the local fixture site and tests need it).
     crawl_user_agent: str = "SekishoBot/0.1 (+https://sekisho.example/bot; customs open-source intelligence)"
     crawl_fixture_site_url: str = "http://127.0.0.1:8651"
-    crawl_allow_private_targets: bool = False
+    crawl_allowed_private_networks: list[str] = Field(default_factory=list)
+
+    # Targeting (targeting/): score weights, rules, the inspection queue, feedback labels and alerts.
+    targeting_rules_dir: Path = Field(default=PROJECT_ROOT / "targeting" / "rules", description="analyst rules")
+    targeting_weights: dict[str, float] = Field(
+        default_factory=lambda: {"model": 0.6, "screening": 0.9, "graph": 0.8, "rules": 1.0},
+        description="how much each part of the targeting score counts (noisy-OR of weight x part)",
+    )
+    targeting_random_share: float = Field(default=0.1, description="share of inspections drawn at random")
+    targeting_xray_slots: int = 20
+    targeting_exam_slots: int = 5
+    targeting_detection: dict[str, float] = Field(
+        default_factory=lambda: {"exam": 0.95, "xray": 0.6}, description="chance an inspection finds what is there"
+    )
+    targeting_revenue_per_finding: float = Field(default=1000.0, description="revenue a finding is worth (USD)")
+    targeting_duty_rate: float = Field(default=0.1, description="duty on undervalued customs value")
+    feedback_dir: Path = Field(default=PROJECT_ROOT / "var" / "feedback", description="inspection result labels")
+    alert_threshold: float = Field(default=0.7, description="targeting score from which an alert is raised")
+    alert_realert_hours: float = Field(default=24.0, description="a key alerts again only after this window")
+    alert_subscriptions_file: Path = Field(default=PROJECT_ROOT / "var" / "alerts" / "subscriptions.json")
+    alert_webhook_timeout_s: float = 5.0
+    alert_retry_attempts: int = 5
+    alert_retry_base_s: float = 0.5
 
     @property
     def java_home(self) -> str | None:

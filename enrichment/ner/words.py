@@ -41,3 +41,27 @@ def split_words(text: str) -> list[Word]:
         else:
             words.append(Word(match.group(), start, end))
     return words
+
+
+_SENTENCE_END = {".", "!", "?", "…"}
+
+
+def split_sentences(text: str) -> list[list[Word]]:
+    """Words grouped into sentences: after ``. ! ?`` before a capital or digit, and at blank lines.
+
+    Tagging sentence by sentence matches how the model was trained (a capital at a sentence start
+    means less than one inside it) and keeps batches short.
+    """
+    sentences: list[list[Word]] = []
+    current: list[Word] = []
+    for word in split_words(text):
+        if current:
+            gap = text[current[-1].end : word.start]
+            ended = current[-1].text in _SENTENCE_END and (word.text[:1].isupper() or word.text[:1].isdigit())
+            if ended or gap.count("\n") >= 2:
+                sentences.append(current)
+                current = []
+        current.append(word)
+    if current:
+        sentences.append(current)
+    return sentences

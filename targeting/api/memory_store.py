@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Collection, Sequence
+from collections.abc import Iterable, Sequence
 from datetime import date
 from typing import Any
 
+from graph.analytics import InMemoryGraph
+from graph.model import Edge, Node
 from targeting.api.views import (
     AlertView,
     AuditEvent,
-    GraphEdge,
-    GraphNode,
     InspectionResult,
     QueueEntry,
     SearchHit,
@@ -40,8 +40,7 @@ def watchlist_matches(entry: WatchlistEntry, flt: WatchlistFilter) -> bool:
 class MemoryStore:
     def __init__(self) -> None:
         self._lock = threading.Lock()
-        self.graph_nodes: dict[str, GraphNode] = {}
-        self.graph_edges: list[GraphEdge] = []
+        self.graph = InMemoryGraph()
         self.documents: dict[str, dict[str, Any]] = {}
         self.queue_entries: list[QueueEntry] = []
         self.alert_views: list[AlertView] = []
@@ -50,44 +49,44 @@ class MemoryStore:
         self.subscription_rows: dict[str, Subscription] = {}
         self.audit_log: list[AuditEvent] = []
 
-    # --- loading (tests and fixtures)
-    def add_node(self, node: GraphNode, document: dict[str, Any] | None = None) -> None:
-        self.graph_nodes[node.id] = node
-        if document is not None:
-            self.documents[node.id] = document
-
-    def add_edge(self, edge: GraphEdge) -> None:
-        self.graph_edges.append(edge)
-
     # --- Store
     def search(self, text: str, kinds: Sequence[str], limit: int) -> list[SearchHit]:
+        """Every query word must occur in the node's label or its record; riskiest first."""
         tokens = [t for t in text.casefold().split() if t]
         hits: list[SearchHit] = []
-        for node in self.graph_nodes.values():
-            if kinds and node.kind not in kinds:
+        for node in self.graph.all().nodes.values():
+            kind = node.record_type or node.kind
+            if kinds and kind not in kinds and node.kind not in kinds:
                 continue
-            haystack = f"{node.label} {_text_of(self.documents.get(node.id))}".casefold()
-            found = sum(1 for t in tokens if t in haystack)
-            if tokens and found == len(tokens):
+            haystack = f"{node.label} {node.value or ''} {_text_of(self.documents.get(node.id))}".casefold()
+            if tokens and all(t in haystack for t in tokens):
+                risk = max(node.graph_risk, node.screening_score)
                 hits.append(
-                    SearchHit(id=node.id, kind=node.kind, label=node.label, score=float(found),
-                              risk=node.risk, watchlisted=node.watchlisted)
+                    SearchHit(
+                        id=node.id,
+                        kind=kind,
+                        label=node.label,
+                        score=1.0,
+                        risk=round(risk, 4) or None,
+                        watchlisted=node.watchlisted,
+                    )
                 )
         hits.sort(key=lambda h: (-(h.risk or 0.0), h.label))
         return hits[:limit]
 
-    def nodes(self, ids: Collection[str]) -> dict[str, GraphNode]:
-        return {i: self.graph_nodes[i] for i in ids if i in self.graph_nodes}
+    def nodes(self, ids: Iterable[str]) -> list[Node]:
+        return self.graph.nodes(ids)
+
+    def edges_touching(self, ids: Iterable[str]) -> list[Edge]:
+        return self.graph.edges_touching(ids)
 
     def document(self, entity_id: str) -> dict[str, Any] | None:
         return self.documents.get(entity_id)
 
-    def edges_touching(self, ids: Collection[str], limit: int) -> list[GraphEdge]:
-        wanted = set(ids)
-        return [e for e in self.graph_edges if e.source in wanted or e.target in wanted][:limit]
-
     def queue(self, port: str, day: date) -> list[QueueEntry]:
-        return sorted((q for q in self.queue_entries if q.port == port and q.day == day), key=lambda q: q.rank)
+        return sorted(
+            (q for q in self.queue_entries if q.port == port and q.day == day), key=lambda q: q.rank
+        )
 
     def ports(self, day: date) -> list[str]:
         return sorted({q.port for q in self.queue_entries if q.day == day})

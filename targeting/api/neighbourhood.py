@@ -1,122 +1,103 @@
-"""An entity's neighbourhood and its explanation paths, assembled level by level from any ``Store``.
+"""An entity's neighbourhood and its explanation paths, as the API and the analyst page show them.
 
-Only edges near the entity are fetched (breadth-first, a bounded number per level), so this works the
-same on a few test nodes and on a graph index of millions of edges.
+The graph work itself (extraction, ego network, risk paths and their sentences) is ``graph.analytics``;
+this module only chooses the extents and turns the result into API views.
 """
 
 from __future__ import annotations
 
-from collections import deque
-
+from graph.analytics import NeighbourSource, ego_network, extract, paths_to_watchlist
+from graph.model import Edge, Node
 from targeting.api.store import Store
-from targeting.api.views import GraphEdge, GraphNode, GraphPath, GraphView
-
-EDGES_PER_LEVEL = 500
+from targeting.api.views import EntityCard, GraphEdge, GraphNode, GraphPath, GraphView
 
 
-def _other(edge: GraphEdge, node_id: str) -> str:
-    return edge.target if edge.source == node_id else edge.source
+def node_view(node: Node) -> GraphNode:
+    risk = max(node.graph_risk, node.screening_score)
+    return GraphNode(
+        id=node.id,
+        kind=node.kind,
+        label=node.label,
+        risk=round(risk, 4) if risk else None,
+        watchlisted=node.watchlisted or node.kind == "watchlist_entry",
+        seized=node.seized,
+        list_name=node.list_name,
+        explanation=node.risk_explanation,
+    )
 
 
-def collect_edges(store: Store, center: str, depth: int, max_nodes: int) -> tuple[list[GraphEdge], bool]:
-    """Edges within ``depth`` hops of ``center``; ``True`` when the node budget cut the walk short."""
-    seen = {center}
-    frontier = {center}
-    edges: dict[tuple[str, str, str], GraphEdge] = {}
-    truncated = False
-    for _ in range(depth):
-        if not frontier:
-            break
-        found = store.edges_touching(frontier, EDGES_PER_LEVEL)
-        truncated = truncated or len(found) >= EDGES_PER_LEVEL
-        nxt: set[str] = set()
-        for edge in found:
-            for end in (edge.source, edge.target):
-                if end not in seen:
-                    if len(seen) >= max_nodes:
-                        truncated = True
-                        break
-                    seen.add(end)
-                    nxt.add(end)
-            else:
-                edges[(edge.source, edge.target, edge.relation)] = edge
-        frontier = nxt
-    return list(edges.values()), truncated
-
-
-def shortest_paths(
-    center: str, edges: list[GraphEdge], targets: set[str], max_paths: int = 5
-) -> list[list[GraphEdge]]:
-    """One shortest path (as edges, in walking order) from ``center`` to each reachable target, nearest first."""
-    adjacency: dict[str, list[GraphEdge]] = {}
-    for edge in edges:
-        adjacency.setdefault(edge.source, []).append(edge)
-        adjacency.setdefault(edge.target, []).append(edge)
-    previous: dict[str, tuple[str, GraphEdge] | None] = {center: None}
-    queue = deque([center])
-    order: list[str] = []
-    while queue:
-        node = queue.popleft()
-        if node in targets and node != center:
-            order.append(node)
-            if len(order) >= max_paths:
-                break
-            continue  # a path through a watchlisted node to another one adds nothing
-        for edge in sorted(adjacency.get(node, []), key=lambda e: (e.relation, e.source, e.target)):
-            nxt = _other(edge, node)
-            if nxt not in previous:
-                previous[nxt] = (node, edge)
-                queue.append(nxt)
-    paths: list[list[GraphEdge]] = []
-    for target in order:
-        chain: list[GraphEdge] = []
-        step = previous[target]
-        while step is not None:
-            node, edge = step
-            chain.append(edge)
-            step = previous[node]
-        paths.append(list(reversed(chain)))
-    return paths
-
-
-def describe_path(center: str, chain: list[GraphEdge], nodes: dict[str, GraphNode]) -> tuple[list[str], str]:
-    """The node ids along a path and a sentence an analyst can read aloud."""
-    walk = [center]
-    words = [nodes[center].label if center in nodes else center]
-    for edge in chain:
-        here = walk[-1]
-        there = _other(edge, here)
-        label = nodes[there].label if there in nodes else there
-        arrow = f"-[{edge.relation}]->" if edge.source == here else f"<-[{edge.relation}]-"
-        words.append(f"{arrow} {label}")
-        walk.append(there)
-    return walk, " ".join(words)
+def edge_view(item: Edge) -> GraphEdge:
+    return GraphEdge(id=item.id, source=item.src, target=item.dst, relation=item.kind, detail=item.detail)
 
 
 def neighbourhood(
-    store: Store, center: str, *, depth: int = 2, path_depth: int = 6, max_nodes: int = 300
+    source: NeighbourSource,
+    center: str,
+    *,
+    depth: int = 2,
+    path_depth: int = 6,
+    max_paths: int = 3,
+    max_nodes: int = 2000,
 ) -> GraphView:
-    """The ego network of ``center`` (``depth`` hops) plus the shortest paths to watchlisted nodes.
+    """The ego network of ``center`` (``depth`` hops) plus its strongest paths to watchlisted nodes.
 
-    Paths may reach further than the displayed neighbourhood; their nodes are added so that the page
-    can draw and highlight them.
+    Paths may reach beyond the drawn neighbourhood; their nodes and edges are added so the page can
+    draw and highlight the whole chain.
     """
-    path_edges, truncated = collect_edges(store, center, max(depth, path_depth), max_nodes)
-    near_edges, _ = collect_edges(store, center, depth, max_nodes)
-    ids = {center} | {e.source for e in path_edges} | {e.target for e in path_edges}
-    nodes = store.nodes(ids)
-    watchlisted = {i for i, n in nodes.items() if n.watchlisted}
+    wide = extract(source, [center], depth=max(depth, path_depth), max_nodes=max_nodes)
+    near = ego_network(wide, center, depth)
+    found = paths_to_watchlist(wide, center, limit=max_paths, max_hops=path_depth)
+    nodes = dict(near.nodes)
+    edges = {e.id: e for e in near.edges}
+    wide_edges = {e.id: e for e in wide.edges}
     paths: list[GraphPath] = []
-    shown_edges = {(e.source, e.target, e.relation): e for e in near_edges}
-    for chain in shortest_paths(center, path_edges, watchlisted):
-        walk, sentence = describe_path(center, chain, nodes)
-        paths.append(GraphPath(nodes=walk, edges=chain, target=walk[-1], explanation=sentence))
-        for edge in chain:
-            shown_edges[(edge.source, edge.target, edge.relation)] = edge
-    shown_ids = {center} | {e.source for e in shown_edges.values()} | {e.target for e in shown_edges.values()}
-    shown_nodes = [
-        nodes.get(i) or GraphNode(id=i, kind="unknown", label=i) for i in sorted(shown_ids)
-    ]
+    for path in found:
+        for node_id in path.node_ids:
+            nodes[node_id] = wide.nodes[node_id]
+        for edge_id in path.edge_ids:
+            edges[edge_id] = wide_edges[edge_id]
+        paths.append(
+            GraphPath(
+                nodes=path.node_ids,
+                edges=path.edge_ids,
+                target=path.node_ids[-1],
+                risk=round(path.risk, 4),
+                explanation=path.sentence,
+            )
+        )
+    if center not in nodes and center in wide.nodes:
+        nodes[center] = wide.nodes[center]
     return GraphView(
-        center=center, nodes=shown_nodes, edges=list(shown_edges.values()), paths=paths, truncated=truncated
+        center=center,
+        nodes=[node_view(n) for n in sorted(nodes.values(), key=lambda n: n.id)],
+        edges=[edge_view(e) for e in sorted(edges.values(), key=lambda e: e.id)],
+        paths=paths,
+        truncated=len(wide.nodes) >= max_nodes,
+    )
+
+
+def entity_card(store: Store, entity_id: str, *, depth: int = 2) -> EntityCard | None:
+    """The card of one entity: its record (if it is one), its risk and why, and its neighbourhood."""
+    found = store.nodes([entity_id])
+    document = store.document(entity_id)
+    if not found and document is None:
+        return None
+    graph = neighbourhood(store, entity_id, depth=depth)
+    doc = document or {}
+    if found:
+        node = node_view(found[0])
+        kind, label = found[0].record_type or node.kind, node.label
+    else:
+        node = None
+        kind = str(doc.get("record_type", "unknown"))
+        label = str(doc.get("full_name") or doc.get("name") or doc.get("title") or entity_id)
+    return EntityCard(
+        id=entity_id,
+        kind=kind,
+        label=label,
+        risk=node.risk if node else None,
+        watchlisted=node.watchlisted if node else False,
+        explanation=node.explanation if node else None,
+        document=doc,
+        graph=graph,
     )

@@ -1,20 +1,20 @@
 """The data the API reads and writes, behind one small protocol.
 
 ``EsStore`` (Elasticsearch, what ``sekisho serve`` uses) and ``MemoryStore`` (unit tests, no stack)
-implement it; the routes never see which one they talk to.
+implement it; the routes never see which one they talk to. Its graph half is exactly
+``graph.analytics.NeighbourSource``, so the graph package's analytics run on either.
 """
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
+from collections.abc import Iterable, Sequence
 from datetime import date
 from typing import Any, Protocol
 
+from graph.model import Edge, Node
 from targeting.api.views import (
     AlertView,
     AuditEvent,
-    GraphEdge,
-    GraphNode,
     InspectionResult,
     QueueEntry,
     SearchHit,
@@ -27,11 +27,14 @@ from targeting.api.views import (
 class Store(Protocol):
     def search(self, text: str, kinds: Sequence[str], limit: int) -> list[SearchHit]: ...
 
-    def nodes(self, ids: Collection[str]) -> dict[str, GraphNode]: ...
+    # The link graph, as ``graph.analytics.NeighbourSource`` reads it.
+    def nodes(self, ids: Iterable[str]) -> list[Node]: ...
 
-    def document(self, entity_id: str) -> dict[str, Any] | None: ...
+    def edges_touching(self, ids: Iterable[str]) -> list[Edge]: ...
 
-    def edges_touching(self, ids: Collection[str], limit: int) -> list[GraphEdge]: ...
+    def document(self, entity_id: str) -> dict[str, Any] | None:
+        """The record behind an entity id (its indexed JSON form), if the entity is a record."""
+        ...
 
     def queue(self, port: str, day: date) -> list[QueueEntry]: ...
 

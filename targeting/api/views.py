@@ -26,23 +26,28 @@ class GraphNode(View):
     id: str
     kind: str
     label: str
-    risk: float | None = None
+    risk: float | None = None  # propagated graph risk, 0..1
     watchlisted: bool = False
+    seized: bool = False
+    list_name: str | None = None
+    explanation: str | None = None  # how the risk reached this node
 
 
 class GraphEdge(View):
+    id: str
     source: str
     target: str
     relation: str
-    explanation: str | None = None
+    detail: str | None = None
 
 
 class GraphPath(View):
-    """A chain of edges from the entity to a watchlisted node: the reason it carries risk."""
+    """A chain of edges from the entity to a watchlisted (or seized) node: why it carries risk."""
 
     nodes: list[str]
-    edges: list[GraphEdge]
+    edges: list[str]  # edge ids, in walking order
     target: str
+    risk: float
     explanation: str
 
 
@@ -60,6 +65,7 @@ class EntityCard(View):
     label: str
     risk: float | None = None
     watchlisted: bool = False
+    explanation: str | None = None
     document: dict[str, Any] = Field(default_factory=dict)
     graph: GraphView
 

@@ -1,0 +1,84 @@
+"""What the components of one crawl share: the source, its frontier state and the record sink.
+
+Scrapy builds each middleware and pipeline with ``from_crawler``; they find the crawl's context on the
+crawler (``crawl_context(crawler)``), created once by the spider from the crawler's settings.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Generic, TypeVar
+
+from crawlers.frontier import CrawlState, ElasticsearchFrontier, Frontier, InMemoryFrontier
+from crawlers.sinks import KafkaSink, RecordSink
+from crawlers.sources import SourceDefinition
+from sekisho.settings import Settings, get_settings
+
+# Scrapy setting names read by Sekisho components.
+SEKISHO_SETTINGS = "SEKISHO_SETTINGS"  # a sekisho.settings.Settings (default: get_settings())
+FRONTIER = "SEKISHO_FRONTIER"  # a Frontier, or "elasticsearch" / "memory"
+RECORD_SINK = "SEKISHO_RECORD_SINK"  # a RecordSink, or "kafka"
+ALLOWED_PRIVATE_NETWORKS = "SEKISHO_ALLOWED_PRIVATE_NETWORKS"
+WATCHLIST_DIR = "SEKISHO_WATCHLIST_DIR"
+CRAWL_BUDGET = "SEKISHO_CRAWL_BUDGET"
+
+
+T = TypeVar("T")
+
+
+class Shared(Generic[T]):
+    """A settings value passed by reference: Scrapy deep-copies settings, and a sink or frontier must
+    stay the one object the caller holds."""
+
+    def __init__(self, value: T) -> None:
+        self.value = value
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> Shared[T]:
+        return self
+
+
+def _unwrap(value: Any) -> Any:
+    return value.value if isinstance(value, Shared) else value
+
+
+@dataclass
+class CrawlContext:
+    source: SourceDefinition
+    state: CrawlState
+    sink: RecordSink
+    owns_sink: bool
+
+
+def sekisho_settings(scrapy_settings: Any) -> Settings:
+    value = _unwrap(scrapy_settings.get(SEKISHO_SETTINGS))
+    return value if isinstance(value, Settings) else get_settings()
+
+
+def build_frontier(scrapy_settings: Any) -> Frontier:
+    value = _unwrap(scrapy_settings.get(FRONTIER)) or "elasticsearch"
+    if value == "memory":
+        return InMemoryFrontier()
+    if value == "elasticsearch":
+        return ElasticsearchFrontier(sekisho_settings(scrapy_settings))
+    if isinstance(value, str):
+        raise ValueError(f"{FRONTIER}: unknown frontier {value!r}")
+    frontier: Frontier = value
+    return frontier
+
+
+def build_sink(scrapy_settings: Any) -> tuple[RecordSink, bool]:
+    """The configured sink and whether this crawl owns (and so closes) it."""
+    value = _unwrap(scrapy_settings.get(RECORD_SINK)) or "kafka"
+    if value == "kafka":
+        return KafkaSink(sekisho_settings(scrapy_settings)), True
+    if isinstance(value, str):
+        raise ValueError(f"{RECORD_SINK}: unknown sink {value!r}")
+    sink: RecordSink = value
+    return sink, False
+
+
+def crawl_context(crawler: Any) -> CrawlContext:
+    context = getattr(crawler, "sekisho_context", None)
+    if not isinstance(context, CrawlContext):
+        raise RuntimeError("Sekisho components need a crawl started by crawlers.runner (no crawl context)")
+    return context

@@ -1,0 +1,26 @@
+"""Phones and e-mail addresses found in free text, normalised so they join with passenger and cargo data."""
+
+from __future__ import annotations
+
+import re
+
+import phonenumbers
+
+_EMAIL = re.compile(r"(?<![\w.+-])[A-Za-z0-9._%+-]{1,64}@[A-Za-z0-9-]{1,63}(?:\.[A-Za-z0-9-]{1,63})*\.[A-Za-z]{2,24}")
+_MAX_SCAN = 200_000  # characters: bounds the cost of hostile, huge pages
+
+
+def find_emails(text: str) -> list[str]:
+    seen: dict[str, None] = {}
+    for match in _EMAIL.finditer(text[:_MAX_SCAN]):
+        seen.setdefault(match.group(0).lower().rstrip("."), None)
+    return list(seen)
+
+
+def find_phones(text: str, default_region: str | None = None) -> list[str]:
+    """International numbers (``+852 9123 4567``) as E.164; national ones only with a default region."""
+    seen: dict[str, None] = {}
+    matcher = phonenumbers.PhoneNumberMatcher(text[:_MAX_SCAN], default_region, leniency=phonenumbers.Leniency.VALID)
+    for match in matcher:
+        seen.setdefault(phonenumbers.format_number(match.number, phonenumbers.PhoneNumberFormat.E164), None)
+    return list(seen)

@@ -1,0 +1,115 @@
+"""Marketplace listings: fields by the source's selector rules, with defaults that fit common markup."""
+
+from __future__ import annotations
+
+import re
+from urllib.parse import urljoin
+
+import pycountry
+from parsel import Selector
+
+from crawlers.canonical import content_hash
+from crawlers.extractors.article import parse_datetime, visible_text
+from crawlers.extractors.contacts import find_emails, find_phones
+from crawlers.extractors.language import guess_language
+from crawlers.extractors.page import FetchedPage, base_record
+from crawlers.sources import SourceDefinition
+from schemas.records import CrawledPage
+
+DEFAULT_RULES = {
+    "title": "h1::text",
+    "price": "[itemprop=price]::attr(content), .price::text",
+    "currency": "[itemprop=priceCurrency]::attr(content)",
+    "seller": "[itemprop=seller] ::text, .seller::text",
+    "ship_from": ".ship-from::text",
+    "images": "img::attr(src)",
+    "published": "time::attr(datetime)",
+}
+_SYMBOLS = {"$": "USD", "US$": "USD", "€": "EUR", "£": "GBP", "¥": "JPY", "HK$": "HKD", "₩": "KRW", "₽": "RUB"}
+_CODE = re.compile(r"\b([A-Z]{3})\b")
+_AMOUNT = re.compile(r"\d[\d.,\s]*")
+_MAX_IMAGES = 50
+
+
+def parse_price(text: str | None) -> tuple[float | None, str | None]:
+    """``"USD 4,200.00"``, ``"HK$ 1.234,50"`` or ``"4200"`` as (amount, ISO currency)."""
+    if not text:
+        return None, None
+    currency = None
+    for symbol in sorted(_SYMBOLS, key=len, reverse=True):
+        if symbol in text:
+            currency = _SYMBOLS[symbol]
+            break
+    code = _CODE.search(text)
+    if code and pycountry.currencies.get(alpha_3=code.group(1)):
+        currency = code.group(1)
+    match = _AMOUNT.search(text)
+    if not match:
+        return None, currency
+    digits = re.sub(r"\s", "", match.group(0)).rstrip(".,")
+    if "," in digits and "." in digits:
+        decimal = "," if digits.rfind(",") > digits.rfind(".") else "."
+    elif "," in digits:
+        decimal = "," if len(digits) - digits.rfind(",") - 1 in (1, 2) else ""
+    else:
+        decimal = "." if len(digits) - digits.rfind(".") - 1 in (1, 2) or digits.count(".") == 1 else ""
+    thousands = {",", "."} - {decimal}
+    cleaned = "".join(ch for ch in digits if ch not in thousands).replace(",", ".")
+    try:
+        return float(cleaned), currency
+    except ValueError:
+        return None, currency
+
+
+def country_code(text: str | None) -> str | None:
+    """``"HK"``, ``"Hong Kong"`` or ``"Ships from: China"`` as ISO 3166-1 alpha-2."""
+    if not text:
+        return None
+    value = re.sub(r"(?i)^\s*(ships?|shipped)\s+from\s*:?\s*", "", text).strip(" .:")
+    if not value:
+        return None
+    if re.fullmatch(r"[A-Za-z]{2}", value):
+        found = pycountry.countries.get(alpha_2=value.upper())
+        return str(found.alpha_2) if found else None
+    try:
+        return str(pycountry.countries.lookup(value).alpha_2)
+    except LookupError:
+        return None
+
+
+def _first(selector: Selector, css: str | None) -> str | None:
+    if not css:
+        return None
+    value = selector.css(css).get()
+    return re.sub(r"\s+", " ", value).strip() or None if value else None
+
+
+def extract_listing(source: SourceDefinition, page: FetchedPage) -> CrawledPage:
+    html = page.text or ""
+    selector = Selector(text=html or "<html></html>")
+    rules = {**DEFAULT_RULES, **source.extract.model_dump(exclude_none=True)}
+    title = _first(selector, rules.get("title")) or selector.xpath("normalize-space(//title)").get() or None
+    text = (" ".join(selector.css(rules["text"]).getall()) if rules.get("text") else visible_text(selector))
+    text = re.sub(r"\s+", " ", text).strip()
+    price, currency = parse_price(_first(selector, rules.get("price")))
+    currency = _first(selector, rules.get("currency")) or currency
+    images = list(dict.fromkeys(urljoin(page.url, src) for src in selector.css(rules["images"]).getall()))
+    seller = _first(selector, rules.get("seller"))
+    ship_from = country_code(_first(selector, rules.get("ship_from")))
+    phones = find_phones(text)
+    emails = find_emails(text)
+    return base_record(
+        source, page, "listing",
+        title=title,
+        text=text or None,
+        language=guess_language(text, selector.xpath("/html/@lang").get()),
+        published_at=parse_datetime(_first(selector, rules.get("published"))),
+        price=price,
+        price_currency=currency.upper() if currency else None,
+        seller=seller,
+        ship_from=ship_from,
+        image_urls=images[:_MAX_IMAGES],
+        phones=phones,
+        emails=emails,
+        content_hash=content_hash(title, text, str(price), currency, seller, " ".join(images)),
+    )

@@ -1,0 +1,48 @@
+"""The fetched page as extractors see it, and the fields every crawled record shares."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from crawlers.canonical import canonical_url
+from crawlers.sources import SourceDefinition
+from schemas.records import CrawledPage, make_id
+
+
+@dataclass(frozen=True)
+class FetchedPage:
+    url: str  # after redirects
+    status: int
+    body: bytes
+    fetched_at: datetime
+    content_type: str = ""
+    text: str | None = None  # decoded body for text responses
+    etag: str | None = None
+    last_modified: str | None = None
+    headers: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def canonical(self) -> str:
+        return canonical_url(self.url)
+
+
+def record_id(canonical: str) -> str:
+    return make_id(CrawledPage.RECORD_TYPE, canonical)
+
+
+def base_record(source: SourceDefinition, page: FetchedPage, kind: str, **fields: Any) -> CrawledPage:
+    canonical = page.canonical
+    return CrawledPage(
+        id=record_id(canonical),
+        source_format="web",
+        source=f"crawl:{source.name}",
+        url=page.url,
+        canonical_url=canonical,
+        source_name=source.name,
+        kind=kind,  # type: ignore[arg-type]  # one of the CrawledPage kinds, chosen by the caller
+        fetched_at=page.fetched_at,
+        http_status=page.status,
+        **fields,
+    )

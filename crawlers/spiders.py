@@ -1,0 +1,170 @@
+"""The one generic spider: a source definition says where to start, what to follow and what to extract.
+
+It stays thin: discovery (start pages, sitemaps, RSS/Atom feeds, JSON APIs, due URLs from the frontier)
+and link following are here; extraction is ``crawlers.extractors``; safety, budget, conditional requests
+and change detection are middlewares and pipelines.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator, Iterator
+from typing import Any
+from urllib.parse import urljoin
+
+from lxml import etree
+from scrapy import Request, Spider, signals
+from scrapy.crawler import Crawler
+from scrapy.http import Response, TextResponse
+from scrapy.linkextractors import LinkExtractor
+from scrapy.utils.sitemap import Sitemap
+
+from crawlers.canonical import canonical_url
+from crawlers.context import CrawlContext, build_frontier, build_sink
+from crawlers.extractors import FetchedPage, extract_record
+from crawlers.frontier import CrawlState, after_fetch, discovered, now_utc
+from crawlers.items import CrawlItem
+from crawlers.sources import SourceDefinition
+
+_ATOM = "{http://www.w3.org/2005/Atom}"
+_SAFE_XML = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=False, recover=True)
+
+
+def fetched_page(response: Response) -> FetchedPage:
+    def header(name: bytes) -> str | None:
+        value: Any = response.headers.get(name)
+        return value.decode("latin-1") if value else None
+
+    text = response.text if isinstance(response, TextResponse) else None
+    return FetchedPage(
+        url=response.url,
+        status=response.status,
+        body=response.body,
+        fetched_at=now_utc(),
+        content_type=(header(b"Content-Type") or "").split(";", 1)[0].strip().lower(),
+        text=text,
+        etag=header(b"ETag"),
+        last_modified=header(b"Last-Modified"),
+    )
+
+
+class SourceSpider(Spider):
+    name = "sekisho-source"
+
+    def __init__(self, source: SourceDefinition, context: CrawlContext, **kwargs: Any) -> None:
+        super().__init__(name=f"sekisho-{source.name}", **kwargs)
+        self.source = source
+        self.context = context
+        self.allowed_domains = list(source.domains())
+        self.links = LinkExtractor(unique=True, canonicalize=False, deny_extensions=[])
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> SourceSpider:
+        source: SourceDefinition = kwargs.pop("source")
+        sink, owns_sink = build_sink(crawler.settings)
+        context = CrawlContext(source, CrawlState(build_frontier(crawler.settings), source.name), sink, owns_sink)
+        crawler.sekisho_context = context  # type: ignore[attr-defined]  # read by crawl_context()
+        spider: SourceSpider = super().from_crawler(crawler, *args, source=source, context=context, **kwargs)
+        crawler.signals.connect(spider.flush_frontier, signal=signals.spider_closed)
+        return spider
+
+    def flush_frontier(self) -> None:
+        self.context.state.flush()
+
+    @property
+    def state(self) -> CrawlState:
+        return self.context.state
+
+    # -- discovery --------------------------------------------------------------------------------
+
+    async def start(self) -> AsyncIterator[Request]:
+        source = self.source
+        entries: set[str] = set()
+        if source.kind == "watchlist":
+            for item in source.lists:
+                entries.add(canonical_url(item.url))
+                yield Request(item.url, callback=self.parse_list_file, cb_kwargs={"list_name": item.name})
+        for url in source.start_urls:
+            entries.add(canonical_url(url))
+            yield Request(url, callback=self.parse_page)
+        for url in source.sitemap_urls:
+            yield Request(url, callback=self.parse_sitemap, meta={"sekisho_entry": "sitemap"})
+        for url in source.feed_urls:
+            yield Request(url, callback=self.parse_feed, meta={"sekisho_entry": "feed"})
+        if source.api is not None:
+            yield Request(source.api.url, callback=self.parse_api, meta={"sekisho_entry": "api"})
+        # URLs the frontier knows and that are due again (the incremental part of a recrawl).
+        for status in self.state.due(now_utc()):
+            if status.url in entries:
+                continue
+            if source.kind == "watchlist":
+                continue  # list files are entries; nothing else is due
+            yield Request(status.url, callback=self.parse_page, meta={"depth": status.depth})
+
+    def parse_sitemap(self, response: Response) -> Iterator[Request]:
+        sitemap = Sitemap(response.body)
+        for entry in sitemap:
+            loc = entry.get("loc")
+            if not loc:
+                continue
+            if sitemap.type == "sitemapindex":
+                yield Request(loc, callback=self.parse_sitemap, meta={"sekisho_entry": "sitemap"})
+            else:
+                yield from self._follow(loc, depth=1)
+
+    def parse_feed(self, response: Response) -> Iterator[Request]:
+        root = etree.fromstring(response.body, parser=_SAFE_XML)
+        if root is None:
+            return
+        links = [*root.xpath("//item/link/text()"), *root.findall(f".//{_ATOM}entry/{_ATOM}link")]
+        for link in links:
+            href = link if isinstance(link, str) else link.get("href")
+            if href:
+                yield from self._follow(urljoin(response.url, href.strip()), depth=1)
+
+    def parse_api(self, response: Response) -> Iterator[Request]:
+        api = self.source.api
+        assert api is not None
+        data: Any = json.loads(response.body)
+        for key in filter(None, api.items_path.split(".")):
+            data = data.get(key, []) if isinstance(data, dict) else []
+        for entry in data if isinstance(data, list) else []:
+            url = entry.get(api.url_field) if isinstance(entry, dict) else None
+            if isinstance(url, str):
+                yield from self._follow(urljoin(response.url, url), depth=1)
+
+    # -- pages ------------------------------------------------------------------------------------
+
+    def parse_page(self, response: Response) -> Iterator[CrawlItem | Request]:
+        if not isinstance(response, TextResponse):
+            return
+        rule = self.source.follow_rule_for(response.url)
+        page = fetched_page(response)
+        if rule is not None and rule.parse:
+            yield CrawlItem(record=extract_record(self.source, page), page=page)
+        else:
+            self._mark_fetched(page)
+        depth = int(response.meta.get("depth", 0))
+        if depth < self.source.max_depth:
+            for link in self.links.extract_links(response):
+                yield from self._follow(link.url, depth=depth + 1)
+
+    def parse_list_file(self, response: Response, list_name: str) -> Iterator[CrawlItem]:
+        page = fetched_page(response)
+        yield CrawlItem(record=extract_record(self.source, page, list_name=list_name), page=page)
+
+    def _follow(self, url: str, depth: int) -> Iterator[Request]:
+        if self.source.follow_rule_for(url) is None:
+            return
+        canonical = canonical_url(url)
+        if self.state.get(canonical) is None:
+            self.state.put(discovered(canonical, self.source.name, depth, now_utc()))
+        yield Request(url, callback=self.parse_page)
+
+    def _mark_fetched(self, page: FetchedPage) -> None:
+        """A hub page (followed, not an item): keep its validators so the next run can ask for a 304."""
+        canonical = page.canonical
+        previous = self.state.get(canonical) or discovered(canonical, self.source.name, 0, now_utc())
+        self.state.put(after_fetch(previous, now=now_utc(), interval_s=self.source.recrawl_interval_s,
+                                   status="fetched", http_status=page.status, etag=page.etag,
+                                   last_modified=page.last_modified))

@@ -1,0 +1,197 @@
+"""Fine-tuning the cased token classifier on WikiANN English and WNUT-17, reproducibly.
+
+Seeded shuffling, fixed thread count and length-bucketed batches; the result (weights, tokenizer,
+label map and metrics) is written to one directory that inference loads on its own.
+"""
+
+from __future__ import annotations
+
+import random
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import torch
+
+from enrichment.ner.corpus import LABELS, Sentence, read_wikiann, read_wnut17
+from enrichment.ner.inference import WordTagger
+from enrichment.ner.model import (
+    Manifest,
+    base_encoder_path,
+    encode_words,
+    new_classifier,
+    piece_labels,
+    save_model,
+)
+from enrichment.ner.spans import evaluate_tags
+
+EVALUATED_TYPES = ("PER", "ORG", "LOC")
+
+
+@dataclass(frozen=True)
+class TrainingConfig:
+    data_dir: Path
+    out_dir: Path
+    epochs: int = 2
+    max_sentences: int | None = None  # cap on training sentences (after seeded shuffling)
+    seed: int = 13
+    batch_size: int = 32
+    encoder_learning_rate: float = 8e-5
+    head_learning_rate: float = 1e-3
+    warmup_fraction: float = 0.06
+    weight_decay: float = 0.01
+    max_length: int = 128
+    threads: int = 2
+    use_wnut: bool = True
+    use_wikiann_dev: bool = False  # also train on WikiANN dev minus the held-out part below
+    dev_sentences: int = 1000  # held-out WikiANN dev sentences scored after each epoch
+    test_sentences: int | None = None  # WikiANN test sentences scored at the end (None: all, 0: none)
+    base_model: Path | None = None
+    # The word-piece embedding matrix is half the encoder's weights; freezing it halves optimizer work
+    # and keeps pretrained vectors for words the NER data never shows. Casing is learned on top.
+    freeze_word_embeddings: bool = True
+    # Wall-clock guard for shared machines: stop (and save) after this many minutes of training.
+    max_minutes: float | None = None
+
+
+@dataclass
+class TrainingReport:
+    metrics: dict[str, Any] = field(default_factory=dict)
+    out_dir: Path | None = None
+
+
+ProgressCallback = Callable[[str, int, int, float], None]
+"""Called as ``(phase, done, total, loss)``; phase is e.g. ``epoch 1/3``."""
+
+
+def load_training_sentences(config: TrainingConfig) -> tuple[list[Sentence], list[Sentence], list[Sentence]]:
+    """Training, held-out dev and test sentences (dev and test from WikiANN English)."""
+    train = read_wikiann(config.data_dir / "wikiann_en_train.txt")
+    if config.use_wnut:
+        train += read_wnut17(config.data_dir / "wnut17_train.conll")
+    dev_all = read_wikiann(config.data_dir / "wikiann_en_dev.txt")
+    dev = dev_all[: config.dev_sentences]
+    if config.use_wikiann_dev:
+        train += dev_all[config.dev_sentences :]
+    random.Random(config.seed).shuffle(train)
+    if config.max_sentences is not None:
+        train = train[: config.max_sentences]
+    test: list[Sentence] = []
+    if config.test_sentences != 0:
+        test = read_wikiann(config.data_dir / "wikiann_en_test.txt", limit=config.test_sentences)
+    return train, dev, test
+
+
+def length_bucketed_batches(sentences: Sequence[Sentence], batch_size: int, rng: random.Random) -> list[list[int]]:
+    """Batches of similar-length sentences, in a random (seeded) order: less padding, same randomness."""
+    order = list(range(len(sentences)))
+    rng.shuffle(order)
+    pool = batch_size * 50
+    batches: list[list[int]] = []
+    for offset in range(0, len(order), pool):
+        chunk = sorted(order[offset : offset + pool], key=lambda i: len(sentences[i].tokens))
+        batches.extend(chunk[i : i + batch_size] for i in range(0, len(chunk), batch_size))
+    rng.shuffle(batches)
+    return batches
+
+
+def evaluate_sentences(tagger: WordTagger, sentences: Sequence[Sentence]) -> dict[str, Any]:
+    if not sentences:
+        return {}
+    predicted = [[label for label, _ in row] for row in tagger.tag([s.tokens for s in sentences])]
+    evaluation = evaluate_tags([s.tags for s in sentences], predicted, EVALUATED_TYPES)
+    return {"sentences": len(sentences), **evaluation.as_dict()}
+
+
+def train(config: TrainingConfig, progress: ProgressCallback | None = None) -> TrainingReport:
+    torch.set_num_threads(config.threads)
+    torch.manual_seed(config.seed)
+    random.seed(config.seed)
+    rng = random.Random(config.seed)
+    started = time.monotonic()
+
+    train_set, dev_set, test_set = load_training_sentences(config)
+    if not train_set:
+        raise ValueError(f"no training sentences found under {config.data_dir}")
+    label_to_id = {label: index for index, label in enumerate(LABELS)}
+    base = config.base_model or base_encoder_path()
+    model, tokenizer = new_classifier(base, len(LABELS))
+
+    model.encoder.embeddings.word_embeddings.weight.requires_grad_(not config.freeze_word_embeddings)
+    head_parameters = [*model.casing.parameters(), *model.classifier.parameters()]
+    head_ids = {id(p) for p in head_parameters}
+    encoder_parameters = [p for p in model.parameters() if id(p) not in head_ids and p.requires_grad]
+    optimizer = torch.optim.AdamW(
+        [
+            {"params": encoder_parameters, "lr": config.encoder_learning_rate},
+            {"params": head_parameters, "lr": config.head_learning_rate},
+        ],
+        weight_decay=config.weight_decay,
+        foreach=True,
+    )
+    steps_per_epoch = -(-len(train_set) // config.batch_size)
+    total_steps = max(steps_per_epoch * config.epochs, 1)
+    warmup = max(int(total_steps * config.warmup_fraction), 1)
+
+    def schedule(step: int) -> float:
+        if step < warmup:
+            return (step + 1) / warmup
+        return max(0.0, (total_steps - step) / max(total_steps - warmup, 1))
+
+    scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, schedule)
+    loss_function = torch.nn.CrossEntropyLoss(ignore_index=-100)
+    tagger = WordTagger(model, tokenizer, LABELS, config.max_length)
+    history: list[dict[str, Any]] = []
+    deadline = started + config.max_minutes * 60 if config.max_minutes else None
+    steps_done = 0
+
+    for epoch in range(config.epochs):
+        if deadline is not None and time.monotonic() > deadline:
+            break
+        model.train()
+        phase = f"epoch {epoch + 1}/{config.epochs}"
+        running = 0.0
+        batches = length_bucketed_batches(train_set, config.batch_size, rng)
+        for step, batch_indices in enumerate(batches):
+            if deadline is not None and time.monotonic() > deadline:
+                break
+            steps_done += 1
+            sentences = [train_set[i] for i in batch_indices]
+            batch = encode_words(tokenizer, [s.tokens for s in sentences], config.max_length)
+            targets = piece_labels(batch, [[label_to_id[tag] for tag in s.tags] for s in sentences])
+            logits = model(batch.input_ids, batch.attention_mask, batch.casing_ids)
+            loss = loss_function(logits.view(-1, logits.shape[-1]), targets.view(-1))
+            loss.backward()
+            torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+            optimizer.step()
+            scheduler.step()
+            optimizer.zero_grad()
+            value = loss.item()
+            running = 0.98 * running + 0.02 * value if step else value
+            if progress is not None:
+                progress(phase, step + 1, len(batches), running)
+        dev_metrics = evaluate_sentences(tagger, dev_set)
+        history.append({"epoch": epoch + 1, "loss": round(running, 4), "dev": dev_metrics})
+        if progress is not None:
+            f1 = dev_metrics.get("overall", {}).get("f1", 0.0) if dev_metrics else 0.0
+            progress(f"{phase} dev F1 {f1:.3f}", len(batches), len(batches), running)
+
+    train_seconds = time.monotonic() - started
+    metrics: dict[str, Any] = {
+        "train_sentences": len(train_set),
+        "train_seconds": round(train_seconds, 1),
+        "steps": steps_done,
+        "planned_steps": total_steps,
+        "stopped_early": steps_done < total_steps,
+        "history": history,
+        "dev": history[-1]["dev"] if history else {},
+        "test": evaluate_sentences(tagger, test_set),
+        "evaluated_types": list(EVALUATED_TYPES),
+    }
+    training = {key: str(value) if isinstance(value, Path) else value for key, value in asdict(config).items()}
+    training["base_model"] = str(base)
+    manifest = Manifest(labels=LABELS, max_length=config.max_length, base_model=str(base), training=training)
+    save_model(config.out_dir, model, tokenizer, manifest, metrics)
+    return TrainingReport(metrics=metrics, out_dir=config.out_dir)

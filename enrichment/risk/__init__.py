@@ -1,0 +1,1 @@
+"""Risk model for inspection and post-clearance audit selection (WCO BACUDA / DATE line of work)."""

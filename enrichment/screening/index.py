@@ -1,0 +1,228 @@
+"""The screening index: every list name prepared once, with a blocking index for candidate generation.
+
+Blocking keys per name part are its ASCII text, its metaphone, its consonant skeleton and the name
+symbols rigour gives it, so a query finds candidates across spellings and scripts without a scan.
+Candidates are ranked by the summed rarity (IDF) of the keys they share with the query, and only
+the best few are scored by the matcher. Entries are also indexed by identifier (IMO, passport...)
+so that a vessel or document number finds its entry without any name at all.
+
+Build it once per worker with :func:`load_index`; it caches the built index on disk (pickle) under
+a key made of the lists' content hash and this module's format version.
+"""
+
+from __future__ import annotations
+
+import heapq
+import math
+import pickle
+from collections import defaultdict
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from enrichment.screening.entries import WatchlistEntry
+from enrichment.screening.loaders import LIST_FILES, compact_identifier, lists_content_hash, load_all
+from enrichment.screening.matcher import Comparison, Matcher, NameMatcher, Subject
+from enrichment.screening.names import NameKind, PreparedName, Token, kind_of, prepare_name
+
+INDEX_FORMAT = 3  # bump when the pickled layout or the name preparation changes
+CANDIDATES_PER_NAME = 24  # names scored by the matcher per query name
+MAX_POSTINGS = 4000  # keys this common ("mohammed") rank candidates only through rarer keys
+
+
+@dataclass(frozen=True, slots=True)
+class Match:
+    """One list entry matched by a query, with the comparison that scored it."""
+
+    entry: WatchlistEntry
+    comparison: Comparison
+
+    @property
+    def score(self) -> float:
+        return self.comparison.score
+
+
+def token_keys(token: Token) -> list[str]:
+    if token.is_initial:
+        return []
+    keys = [f"t:{token.text}"]
+    if token.phonetic:
+        keys.append(f"p:{token.phonetic}")
+    if len(token.skeleton) >= 2:
+        keys.append(f"k:{token.skeleton}")
+    keys.extend(f"s:{symbol}" for symbol in token.symbols)
+    return keys
+
+
+def entry_subject_evidence(entry: WatchlistEntry) -> Subject:
+    return Subject(
+        names=(),
+        birth_dates=entry.birth_dates,
+        countries=frozenset(entry.countries),
+        identifiers=frozenset(entry.identifiers),
+    )
+
+
+@dataclass
+class ScreeningIndex:
+    """All list entries, their prepared names and the blocking postings."""
+
+    entries: list[WatchlistEntry]
+    names: list[PreparedName] = field(default_factory=list)
+    name_entry: list[int] = field(default_factory=list)
+    postings: dict[str, list[int]] = field(default_factory=dict)
+    key_weight: dict[str, float] = field(default_factory=dict)
+    by_identifier: dict[tuple[str, str], list[int]] = field(default_factory=dict)
+    entry_first_name: dict[int, int] = field(default_factory=dict)
+    content_hash: str = ""
+
+    @classmethod
+    def build(cls, entries: list[WatchlistEntry], content_hash: str = "") -> ScreeningIndex:
+        index = cls(entries=entries, content_hash=content_hash)
+        postings: dict[str, set[int]] = defaultdict(set)
+        for entry_no, entry in enumerate(entries):
+            kind = kind_of(entry.schema)
+            for raw in entry.names:
+                prepared = prepare_name(raw, kind)
+                if not prepared.tokens:
+                    continue
+                name_no = len(index.names)
+                index.names.append(prepared)
+                index.entry_first_name.setdefault(entry_no, name_no)
+                index.name_entry.append(entry_no)
+                for token in prepared.tokens:
+                    for key in token_keys(token):
+                        postings[key].add(name_no)
+            for identifier in entry.identifiers:
+                index.by_identifier.setdefault(identifier, []).append(entry_no)
+        total = max(1, len(index.names))
+        index.postings = {key: sorted(names) for key, names in postings.items()}
+        index.key_weight = {key: math.log(1 + total / len(names)) for key, names in index.postings.items()}
+        return index
+
+    def __len__(self) -> int:
+        return len(self.entries)
+
+    def candidates(self, query: PreparedName, limit: int = CANDIDATES_PER_NAME) -> list[int]:
+        """Name numbers that share the rarest keys with ``query``, best first."""
+        gathered: dict[int, float] = {}
+        fallback: list[str] = []
+        for token in query.tokens:
+            for key in token_keys(token):
+                names = self.postings.get(key)
+                if names is None:
+                    continue
+                if len(names) > MAX_POSTINGS:
+                    fallback.append(key)
+                    continue
+                weight = self.key_weight[key]
+                for name_no in names:
+                    gathered[name_no] = gathered.get(name_no, 0.0) + weight
+        if not gathered:
+            for key in fallback[:1]:
+                for name_no in self.postings[key][: limit * 4]:
+                    gathered[name_no] = self.key_weight[key]
+        if len(gathered) <= limit:
+            return sorted(gathered, key=lambda n: -gathered[n])
+        return heapq.nlargest(limit, gathered, key=gathered.__getitem__)
+
+    def screen(
+        self,
+        query: Subject,
+        matcher: Matcher | None = None,
+        *,
+        limit: int = 5,
+        min_score: float = 0.0,
+        schema: str | None = None,
+    ) -> list[Match]:
+        """The best entries for a query subject, at most ``limit``, each with its explanation."""
+        matcher = matcher or DEFAULT_MATCHER
+        best_names: dict[int, tuple[float, int, PreparedName]] = {}
+        for query_name in query.names:
+            for name_no in self.candidates(query_name):
+                entry_no = self.name_entry[name_no]
+                if schema is not None and self.entries[entry_no].schema not in (schema, "LegalEntity"):
+                    continue
+                names = matcher.compare_names(query_name, self.names[name_no])
+                current = best_names.get(entry_no)
+                if current is None or names.score > current[0]:
+                    best_names[entry_no] = (names.score, name_no, query_name)
+        for identifier in query.identifiers:
+            for entry_no in self.by_identifier.get(identifier, ()):
+                name_no = self.entry_first_name.get(entry_no)
+                if entry_no not in best_names and name_no is not None:
+                    query_name = query.names[0] if query.names else prepare_name(identifier[1])
+                    best_names[entry_no] = (0.0, name_no, query_name)
+        matches = []
+        for entry_no, (_, name_no, query_name) in best_names.items():
+            entry = self.entries[entry_no]
+            names = matcher.compare_names(query_name, self.names[name_no])
+            comparison = matcher.weigh(names, query_name, self.names[name_no], query, entry_subject_evidence(entry))
+            if comparison.score >= min_score:
+                matches.append(Match(entry, comparison))
+        matches.sort(key=lambda match: (-match.score, match.entry.entry_id))
+        return matches[:limit]
+
+    def screen_name(
+        self,
+        name: str,
+        schema: str | None = None,
+        *,
+        birth_date: str | None = None,
+        countries: tuple[str, ...] = (),
+        identifiers: tuple[tuple[str, str], ...] = (),
+        limit: int = 5,
+        min_score: float = 0.0,
+    ) -> list[Match]:
+        """Screen one name (with optional evidence); ``schema`` restricts hits to that kind of entry."""
+        kind: NameKind = kind_of(schema)
+        query = Subject(
+            names=(prepare_name(name, kind),),
+            birth_dates=(birth_date,) if birth_date else (),
+            countries=frozenset(c.lower() for c in countries),
+            identifiers=frozenset((scheme, compact_identifier(value)) for scheme, value in identifiers),
+        )
+        restrict = schema if schema in ("Person", "Company", "Vessel", "Aircraft") else None
+        return self.screen(query, limit=limit, min_score=min_score, schema=restrict)
+
+
+DEFAULT_MATCHER = NameMatcher()
+
+
+def build_index(directory: Path) -> ScreeningIndex:
+    return ScreeningIndex.build(load_all(directory), lists_content_hash(directory))
+
+
+def load_index(directory: Path | None = None, cache_dir: Path | None = None) -> ScreeningIndex:
+    """The index of the lists in ``directory`` (default: the ``watchlist_dir`` setting), cached on disk.
+
+    The cache file name holds the lists' content hash, so a refreshed list builds a new index and a
+    stale one is never read. A cache that cannot be read or written is rebuilt or skipped, never fatal.
+    """
+    from sekisho.settings import get_settings
+
+    settings = get_settings()
+    directory = directory or settings.watchlist_dir
+    cache_dir = cache_dir or settings.cache_dir / "screening"
+    content_hash = lists_content_hash(directory)
+    cache_file = cache_dir / f"index-v{INDEX_FORMAT}-{content_hash[:24]}.pickle"
+    if cache_file.exists():
+        try:
+            with cache_file.open("rb") as handle:
+                cached = pickle.load(handle)
+            if isinstance(cached, ScreeningIndex) and cached.content_hash == content_hash:
+                return cached
+        except (OSError, pickle.UnpicklingError, EOFError, AttributeError):
+            pass
+    index = ScreeningIndex.build(load_all(directory), content_hash)
+    try:
+        cache_dir.mkdir(parents=True, exist_ok=True)
+        partial = cache_file.with_suffix(".tmp")
+        with partial.open("wb") as handle:
+            pickle.dump(index, handle, protocol=pickle.HIGHEST_PROTOCOL)
+        partial.replace(cache_file)
+    except OSError:
+        pass
+    return index
+
+
+__all__ = ["LIST_FILES", "Match", "ScreeningIndex", "build_index", "load_index"]

@@ -1,0 +1,273 @@
+"""Comparing two subjects (a query and a list entry): name parts first, then the evidence around them.
+
+The name score aligns the tokens of both names regardless of their order (so ``SURNAME, Given``
+and ``Given Surname`` agree), accepting exact tokens, initials, variants rigour knows to be the same
+name in another spelling or script, phonetic twins and small typos, and joined or split parts
+(``Abdulhai`` / ``Abdul Hai``). Both sides weigh the same way, so ``compare(a, b) == compare(b, a)``.
+
+Evidence then moves the score: dates of birth, nationalities and identifiers support or contradict,
+a person never quite matches a company, and differing legal forms cost a little. The result keeps
+an explanation of every part that counted.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Protocol
+
+from rapidfuzz.distance import OSA
+
+from enrichment.screening.names import PreparedName, Token, skeleton
+
+# How much evidence moves a score. Positive evidence only counts on a name that already looks alike.
+DOB_EXACT_BONUS = 0.10
+DOB_YEAR_BONUS = 0.05
+DOB_CONTRADICTION = 0.25
+COUNTRY_BONUS = 0.03
+COUNTRY_CONTRADICTION = 0.05
+IDENTIFIER_BONUS = 0.25
+KIND_MISMATCH = 0.25
+LEGAL_FORM_MISMATCH = 0.05
+EVIDENCE_FLOOR = 0.70  # name score from which supporting evidence adds up
+INITIAL_WEIGHT = 0.4
+FUZZY_FLOOR = 0.70  # token similarity under which two tokens do not pair at all
+
+
+@dataclass(frozen=True, slots=True)
+class Subject:
+    """What is compared: a query from a record, or a list entry. Dates are ``YYYY[-MM[-DD]]``."""
+
+    names: tuple[PreparedName, ...]
+    birth_dates: tuple[str, ...] = ()
+    countries: frozenset[str] = frozenset()
+    identifiers: frozenset[tuple[str, str]] = frozenset()
+
+
+@dataclass(frozen=True, slots=True)
+class NameComparison:
+    score: float
+    left: str
+    right: str
+    pairs: tuple[tuple[str, str, float, str], ...]  # (left token, right token, similarity, why)
+    unmatched_left: tuple[str, ...]
+    unmatched_right: tuple[str, ...]
+
+    def describe(self) -> str:
+        parts = [f"{a}={b}" if why == "same" else f"{a}~{b} ({why} {sim:.2f})" for a, b, sim, why in self.pairs]
+        text = ", ".join(parts) or "no name part matched"
+        unmatched = [*self.unmatched_left, *self.unmatched_right]
+        if unmatched:
+            text += "; unmatched: " + " ".join(unmatched)
+        return text
+
+
+@dataclass(frozen=True, slots=True)
+class Comparison:
+    """A scored comparison with its explanation."""
+
+    score: float
+    names: NameComparison
+    evidence: tuple[str, ...] = field(default=())
+
+    @property
+    def explanation(self) -> str:
+        text = f"name {self.names.left!r} vs {self.names.right!r}: {self.names.describe()}"
+        if self.evidence:
+            text += "; " + "; ".join(self.evidence)
+        return text
+
+
+class Matcher(Protocol):
+    """Anything that scores two subjects in [0, 1] and says why."""
+
+    def compare(self, left: Subject, right: Subject) -> Comparison: ...
+
+    def compare_names(self, left: PreparedName, right: PreparedName) -> NameComparison: ...
+
+    def weigh(
+        self, names: NameComparison, left_name: PreparedName, right_name: PreparedName, left: Subject, right: Subject
+    ) -> Comparison: ...
+
+
+def token_similarity(left: Token, right: Token) -> tuple[float, str]:
+    """How alike two name parts are, and why; symmetric."""
+    if left.text == right.text:
+        return 1.0, "same"
+    if left.is_initial or right.is_initial:
+        if left.text[0] == right.text[0]:
+            return 0.8, "initial"
+        return 0.0, ""
+    if left.symbols & right.symbols:
+        return 0.92, "variant"
+    best, why = OSA.normalized_similarity(left.text, right.text), "spelling"
+    if left.phonetic and left.phonetic == right.phonetic and best < 0.85:
+        best, why = 0.85, "sound"
+    if (left.abjad or right.abjad) and len(left.skeleton) >= 2 and best < 0.85:
+        consonants = OSA.normalized_similarity(left.skeleton, right.skeleton)
+        if consonants >= 0.75 and consonants * 0.9 > best:
+            best, why = consonants * 0.9, "consonants"
+    if best < FUZZY_FLOOR:
+        return 0.0, ""
+    return best, why
+
+
+def _weight(token: Token) -> float:
+    return INITIAL_WEIGHT if token.is_initial else 1.0
+
+
+def _merge_joined(tokens: tuple[Token, ...], other: tuple[Token, ...]) -> tuple[Token, ...]:
+    """Join two adjacent tokens when the other name writes them as one word (Abdul Hai / Abdulhai)."""
+    if len(tokens) < 2:
+        return tokens
+    other_texts = {token.text for token in other}
+    other_skeletons = {token.skeleton for token in other if token.abjad and len(token.skeleton) >= 3}
+    result: list[Token] = []
+    index = 0
+    while index < len(tokens):
+        if index + 1 < len(tokens):
+            first, second = tokens[index], tokens[index + 1]
+            joined = first.text + second.text
+            if joined in other_texts or (other_skeletons and skeleton(joined) in other_skeletons):
+                result.append(
+                    Token(
+                        text=joined,
+                        phonetic="",
+                        skeleton=skeleton(joined),
+                        symbols=first.symbols | second.symbols,
+                        abjad=first.abjad or second.abjad,
+                    )
+                )
+                index += 2
+                continue
+        result.append(tokens[index])
+        index += 1
+    return tuple(result)
+
+
+def compare_names(left: PreparedName, right: PreparedName) -> NameComparison:
+    """Order-free alignment of name parts; the score is the matched share of both names' weight."""
+    left_tokens = _merge_joined(left.tokens, right.tokens)
+    right_tokens = _merge_joined(right.tokens, left_tokens)
+    left_tokens = _merge_joined(left_tokens, right_tokens)
+    total = sum(_weight(token) for token in left_tokens) + sum(_weight(token) for token in right_tokens)
+    if not left_tokens or not right_tokens:
+        return NameComparison(0.0, left.original, right.original, (), (), ())
+    candidates: list[tuple[float, str, str, int, int, str]] = []
+    for i, a in enumerate(left_tokens):
+        for j, b in enumerate(right_tokens):
+            similarity, why = token_similarity(a, b)
+            if similarity > 0:
+                low, high = sorted((a.text, b.text))
+                candidates.append((similarity, low, high, i, j, why))
+    # Sorting on the unordered token pair keeps the greedy alignment the same from either side.
+    candidates.sort(key=lambda item: (-item[0], item[1], item[2]))
+    used_left: set[int] = set()
+    used_right: set[int] = set()
+    pairs: list[tuple[str, str, float, str]] = []
+    matched = 0.0
+    for similarity, _, _, i, j, why in candidates:
+        if i in used_left or j in used_right:
+            continue
+        used_left.add(i)
+        used_right.add(j)
+        a, b = left_tokens[i], right_tokens[j]
+        matched += similarity * (_weight(a) + _weight(b))
+        pairs.append((a.text, b.text, similarity, why))
+    score = matched / total if total else 0.0
+    return NameComparison(
+        score=round(min(1.0, score), 6),
+        left=left.original,
+        right=right.original,
+        pairs=tuple(pairs),
+        unmatched_left=tuple(t.text for i, t in enumerate(left_tokens) if i not in used_left),
+        unmatched_right=tuple(t.text for j, t in enumerate(right_tokens) if j not in used_right),
+    )
+
+
+def _year(value: str) -> int | None:
+    return int(value[:4]) if len(value) >= 4 and value[:4].isdigit() else None
+
+
+def birth_date_evidence(left: tuple[str, ...], right: tuple[str, ...]) -> tuple[float, str | None]:
+    """Support (+) or contradiction (-) from dates of birth; nothing when either side has none."""
+    if not left or not right:
+        return 0.0, None
+    full = {value for value in left if len(value) == 10} & {value for value in right if len(value) == 10}
+    if full:
+        return DOB_EXACT_BONUS, f"date of birth {min(full)} matches"
+    left_years = {year for year in map(_year, left) if year is not None}
+    right_years = {year for year in map(_year, right) if year is not None}
+    if not left_years or not right_years:
+        return 0.0, None
+    same = left_years & right_years
+    if same:
+        return DOB_YEAR_BONUS, f"birth year {min(same)} matches"
+    gap = min(abs(a - b) for a in left_years for b in right_years)
+    if gap <= 1:
+        return 0.0, f"birth years one apart ({min(left_years)}/{min(right_years)})"
+    return -DOB_CONTRADICTION, f"birth year contradicts ({min(left_years)} vs {min(right_years)})"
+
+
+def kinds_compatible(left: PreparedName, right: PreparedName) -> bool:
+    return left.kind == right.kind or "UNK" in (left.kind, right.kind)
+
+
+class NameMatcher:
+    """The default matcher: token alignment plus birth date, nationality, identifier and kind evidence."""
+
+    def compare_names(self, left: PreparedName, right: PreparedName) -> NameComparison:
+        return compare_names(left, right)
+
+    def compare(self, left: Subject, right: Subject) -> Comparison:
+        best: NameComparison | None = None
+        best_pair: tuple[PreparedName, PreparedName] | None = None
+        for a in left.names:
+            for b in right.names:
+                names = compare_names(a, b)
+                if best is None or names.score > best.score:
+                    best, best_pair = names, (a, b)
+        if best is None or best_pair is None:
+            empty = NameComparison(0.0, "", "", (), (), ())
+            return Comparison(0.0, empty)
+        return self.weigh(best, best_pair[0], best_pair[1], left, right)
+
+    def weigh(
+        self, names: NameComparison, left_name: PreparedName, right_name: PreparedName, left: Subject, right: Subject
+    ) -> Comparison:
+        """Add the evidence around two names to their name score."""
+        score = names.score
+        notes: list[str] = []
+        support = 0.0
+        delta, note = birth_date_evidence(left.birth_dates, right.birth_dates)
+        if note:
+            notes.append(note)
+        if delta > 0:
+            support += delta
+        else:
+            score += delta
+        if left.countries and right.countries:
+            shared = left.countries & right.countries
+            if shared:
+                support += COUNTRY_BONUS
+                notes.append(f"country {min(shared)} matches")
+            else:
+                score -= COUNTRY_CONTRADICTION
+                notes.append(f"country differs ({','.join(sorted(left.countries))} vs "
+                             f"{','.join(sorted(right.countries))})")
+        shared_ids = left.identifiers & right.identifiers
+        if shared_ids:
+            scheme, value = min(shared_ids)
+            support += IDENTIFIER_BONUS
+            notes.append(f"identifier {scheme} {value} matches")
+        if not kinds_compatible(left_name, right_name):
+            score -= KIND_MISMATCH
+            notes.append(f"kind differs ({left_name.kind} vs {right_name.kind})")
+        if left_name.org_classes and right_name.org_classes:
+            if left_name.org_classes & right_name.org_classes:
+                notes.append(f"legal form {min(left_name.org_classes & right_name.org_classes)} matches")
+            else:
+                score -= LEGAL_FORM_MISMATCH
+                notes.append("legal form differs")
+        if names.score >= EVIDENCE_FLOOR or shared_ids:
+            score += support
+        return Comparison(round(max(0.0, min(1.0, score)), 6), names, tuple(notes))

@@ -1,0 +1,145 @@
+"""Names made comparable: tokens in Latin script, their phonetic keys and the name symbols rigour knows.
+
+A name goes through ``rigour.names.analyze_names`` (honorific and title removal for people, legal
+form canonicalisation for organisations, part tagging, cross-script name symbols from Wikidata)
+and each part becomes a :class:`Token` carrying its ASCII form (transliterated from any script),
+its metaphone, a consonant skeleton for scripts that write few vowels (Arabic, Hebrew, Persian),
+and the symbols of the name it spells (``Q649085`` is "Saddam" in any script).
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Literal
+
+from rigour.names import NamePartTag, NameTypeTag, analyze_names, extract_org_types
+from rigour.text import ascii_text, metaphone
+
+NameKind = Literal["PER", "ORG", "OBJ", "UNK"]
+
+# Schema names of the record and list side, mapped to what the name analysis needs to know.
+SCHEMA_KINDS: dict[str, NameKind] = {
+    "Person": "PER",
+    "Company": "ORG",
+    "Organization": "ORG",
+    "Vessel": "OBJ",
+    "Aircraft": "OBJ",
+    "LegalEntity": "UNK",
+}
+_TYPE_TAGS = {"PER": NameTypeTag.PER, "ORG": NameTypeTag.ORG, "OBJ": NameTypeTag.OBJ, "UNK": NameTypeTag.UNK}
+# Symbol categories that say two tokens are the same name part (a variant, nickname or abbreviation).
+_TOKEN_SYMBOL_CATEGORIES = frozenset({"NAME", "NICK", "SYMBOL", "DOMAIN", "ORDINAL", "NUMERIC", "LOCATION"})
+_ABJAD_SCRIPTS = ("ARABIC", "HEBREW", "SYRIAC", "THAANA")
+_DIGRAPHS = (("kh", "k"), ("sh", "s"), ("th", "t"), ("dh", "d"), ("gh", "g"), ("ph", "f"), ("ch", "s"))
+_SKELETON_DROP = re.compile(r"[aeiouywh'`]")
+_SKELETON_MAP = str.maketrans({"q": "k", "c": "k", "v": "w", "p": "b", "j": "j", "x": "ks"})
+_SKELETON_DROP_W = re.compile(r"w")
+
+
+@dataclass(frozen=True, slots=True)
+class Token:
+    """One comparable part of a name."""
+
+    text: str  # lower-case ASCII
+    phonetic: str  # metaphone of ``text`` ("" when too short to say anything)
+    skeleton: str  # consonants only, for vowel-less transliterations
+    symbols: frozenset[str]
+    abjad: bool  # written in a script without (most) vowels
+
+    @property
+    def is_initial(self) -> bool:
+        return len(self.text) == 1
+
+
+@dataclass(frozen=True, slots=True)
+class PreparedName:
+    """A name ready to compare: its original text, kind, tokens and legal-form classes."""
+
+    original: str
+    kind: NameKind
+    tokens: tuple[Token, ...]
+    org_classes: frozenset[str]
+
+    @property
+    def compact(self) -> str:
+        return " ".join(token.text for token in self.tokens)
+
+
+def kind_of(schema: str | None) -> NameKind:
+    return SCHEMA_KINDS.get(schema or "", "UNK")
+
+
+@lru_cache(maxsize=200_000)
+def _ascii_words(form: str) -> tuple[str, ...]:
+    """ASCII words of one name part; dense scripts (CJK) may become several syllables."""
+    text = ascii_text(form).lower()
+    return tuple(word for word in re.split(r"[^a-z0-9]+", text) if word)
+
+
+@lru_cache(maxsize=200_000)
+def _is_abjad(form: str) -> bool:
+    for char in form:
+        if char.isalpha():
+            name = unicodedata.name(char, "")
+            return name.startswith(_ABJAD_SCRIPTS)
+    return False
+
+
+@lru_cache(maxsize=200_000)
+def skeleton(text: str) -> str:
+    """Consonant skeleton: what survives of a name written without short vowels."""
+    out = text.lower()
+    for digraph, single in _DIGRAPHS:
+        out = out.replace(digraph, single)
+    out = _SKELETON_DROP.sub("", out).translate(_SKELETON_MAP)
+    out = _SKELETON_DROP_W.sub("", out)
+    collapsed = []
+    for char in out:
+        if not collapsed or collapsed[-1] != char:
+            collapsed.append(char)
+    return "".join(collapsed)
+
+
+@lru_cache(maxsize=200_000)
+def _make_token(text: str, symbols: frozenset[str], abjad: bool) -> Token:
+    sound = metaphone(text) if len(text) >= 3 and text.isalpha() else ""
+    return Token(text=text, phonetic=sound, skeleton=skeleton(text), symbols=symbols, abjad=abjad)
+
+
+@lru_cache(maxsize=100_000)
+def prepare_name(original: str, kind: NameKind = "UNK") -> PreparedName:
+    """Analyse one name. Never raises: a name that normalises to nothing has no tokens.
+
+    A name of unknown kind that carries a legal form ("... LLC", "OOO ...") is read as an organisation.
+    """
+    if kind == "UNK" and extract_org_types(original):
+        kind = "ORG"
+    analysed = analyze_names(
+        _TYPE_TAGS[kind], [original], infer_initials=kind in ("PER", "UNK"), consolidate=False, phonetics=False
+    )
+    if not analysed:
+        return PreparedName(original=original, kind=kind, tokens=(), org_classes=frozenset())
+    name = max(analysed, key=lambda candidate: len(candidate.parts))
+    part_symbols: dict[int, set[str]] = {}
+    org_classes: set[str] = set()
+    for span in name.spans:
+        category = str(span.symbol.category).rsplit(".", 1)[-1]
+        if category == "ORG_CLASS":
+            org_classes.add(str(span.symbol.id))
+        elif category in _TOKEN_SYMBOL_CATEGORIES:
+            for part in span.parts:
+                part_symbols.setdefault(part.index, set()).add(f"{category}:{span.symbol.id}")
+    tokens: list[Token] = []
+    for part in name.parts:
+        if part.tag == NamePartTag.LEGAL:
+            continue
+        if part.tag == NamePartTag.STOP and len(part.form) > 1:
+            continue  # "al", "of", "the": noise for matching
+        abjad = _is_abjad(part.form)
+        symbols = frozenset(part_symbols.get(part.index, ()))
+        for word in _ascii_words(part.form):
+            tokens.append(_make_token(word, symbols, abjad))
+    return PreparedName(original=original, kind=kind, tokens=tuple(tokens), org_classes=frozenset(org_classes))

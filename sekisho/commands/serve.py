@@ -1,0 +1,91 @@
+"""`sekisho serve`: the HTTP API, the carriers' ingestion endpoint and the analyst page, in one process."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+from rich.console import Console
+
+from sekisho.settings import Settings, get_settings
+
+console = Console()
+
+
+def keys_path(settings: Settings) -> Path:
+    return settings.api_keys_file or settings.home / "api_keys.json"
+
+
+def register(app: typer.Typer) -> None:
+    @app.command()
+    def serve(
+        host: str = typer.Option(
+            None, "--host", help="interface to bind (default SEKISHO_API_HOST, 127.0.0.1)"
+        ),
+        port: int = typer.Option(None, "--port", help="port (default SEKISHO_API_PORT, 8640)"),
+        create_key: str = typer.Option(
+            None,
+            "--create-key",
+            metavar="ROLE",
+            help="create an API key for ROLE (analyst, ct_unit, enforcement, admin, carrier); print it, exit",
+        ),
+        name: str = typer.Option("", "--name", help="who the new key is for (with --create-key)"),
+        sample: bool = typer.Option(
+            False,
+            "--sample",
+            help="serve the bundled planted scenario from memory (no Kafka/Elasticsearch needed)",
+        ),
+    ) -> None:
+        """Run the API and the analyst page (uvicorn), or create an API key with --create-key ROLE."""
+        from targeting.api.keys import FileKeyStore
+        from targeting.api.keys import create_key as make_key
+        from targeting.api.roles import Role
+
+        settings = get_settings()
+        key_store = FileKeyStore(keys_path(settings))
+        if create_key is not None:
+            try:
+                role = Role(create_key)
+            except ValueError as exc:
+                choices = ", ".join(r.value for r in Role)
+                console.print(f"[red]unknown role {create_key!r}[/]; one of: {choices}")
+                raise typer.Exit(2) from exc
+            plain = make_key(key_store, role, name or role.value)
+            console.print(
+                f"[green]{role.value}[/] key for {name or role.value!r} (shown once, stored hashed in "
+                f"{key_store.path}):",
+                highlight=False,
+            )
+            typer.echo(plain)
+            return
+
+        import uvicorn
+
+        from targeting.api import create_app
+        from targeting.api.ingest import KafkaRawSink, MemoryRawSink, RawSink
+        from targeting.api.store import Store
+
+        store: Store
+        sink: RawSink
+        if sample:
+            from targeting.api.sample_data import sample_store
+
+            store, sink = sample_store(), MemoryRawSink()
+            console.print(
+                "[yellow]sample mode:[/] planted scenario in memory; ingested messages are not kept"
+            )
+        else:
+            from targeting.api.es_store import EsStore
+
+            store, sink = EsStore(settings), KafkaRawSink()
+        if not key_store.all():
+            console.print("[yellow]no API keys yet:[/] create one with `sekisho serve --create-key admin`")
+        bind_host = host or settings.api_host
+        bind_port = port or settings.api_port
+        application = create_app(store, key_store, sink, settings)
+        console.print(
+            f"analyst page: [bold]http://{bind_host}:{bind_port}/[/]  "
+            f"(API schema: http://{bind_host}:{bind_port}/openapi.json)",
+            highlight=False,
+        )
+        uvicorn.run(application, host=bind_host, port=bind_port, log_level="warning")

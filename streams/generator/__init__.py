@@ -1,0 +1,30 @@
+"""Realistic feed generator: a consistent world rendered into the wire formats carriers and traders send.
+
+``generate(spec, out_dir)`` builds the world (``world.build_world``), plants the demo scenario and
+random suspicious patterns (``planted``) and writes PAXLST, PNRGOV, Cargo-IMP FWB/FFM, Cargo-XML XFWB,
+ENS CC315A and WCO declarations plus a ``manifest.json`` (``render``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from streams.generator.render import Message, message_count, render, write_feeds
+from streams.generator.world import World, WorldSpec, build_world
+
+PROFILES: dict[str, dict[str, int]] = {
+    "demo": {"travellers": 200, "consignments": 60, "declarations": 40},
+    "large": {"travellers": 10_000, "consignments": 3_000, "declarations": 2_000},
+}
+
+
+def generate(spec: WorldSpec, out_dir: Path, on_message: Callable[[Message], None] | None = None
+             ) -> dict[str, Any]:
+    """Build the world for ``spec`` and write its feeds under ``out_dir``; returns the manifest."""
+    return write_feeds(build_world(spec), out_dir, on_message)
+
+
+__all__ = ["PROFILES", "Message", "World", "WorldSpec", "build_world", "generate", "message_count", "render",
+           "write_feeds"]

@@ -1,0 +1,188 @@
+"""The ingest job: Kafka raw topic → parse/normalise/enrich → validate → Elasticsearch (+ dead letters).
+
+The job file only wires things: the source is the Flink Kafka SQL connector (``raw`` format, so any
+bytes arrive intact, with topic/partition/offset/headers as metadata columns), the stages come from
+``streams.pipeline`` and the writes go through ``streams.es_io`` / ``streams.kafka_io``.
+
+Writes are batched per shard: a batch is flushed when it reaches ``es_bulk_chunk`` records, when a
+processing-time timer ``flink_window_ms`` after its first record fires, or when the job ends.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from typing import Any
+
+from pyflink.common import Configuration, Types
+from pyflink.datastream import (
+    FlatMapFunction,
+    KeyedProcessFunction,
+    RuntimeContext,
+    StreamExecutionEnvironment,
+)
+from pyflink.table import StreamTableEnvironment
+
+from schemas.records import Record, Rejection
+from sekisho.settings import Settings, get_settings
+from streams.parsers import MessageContext
+from streams.pipeline import StageChain, default_chain, process_message
+
+log = logging.getLogger(__name__)
+
+SHARDS = 4
+END_OF_INPUT = 2**63 - 1
+
+
+def _headers(raw: Any) -> dict[str, str]:
+    if not raw:
+        return {}
+    return {str(k): (v.decode("utf-8", "replace") if isinstance(v, bytes | bytearray) else str(v))
+            for k, v in dict(raw).items()}
+
+
+class ParseAndEnrich(FlatMapFunction):  # type: ignore[misc]
+    """Raw Kafka row → (shard, record) pairs; every failure is itself a record (a Rejection)."""
+
+    def __init__(self, enrich: bool) -> None:
+        self.enrich = enrich
+        self.chain: StageChain | None = None
+        self.max_bytes = 0
+
+    def open(self, runtime_context: RuntimeContext) -> None:
+        settings = get_settings()
+        self.max_bytes = settings.max_message_bytes
+        self.chain = default_chain() if self.enrich else None
+
+    def flat_map(self, value: Any) -> Iterator[tuple[int, Record]]:
+        payload = bytes(value[0] or b"")
+        headers = _headers(value[4])
+        received = headers.get("received_at")
+        ctx = MessageContext(
+            source=headers.get("source", "kafka"),
+            message_id=None,
+            received_at=datetime.fromisoformat(received) if received else datetime.now(UTC),
+            topic=value[1], partition=value[2], offset=value[3],
+        )
+        for record in process_message(payload, ctx, self.chain, fmt=headers.get("format", "auto"),
+                                      max_bytes=self.max_bytes):
+            yield hash(record.id) % SHARDS, record
+
+
+class ValidateAndWrite(KeyedProcessFunction):  # type: ignore[misc]
+    """Buffers records, validates each batch with the generated GE suite, bulk-writes it to
+    Elasticsearch (retrying through outages) and sends dead letters to the dead-letter topic."""
+
+    def __init__(self) -> None:
+        self.buffer: list[Record] = []
+        self.settings: Settings | None = None
+        self.validator: Any = None
+        self.producer: Any = None
+
+    def open(self, runtime_context: RuntimeContext) -> None:
+        from streams import kafka_io
+        from streams.validation import BatchValidator
+
+        self.settings = get_settings()
+        self.validator = BatchValidator()
+        self.producer = kafka_io.producer(self.settings)
+
+    def process_element(self, value: tuple[int, Record], ctx: KeyedProcessFunction.Context) -> Iterator[str]:
+        assert self.settings is not None
+        self.buffer.append(value[1])
+        if len(self.buffer) == 1:
+            timers = ctx.timer_service()
+            timers.register_processing_time_timer(timers.current_processing_time() + self.settings.flink_window_ms)
+            # Processing-time timers do not fire when a bounded input ends, but the final watermark
+            # (Long.MAX_VALUE) fires every event-time timer: this one flushes the last batch.
+            timers.register_event_time_timer(END_OF_INPUT)
+        if len(self.buffer) >= self.settings.es_bulk_chunk:
+            yield from self.flush()
+
+    def on_timer(self, timestamp: int, ctx: KeyedProcessFunction.OnTimerContext) -> Iterator[str]:
+        yield from self.flush()
+
+    def flush(self) -> Iterator[str]:
+        from streams import es_io
+
+        if not self.buffer:
+            return
+        batch, self.buffer = self.buffer, []
+        valid, rejected = self.validator.validate(batch)
+        es_io.write_records([*valid, *rejected], self.settings)
+        if rejected:
+            self._dead_letters(rejected)
+        yield f"{len(valid)} {len(rejected)}"
+
+    def _dead_letters(self, rejected: list[Rejection]) -> None:
+        assert self.settings is not None
+        topic = self.settings.topic("deadletter")
+        for rec in rejected:
+            self.producer.send(topic, key=rec.id.encode(), value=rec.model_dump_json(exclude_none=True).encode())
+        self.producer.flush(timeout=60)
+
+    def close(self) -> None:
+        if self.producer is not None:
+            self.producer.close(timeout=10)
+
+
+def source_ddl(settings: Settings, *, bounded: bool, group_id: str) -> str:
+    bounded_opt = "'scan.bounded.mode' = 'latest-offset'," if bounded else ""
+    return f"""
+        CREATE TEMPORARY TABLE raw_messages (
+            payload BYTES,
+            msg_topic STRING METADATA FROM 'topic' VIRTUAL,
+            msg_partition INT METADATA FROM 'partition' VIRTUAL,
+            msg_offset BIGINT METADATA FROM 'offset' VIRTUAL,
+            msg_headers MAP<STRING, BYTES> METADATA FROM 'headers' VIRTUAL
+        ) WITH (
+            'connector' = 'kafka',
+            'topic' = '{settings.topic("raw")}',
+            'properties.bootstrap.servers' = '{settings.kafka_bootstrap}',
+            'properties.group.id' = '{group_id}',
+            'properties.auto.offset.reset' = 'earliest',
+            'properties.max.partition.fetch.bytes' = '{settings.max_message_bytes + 65536}',
+            'scan.startup.mode' = 'group-offsets',
+            {bounded_opt}
+            'format' = 'raw'
+        )"""
+
+
+def build_environment(settings: Settings) -> StreamExecutionEnvironment:
+    from sekisho.stack import flink_connector_jars
+
+    config = Configuration()
+    config.set_string("python.executable", sys.executable)
+    config.set_string("python.fn-execution.bundle.time", "200")
+    config.set_string("taskmanager.memory.managed.fraction", "0.2")
+    env = StreamExecutionEnvironment.get_execution_environment(config)
+    env.add_jars(*[p.as_uri() for p in flink_connector_jars(settings)])
+    env.set_parallelism(settings.flink_parallelism)
+    env.enable_checkpointing(settings.flink_checkpoint_ms)
+    return env
+
+
+def run(settings: Settings | None = None, *, bounded: bool = True, enrich: bool = True,
+        group_id: str | None = None) -> None:
+    """Run the job on the local mini-cluster (blocking). Bounded: stop at the offsets present at start."""
+    from streams import es_io, kafka_io
+
+    s = settings or get_settings()
+    kafka_io.ensure_topics(s)
+    es_io.ensure_indices(s)
+    env = build_environment(s)
+    t_env = StreamTableEnvironment.create(env)
+    t_env.execute_sql(source_ddl(s, bounded=bounded, group_id=group_id or s.topic("ingest-job")))
+    rows = t_env.to_data_stream(t_env.from_path("raw_messages"))
+    records = rows.flat_map(ParseAndEnrich(enrich),
+                            output_type=Types.TUPLE([Types.INT(), Types.PICKLED_BYTE_ARRAY()]))
+    written = records.key_by(lambda pair: pair[0], key_type=Types.INT()).process(
+        ValidateAndWrite(), output_type=Types.STRING())
+    written.filter(lambda _line: False).print()
+    env.execute(f"sekisho-ingest-{s.namespace}")
+
+
+if __name__ == "__main__":
+    run(bounded="--unbounded" not in sys.argv)

@@ -1,0 +1,184 @@
+"""UN/EDIFACT interchanges as plain segments, read with pydifact's tokenizer.
+
+PAXLST and PNRGOV share the envelope (UNA, UNB, UNG, UNH ... UNT, UNE, UNZ), the service string
+advice and the release character. This module turns bytes into ``EdifactMessage`` values whose
+segments are tuples of tuples of strings, so the format parsers only deal with meaning.
+
+pydifact's segment factory is bypassed on purpose: it rejects the leading blanks some airline systems
+put before tags (`` UNB``) and validates against directories that PAXLST/PNRGOV do not use.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from pydifact.control import Characters
+from pydifact.exceptions import EDISyntaxError
+from pydifact.parser import Parser, TokenIterator
+from pydifact.tokenizer import Tokenizer
+
+from streams.parsers.base import ParseError
+from streams.parsers.payload_text import check_size, decode_text
+
+# Characters that occur in ordinary free text (names, dates, phone numbers, e-mail addresses). A UNA
+# that declares one of them as a separator makes the message ambiguous: a hyphen in a phone number
+# would silently split a data element. Such interchanges are refused rather than misread.
+AMBIGUOUS_SERVICE_CHARACTERS = frozenset("-./@ ,&()#0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz")
+# Latin-1 is allowed only when UNB declares a syntax level that is not plain ASCII.
+LATIN1_SYNTAX_LEVELS = frozenset({"UNOC", "UNOD", "UNOE", "UNOF", "UNOW", "UNOY"})
+STRAY_LINE_BREAKS = str.maketrans("", "", "\r\n")
+
+
+@dataclass(frozen=True)
+class Segment:
+    tag: str
+    elements: tuple[tuple[str, ...], ...]
+
+    def component(self, element: int, component: int = 0) -> str:
+        """One component (``""`` when absent); indexes count from 0 after the tag."""
+        if element >= len(self.elements):
+            return ""
+        parts = self.elements[element]
+        return parts[component].strip() if component < len(parts) else ""
+
+    def element(self, element: int) -> tuple[str, ...]:
+        return self.elements[element] if element < len(self.elements) else ()
+
+
+@dataclass(frozen=True)
+class EdifactMessage:
+    message_type: str
+    version: str
+    reference: str
+    segments: tuple[Segment, ...]
+
+
+@dataclass(frozen=True)
+class Interchange:
+    characters: str
+    syntax: str
+    sender: str
+    prepared_at: datetime | None
+    control_reference: str
+    messages: tuple[EdifactMessage, ...]
+
+
+def sniff_edifact(payload: bytes, message_type: bytes) -> bool:
+    head = payload[:2048].lstrip(b"\xef\xbb\xbf \t\r\n")
+    return head[:3] in (b"UNA", b"UNB") and message_type in head
+
+
+def _service_characters(text: str) -> tuple[Characters, str]:
+    """The UNA advice (if any) and the text after it."""
+    if not text.startswith("UNA"):
+        return Characters(), text
+    advice = text[3:9]
+    line_break = next((i for i, char in enumerate(advice) if char in "\r\n"), None)
+    if line_break == 5 and advice[4] not in AMBIGUOUS_SERVICE_CHARACTERS:
+        # A known airline quirk: the decimal mark is left out, so the advice is five characters
+        # (component, data, release, reserved, terminator) followed by a line break.
+        advice = advice[0] + advice[1] + "." + advice[2:5]
+        rest = text[8:]
+    elif line_break is not None or len(advice) < 6:
+        raise ParseError("edifact.syntax", f"UNA service string advice is incomplete: {text[:9]!r}")
+    else:
+        rest = text[9:]
+    component, data, _decimal, release, _reserved, terminator = advice
+    for name, char in (("component separator", component), ("data element separator", data),
+                       ("segment terminator", terminator)):
+        if char in AMBIGUOUS_SERVICE_CHARACTERS:
+            raise ParseError(
+                "edifact.service_characters",
+                f"UNA declares {char!r} as {name}; it also occurs in free text, so the message is ambiguous",
+            )
+    if len({component, data, release, terminator}) < 4:
+        raise ParseError("edifact.service_characters", f"UNA service characters are not distinct: {advice!r}")
+    return Characters.from_str(advice), rest
+
+
+def _raw_segments(text: str, characters: Characters) -> list[Segment]:
+    tokens = TokenIterator(Tokenizer().get_tokens(text, characters))
+    segments: list[Segment] = []
+    try:
+        for raw in Parser().convert_tokens_to_raw_segments(tokens):
+            elements: list[tuple[str, ...]] = []
+            for element in raw:
+                parts = (element,) if isinstance(element, str) else tuple(element)
+                elements.append(tuple(part.translate(STRAY_LINE_BREAKS) for part in parts))
+            if not elements:
+                continue
+            tag = elements[0][0].strip()
+            if not (len(tag) == 3 and tag.isalnum() and tag.isupper()):
+                raise ParseError("edifact.syntax", f"segment {len(segments) + 1}: invalid tag {tag[:20]!r}")
+            segments.append(Segment(tag, tuple(elements[1:])))
+    except EDISyntaxError as exc:
+        where = f" after segment {segments[-1].tag} (#{len(segments)})" if segments else ""
+        raise ParseError("edifact.syntax", f"{exc}{where}") from exc
+    return segments
+
+
+def _prepared_at(unb: Segment) -> datetime | None:
+    date, time = unb.component(3, 0), unb.component(3, 1)
+    try:
+        if len(date) == 6:
+            return datetime.strptime(date + (time or "0000"), "%y%m%d%H%M")
+        if len(date) == 8:
+            return datetime.strptime(date + (time or "0000"), "%Y%m%d%H%M")
+    except ValueError:
+        return None
+    return None
+
+
+def read_interchange(payload: bytes, expected_type: str) -> Interchange:
+    """Bytes to an interchange of ``expected_type`` messages, or ``ParseError``."""
+    check_size(payload)
+    head = payload[:200].lstrip(b"\xef\xbb\xbf \t\r\n")
+    syntax_hint = head[head.find(b"UNB") + 4:][:4].decode("ascii", "replace") if b"UNB" in head else ""
+    text = decode_text(payload, latin1_allowed=syntax_hint in LATIN1_SYNTAX_LEVELS).lstrip(" \t\r\n")
+    characters, body = _service_characters(text)
+    segments = _raw_segments(body.lstrip(" \t\r\n"), characters)
+    if not segments or segments[0].tag != "UNB":
+        first = segments[0].tag if segments else "nothing"
+        raise ParseError("edifact.syntax", f"interchange must start with UNB, found {first}")
+    unb = segments[0]
+    if segments[-1].tag != "UNZ":
+        raise ParseError("edifact.truncated", f"interchange does not end with UNZ (last segment {segments[-1].tag})")
+    messages: list[EdifactMessage] = []
+    current: list[Segment] | None = None
+    header: Segment | None = None
+    for segment in segments[1:-1]:
+        if segment.tag == "UNH":
+            if current is not None:
+                raise ParseError("edifact.syntax", "UNH before the previous message was closed by UNT")
+            current, header = [], segment
+        elif segment.tag == "UNT":
+            if current is None or header is None:
+                raise ParseError("edifact.syntax", "UNT without a matching UNH")
+            messages.append(EdifactMessage(
+                message_type=header.component(1, 0).upper(),
+                version=":".join(part for part in header.element(1)[1:3] if part),
+                reference=header.component(0, 0),
+                segments=tuple(current),
+            ))
+            current, header = None, None
+        elif current is not None:
+            current.append(segment)
+        elif segment.tag not in ("UNG", "UNE"):
+            raise ParseError("edifact.syntax", f"segment {segment.tag} outside a message")
+    if current is not None:
+        raise ParseError("edifact.truncated", "message not closed by UNT")
+    if not messages:
+        raise ParseError("edifact.no_message", "interchange holds no UNH/UNT message")
+    for message in messages:
+        if message.message_type != expected_type:
+            raise ParseError("edifact.wrong_message_type",
+                             f"expected {expected_type}, found {message.message_type or 'no type'}")
+    return Interchange(
+        characters=str(characters),
+        syntax=unb.component(0, 0),
+        sender=unb.component(1, 0),
+        prepared_at=_prepared_at(unb),
+        control_reference=unb.component(4, 0),
+        messages=tuple(messages),
+    )

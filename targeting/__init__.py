@@ -1,0 +1,1 @@
+"""Targeting: scores, analyst rules, the inspection queue, officers' feedback and alerts."""

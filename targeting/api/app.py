@@ -1,0 +1,439 @@
+"""The FastAPI application: routes, their roles and their audit records.
+
+Roles per route are declared once, in the ``dependencies`` of each route (``RoleGate``); the OpenAPI
+document lists them as ``x-roles``.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Iterator
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, FastAPI, HTTPException, Query, Request, Response
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import FileResponse, StreamingResponse
+from fastapi.routing import APIRoute
+from fastapi.staticfiles import StaticFiles
+from pydantic import BaseModel
+
+from sekisho.settings import Settings, get_settings
+from streams.parsers import PARSERS
+from targeting.api import audit, export
+from targeting.api.auth import RoleGate
+from targeting.api.ingest import RETRY_AFTER_SECONDS, InflightLimiter, RawSink, message_id, read_body_limited
+from targeting.api.keys import KeyStore, KeyVerifier, Principal, create_key
+from targeting.api.neighbourhood import entity_card, neighbourhood
+from targeting.api.roles import Role
+from targeting.api.store import Store
+from targeting.api.views import (
+    AlertView,
+    AuditEvent,
+    EntityCard,
+    GraphPath,
+    IngestAccepted,
+    InspectionResult,
+    InspectionResultIn,
+    QueueEntry,
+    SearchHit,
+    Subscription,
+    SubscriptionIn,
+    WatchlistFilter,
+)
+
+PAGE_DIR = Path(__file__).parent / "page"
+
+A, CT, EN, AD, CA = Role.ANALYST, Role.CT_UNIT, Role.ENFORCEMENT, Role.ADMIN, Role.CARRIER
+
+
+def gate(*roles: Role) -> dict[str, Any]:
+    """Route keyword arguments admitting ``roles`` (and documenting them in OpenAPI)."""
+    return {
+        "dependencies": [Depends(RoleGate(*roles))],
+        "openapi_extra": {"x-roles": sorted(r.value for r in roles)},
+    }
+
+
+def principal_of(request: Request) -> Principal:
+    principal: Principal = request.state.principal
+    return principal
+
+
+def store_of(request: Request) -> Store:
+    store: Store = request.app.state.store
+    return store
+
+
+class Me(BaseModel):
+    key_id: str
+    role: str
+    name: str
+
+
+class KeyRequest(BaseModel):
+    role: Role
+    name: str
+
+
+class KeyCreated(BaseModel):
+    key: str
+    role: Role
+    name: str
+
+
+def today() -> date:
+    return datetime.now(UTC).date()
+
+
+api = APIRouter(prefix="/api")
+
+
+@api.get("/me", **gate(*Role), response_model=Me, summary="who the presented key belongs to")
+def me(request: Request) -> Me:
+    p = principal_of(request)
+    return Me(key_id=p.key_id, role=p.role.value, name=p.name)
+
+
+@api.get("/search", **gate(A, CT, AD), response_model=list[SearchHit], summary="search records and entities")
+def search(
+    request: Request,
+    q: Annotated[str, Query(min_length=1, max_length=200)],
+    kind: Annotated[list[str] | None, Query()] = None,
+    limit: Annotated[int, Query(ge=1, le=200)] = 20,
+) -> list[SearchHit]:
+    store = store_of(request)
+    hits = store.search(q, kind or [], limit)
+    audit.record(
+        store,
+        principal_of(request),
+        "search",
+        request.url.path,
+        {"q": q, "kind": ",".join(kind or []) or None},
+        len(hits),
+    )
+    return hits
+
+
+@api.get(
+    "/entities/{entity_id}",
+    **gate(A, CT, EN, AD),
+    response_model=EntityCard,
+    summary="entity card: the document, its risk and its neighbourhood with explanation paths",
+)
+def entity(
+    request: Request,
+    entity_id: str,
+    depth: Annotated[int, Query(ge=1, le=3)] = 2,
+) -> EntityCard:
+    store = store_of(request)
+    card = entity_card(store, entity_id, depth=depth)
+    if card is None:
+        raise HTTPException(404, f"no entity {entity_id!r}")
+    audit.record(
+        store,
+        principal_of(request),
+        "entity.view",
+        request.url.path,
+        {"entity_id": entity_id, "depth": str(depth)},
+        len(card.graph.nodes),
+    )
+    return card
+
+
+@api.get(
+    "/entities/{entity_id}/paths",
+    **gate(A, CT, AD),
+    response_model=list[GraphPath],
+    summary="shortest paths from the entity to watchlisted nodes, explained",
+)
+def paths(
+    request: Request,
+    entity_id: str,
+    max_hops: Annotated[int, Query(ge=1, le=8)] = 6,
+) -> list[GraphPath]:
+    store = store_of(request)
+    graph = neighbourhood(store, entity_id, depth=1, path_depth=max_hops)
+    audit.record(
+        store,
+        principal_of(request),
+        "graph.paths",
+        request.url.path,
+        {"entity_id": entity_id, "max_hops": str(max_hops)},
+        len(graph.paths),
+    )
+    return graph.paths
+
+
+@api.get("/queue/ports", **gate(A, EN, AD), response_model=list[str], summary="ports with a queue that day")
+def queue_ports(request: Request, day: date | None = None) -> list[str]:
+    return store_of(request).ports(day or today())
+
+
+@api.get(
+    "/queue",
+    **gate(A, EN, AD),
+    response_model=list[QueueEntry],
+    summary="the day's X-ray and inspection queue of one port, each pick explained",
+)
+def queue(
+    request: Request, port: Annotated[str, Query(min_length=2, max_length=8)], day: date | None = None
+) -> list[QueueEntry]:
+    store = store_of(request)
+    the_day = day or today()
+    rows = store.queue(port.upper(), the_day)
+    audit.record(
+        store,
+        principal_of(request),
+        "queue.view",
+        request.url.path,
+        {"port": port.upper(), "day": the_day.isoformat()},
+        len(rows),
+    )
+    return rows
+
+
+@api.post(
+    "/inspections",
+    **gate(EN, AD),
+    response_model=InspectionResult,
+    status_code=201,
+    summary="record an inspection result (a label for retraining, linked in the graph)",
+)
+def record_inspection(request: Request, result: InspectionResultIn) -> InspectionResult:
+    store = store_of(request)
+    principal = principal_of(request)
+    now = datetime.now(UTC)
+    saved = InspectionResult(
+        **result.model_dump(),
+        id=f"inspection-{now.strftime('%Y%m%d%H%M%S%f')}-{secrets.token_hex(3)}",
+        officer=principal.name,
+        recorded_at=now,
+    )
+    store.save_inspection(saved)
+    audit.record(
+        store,
+        principal,
+        "inspection.record",
+        request.url.path,
+        {"record_id": result.record_id, "outcome": result.outcome},
+        1,
+    )
+    return saved
+
+
+@api.get(
+    "/inspections",
+    **gate(A, EN, AD),
+    response_model=list[InspectionResult],
+    summary="inspection results recorded for a record",
+)
+def list_inspections(request: Request, record_id: str) -> list[InspectionResult]:
+    return store_of(request).inspections(record_id)
+
+
+@api.get("/alerts", **gate(A, CT, AD), response_model=list[AlertView], summary="latest alerts")
+def alerts(request: Request, limit: Annotated[int, Query(ge=1, le=500)] = 50) -> list[AlertView]:
+    return store_of(request).alerts(limit)
+
+
+@api.get("/subscriptions", **gate(CT, AD), response_model=list[Subscription], summary="alert webhooks")
+def list_subscriptions(request: Request) -> list[Subscription]:
+    return [s.model_copy(update={"secret": None}) for s in store_of(request).subscriptions()]
+
+
+@api.post(
+    "/subscriptions",
+    **gate(CT, AD),
+    response_model=Subscription,
+    status_code=201,
+    summary="subscribe a webhook to alerts; the HMAC secret is shown once",
+)
+def subscribe(request: Request, body: SubscriptionIn) -> Subscription:
+    subscription = Subscription(
+        **body.model_dump(),
+        id=f"subscription-{secrets.token_hex(6)}",
+        owner=principal_of(request).name,
+        created_at=datetime.now(UTC),
+        secret=secrets.token_urlsafe(32),
+    )
+    store_of(request).save_subscription(subscription)
+    return subscription
+
+
+@api.delete("/subscriptions/{subscription_id}", **gate(CT, AD), status_code=204, summary="remove a webhook")
+def unsubscribe(request: Request, subscription_id: str) -> Response:
+    if not store_of(request).delete_subscription(subscription_id):
+        raise HTTPException(404, f"no subscription {subscription_id!r}")
+    return Response(status_code=204)
+
+
+@api.get(
+    "/watchlist/export",
+    **gate(EN, AD),
+    summary="watchlist for enforcement (CSV or FollowTheMoney JSON lines)",
+    response_class=StreamingResponse,
+)
+def watchlist_export(
+    request: Request,
+    fmt: Annotated[export.ExportFormat, Query(alias="format")] = "csv",
+    list_name: Annotated[list[str] | None, Query(alias="list")] = None,
+    min_risk: Annotated[float | None, Query(ge=0)] = None,
+    since: date | None = None,
+    after: str | None = None,
+    limit: Annotated[int | None, Query(ge=1, le=10000)] = None,
+) -> StreamingResponse:
+    """Without ``limit`` the whole (filtered) list is streamed; with it, one page, and the
+    ``X-Next-After`` header is the cursor for the next page (absent on the last one)."""
+    store = store_of(request)
+    flt = WatchlistFilter(lists=list_name or [], min_risk=min_risk, since=since)
+    headers: dict[str, str] = {}
+    rows: Iterator[Any]
+    count: int | None = None
+    if limit is not None:
+        page = list(export.entries(store, flt, after, limit))
+        if len(page) == limit:
+            headers["X-Next-After"] = page[-1].id
+        rows, count = iter(page), len(page)
+    else:
+        rows = export.entries(store, flt, after, None)
+    audit.record(
+        store,
+        principal_of(request),
+        "export.watchlist",
+        request.url.path,
+        {
+            "format": fmt,
+            "list": ",".join(list_name or []) or None,
+            "min_risk": None if min_risk is None else str(min_risk),
+            "since": since.isoformat() if since else None,
+            "after": after,
+            "limit": None if limit is None else str(limit),
+        },
+        count,
+    )
+    media = "text/csv; charset=utf-8" if fmt == "csv" else "application/x-ndjson"
+    headers["Content-Disposition"] = (
+        f'attachment; filename="watchlist.{"csv" if fmt == "csv" else "ftm.jsonl"}"'
+    )
+    return StreamingResponse(export.render(fmt, rows), media_type=media, headers=headers)
+
+
+@api.get("/audit", **gate(AD), response_model=list[AuditEvent], summary="the audit trail, newest first")
+def audit_trail(request: Request, limit: Annotated[int, Query(ge=1, le=1000)] = 100) -> list[AuditEvent]:
+    return store_of(request).audit_events(limit)
+
+
+@api.post(
+    "/keys",
+    **gate(AD),
+    response_model=KeyCreated,
+    status_code=201,
+    summary="create an API key (the plain key is shown once)",
+)
+def new_api_key(request: Request, body: KeyRequest) -> KeyCreated:
+    key_store: KeyStore = request.app.state.key_store
+    return KeyCreated(key=create_key(key_store, body.role, body.name), role=body.role, name=body.name)
+
+
+ingest = APIRouter()
+RAW_BODY_DOC = {
+    "requestBody": {
+        "required": True,
+        "content": {"application/octet-stream": {"schema": {"type": "string", "format": "binary"}}},
+    }
+}
+
+
+@ingest.post(
+    "/ingest/{fmt}",
+    dependencies=[Depends(RoleGate(CA, AD))],
+    openapi_extra={"x-roles": sorted([CA.value, AD.value]), **RAW_BODY_DOC},
+    status_code=202,
+    response_model=IngestAccepted,
+    summary="submit one raw carrier message (a format name, or `auto` to let the stream sniff it)",
+    responses={
+        413: {"description": "message too large"},
+        429: {"description": "saturated, retry later"},
+        503: {"description": "message bus unavailable, retry later"},
+    },
+)
+async def ingest_message(request: Request, fmt: str) -> IngestAccepted:
+    if fmt != "auto" and fmt not in PARSERS:
+        raise HTTPException(404, f"unknown format {fmt!r}; known: auto, {', '.join(sorted(PARSERS))}")
+    limiter: InflightLimiter = request.app.state.ingest_limiter
+    if not limiter.try_enter():
+        raise HTTPException(429, "too many messages in flight", headers={"Retry-After": RETRY_AFTER_SECONDS})
+    try:
+        settings: Settings = request.app.state.settings
+        payload = await read_body_limited(request, settings.max_message_bytes)
+        if not payload:
+            raise HTTPException(400, "empty message")
+        mid = message_id(payload)
+        sink: RawSink = request.app.state.raw_sink
+        source = f"api:{principal_of(request).name}"
+        try:
+            await run_in_threadpool(sink.send, payload, source=source, format_hint=fmt, message_id=mid)
+        except Exception as exc:  # the bus is down or timed out: the carrier should retry later
+            raise HTTPException(
+                503, f"message bus unavailable: {type(exc).__name__}", headers={"Retry-After": "5"}
+            ) from exc
+        return IngestAccepted(message_id=mid, format=fmt, bytes=len(payload))
+    finally:
+        limiter.leave()
+
+
+ROUTERS = (api, ingest)
+
+
+def route_roles() -> list[tuple[str, str, frozenset[Role]]]:
+    """(method, path, admitted roles) for every API route: the table the role tests walk."""
+    table: list[tuple[str, str, frozenset[Role]]] = []
+    for router in ROUTERS:
+        for route in router.routes:
+            if not isinstance(route, APIRoute):
+                continue
+            gates = [d.dependency for d in route.dependencies if isinstance(d.dependency, RoleGate)]
+            roles = gates[0].roles if gates else frozenset()
+            table.extend((method, route.path, roles) for method in sorted(route.methods or ()))
+    return table
+
+
+def create_app(
+    store: Store,
+    key_store: KeyStore,
+    raw_sink: RawSink,
+    settings: Settings | None = None,
+) -> FastAPI:
+    """The whole HTTP interface over the given data store, key store and raw-message sink."""
+    s = settings or get_settings()
+    app = FastAPI(
+        title="Sekisho",
+        version="0.1.0",
+        description="Border intelligence and targeting: search, entity cards and link graph, inspection "
+        "queues, inspection results, alerts and webhooks, watchlist export, and carrier ingestion. "
+        "Every route admits only the roles listed under `x-roles`; authenticate with "
+        "`Authorization: Bearer <key>` or `X-API-Key`.",
+        docs_url=None,  # the bundled Swagger UI would load from a CDN; the schema is at /openapi.json
+        redoc_url=None,
+    )
+    app.state.store = store
+    app.state.key_store = key_store
+    app.state.verifier = KeyVerifier(key_store)
+    app.state.raw_sink = raw_sink
+    app.state.settings = s
+    app.state.ingest_limiter = InflightLimiter(s.api_max_inflight)
+    app.include_router(api)
+    app.include_router(ingest)
+
+    @app.get("/healthz", include_in_schema=False)
+    def healthz() -> dict[str, str]:
+        return {"status": "ok"}
+
+    @app.get("/", include_in_schema=False)
+    def page() -> FileResponse:
+        return FileResponse(PAGE_DIR / "index.html", media_type="text/html")
+
+    app.mount("/page", StaticFiles(directory=PAGE_DIR), name="page")
+    return app

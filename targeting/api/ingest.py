@@ -1,0 +1,92 @@
+"""The carriers' ingestion endpoint: one raw message per request onto the raw Kafka topic.
+
+The body is not parsed here (the stream does that, and turns bad input into dead letters); the endpoint
+only bounds size and concurrency so that a burst cannot exhaust the process: at most
+``api_max_inflight`` requests are read and sent at once, the rest get 429 with ``Retry-After``.
+"""
+
+from __future__ import annotations
+
+import threading
+from typing import Protocol
+
+from fastapi import HTTPException, Request
+
+from streams.parsers.base import message_id_of
+
+RETRY_AFTER_SECONDS = "1"
+
+
+class RawSink(Protocol):
+    """Where accepted messages go; ``send`` returns once the message is durably stored."""
+
+    def send(self, payload: bytes, *, source: str, format_hint: str, message_id: str) -> None: ...
+
+
+class MemoryRawSink:
+    def __init__(self) -> None:
+        self.messages: list[tuple[str, str, str, bytes]] = []
+        self._lock = threading.Lock()
+
+    def send(self, payload: bytes, *, source: str, format_hint: str, message_id: str) -> None:
+        with self._lock:
+            self.messages.append((message_id, source, format_hint, payload))
+
+
+class KafkaRawSink:
+    """Sends through ``streams.kafka_io`` with one long-lived producer shared by all requests."""
+
+    def __init__(self) -> None:
+        from streams import kafka_io
+
+        self._kafka_io = kafka_io
+        self._producer = kafka_io.producer()
+
+    def send(self, payload: bytes, *, source: str, format_hint: str, message_id: str) -> None:
+        message = self._kafka_io.RawMessage(
+            payload=payload, source=source, format_hint=format_hint, key=message_id
+        )
+        self._kafka_io.produce_raw([message], client=self._producer)
+
+    def close(self) -> None:
+        self._producer.close(timeout=10)
+
+
+class InflightLimiter:
+    """A non-blocking counting gate: refuse instead of queueing when full (that is the back-pressure)."""
+
+    def __init__(self, capacity: int) -> None:
+        self.capacity = capacity
+        self.current = 0
+        self._lock = threading.Lock()
+
+    def try_enter(self) -> bool:
+        with self._lock:
+            if self.current >= self.capacity:
+                return False
+            self.current += 1
+            return True
+
+    def leave(self) -> None:
+        with self._lock:
+            self.current -= 1
+
+
+async def read_body_limited(request: Request, limit: int) -> bytes:
+    """The request body, refusing with 413 as soon as it is known to exceed ``limit`` bytes."""
+    declared = request.headers.get("content-length")
+    if declared is not None and declared.isdigit() and int(declared) > limit:
+        raise HTTPException(413, f"message larger than {limit} bytes")
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            raise HTTPException(413, f"message larger than {limit} bytes")
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def message_id(payload: bytes) -> str:
+    """The id the stream will give this message (sha256 of the payload), returned to the carrier."""
+    return message_id_of(payload)

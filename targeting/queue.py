@@ -1,0 +1,148 @@
+"""The X-ray and physical-examination queue of one port and day, within capacity.
+
+Each candidate ``i`` has an expected value ``v_i = p_i * (1 + revenue_i / revenue_per_finding)``
+(``p_i`` its targeting score, read as the chance something is there). Sending it to inspection ``k``
+finds that with probability ``d_k`` (``detection``), so an assignment is worth ``sum d_k * v_i``. With
+unit-size slots this is maximised by giving the best detection to the highest values (rearrangement
+inequality): sort by value, fill exams first, then X-ray slots. Before that, a ``random_share`` of
+each capacity is drawn uniformly at random from all candidates (seeded by port, day and seed), so
+the model can be evaluated on inspections it did not choose.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import random
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import date
+from typing import Literal
+
+from pydantic import Field
+
+from schemas.records import Frozen
+from targeting.scoring import TargetScore
+
+Inspection = Literal["exam", "xray"]
+Selection = Literal["model", "random"]
+DEFAULT_DETECTION: dict[str, float] = {"exam": 0.95, "xray": 0.6}
+
+
+class Capacity(Frozen):
+    xray: int = Field(default=20, ge=0)
+    exams: int = Field(default=5, ge=0)
+
+    def of(self, inspection: Inspection) -> int:
+        return self.exams if inspection == "exam" else self.xray
+
+
+class QueuePick(Frozen):
+    rank: int
+    record_id: str
+    record_type: str
+    label: str
+    inspection: Inspection
+    selection: Selection
+    score: float
+    expected_value: float
+    expected_revenue: float
+    reason: str
+    explanation: list[str] = Field(default_factory=list)
+
+
+class InspectionQueue(Frozen):
+    port: str
+    day: date
+    capacity: Capacity
+    random_share: float
+    seed: int
+    candidates: int
+    picks: list[QueuePick]
+    expected_findings: float
+    expected_revenue: float
+
+
+def candidate_value(score: TargetScore, revenue_per_finding: float) -> float:
+    return score.score * (1.0 + score.expected_revenue / max(revenue_per_finding, 1e-9))
+
+
+def _rng(port: str, day: date, seed: int) -> random.Random:
+    digest = hashlib.sha256(f"{seed}:{port}:{day.isoformat()}".encode()).hexdigest()
+    return random.Random(int(digest[:16], 16))
+
+
+def _headline(score: TargetScore) -> str:
+    return score.explanation[0] if score.explanation else "no risk indicator"
+
+
+def _model_reason(score: TargetScore, inspection: Inspection, value: float) -> str:
+    fired = ", ".join(rule.rule_id for rule in score.rules[:3])
+    revenue = f", revenue at stake {score.expected_revenue:,.0f}" if score.expected_revenue else ""
+    return (f"model pick for {'physical examination' if inspection == 'exam' else 'X-ray'}: score "
+            f"{score.score:.2f}, expected value {value:.2f}{revenue}"
+            + (f"; rules {fired}" if fired else "") + f"; {_headline(score)}")
+
+
+def build_queue(
+    scores: Iterable[TargetScore],
+    capacity: Capacity,
+    *,
+    port: str,
+    day: date,
+    random_share: float = 0.1,
+    seed: int = 0,
+    detection: Mapping[str, float] | None = None,
+    revenue_per_finding: float = 1000.0,
+) -> InspectionQueue:
+    """Choose and rank the inspections of ``port`` on ``day``; every pick says why."""
+    detect = {**DEFAULT_DETECTION, **(detection or {})}
+    candidates = sorted(
+        {s.record_id: s for s in scores if (s.port or "").upper() == port.upper() and s.day == day}.values(),
+        key=lambda s: s.record_id,
+    )
+    value = {s.record_id: candidate_value(s, revenue_per_finding) for s in candidates}
+    order: list[Inspection] = sorted(("exam", "xray"), key=lambda k: -detect[k])  # type: ignore[arg-type]
+    share = max(0.0, min(1.0, random_share))
+
+    picks: list[tuple[TargetScore, Inspection, Selection, str]] = []
+    chosen: set[str] = set()
+    rng = _rng(port.upper(), day, seed)
+    for inspection in order:
+        wanted = round(capacity.of(inspection) * share)
+        pool = [s for s in candidates if s.record_id not in chosen]
+        for drawn in rng.sample(pool, min(wanted, len(pool))):
+            chosen.add(drawn.record_id)
+            reason = (f"random selection for {'physical examination' if inspection == 'exam' else 'X-ray'} "
+                      f"({share:.0%} of capacity, seed {seed}) to evaluate the model without bias; "
+                      f"score {drawn.score:.2f}")
+            picks.append((drawn, inspection, "random", reason))
+    by_value = sorted((s for s in candidates if s.record_id not in chosen),
+                      key=lambda s: (-value[s.record_id], s.record_id))
+    position = 0
+    for inspection in order:
+        free = capacity.of(inspection) - sum(1 for _, k, _, _ in picks if k == inspection)
+        for target in by_value[position:position + max(0, free)]:
+            if target.score <= 0:
+                break  # nothing indicates a finding: the slot stays for officers' own choice
+            picks.append((target, inspection, "model", _model_reason(target, inspection, value[target.record_id])))
+            position += 1
+    ranked = sorted(picks, key=lambda p: (p[1] != order[0], p[2] != "model", -value[p[0].record_id]))
+    queue_picks = [
+        QueuePick(
+            rank=rank, record_id=target.record_id, record_type=target.record_type, label=target.label,
+            inspection=inspection, selection=selection, score=target.score,
+            expected_value=round(detect[inspection] * value[target.record_id], 4),
+            expected_revenue=round(detect[inspection] * target.score * target.expected_revenue, 2),
+            reason=reason, explanation=list(target.explanation),
+        )
+        for rank, (target, inspection, selection, reason) in enumerate(ranked, 1)
+    ]
+    return InspectionQueue(
+        port=port.upper(), day=day, capacity=capacity, random_share=share, seed=seed, candidates=len(candidates),
+        picks=queue_picks,
+        expected_findings=round(sum(detect[p.inspection] * p.score for p in queue_picks), 4),
+        expected_revenue=round(sum(p.expected_revenue for p in queue_picks), 2),
+    )
+
+
+def queue_value(picks: Sequence[QueuePick]) -> float:
+    return sum(p.expected_value for p in picks)
