@@ -4,16 +4,21 @@ from __future__ import annotations
 
 import hashlib
 import re
+from urllib.parse import urlsplit, urlunsplit
 
 from w3lib.url import canonicalize_url
 
 _TRACKING_PARAMS = re.compile(r"^(utm_[a-z]+|fbclid|gclid|mc_cid|mc_eid|sessionid|phpsessid)$", re.IGNORECASE)
 _WHITESPACE = re.compile(r"\s+")
+_DEFAULT_PORTS = {"http": 80, "https": 443}
 
 
 def canonical_url(url: str) -> str:
-    """w3lib canonical form (sorted query, no fragment), without tracking parameters, lower-case host."""
+    """w3lib canonical form (sorted query, no fragment), without tracking parameters or default ports."""
     canonical: str = canonicalize_url(url, keep_fragments=False)
+    parts = urlsplit(canonical)
+    if parts.port is not None and _DEFAULT_PORTS.get(parts.scheme) == parts.port:
+        canonical = urlunsplit(parts._replace(netloc=parts.netloc.rsplit(":", 1)[0]))
     if "?" not in canonical:
         return canonical
     base, query = canonical.split("?", 1)

@@ -11,7 +11,7 @@ per URL.
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Literal, Protocol
 
@@ -53,8 +53,9 @@ def status_id(canonical: str) -> str:
 
 
 def discovered(canonical: str, source_name: str, depth: int, now: datetime) -> UrlStatus:
-    return UrlStatus(id=status_id(canonical), url=canonical, source_name=source_name, depth=depth,
-                     next_fetch_date=now)
+    return UrlStatus(
+        id=status_id(canonical), url=canonical, source_name=source_name, depth=depth, next_fetch_date=now
+    )
 
 
 def change_of(previous: UrlStatus | None, new_hash: str) -> Change:
@@ -65,25 +66,47 @@ def change_of(previous: UrlStatus | None, new_hash: str) -> Change:
 
 
 def after_fetch(
-    previous: UrlStatus, *, now: datetime, interval_s: float, status: FetchStatus, http_status: int | None,
-    etag: str | None = None, last_modified: str | None = None, content_hash: str | None = None,
-    record_id: str | None = None, reason: str | None = None,
+    previous: UrlStatus,
+    *,
+    now: datetime,
+    interval_s: float,
+    status: FetchStatus,
+    http_status: int | None,
+    etag: str | None = None,
+    last_modified: str | None = None,
+    content_hash: str | None = None,
+    record_id: str | None = None,
+    reason: str | None = None,
 ) -> UrlStatus:
     """The status after a fetch: success schedules the next recrawl, errors back off exponentially."""
     if status == "error":
         fails = previous.fail_count + 1
         backoff = min(ERROR_BACKOFF_BASE * (2 ** (fails - 1)), timedelta(seconds=interval_s))
-        return previous.model_copy(update={
-            "status": status, "http_status": http_status, "last_fetched": now, "fail_count": fails,
-            "next_fetch_date": now + backoff, "reason": reason,
-        })
+        return previous.model_copy(
+            update={
+                "status": status,
+                "http_status": http_status,
+                "last_fetched": now,
+                "fail_count": fails,
+                "next_fetch_date": now + backoff,
+                "reason": reason,
+            }
+        )
     update: dict[str, object] = {
-        "status": status, "http_status": http_status, "last_fetched": now, "fail_count": 0, "reason": reason,
+        "status": status,
+        "http_status": http_status,
+        "last_fetched": now,
+        "fail_count": 0,
+        "reason": reason,
         "next_fetch_date": now + timedelta(seconds=interval_s),
     }
     # A 304 carries no new validators or content: keep what the earlier fetch stored.
-    for key, value in (("etag", etag), ("last_modified", last_modified), ("content_hash", content_hash),
-                       ("record_id", record_id)):
+    for key, value in (
+        ("etag", etag),
+        ("last_modified", last_modified),
+        ("content_hash", content_hash),
+        ("record_id", record_id),
+    ):
         if value is not None:
             update[key] = value
     return previous.model_copy(update=update)
@@ -130,6 +153,7 @@ class ElasticsearchFrontier:
         es_io.ensure_index(STATUS_TYPE, settings)
 
     def load(self, source_name: str) -> list[UrlStatus]:
+        self._es.refresh(self._settings)  # see the previous run's last (unrefreshed) bulk write
         query = {"term": {"source_name": source_name}}
         return [UrlStatus.model_validate(doc) for doc in self._es.scan(STATUS_TYPE, query, self._settings)]
 
@@ -164,8 +188,9 @@ class CrawlState:
     def due(self, now: datetime) -> list[UrlStatus]:
         """Known URLs whose next fetch date has passed (soonest first)."""
         far = datetime.max.replace(tzinfo=UTC)
-        ready = [s for s in self._by_url.values()
-                 if s.status != "refused" and (s.next_fetch_date or far) <= now]
+        ready = [
+            s for s in self._by_url.values() if s.status != "refused" and (s.next_fetch_date or far) <= now
+        ]
         return sorted(ready, key=lambda s: (s.depth, s.next_fetch_date or far))
 
     def claim_content(self, content_hash: str, canonical: str) -> str | None:
@@ -182,7 +207,3 @@ class CrawlState:
 
 def now_utc() -> datetime:
     return datetime.now(UTC)
-
-
-def statuses_by_url(statuses: Iterable[UrlStatus]) -> dict[str, UrlStatus]:
-    return {s.url: s for s in statuses}

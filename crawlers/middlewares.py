@@ -25,13 +25,21 @@ def _is_robots(request: Request) -> bool:
     return urlsplit(request.url).path == "/robots.txt"
 
 
-def _record(context: CrawlContext, request: Request, status: FetchStatus, http_status: int | None,
-            reason: str) -> UrlStatus:
+def _record(
+    context: CrawlContext, request: Request, status: FetchStatus, http_status: int | None, reason: str
+) -> UrlStatus:
     canonical = canonical_url(request.url)
     previous = context.state.get(canonical) or discovered(
-        canonical, context.source.name, int(request.meta.get("depth", 0)), now_utc())
-    updated = after_fetch(previous, now=now_utc(), interval_s=context.source.recrawl_interval_s,
-                          status=status, http_status=http_status, reason=reason)
+        canonical, context.source.name, int(request.meta.get("depth", 0)), now_utc()
+    )
+    updated = after_fetch(
+        previous,
+        now=now_utc(),
+        interval_s=context.source.recrawl_interval_s,
+        status=status,
+        http_status=http_status,
+        reason=reason,
+    )
     context.state.put(updated)
     return updated
 
@@ -57,9 +65,11 @@ class TargetSafetyMiddleware:
             context = crawl_context(self.crawler)
             canonical = canonical_url(request.url)
             previous = context.state.get(canonical) or discovered(
-                canonical, context.source.name, int(request.meta.get("depth", 0)), now_utc())
-            context.state.put(previous.model_copy(update={"status": "refused", "reason": reason,
-                                                          "next_fetch_date": None}))
+                canonical, context.source.name, int(request.meta.get("depth", 0)), now_utc()
+            )
+            context.state.put(
+                previous.model_copy(update={"status": "refused", "reason": reason, "next_fetch_date": None})
+            )
         raise IgnoreRequest(f"refused {request.url}: {reason}")
 
 
@@ -108,9 +118,13 @@ class ConditionalRequestMiddleware:
         if status.etag:
             request.headers.setdefault(b"If-None-Match", status.etag.encode("latin-1", "replace"))
         if status.last_modified:
-            request.headers.setdefault(b"If-Modified-Since", status.last_modified.encode("latin-1", "replace"))
+            request.headers.setdefault(
+                b"If-Modified-Since", status.last_modified.encode("latin-1", "replace")
+            )
 
-    def process_response(self, request: Request, response: Response, spider: Spider | None = None) -> Response:
+    def process_response(
+        self, request: Request, response: Response, spider: Spider | None = None
+    ) -> Response:
         if _is_robots(request):
             return response
         context = crawl_context(self.crawler)
@@ -142,7 +156,9 @@ class ContentTypeMiddleware:
     def from_crawler(cls, crawler: Crawler) -> ContentTypeMiddleware:
         return cls(crawler)
 
-    def process_response(self, request: Request, response: Response, spider: Spider | None = None) -> Response:
+    def process_response(
+        self, request: Request, response: Response, spider: Spider | None = None
+    ) -> Response:
         if _is_robots(request) or response.status != 200:
             return response
         if request.meta.get("sekisho_entry") in ("sitemap", "feed", "api"):

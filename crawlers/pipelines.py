@@ -15,7 +15,7 @@ from scrapy.crawler import Crawler
 from scrapy.exceptions import DropItem
 
 from crawlers.context import WATCHLIST_DIR, CrawlContext, crawl_context, sekisho_settings
-from crawlers.frontier import after_fetch, change_of, discovered, now_utc
+from crawlers.frontier import FetchStatus, after_fetch, change_of, discovered, now_utc
 from crawlers.items import CrawlItem
 from crawlers.watchlist_store import store_list_file
 
@@ -39,12 +39,23 @@ class ChangeDetectionPipeline:
         base = previous or discovered(record.canonical_url, context.source.name, 0, now)
         change = change_of(previous, content)
         duplicate_of = context.state.claim_content(content, record.canonical_url)
-        status = "unchanged" if change == "unchanged" else ("duplicate" if duplicate_of else "fetched")
-        context.state.put(after_fetch(
-            base, now=now, interval_s=context.source.recrawl_interval_s, status=status,
-            http_status=page.status, etag=page.etag, last_modified=page.last_modified,
-            content_hash=content, record_id=record.id, reason=f"duplicate_of:{duplicate_of}" if duplicate_of else None,
-        ))
+        status: FetchStatus = (
+            "unchanged" if change == "unchanged" else ("duplicate" if duplicate_of else "fetched")
+        )
+        context.state.put(
+            after_fetch(
+                base,
+                now=now,
+                interval_s=context.source.recrawl_interval_s,
+                status=status,
+                http_status=page.status,
+                etag=page.etag,
+                last_modified=page.last_modified,
+                content_hash=content,
+                record_id=record.id,
+                reason=f"duplicate_of:{duplicate_of}" if duplicate_of else None,
+            )
+        )
         if change == "unchanged":
             stats.inc_value("sekisho/unchanged")
             raise DropItem(f"unchanged: {record.canonical_url}", log_level="DEBUG")
@@ -62,15 +73,25 @@ class WatchlistStorePipeline:
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> WatchlistStorePipeline:
         configured = crawler.settings.get(WATCHLIST_DIR)
-        directory = Path(configured) if configured else sekisho_settings(crawler.settings).home / "crawl" / "watchlists"
+        directory = (
+            Path(configured)
+            if configured
+            else sekisho_settings(crawler.settings).home / "crawl" / "watchlists"
+        )
         return cls(directory)
 
     def process_item(self, item: CrawlItem, spider: Spider | None = None) -> CrawlItem:
         record = item.record
         if record.kind != "watchlist" or not record.content_hash:
             return item
-        stored = store_list_file(self.directory, record.list_name or record.source_name, record.content_hash,
-                                 item.page.body, record.url, item.page.fetched_at.isoformat())
+        stored = store_list_file(
+            self.directory,
+            record.list_name or record.source_name,
+            record.content_hash,
+            item.page.body,
+            record.url,
+            item.page.fetched_at.isoformat(),
+        )
         item.record = record.model_copy(update={"raw_location": stored.path})
         return item
 

@@ -28,12 +28,13 @@ _reactor_thread: threading.Thread | None = None
 
 def _ensure_reactor() -> Any:
     global _reactor_thread
-    from twisted.internet import reactor
+    from twisted.internet import reactor as installed
 
+    reactor: Any = installed
     with _reactor_lock:
         if _reactor_thread is None:
             _reactor_thread = threading.Thread(
-                target=reactor.run, kwargs={"installSignalHandlers": False}, name="sekisho-reactor", daemon=True
+                target=lambda: reactor.run(installSignalHandlers=False), name="sekisho-reactor", daemon=True
             )
             _reactor_thread.start()
     return reactor
@@ -98,9 +99,11 @@ def _crawl(source: SourceDefinition, values: dict[str, Any]) -> Any:
 
     runner = CrawlerRunner(values)
     crawler = runner.create_crawler(SourceSpider)
-    deferred = runner.crawl(crawler, source=source)
-    deferred.addCallback(lambda _: dict(crawler.stats.get_stats()) if crawler.stats else {})
-    return deferred
+
+    def collect_stats(_: None) -> dict[str, Any]:
+        return dict(crawler.stats.get_stats()) if crawler.stats else {}
+
+    return runner.crawl(crawler, source=source).addCallback(collect_stats)
 
 
 def run_crawl(

@@ -41,16 +41,24 @@ def _address(text: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address:
 
 
 def _is_internal(ip: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
-    return bool(ip.is_private or ip.is_loopback or ip.is_link_local or ip.is_multicast or ip.is_reserved
-                or ip.is_unspecified)
+    return bool(
+        ip.is_private
+        or ip.is_loopback
+        or ip.is_link_local
+        or ip.is_multicast
+        or ip.is_reserved
+        or ip.is_unspecified
+    )
 
 
-def refusal_reason(url: str, allowed_networks: tuple[Network, ...] = (), *, resolve: bool = True) -> str | None:
+def refusal_reason(
+    url: str, allowed_networks: tuple[Network, ...] = (), *, resolve: bool = True
+) -> str | None:
     """Why ``url`` must not be fetched (a stable code), or None when it may be."""
     parts = urlsplit(url)
     if parts.scheme not in ALLOWED_SCHEMES:
         return "scheme.not_allowed"
-    host = parts.hostname
+    host = (parts.hostname or "").rstrip(".")
     if not host:
         return "host.missing"
     try:

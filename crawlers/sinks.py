@@ -58,19 +58,24 @@ class KafkaSink:
         self.sent = 0
 
     def send(self, record: CrawledPage) -> None:
-        self._batch.append(self._kafka.RawMessage(
-            payload=canonical_json(record), source=record.source or f"crawl:{record.source_name}",
-            format_hint="canonical-json", key=record.id,
-            headers={"record_type": record.record_type, "kind": record.kind},
-        ))
+        self._batch.append(
+            self._kafka.RawMessage(
+                payload=canonical_json(record),
+                source=record.source or f"crawl:{record.source_name}",
+                format_hint="canonical-json",
+                key=record.id,
+                headers={"record_type": record.record_type, "kind": record.kind},
+            )
+        )
         if len(self._batch) >= self._batch_size:
             self.flush()
 
     def flush(self) -> None:
         if self._batch:
             batch, self._batch = self._batch, []
-            self.sent += self._kafka.produce_raw(batch, topic=self._topic, settings=self._settings,
-                                                 client=self._producer)
+            self.sent += self._kafka.produce_raw(
+                batch, topic=self._topic, settings=self._settings, client=self._producer
+            )
 
     def close(self) -> None:
         try:

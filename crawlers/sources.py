@@ -23,8 +23,15 @@ _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([smhd]?)\s*$")
 _UNIT_SECONDS = {"": 1, "s": 1, "m": 60, "h": 3600, "d": 86400}
 
 HTML_TYPES = ("text/html", "application/xhtml+xml")
-LIST_TYPES = ("text/csv", "text/plain", "application/xml", "text/xml", "application/octet-stream",
-              "application/csv", "text/tab-separated-values")
+LIST_TYPES = (
+    "text/csv",
+    "text/plain",
+    "application/xml",
+    "text/xml",
+    "application/octet-stream",
+    "application/csv",
+    "text/tab-separated-values",
+)
 
 
 def parse_duration(value: object) -> float:
@@ -120,7 +127,9 @@ class SourceDefinition(_Frozen):
     def _has_entry_points(self) -> SourceDefinition:
         if self.kind == "watchlist" and not self.lists:
             raise ValueError("a watchlist source needs `lists`")
-        if self.kind != "watchlist" and not (self.start_urls or self.sitemap_urls or self.feed_urls or self.api):
+        if self.kind != "watchlist" and not (
+            self.start_urls or self.sitemap_urls or self.feed_urls or self.api
+        ):
             raise ValueError("a source needs start_urls, sitemap_urls, feed_urls or api")
         return self
 
@@ -172,7 +181,9 @@ def load_source_file(path: Path, fixture_site: str) -> SourceDefinition:
     return source_from_mapping(data, fixture_site)
 
 
-def load_sources(fixture_site: str, directories: Iterable[Path] = (SOURCES_DIR,)) -> dict[str, SourceDefinition]:
+def load_sources(
+    fixture_site: str, directories: Iterable[Path] = (SOURCES_DIR,)
+) -> dict[str, SourceDefinition]:
     """Every source definition in the given directories, by name."""
     sources: dict[str, SourceDefinition] = {}
     for directory in directories:

@@ -62,7 +62,9 @@ class SourceSpider(Spider):
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> SourceSpider:
         source: SourceDefinition = kwargs.pop("source")
         sink, owns_sink = build_sink(crawler.settings)
-        context = CrawlContext(source, CrawlState(build_frontier(crawler.settings), source.name), sink, owns_sink)
+        context = CrawlContext(
+            source, CrawlState(build_frontier(crawler.settings), source.name), sink, owns_sink
+        )
         crawler.sekisho_context = context  # type: ignore[attr-defined]  # read by crawl_context()
         spider: SourceSpider = super().from_crawler(crawler, *args, source=source, context=context, **kwargs)
         crawler.signals.connect(spider.flush_frontier, signal=signals.spider_closed)
@@ -165,6 +167,14 @@ class SourceSpider(Spider):
         """A hub page (followed, not an item): keep its validators so the next run can ask for a 304."""
         canonical = page.canonical
         previous = self.state.get(canonical) or discovered(canonical, self.source.name, 0, now_utc())
-        self.state.put(after_fetch(previous, now=now_utc(), interval_s=self.source.recrawl_interval_s,
-                                   status="fetched", http_status=page.status, etag=page.etag,
-                                   last_modified=page.last_modified))
+        self.state.put(
+            after_fetch(
+                previous,
+                now=now_utc(),
+                interval_s=self.source.recrawl_interval_s,
+                status="fetched",
+                http_status=page.status,
+                etag=page.etag,
+                last_modified=page.last_modified,
+            )
+        )

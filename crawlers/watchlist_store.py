@@ -28,8 +28,9 @@ def _slug(name: str) -> str:
     return "".join(ch.lower() if ch.isalnum() else "-" for ch in name).strip("-") or "list"
 
 
-def store_list_file(directory: Path, list_name: str, content_hash: str, body: bytes, url: str,
-                    fetched_at: str) -> ListFile:
+def store_list_file(
+    directory: Path, list_name: str, content_hash: str, body: bytes, url: str, fetched_at: str
+) -> ListFile:
     """Write the bytes once per (list, hash) and point the manifest at them (atomic rename)."""
     directory.mkdir(parents=True, exist_ok=True)
     suffix = Path(urlsplit(url).path).suffix[:8] or ".bin"

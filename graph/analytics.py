@@ -178,8 +178,10 @@ def ego_network(sub: Subgraph, node_id: str, depth: int = 2) -> Subgraph:
     if node_id not in graph:
         return Subgraph({}, [])
     keep = set(nx.ego_graph(graph, node_id, radius=depth).nodes)
-    return Subgraph({k: v for k, v in sub.nodes.items() if k in keep},
-                    [e for e in sub.edges if e.src in keep and e.dst in keep])
+    return Subgraph(
+        {k: v for k, v in sub.nodes.items() if k in keep},
+        [e for e in sub.edges if e.src in keep and e.dst in keep],
+    )
 
 
 def seeds_of(sub: Subgraph) -> dict[str, float]:
@@ -216,8 +218,9 @@ def _path_of(sub: Subgraph, graph: nx.Graph, path: list[str], risk: float) -> Ri
     """``path`` runs subject -> ... -> seed."""
     edges = [graph.edges[a, b]["edge"] for a, b in itertools.pairwise(path)]
     nodes = [sub.nodes[n] for n in path]
-    return RiskPath(node_ids=list(path), edge_ids=[e.id for e in edges], risk=risk,
-                    sentence=explain_path(nodes, edges))
+    return RiskPath(
+        node_ids=list(path), edge_ids=[e.id for e in edges], risk=risk, sentence=explain_path(nodes, edges)
+    )
 
 
 def propagate_risk(sub: Subgraph, seeds: dict[str, float] | None = None) -> list[Node]:
@@ -225,8 +228,12 @@ def propagate_risk(sub: Subgraph, seeds: dict[str, float] | None = None) -> list
     seeds = seeds_of(sub) if seeds is None else seeds
     graph = _graph(sub)
     if not seeds:
-        return [n.model_copy(update={"graph_risk": 0.0, "pagerank": 0.0, "risk_explanation": None,
-                                     "risk_path": []}) for n in sub.nodes.values()]
+        return [
+            n.model_copy(
+                update={"graph_risk": 0.0, "pagerank": 0.0, "risk_explanation": None, "risk_path": []}
+            )
+            for n in sub.nodes.values()
+        ]
     cost = _cost_function(graph, seeds)
     graph.add_node(_SOURCE)
     for seed, strength in seeds.items():
@@ -238,8 +245,12 @@ def propagate_risk(sub: Subgraph, seeds: dict[str, float] | None = None) -> list
     updated: list[Node] = []
     for node_id, node in sub.nodes.items():
         risk = math.exp(-distances[node_id]) if node_id in distances else 0.0
-        update: dict[str, Any] = {"graph_risk": round(risk, 6), "pagerank": rank.get(node_id, 0.0),
-                                  "risk_explanation": None, "risk_path": []}
+        update: dict[str, Any] = {
+            "graph_risk": round(risk, 6),
+            "pagerank": rank.get(node_id, 0.0),
+            "risk_explanation": None,
+            "risk_path": [],
+        }
         path = paths.get(node_id)
         if path is not None and risk >= MIN_RISK and len(path) > 2:
             subject_to_seed = list(reversed(path[1:]))
@@ -274,8 +285,7 @@ def paths_to_watchlist(sub: Subgraph, node_id: str, limit: int = 3, max_hops: in
                 break
             # Costs are charged on the node an edge leaves, seen from the seed's side: walk it that way.
             backwards = list(reversed(path))
-            total = sum(
-                cost(a, b, graph.edges[a, b]) or 0.0 for a, b in itertools.pairwise(backwards))
+            total = sum(cost(a, b, graph.edges[a, b]) or 0.0 for a, b in itertools.pairwise(backwards))
             found.append(_path_of(sub, graph, list(path), strength * math.exp(-total)))
     found.sort(key=lambda p: (-p.risk, len(p.node_ids)))
     return found[:limit]

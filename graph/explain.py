@@ -123,8 +123,13 @@ def explain_path(nodes: Sequence[Node], edges: Sequence[Edge]) -> str:
             value = there.value or there.label
             clause = f"shares {SHARED_KINDS[there.kind]} ({value}) with {describe(after[2])}"
             previous, index = after[2], index + 2
-        elif (link.kind == "on_booking" and forward and after is not None and after[1].kind == "paid_by"
-              and after[1].src == there.id):
+        elif (
+            link.kind == "on_booking"
+            and forward
+            and after is not None
+            and after[1].kind == "paid_by"
+            and after[1].src == there.id
+        ):
             # "traveller X, whose booking B was paid by P" reads better than two clauses.
             payer = describe(after[2])
             if index == 0:

@@ -14,11 +14,37 @@ from normality import normalize
 from schemas.records import Address, make_id
 
 # Legal-form words dropped from organisation names so "ACME TRADING CO., LTD" meets "Acme Trading Co Ltd".
-_LEGAL_FORMS = frozenset({
-    "LTD", "LIMITED", "CO", "COMPANY", "CORP", "INC", "INCORPORATED", "LLC", "GMBH", "AG", "SA", "SAS",
-    "SARL", "BV", "NV", "PLC", "PTE", "PTY", "OOO", "ZAO", "OAO", "JSC", "KK", "KABUSHIKI", "KAISHA",
-    "SRL", "SPA",
-})
+_LEGAL_FORMS = frozenset(
+    {
+        "LTD",
+        "LIMITED",
+        "CO",
+        "COMPANY",
+        "CORP",
+        "INC",
+        "INCORPORATED",
+        "LLC",
+        "GMBH",
+        "AG",
+        "SA",
+        "SAS",
+        "SARL",
+        "BV",
+        "NV",
+        "PLC",
+        "PTE",
+        "PTY",
+        "OOO",
+        "ZAO",
+        "OAO",
+        "JSC",
+        "KK",
+        "KABUSHIKI",
+        "KAISHA",
+        "SRL",
+        "SPA",
+    }
+)
 _NON_ALNUM = re.compile(r"[^0-9A-Z]+")
 
 

@@ -82,8 +82,15 @@ class _Links:
         self.nodes[node_id] = new if old is None else merge_nodes(old, new)
         return node_id
 
-    def link(self, kind: EdgeKind, src: str | None, dst: str | None, *, detail: str | None = None,
-             weight: float = 1.0) -> None:
+    def link(
+        self,
+        kind: EdgeKind,
+        src: str | None,
+        dst: str | None,
+        *,
+        detail: str | None = None,
+        weight: float = 1.0,
+    ) -> None:
         if src is None or dst is None or src == dst:
             return
         new = edge(kind, src, dst, source_record=self.record.id, detail=detail, weight=weight)
@@ -98,8 +105,9 @@ class _Links:
         key = org_name_key(name)
         if key is None or name is None:
             return None
-        return self.node(shared_node_id(kind, key), kind, name.strip(), value=key,
-                         roles=[role] if role else [])
+        return self.node(
+            shared_node_id(kind, key), kind, name.strip(), value=key, roles=[role] if role else []
+        )
 
     def party_ref(self, party_id: str | None, name: str | None, role: str, field: str) -> str | None:
         """A trade party referenced by id (its record) and/or by name (the organisation-name node)."""
@@ -113,8 +121,14 @@ class _Links:
             self.field_nodes[field] = node_id
         return node_id
 
-    def contacts(self, owner: str, phones: list[str], emails: list[str], addresses: list[Address],
-                 region: str | None = None) -> None:
+    def contacts(
+        self,
+        owner: str,
+        phones: list[str],
+        emails: list[str],
+        addresses: list[Address],
+        region: str | None = None,
+    ) -> None:
         for raw in phones:
             self.link("has_phone", owner, self.shared("phone", phone_key(raw, region)))
         for raw in emails:
@@ -143,23 +157,40 @@ def _passenger(links: _Links, record: Passenger) -> None:
             links.node(doc_id, "travel_document", label, value=document.number)
             links.link("has_document", me, doc_id)
     if record.booking_id:
-        links.node(record.booking_id, "booking", f"booking {record.record_locator or record.booking_id}",
-                   record_type="booking")
+        links.node(
+            record.booking_id,
+            "booking",
+            f"booking {record.record_locator or record.booking_id}",
+            record_type="booking",
+        )
         links.link("on_booking", me, record.booking_id)
     elif record.record_locator:
-        links.link("on_booking", me, links.shared("booking", record.record_locator.upper(),
-                                                  f"booking {record.record_locator.upper()}"))
+        links.link(
+            "on_booking",
+            me,
+            links.shared(
+                "booking", record.record_locator.upper(), f"booking {record.record_locator.upper()}"
+            ),
+        )
     for leg in record.flight_leg_ids:
         links.node(leg, "flight", f"flight {leg}", record_type="flight_leg")
         links.link("on_flight", me, leg)
 
 
 def _booking(links: _Links, record: Booking) -> None:
-    me = links.node(record.id, "booking", f"booking {record.record_locator}", value=record.record_locator,
-                    record_type=record.record_type)
+    me = links.node(
+        record.id,
+        "booking",
+        f"booking {record.record_locator}",
+        value=record.record_locator,
+        record_type=record.record_type,
+    )
     # Passengers of the booking reach it through the locator too, when their feed had no booking id.
-    links.link("same_as", me, links.shared("booking", record.record_locator.upper(),
-                                           f"booking {record.record_locator.upper()}"))
+    links.link(
+        "same_as",
+        me,
+        links.shared("booking", record.record_locator.upper(), f"booking {record.record_locator.upper()}"),
+    )
     for passenger_id in record.passenger_ids:
         links.node(passenger_id, "person", passenger_id, record_type="passenger", roles=["traveller"])
         links.link("on_booking", passenger_id, me)
@@ -196,8 +227,13 @@ def _transport(links: _Links, me: str, document: str | None, air: bool, containe
 
 
 def _consignment(links: _Links, record: Consignment) -> None:
-    me = links.node(record.id, "consignment", f"consignment {record.transport_document}",
-                    value=record.transport_document, record_type=record.record_type)
+    me = links.node(
+        record.id,
+        "consignment",
+        f"consignment {record.transport_document}",
+        value=record.transport_document,
+        record_type=record.record_type,
+    )
     air = record.transport_mode == "air" or "AWB" in (record.document_type or "").upper()
     _transport(links, me, record.transport_document, air, record.containers)
     if record.master_document:
@@ -215,8 +251,13 @@ def _consignment(links: _Links, record: Consignment) -> None:
 
 
 def _declaration(links: _Links, record: Declaration) -> None:
-    me = links.node(record.id, "declaration", f"declaration {record.reference}", value=record.reference,
-                    record_type=record.record_type)
+    me = links.node(
+        record.id,
+        "declaration",
+        f"declaration {record.reference}",
+        value=record.reference,
+        record_type=record.record_type,
+    )
     _transport(links, me, record.transport_document, False, record.containers)
     importer = links.party_ref(record.importer_id, record.importer_name, "importer", "importer_name")
     exporter = links.party_ref(record.exporter_id, record.exporter_name, "exporter", "exporter_name")
@@ -236,13 +277,21 @@ def _party(links: _Links, record: Party) -> None:
     region = record.address.country if record.address else None
     links.contacts(me, record.phones, record.emails, [record.address] if record.address else [], region)
     for registration in record.registration_ids:
-        links.link("has_identifier", me, links.shared("identifier", compact_key(registration),
-                                                      f"registration {registration}"))
+        links.link(
+            "has_identifier",
+            me,
+            links.shared("identifier", compact_key(registration), f"registration {registration}"),
+        )
 
 
 def _page(links: _Links, record: CrawledPage) -> None:
-    me = links.node(record.id, "web_page", record.title or record.canonical_url, value=record.canonical_url,
-                    record_type=record.record_type)
+    me = links.node(
+        record.id,
+        "web_page",
+        record.title or record.canonical_url,
+        value=record.canonical_url,
+        record_type=record.record_type,
+    )
     links.contacts(me, record.phones, record.emails, [], record.ship_from)
     seller = links.org(record.seller, "seller")
     if seller:
@@ -263,8 +312,12 @@ def _mentions(links: _Links, record: Record) -> None:
 
 def _flight_leg(links: _Links, record: FlightLeg) -> None:
     route = f"{record.departure_airport or '?'}-{record.arrival_airport or '?'}"
-    me = links.node(record.id, "flight", f"flight {record.carrier}{record.flight_number} {route}",
-                    record_type=record.record_type)
+    me = links.node(
+        record.id,
+        "flight",
+        f"flight {record.carrier}{record.flight_number} {route}",
+        record_type=record.record_type,
+    )
     day = record.flight_date or (record.departure_time.date() if record.departure_time else None)
     links.link("same_as", me, links.flight(record.carrier, record.flight_number, day))
 
@@ -290,8 +343,14 @@ def _identifiers(links: _Links, record: Record) -> None:
 def _screening(links: _Links, hits: list[ScreeningHit], record_node: str) -> None:
     for hit in hits:
         entry_id = watchlist_node_id(hit.list_name, hit.entry_id)
-        entry = links.node(entry_id, "watchlist_entry", hit.matched_name, value=hit.entry_id,
-                           list_name=hit.list_name, watchlisted=True)
+        entry = links.node(
+            entry_id,
+            "watchlist_entry",
+            hit.matched_name,
+            value=hit.entry_id,
+            list_name=hit.list_name,
+            watchlisted=True,
+        )
         subject = links.field_nodes.get(hit.field or "")
         if subject is None:
             # A hit on a name found in text: the organisation-name node of that name, if this record has one.
@@ -302,8 +361,13 @@ def _screening(links: _Links, hits: list[ScreeningHit], record_node: str) -> Non
         links.nodes[subject] = current.model_copy(
             update={"screening_score": max(current.screening_score, hit.score)}
         )
-        links.link("matched_to", subject, entry, detail=f"{hit.score:.2f} {hit.explanation}"[:500],
-                   weight=max(0.0, min(1.0, hit.score)))
+        links.link(
+            "matched_to",
+            subject,
+            entry,
+            detail=f"{hit.score:.2f} {hit.explanation}"[:500],
+            weight=max(0.0, min(1.0, hit.score)),
+        )
 
 
 def links_of(record: Record) -> tuple[list[Node], list[Edge]]:

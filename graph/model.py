@@ -103,11 +103,25 @@ class Edge(Frozen):
     weight: float = 1.0
 
 
-def edge(kind: EdgeKind, src: str, dst: str, *, source_record: str | None = None,
-         detail: str | None = None, weight: float = 1.0) -> Edge:
+def edge(
+    kind: EdgeKind,
+    src: str,
+    dst: str,
+    *,
+    source_record: str | None = None,
+    detail: str | None = None,
+    weight: float = 1.0,
+) -> Edge:
     """An edge with its deterministic id."""
-    return Edge(id=make_id(kind, src, dst), kind=kind, src=src, dst=dst, source_record=source_record,
-                detail=detail, weight=weight)
+    return Edge(
+        id=make_id(kind, src, dst),
+        kind=kind,
+        src=src,
+        dst=dst,
+        source_record=source_record,
+        detail=detail,
+        weight=weight,
+    )
 
 
 def merge_nodes(old: Node, new: Node) -> Node:

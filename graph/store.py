@@ -30,7 +30,7 @@ RISK_DEPTH = 6  # hops from a new record to the seeds it may be exposed to
 def _batches(ids: Iterable[str]) -> Iterable[list[str]]:
     items = sorted(set(ids))
     for start in range(0, len(items), _BATCH):
-        yield items[start:start + _BATCH]
+        yield items[start : start + _BATCH]
 
 
 class EsGraphStore:
@@ -57,8 +57,12 @@ class EsGraphStore:
     def edges_touching(self, ids: Iterable[str]) -> list[Edge]:
         found: dict[str, Edge] = {}
         for batch in _batches(ids):
-            query = {"bool": {"should": [{"terms": {"src": batch}}, {"terms": {"dst": batch}}],
-                              "minimum_should_match": 1}}
+            query = {
+                "bool": {
+                    "should": [{"terms": {"src": batch}}, {"terms": {"dst": batch}}],
+                    "minimum_should_match": 1,
+                }
+            }
             for doc in es_io.scan(EDGE_TYPE, query, self.settings):
                 item = Edge.model_validate(doc)
                 found[item.id] = item
@@ -110,23 +114,26 @@ def link_records(records: Iterable[Record], store: EsGraphStore) -> tuple[int, l
     return store.upsert(nodes, edges), ids
 
 
-def refresh_risk(store: EsGraphStore, around: Iterable[str], depth: int = RISK_DEPTH,
-                 max_nodes: int = 5000) -> list[Node]:
+def refresh_risk(
+    store: EsGraphStore, around: Iterable[str], depth: int = RISK_DEPTH, max_nodes: int = 5000
+) -> list[Node]:
     """Propagate risk in the subgraph around ``around`` and write back the nodes whose risk changed."""
     sub: Subgraph = extract(store, around, depth=depth, max_nodes=max_nodes)
     before = sub.nodes
     after = propagate_risk(sub)
     # Stubs stand for nodes not (yet) written: propagation must not create them.
-    changed = [node for node in after
-               if not _same_risk(before[node.id], node) and not _is_extract_stub(node)]
+    changed = [node for node in after if not _same_risk(before[node.id], node) and not _is_extract_stub(node)]
     if changed:
         store.write_nodes(changed)
     return after
 
 
 def _same_risk(old: Node, new: Node) -> bool:
-    return (abs(old.graph_risk - new.graph_risk) < 1e-6 and old.risk_explanation == new.risk_explanation
-            and abs(old.pagerank - new.pagerank) < 1e-9)
+    return (
+        abs(old.graph_risk - new.graph_risk) < 1e-6
+        and old.risk_explanation == new.risk_explanation
+        and abs(old.pagerank - new.pagerank) < 1e-9
+    )
 
 
 def _is_extract_stub(node: Node) -> bool:

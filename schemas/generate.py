@@ -57,7 +57,7 @@ def _field_mapping(field: FieldInfo) -> dict[str, Any]:
     if isinstance(base, type) and issubclass(base, BaseModel):
         return {"type": "object", "properties": _properties(base)}
     if get_origin(base) is dict or base is dict:
-        return {"type": "object", "dynamic": True}
+        return {"type": "object", "enabled": False}  # free-form maps are stored, not indexed
     if get_origin(base) is Literal or base is str:
         return {"type": "keyword", "ignore_above": 1024}
     if base is bool:

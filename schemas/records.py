@@ -327,6 +327,7 @@ class Rejection(Record):
     raw_size: int | None = None
     expectation: str | None = None
     record_type_expected: str | None = None
+    record_id: str | None = None  # the record that failed validation, when it got that far
 
 
 RECORD_TYPES: dict[str, type[Record]] = {

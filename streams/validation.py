@@ -203,4 +203,5 @@ def validation_rejection(record: Record, failed: list[str]) -> Rejection:
         raw_size=len(raw),
         expectation=sorted(set(failed))[0],
         record_type_expected=record.record_type,
+        record_id=record.id,
     )

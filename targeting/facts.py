@@ -46,7 +46,9 @@ def load_reference(path: Path = REFERENCE_FILE) -> Reference:
         listed_countries=frozenset(data.get("listed_countries", [])),
         airport_countries={str(k): str(v) for k, v in data.get("airport_countries", {}).items()},
         chapter_names={k: str(v.get("name", k)) for k, v in chapters.items()},
-        chapter_keywords={k: frozenset(str(w).upper() for w in v.get("keywords", [])) for k, v in chapters.items()},
+        chapter_keywords={
+            k: frozenset(str(w).upper() for w in v.get("keywords", [])) for k, v in chapters.items()
+        },
         chapter_usd_per_kg={k: float(v["usd_per_kg"]) for k, v in chapters.items() if "usd_per_kg" in v},
         parts_headings=frozenset(str(h) for h in data.get("parts_headings", [])),
         lists={k: list(v) for k, v in data.items() if isinstance(v, list)},
@@ -102,49 +104,57 @@ def _route_countries(airports: Sequence[str], ref: Reference) -> list[str]:
 
 def passenger_facts(record: Passenger, related: Related, ref: Reference) -> Facts:
     facts = _common(record, related)
-    facts.update({
-        "passenger.role": record.role,
-        "passenger.nationality": record.nationality,
-        "passenger.residence": record.country_of_residence,
-        "passenger.gender": record.gender,
-        "passenger.document_count": len(record.documents),
-        "passenger.documents_valid": all(d.check_digits_valid is not False for d in record.documents),
-        "passenger.bag_count": record.bag_count,
-        "passenger.embarkation": record.embarkation,
-        "passenger.debarkation": record.debarkation,
-        "passenger.phone_count": len(record.phones),
-    })
+    facts.update(
+        {
+            "passenger.role": record.role,
+            "passenger.nationality": record.nationality,
+            "passenger.residence": record.country_of_residence,
+            "passenger.gender": record.gender,
+            "passenger.document_count": len(record.documents),
+            "passenger.documents_valid": all(d.check_digits_valid is not False for d in record.documents),
+            "passenger.bag_count": record.bag_count,
+            "passenger.embarkation": record.embarkation,
+            "passenger.debarkation": record.debarkation,
+            "passenger.phone_count": len(record.phones),
+        }
+    )
     legs = sorted(related.flights, key=lambda leg: leg.departure_time or datetime.max.replace(tzinfo=UTC))
     first = legs[0] if legs else None
     departure = first.departure_time if first else None
     booking = related.booking
-    route = list(booking.route) if booking and booking.route else [
-        airport for leg in legs for airport in (leg.departure_airport, leg.arrival_airport) if airport
-    ]
+    route = (
+        list(booking.route)
+        if booking and booking.route
+        else [airport for leg in legs for airport in (leg.departure_airport, leg.arrival_airport) if airport]
+    )
     countries = _route_countries(route, ref)
-    facts.update({
-        "flight.carrier": first.carrier if first else None,
-        "flight.number": f"{first.carrier}{first.flight_number}" if first else None,
-        "flight.departure_airport": first.departure_airport if first else record.embarkation,
-        "flight.arrival_airport": legs[-1].arrival_airport if legs else record.debarkation,
-        "route.airports": route,
-        "route.countries": countries,
-        "route.listed_countries": sorted(set(countries) & ref.listed_countries),
-    })
+    facts.update(
+        {
+            "flight.carrier": first.carrier if first else None,
+            "flight.number": f"{first.carrier}{first.flight_number}" if first else None,
+            "flight.departure_airport": first.departure_airport if first else record.embarkation,
+            "flight.arrival_airport": legs[-1].arrival_airport if legs else record.debarkation,
+            "route.airports": route,
+            "route.countries": countries,
+            "route.listed_countries": sorted(set(countries) & ref.listed_countries),
+        }
+    )
     if booking is not None:
-        facts.update({
-            "booking.record_locator": booking.record_locator,
-            "booking.one_way": booking.one_way,
-            "booking.form_of_payment": booking.form_of_payment,
-            "booking.paid_cash": (booking.form_of_payment or "").upper() in CASH_PAYMENTS,
-            "booking.payer_name": booking.payer_name,
-            "booking.third_party_payer": bool(booking.payer_name),
-            "booking.travel_agency": booking.travel_agency,
-            "booking.passenger_count": len(booking.passenger_ids),
-            "booking.hours_before_departure": _hours_between(booking.created_at, departure),
-            "booking.screening_max_score": max((h.score for h in booking.screening), default=0.0),
-            "booking.screening_lists": sorted({h.list_name for h in booking.screening}),
-        })
+        facts.update(
+            {
+                "booking.record_locator": booking.record_locator,
+                "booking.one_way": booking.one_way,
+                "booking.form_of_payment": booking.form_of_payment,
+                "booking.paid_cash": (booking.form_of_payment or "").upper() in CASH_PAYMENTS,
+                "booking.payer_name": booking.payer_name,
+                "booking.third_party_payer": bool(booking.payer_name),
+                "booking.travel_agency": booking.travel_agency,
+                "booking.passenger_count": len(booking.passenger_ids),
+                "booking.hours_before_departure": _hours_between(booking.created_at, departure),
+                "booking.screening_max_score": max((h.score for h in booking.screening), default=0.0),
+                "booking.screening_lists": sorted({h.list_name for h in booking.screening}),
+            }
+        )
     return facts
 
 
@@ -162,16 +172,20 @@ def description_mismatch(item: GoodsItem, ref: Reference) -> str | None:
     if {"PART", "PARTS"} & words and chapter in {"84", "85", "87", "88", "90"}:
         is_parts_code = heading in ref.parts_headings or item.hs_code[4:6] in {"90", "99"}
         if not is_parts_code:
-            return (f"described as parts ({item.description}) but classified under heading {heading}, "
-                    f"complete {ref.chapter_names.get(chapter, 'goods')}")
+            return (
+                f"described as parts ({item.description}) but classified under heading {heading}, "
+                f"complete {ref.chapter_names.get(chapter, 'goods')}"
+            )
     own = ref.chapter_keywords.get(chapter, frozenset())
     if own & words:
         return None
     others = [c for c, keywords in ref.chapter_keywords.items() if c != chapter and keywords & words]
     if others:
         named = ", ".join(f"chapter {c} ({ref.chapter_names[c]})" for c in others[:2])
-        return (f"description {item.description!r} reads as {named}, declared under chapter {chapter} "
-                f"({ref.chapter_names.get(chapter, 'unknown')})")
+        return (
+            f"description {item.description!r} reads as {named}, declared under chapter {chapter} "
+            f"({ref.chapter_names.get(chapter, 'unknown')})"
+        )
     return None
 
 
@@ -187,29 +201,35 @@ def consignment_facts(record: Consignment, related: Related, ref: Reference) -> 
     origin_country = ref.airport_countries.get(record.origin or "", None)
     if origin_country is None and record.origin and len(record.origin) == 5:
         origin_country = record.origin[:2]  # UN/LOCODE
-    facts.update({
-        "consignment.transport_mode": record.transport_mode,
-        "consignment.origin": record.origin,
-        "consignment.origin_country": origin_country,
-        "consignment.destination": record.destination,
-        "consignment.port": record.port_of_arrival or record.destination,
-        "consignment.pieces": record.total_pieces,
-        "consignment.weight_kg": weight,
-        "consignment.declared_value": value,
-        "consignment.currency": record.currency,
-        "consignment.value_per_kg": per_kg,
-        "consignment.value_per_kg_norm": norm,
-        "consignment.value_per_kg_ratio": round(per_kg / norm, 4) if per_kg is not None and norm else None,
-        "consignment.special_handling": list(record.special_handling),
-        "consignment.consignee_name": record.consignee_name,
-        "consignment.shipper_name": record.shipper_name,
-        "goods.hs_codes": [g.hs_code for g in record.goods if g.hs_code],
-        "goods.hs_chapters": chapters,
-        "goods.descriptions": [g.description for g in record.goods if g.description],
-        "goods.description_mismatch": bool(mismatches),
-        "goods.description_mismatch_reasons": mismatches,
-        "route.listed_countries": sorted({origin_country} & ref.listed_countries) if origin_country else [],
-    })
+    facts.update(
+        {
+            "consignment.transport_mode": record.transport_mode,
+            "consignment.origin": record.origin,
+            "consignment.origin_country": origin_country,
+            "consignment.destination": record.destination,
+            "consignment.port": record.port_of_arrival or record.destination,
+            "consignment.pieces": record.total_pieces,
+            "consignment.weight_kg": weight,
+            "consignment.declared_value": value,
+            "consignment.currency": record.currency,
+            "consignment.value_per_kg": per_kg,
+            "consignment.value_per_kg_norm": norm,
+            "consignment.value_per_kg_ratio": round(per_kg / norm, 4)
+            if per_kg is not None and norm
+            else None,
+            "consignment.special_handling": list(record.special_handling),
+            "consignment.consignee_name": record.consignee_name,
+            "consignment.shipper_name": record.shipper_name,
+            "goods.hs_codes": [g.hs_code for g in record.goods if g.hs_code],
+            "goods.hs_chapters": chapters,
+            "goods.descriptions": [g.description for g in record.goods if g.description],
+            "goods.description_mismatch": bool(mismatches),
+            "goods.description_mismatch_reasons": mismatches,
+            "route.listed_countries": sorted({origin_country} & ref.listed_countries)
+            if origin_country
+            else [],
+        }
+    )
     as_of = related.as_of or record.received_at
     for role, party_id in (("consignee", record.consignee_id), ("shipper", record.shipper_id)):
         party = related.parties.get(party_id or "")
@@ -217,12 +237,14 @@ def consignment_facts(record: Consignment, related: Related, ref: Reference) -> 
             continue
         first_seen = party.received_at
         days = _hours_between(first_seen, as_of)
-        facts.update({
-            f"{role}.name": party.name,
-            f"{role}.country": party.address.country if party.address else None,
-            f"{role}.days_known": round(days / 24.0, 2) if days is not None else None,
-            f"{role}.screening_max_score": max((h.score for h in party.screening), default=0.0),
-        })
+        facts.update(
+            {
+                f"{role}.name": party.name,
+                f"{role}.country": party.address.country if party.address else None,
+                f"{role}.days_known": round(days / 24.0, 2) if days is not None else None,
+                f"{role}.screening_max_score": max((h.score for h in party.screening), default=0.0),
+            }
+        )
     return facts
 
 

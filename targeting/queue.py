@@ -77,9 +77,12 @@ def _headline(score: TargetScore) -> str:
 def _model_reason(score: TargetScore, inspection: Inspection, value: float) -> str:
     fired = ", ".join(rule.rule_id for rule in score.rules[:3])
     revenue = f", revenue at stake {score.expected_revenue:,.0f}" if score.expected_revenue else ""
-    return (f"model pick for {'physical examination' if inspection == 'exam' else 'X-ray'}: score "
-            f"{score.score:.2f}, expected value {value:.2f}{revenue}"
-            + (f"; rules {fired}" if fired else "") + f"; {_headline(score)}")
+    return (
+        f"model pick for {'physical examination' if inspection == 'exam' else 'X-ray'}: score "
+        f"{score.score:.2f}, expected value {value:.2f}{revenue}"
+        + (f"; rules {fired}" if fired else "")
+        + f"; {_headline(score)}"
+    )
 
 
 def build_queue(
@@ -100,7 +103,7 @@ def build_queue(
         key=lambda s: s.record_id,
     )
     value = {s.record_id: candidate_value(s, revenue_per_finding) for s in candidates}
-    order: list[Inspection] = sorted(("exam", "xray"), key=lambda k: -detect[k])  # type: ignore[arg-type]
+    order: list[Inspection] = sorted(("exam", "xray"), key=lambda k: -detect[k])
     share = max(0.0, min(1.0, random_share))
 
     picks: list[tuple[TargetScore, Inspection, Selection, str]] = []
@@ -111,33 +114,49 @@ def build_queue(
         pool = [s for s in candidates if s.record_id not in chosen]
         for drawn in rng.sample(pool, min(wanted, len(pool))):
             chosen.add(drawn.record_id)
-            reason = (f"random selection for {'physical examination' if inspection == 'exam' else 'X-ray'} "
-                      f"({share:.0%} of capacity, seed {seed}) to evaluate the model without bias; "
-                      f"score {drawn.score:.2f}")
+            reason = (
+                f"random selection for {'physical examination' if inspection == 'exam' else 'X-ray'} "
+                f"({share:.0%} of capacity, seed {seed}) to evaluate the model without bias; "
+                f"score {drawn.score:.2f}"
+            )
             picks.append((drawn, inspection, "random", reason))
-    by_value = sorted((s for s in candidates if s.record_id not in chosen),
-                      key=lambda s: (-value[s.record_id], s.record_id))
+    by_value = sorted(
+        (s for s in candidates if s.record_id not in chosen), key=lambda s: (-value[s.record_id], s.record_id)
+    )
     position = 0
     for inspection in order:
         free = capacity.of(inspection) - sum(1 for _, k, _, _ in picks if k == inspection)
-        for target in by_value[position:position + max(0, free)]:
+        for target in by_value[position : position + max(0, free)]:
             if target.score <= 0:
                 break  # nothing indicates a finding: the slot stays for officers' own choice
-            picks.append((target, inspection, "model", _model_reason(target, inspection, value[target.record_id])))
+            picks.append(
+                (target, inspection, "model", _model_reason(target, inspection, value[target.record_id]))
+            )
             position += 1
     ranked = sorted(picks, key=lambda p: (p[1] != order[0], p[2] != "model", -value[p[0].record_id]))
     queue_picks = [
         QueuePick(
-            rank=rank, record_id=target.record_id, record_type=target.record_type, label=target.label,
-            inspection=inspection, selection=selection, score=target.score,
+            rank=rank,
+            record_id=target.record_id,
+            record_type=target.record_type,
+            label=target.label,
+            inspection=inspection,
+            selection=selection,
+            score=target.score,
             expected_value=round(detect[inspection] * value[target.record_id], 4),
             expected_revenue=round(detect[inspection] * target.score * target.expected_revenue, 2),
-            reason=reason, explanation=list(target.explanation),
+            reason=reason,
+            explanation=list(target.explanation),
         )
         for rank, (target, inspection, selection, reason) in enumerate(ranked, 1)
     ]
     return InspectionQueue(
-        port=port.upper(), day=day, capacity=capacity, random_share=share, seed=seed, candidates=len(candidates),
+        port=port.upper(),
+        day=day,
+        capacity=capacity,
+        random_share=share,
+        seed=seed,
+        candidates=len(candidates),
         picks=queue_picks,
         expected_findings=round(sum(detect[p.inspection] * p.score for p in queue_picks), 4),
         expected_revenue=round(sum(p.expected_revenue for p in queue_picks), 2),

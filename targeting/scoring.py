@@ -130,7 +130,8 @@ def score_record(
     screening = sorted(record.screening, key=lambda h: -h.score)
     screening_value = _clip(screening[0].score) if screening else 0.0
     screening_reasons = [
-        f"{h.list_name}: {h.query_name} ~ {h.matched_name} ({h.score:.2f}; {h.explanation})" for h in screening[:3]
+        f"{h.list_name}: {h.query_name} ~ {h.matched_name} ({h.score:.2f}; {h.explanation})"
+        for h in screening[:3]
     ]
 
     node = related.graph_node
@@ -156,11 +157,24 @@ def score_record(
         weight = _clip(weights.get(name, 0.0))
         contribution = round(weight * value, 4)
         remaining *= 1.0 - contribution
-        parts.append(ScorePart(name=name, value=round(value, 4), weight=weight, contribution=contribution,  # type: ignore[arg-type]
-                               reasons=reasons))
+        parts.append(
+            ScorePart(
+                name=name,
+                value=round(value, 4),
+                weight=weight,
+                contribution=contribution,
+                reasons=reasons,
+            )
+        )
     score = round(1.0 - remaining, 4)
-    explanation = [f"{p.name} {p.value:.2f} x {p.weight:.2f}: {r}" for p in sorted(
-        parts, key=lambda p: -p.contribution) if p.contribution > 0 for r in (p.reasons or ["(no detail)"])]
+    # Graph paths first: they say who the target is connected to, which is what an officer checks.
+    order = {"graph": 0, "screening": 1, "rules": 2, "model": 3}
+    explanation = [
+        f"{p.name}: {reason}"
+        for p in sorted(parts, key=lambda p: order[p.name])
+        if p.contribution > 0
+        for reason in (p.reasons or ["(no detail)"])
+    ]
     port, day = port_and_day(record, related)
     return TargetScore(
         id=make_id("target_score", record.id),
@@ -171,8 +185,17 @@ def score_record(
         day=day,
         score=score,
         parts=parts,
-        rules=[RuleFired(rule_id=h.rule_id, title=h.title, weight=h.weight, severity=h.severity, alert=h.alert,
-                         because=h.because) for h in hits],
+        rules=[
+            RuleFired(
+                rule_id=h.rule_id,
+                title=h.title,
+                weight=h.weight,
+                severity=h.severity,
+                alert=h.alert,
+                because=h.because,
+            )
+            for h in hits
+        ],
         explanation=explanation,
         graph_path=list(node.risk_path) if node and graph_value > 0 else [],
         expected_revenue=expected_revenue(facts, duty_rate),

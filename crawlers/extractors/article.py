@@ -49,7 +49,9 @@ def visible_text(selector: Selector) -> str:
 def extract_article(source: SourceDefinition, page: FetchedPage) -> CrawledPage:
     html = page.text or ""
     selector = Selector(text=html or "<html></html>")
-    document = trafilatura.bare_extraction(html, url=page.url, with_metadata=True, fast=True) if html else None
+    document = (
+        trafilatura.bare_extraction(html, url=page.url, with_metadata=True, fast=True) if html else None
+    )
     title = getattr(document, "title", None) or selector.xpath("normalize-space(//title)").get() or None
     text = getattr(document, "text", None) or visible_text(selector) or None
     if text:
@@ -63,7 +65,9 @@ def extract_article(source: SourceDefinition, page: FetchedPage) -> CrawledPage:
         published = parse_datetime(getattr(document, "date", None))
     declared = selector.xpath("/html/@lang").get()
     return base_record(
-        source, page, "article",
+        source,
+        page,
+        "article",
         title=title,
         text=text,
         language=guess_language(text or "", declared),

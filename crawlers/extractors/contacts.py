@@ -6,7 +6,9 @@ import re
 
 import phonenumbers
 
-_EMAIL = re.compile(r"(?<![\w.+-])[A-Za-z0-9._%+-]{1,64}@[A-Za-z0-9-]{1,63}(?:\.[A-Za-z0-9-]{1,63})*\.[A-Za-z]{2,24}")
+_EMAIL = re.compile(
+    r"(?<![\w.+-])[A-Za-z0-9._%+-]{1,64}@[A-Za-z0-9-]{1,63}(?:\.[A-Za-z0-9-]{1,63})*\.[A-Za-z]{2,24}"
+)
 _MAX_SCAN = 200_000  # characters: bounds the cost of hostile, huge pages
 
 
@@ -20,7 +22,9 @@ def find_emails(text: str) -> list[str]:
 def find_phones(text: str, default_region: str | None = None) -> list[str]:
     """International numbers (``+852 9123 4567``) as E.164; national ones only with a default region."""
     seen: dict[str, None] = {}
-    matcher = phonenumbers.PhoneNumberMatcher(text[:_MAX_SCAN], default_region, leniency=phonenumbers.Leniency.VALID)
+    matcher = phonenumbers.PhoneNumberMatcher(
+        text[:_MAX_SCAN], default_region, leniency=phonenumbers.Leniency.VALID
+    )
     for match in matcher:
         seen.setdefault(phonenumbers.format_number(match.number, phonenumbers.PhoneNumberFormat.E164), None)
     return list(seen)

@@ -8,13 +8,60 @@ from __future__ import annotations
 import re
 
 _STOPWORDS: dict[str, frozenset[str]] = {
-    "en": frozenset("the and of to in is was for on that with by as are from at".split()),
-    "fr": frozenset("le la les et des du est un une pour dans que sur par au".split()),
-    "de": frozenset("der die das und ist nicht mit von den zu ein eine auf für im".split()),
-    "es": frozenset("el la los las y de que en un una por con para es del".split()),
-    "it": frozenset("il lo la gli le e di che un una per con non del della".split()),
-    "nl": frozenset("de het een en van is dat op te met voor niet zijn".split()),
-    "pt": frozenset("o a os as e de que em um uma para com não do da".split()),
+    "en": frozenset(
+        [
+            "the",
+            "and",
+            "of",
+            "to",
+            "in",
+            "is",
+            "was",
+            "for",
+            "on",
+            "that",
+            "with",
+            "by",
+            "as",
+            "are",
+            "from",
+            "at",
+        ]
+    ),
+    "fr": frozenset(
+        ["le", "la", "les", "et", "des", "du", "est", "un", "une", "pour", "dans", "que", "sur", "par", "au"]
+    ),
+    "de": frozenset(
+        [
+            "der",
+            "die",
+            "das",
+            "und",
+            "ist",
+            "nicht",
+            "mit",
+            "von",
+            "den",
+            "zu",
+            "ein",
+            "eine",
+            "auf",
+            "für",
+            "im",
+        ]
+    ),
+    "es": frozenset(
+        ["el", "la", "los", "las", "y", "de", "que", "en", "un", "una", "por", "con", "para", "es", "del"]
+    ),
+    "it": frozenset(
+        ["il", "lo", "la", "gli", "le", "e", "di", "che", "un", "una", "per", "con", "non", "del", "della"]
+    ),
+    "nl": frozenset(
+        ["de", "het", "een", "en", "van", "is", "dat", "op", "te", "met", "voor", "niet", "zijn"]
+    ),
+    "pt": frozenset(
+        ["o", "a", "os", "as", "e", "de", "que", "em", "um", "uma", "para", "com", "não", "do", "da"]
+    ),
 }
 _WORD = re.compile(r"[^\W\d_]+", re.UNICODE)
 _LANG_ATTR = re.compile(r"^[a-zA-Z]{2,3}(?:[-_][a-zA-Z0-9]+)*$")

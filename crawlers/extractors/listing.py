@@ -25,7 +25,16 @@ DEFAULT_RULES = {
     "images": "img::attr(src)",
     "published": "time::attr(datetime)",
 }
-_SYMBOLS = {"$": "USD", "US$": "USD", "€": "EUR", "£": "GBP", "¥": "JPY", "HK$": "HKD", "₩": "KRW", "₽": "RUB"}
+_SYMBOLS = {
+    "$": "USD",
+    "US$": "USD",
+    "€": "EUR",
+    "£": "GBP",
+    "¥": "JPY",
+    "HK$": "HKD",
+    "₩": "KRW",
+    "₽": "RUB",
+}
 _CODE = re.compile(r"\b([A-Z]{3})\b")
 _AMOUNT = re.compile(r"\d[\d.,\s]*")
 _MAX_IMAGES = 50
@@ -89,7 +98,7 @@ def extract_listing(source: SourceDefinition, page: FetchedPage) -> CrawledPage:
     selector = Selector(text=html or "<html></html>")
     rules = {**DEFAULT_RULES, **source.extract.model_dump(exclude_none=True)}
     title = _first(selector, rules.get("title")) or selector.xpath("normalize-space(//title)").get() or None
-    text = (" ".join(selector.css(rules["text"]).getall()) if rules.get("text") else visible_text(selector))
+    text = " ".join(selector.css(rules["text"]).getall()) if rules.get("text") else visible_text(selector)
     text = re.sub(r"\s+", " ", text).strip()
     price, currency = parse_price(_first(selector, rules.get("price")))
     currency = _first(selector, rules.get("currency")) or currency
@@ -99,7 +108,9 @@ def extract_listing(source: SourceDefinition, page: FetchedPage) -> CrawledPage:
     phones = find_phones(text)
     emails = find_emails(text)
     return base_record(
-        source, page, "listing",
+        source,
+        page,
+        "listing",
         title=title,
         text=text or None,
         language=guess_language(text, selector.xpath("/html/@lang").get()),

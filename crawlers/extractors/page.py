@@ -41,7 +41,7 @@ def base_record(source: SourceDefinition, page: FetchedPage, kind: str, **fields
         url=page.url,
         canonical_url=canonical,
         source_name=source.name,
-        kind=kind,  # type: ignore[arg-type]  # one of the CrawledPage kinds, chosen by the caller
+        kind=kind,  # one of the CrawledPage kinds, chosen by the caller
         fetched_at=page.fetched_at,
         http_status=page.status,
         **fields,

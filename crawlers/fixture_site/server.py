@@ -10,6 +10,7 @@ with ``304``. Edge cases: redirects and a redirect loop, 404, 500, a slow and a 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -39,8 +40,13 @@ class FixtureHandler(BaseHTTPRequestHandler):
     def log_message(self, format: str, *args: Any) -> None:
         return None  # quiet: tests and benchmarks read counters, not logs
 
-    def _send(self, status: int, body: bytes = b"", content_type: str = "text/html; charset=utf-8",
-              headers: dict[str, str] | None = None) -> None:
+    def _send(
+        self,
+        status: int,
+        body: bytes = b"",
+        content_type: str = "text/html; charset=utf-8",
+        headers: dict[str, str] | None = None,
+    ) -> None:
         self.send_response(status)
         if status != 304:
             self.send_header("Content-Type", content_type)
@@ -58,10 +64,9 @@ class FixtureHandler(BaseHTTPRequestHandler):
         path = urlsplit(self.path).path
         with self.hits_lock:
             self.hits[path] = self.hits.get(path, 0) + 1
-        try:
+        # The crawler may give up mid-response (size cap, timeout): expected in the edge cases.
+        with contextlib.suppress(BrokenPipeError, ConnectionResetError):
             self._route(path)
-        except (BrokenPipeError, ConnectionResetError):
-            pass  # the crawler gave up (size cap, timeout): expected in the edge cases
 
     def _route(self, path: str) -> None:
         if path in REDIRECTS:
@@ -71,9 +76,13 @@ class FixtureHandler(BaseHTTPRequestHandler):
             self._send(500, b"<h1>Internal error</h1>")
         elif path == "/edge/slow.html":
             time.sleep(self.options.get("slow_s", 1.0))
-            self._page(Page(b"<html><head><title>Slow page</title></head><body><article><h1>Slow page</h1>"
-                            b"<p>This page takes a while but arrives within the timeout.</p>"
-                            b"<p>Patience is a virtue of crawlers.</p></article></body></html>"))
+            self._page(
+                Page(
+                    b"<html><head><title>Slow page</title></head><body><article><h1>Slow page</h1>"
+                    b"<p>This page takes a while but arrives within the timeout.</p>"
+                    b"<p>Patience is a virtue of crawlers.</p></article></body></html>"
+                )
+            )
         elif path == "/edge/hang.html":
             time.sleep(self.options.get("hang_s", 5.0))
             self._send(200, b"<html><body>too late</body></html>")
@@ -88,14 +97,19 @@ class FixtureHandler(BaseHTTPRequestHandler):
 
     def _page(self, page: Page) -> None:
         if BASE_PLACEHOLDER.encode() in page.body:
-            host = self.headers.get("Host") or "{}:{}".format(*self.server.server_address[:2])
-            page = Page(page.body.replace(BASE_PLACEHOLDER.encode(), f"http://{host}".encode()),
-                        page.content_type, page.last_modified)
+            address: Any = self.server.server_address
+            host = self.headers.get("Host") or f"{address[0]}:{address[1]}"
+            page = Page(
+                page.body.replace(BASE_PLACEHOLDER.encode(), f"http://{host}".encode()),
+                page.content_type,
+                page.last_modified,
+            )
         validators = {"ETag": page.etag, "Last-Modified": page.last_modified}
         if_none_match = self.headers.get("If-None-Match")
         if_modified_since = self.headers.get("If-Modified-Since")
         if (if_none_match and if_none_match == page.etag) or (
-                not if_none_match and if_modified_since and if_modified_since == page.last_modified):
+            not if_none_match and if_modified_since and if_modified_since == page.last_modified
+        ):
             self._send(304, headers=validators)
             return
         self._send(200, page.body, page.content_type, validators)
@@ -117,8 +131,11 @@ class FixtureServer:
     """Serves a ``FixtureSite`` from a background thread on 127.0.0.1 (port 0 picks a free one)."""
 
     def __init__(self, site: FixtureSite, port: int = 0, **options: float) -> None:
-        handler = type("BoundFixtureHandler", (FixtureHandler,), {
-            "site": site, "options": dict(options), "hits": {}, "hits_lock": threading.Lock()})
+        handler = type(
+            "BoundFixtureHandler",
+            (FixtureHandler,),
+            {"site": site, "options": dict(options), "hits": {}, "hits_lock": threading.Lock()},
+        )
         self.handler: type[FixtureHandler] = handler
         self.site = site
         self.httpd = ThreadingHTTPServer(("127.0.0.1", port), handler)
@@ -128,8 +145,11 @@ class FixtureServer:
     @classmethod
     def bundled(cls, port: int = 0, big_pages: int = 0, **options: float) -> FixtureServer:
         settings = get_settings()
-        site = build_site(settings.data_dir / "planted" / "world.yaml", settings.data_dir / "watchlists",
-                          big_pages=big_pages)
+        site = build_site(
+            settings.data_dir / "planted" / "world.yaml",
+            settings.data_dir / "watchlists",
+            big_pages=big_pages,
+        )
         return cls(site, port, **options)
 
     @property
@@ -159,9 +179,15 @@ class FixtureServer:
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description="Serve the Sekisho fixture site on 127.0.0.1.")
-    parser.add_argument("--port", type=int, default=int(urlsplit(get_settings().crawl_fixture_site_url).port or 8651))
-    parser.add_argument("--big", type=int, default=0, help="also serve a generated section of this many pages")
-    parser.add_argument("--world", type=Path, default=None, help="planted scenario (default: data/planted/world.yaml)")
+    parser.add_argument(
+        "--port", type=int, default=int(urlsplit(get_settings().crawl_fixture_site_url).port or 8651)
+    )
+    parser.add_argument(
+        "--big", type=int, default=0, help="also serve a generated section of this many pages"
+    )
+    parser.add_argument(
+        "--world", type=Path, default=None, help="planted scenario (default: data/planted/world.yaml)"
+    )
     args = parser.parse_args(argv)
     server = FixtureServer.bundled(port=args.port, big_pages=args.big)
     print(f"fixture site on {server.url} ({len(server.site.pages)} pages + {args.big} generated)", flush=True)

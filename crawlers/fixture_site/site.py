@@ -71,16 +71,27 @@ def layout(title: str, body: str, lang: str = "en", head: str = "") -> str:
 def article(title: str, date: str, paragraphs: list[str]) -> str:
     paras = "".join(f"<p>{_e(p)}</p>" for p in paragraphs)
     head = f'<meta property="article:published_time" content="{_e(date)}">'
-    return layout(title, f'<article><h1>{_e(title)}</h1><time datetime="{_e(date)}">{_e(date[:10])}</time>'
-                         f"{paras}</article>", head=head)
+    return layout(
+        title,
+        f'<article><h1>{_e(title)}</h1><time datetime="{_e(date)}">{_e(date[:10])}</time>{paras}</article>',
+        head=head,
+    )
 
 
-def listing(title: str, price: str, currency: str, seller: str, ship_from: str, images: list[str],
-            description: list[str]) -> str:
+def listing(
+    title: str,
+    price: str,
+    currency: str,
+    seller: str,
+    ship_from: str,
+    images: list[str],
+    description: list[str],
+) -> str:
     imgs = "".join(f'<img src="{_e(src)}" alt="photo">' for src in images)
     desc = "".join(f"<p>{_e(p)}</p>" for p in description)
     body = (
-        f'<div class="listing" itemscope itemtype="https://schema.org/Product"><h1 itemprop="name">{_e(title)}</h1>'
+        '<div class="listing" itemscope itemtype="https://schema.org/Product">'
+        f'<h1 itemprop="name">{_e(title)}</h1>'
         f'<div class="gallery">{imgs}</div>'
         f'<p class="price"><span itemprop="priceCurrency" content="{_e(currency)}">{_e(currency)}</span> '
         f'<span itemprop="price" content="{_e(price)}">{_e(price)}</span></p>'
@@ -110,65 +121,103 @@ def _pages_from_world(world: dict[str, Any]) -> dict[str, str]:
     pages: dict[str, str] = {}
 
     news = {
-        "/news/2026/customs-seize-machine-tools.html": article(web["news"]["title"], PUBLISHED, [
-            f"Hong Kong customs officers have seized {shipment['pieces']} crates of machine tools declared as "
-            f"\"{shipment['description'].lower()}\" on air waybill {shipment['awb']}, bound for Tokyo.",
-            f"The consignment was shipped by {shipper['name']} of Kowloon, Hong Kong, and consigned to "
-            f"{consignee['name']}, Minato-ku, Tokyo. Its declared value of {shipment['declared_value']} "
-            f"{shipment['currency']} for {shipment['weight_kg']} kg of CNC machinery is far below market price.",
-            "Investigators say the lathes are dual-use goods that require an export licence. "
-            f"Anyone with information can call the hotline or write to tips@customs-example.hk.",
-        ]),
+        "/news/2026/customs-seize-machine-tools.html": article(
+            web["news"]["title"],
+            PUBLISHED,
+            [
+                f"Hong Kong customs officers have seized {shipment['pieces']} crates of machine tools "
+                "declared as "
+                f'"{shipment["description"].lower()}" on air waybill {shipment["awb"]}, bound for Tokyo.',
+                f"The consignment was shipped by {shipper['name']} of Kowloon, Hong Kong, and consigned to "
+                f"{consignee['name']}, Minato-ku, Tokyo. Its declared value of {shipment['declared_value']} "
+                f"{shipment['currency']} for {shipment['weight_kg']} kg of CNC machinery is far below "
+                "market price.",
+                "Investigators say the lathes are dual-use goods that require an export licence. "
+                "Anyone with information can call the hotline or write to tips@customs-example.hk.",
+            ],
+        ),
         "/news/2026/record-container-volumes.html": article(
-            "Port reports record container volumes in February", "2026-02-27T08:00:00+00:00", [
+            "Port reports record container volumes in February",
+            "2026-02-27T08:00:00+00:00",
+            [
                 "The port handled more containers in February than in any month before, driven by "
                 "electronics and machinery imports from East Asia.",
                 "Officials expect the growth to continue as new berths open later in the year.",
-            ]),
+            ],
+        ),
         "/news/2026/counterfeit-watches-narita.html": article(
-            "Counterfeit watches seized at Narita airport", "2026-02-20T12:15:00+00:00", [
+            "Counterfeit watches seized at Narita airport",
+            "2026-02-20T12:15:00+00:00",
+            [
                 "Customs at Narita seized 3,400 counterfeit luxury watches hidden in a consignment declared "
                 "as clock parts.",
                 "The goods arrived on a cargo flight from Hong Kong and were detected by X-ray screening.",
-            ]),
+            ],
+        ),
     }
     pages.update(news)
     pages["/news/"] = _index("News", [(path, path.rsplit("/", 1)[-1]) for path in news])
     notice = web["sanctions_notice"]
-    pages["/notices/2026/treasury-designates-komid-network.html"] = article(notice["title"], PUBLISHED, [
-        f"The Treasury today designated a procurement network acting for {listed['name']} "
-        f"({listed['alias']}), already listed on the {listed['list']} list.",
-        f"Among the entities designated is {shipper['name']}, a Hong Kong trading company that arranged "
-        "shipments of machine tools and paid for travel of network members.",
-        "All property and interests in property of the designated persons are blocked. "
-        "This notice is a lead for review, not a verdict.",
-    ])
-    pages["/notices/"] = _index("Sanctions notices", [
-        ("/notices/2026/treasury-designates-komid-network.html", notice["title"])])
+    pages["/notices/2026/treasury-designates-komid-network.html"] = article(
+        notice["title"],
+        PUBLISHED,
+        [
+            f"The Treasury today designated a procurement network acting for {listed['name']} "
+            f"({listed['alias']}), already listed on the {listed['list']} list.",
+            f"Among the entities designated is {shipper['name']}, a Hong Kong trading company that arranged "
+            "shipments of machine tools and paid for travel of network members.",
+            "All property and interests in property of the designated persons are blocked. "
+            "This notice is a lead for review, not a verdict.",
+        ],
+    )
+    pages["/notices/"] = _index(
+        "Sanctions notices", [("/notices/2026/treasury-designates-komid-network.html", notice["title"])]
+    )
 
     listings = {
         "/market/listing/1001.html": listing(
-            market["title"], f"{market['price']:.2f}", market["currency"], market["seller"],
+            market["title"],
+            f"{market['price']:.2f}",
+            market["currency"],
+            market["seller"],
             f"Ships from: {market['ship_from']}",
             ["/market/img/1001-spindle.jpg", "/market/img/1001-controller.jpg"],
             [
                 "Brand new 24,000 rpm CNC spindles and 5-axis controllers, factory sealed. Bulk discount.",
                 "No export papers needed, we handle everything. Discreet shipping by air to Japan and Korea.",
                 f"Contact: WhatsApp {market['phone']} or {consignee['email']}",
-            ]),
+            ],
+        ),
         "/market/listing/1002.html": listing(
-            "Replica luxury watches, bulk lot of 100", "1,250.00", "USD", "TimeKeepers Wholesale",
-            "Ships from: China", ["/market/img/1002-watches.jpg"],
-            ["AAA quality replicas, mixed brands. Contact sales@timekeepers-example.cn"]),
+            "Replica luxury watches, bulk lot of 100",
+            "1,250.00",
+            "USD",
+            "TimeKeepers Wholesale",
+            "Ships from: China",
+            ["/market/img/1002-watches.jpg"],
+            ["AAA quality replicas, mixed brands. Contact sales@timekeepers-example.cn"],
+        ),
         "/market/listing/1003.html": listing(
-            "Used hydraulic pump, good condition", "380", "EUR", "Maschinen Koch",
-            "Ships from: Germany", ["/market/img/1003-pump.jpg"],
-            ["Removed from a working plant. Pickup or freight. Call +49 30 901820."]),
+            "Used hydraulic pump, good condition",
+            "380",
+            "EUR",
+            "Maschinen Koch",
+            "Ships from: Germany",
+            ["/market/img/1003-pump.jpg"],
+            ["Removed from a working plant. Pickup or freight. Call +49 30 901820."],
+        ),
     }
     pages.update(listings)
     pages["/market/"] = _index("Marketplace", [(path, path.rsplit("/", 1)[-1]) for path in listings])
-    pages["/"] = _index("Fixture site", [("/news/", "News"), ("/notices/", "Sanctions notices"),
-                                         ("/market/", "Marketplace"), ("/private/", "Staff only")])
+    pages["/"] = _index(
+        "Fixture site",
+        [
+            ("/news/", "News"),
+            ("/notices/", "Sanctions notices"),
+            ("/market/", "Marketplace"),
+            ("/private/", "Staff only"),
+        ],
+    )
     pages["/private/"] = layout("Staff only", "<h1>Staff only</h1><p>robots.txt disallows this section.</p>")
     return pages
 
@@ -185,30 +234,54 @@ def _edge_pages() -> dict[str, Page]:
         "/edge/malformed.html": Page(
             b"<html><head><title>Broken markup</title><body><div><p>Unclosed paragraph about"
             b" seized <b>machine tools<i> and <table><tr><td>cells without end <p>still readable text"
-            b" for the crawler to keep going</div></span></html"),
+            b" for the crawler to keep going</div></span></html"
+        ),
         "/edge/latin1.html": Page(
-            ("<html lang='fr'><head><meta http-equiv='Content-Type' content='text/html; charset=iso-8859-1'>"
-             "<title>Saisie à l'aéroport</title></head><body><article><h1>Saisie à l'aéroport</h1>"
-             "<p>Les douaniers ont saisi des pièces détachées déclarées comme matériel électrique "
-             "à destination de la Corée.</p><p>Le montant déclaré était très inférieur à la valeur "
-             "réelle des marchandises.</p></article></body></html>").encode("iso-8859-1"),
-            content_type="text/html; charset=iso-8859-1"),
+            (
+                "<html lang='fr'><head>"
+                "<meta http-equiv='Content-Type' content='text/html; charset=iso-8859-1'>"
+                "<title>Saisie à l'aéroport</title></head><body><article><h1>Saisie à l'aéroport</h1>"
+                "<p>Les douaniers ont saisi des pièces détachées déclarées comme matériel électrique "
+                "à destination de la Corée.</p><p>Le montant déclaré était très inférieur à la valeur "
+                "réelle des marchandises.</p></article></body></html>"
+            ).encode("iso-8859-1"),
+            content_type="text/html; charset=iso-8859-1",
+        ),
         "/edge/shiftjis.html": Page(
-            ("<html><head><meta charset='shift_jis'><title>税関が工作機械を押収</title></head><body><article>"
-             "<h1>税関が工作機械を押収</h1><p>成田空港の税関は、機械部品として申告された工作機械を押収した。"
-             "</p></article></body></html>").encode("shift_jis"),
-            content_type="text/html"),
-        "/edge/private-links.html": page(_index("Links to internal addresses", [
-            ("http://10.0.0.5/edge/internal.html", "internal"),
-            ("http://169.254.169.254/edge/latest/meta-data/", "metadata"),
-            ("http://192.168.1.1/edge/router.html", "router"),
-        ])),
+            (
+                "<html><head><meta charset='shift_jis'><title>税関が工作機械を押収</title></head>"
+                "<body><article>"
+                "<h1>税関が工作機械を押収</h1><p>成田空港の税関は、機械部品として申告された工作機械を押収した。"
+                "</p></article></body></html>"
+            ).encode("shift_jis"),
+            content_type="text/html",
+        ),
+        "/edge/private-links.html": page(
+            _index(
+                "Links to internal addresses",
+                [
+                    ("http://10.0.0.5/edge/internal.html", "internal"),
+                    ("http://169.254.169.254/edge/latest/meta-data/", "metadata"),
+                    ("http://192.168.1.1/edge/router.html", "router"),
+                ],
+            )
+        ),
         "/edge/image.png": Page(b"\x89PNG\r\n\x1a\n" + b"\x00" * 64, content_type="image/png"),
     }
-    links = [(p, p) for p in pages] + [(p, p) for p in (
-        "/edge/redirect.html", "/edge/loop-a.html", "/edge/missing.html", "/edge/error.html",
-        "/edge/slow.html", "/edge/hang.html", "/edge/huge.html", "/edge/redirect-private.html",
-        "/private/secret.html")]
+    links = [(p, p) for p in pages] + [
+        (p, p)
+        for p in (
+            "/edge/redirect.html",
+            "/edge/loop-a.html",
+            "/edge/missing.html",
+            "/edge/error.html",
+            "/edge/slow.html",
+            "/edge/hang.html",
+            "/edge/huge.html",
+            "/edge/redirect-private.html",
+            "/private/secret.html",
+        )
+    ]
     pages["/edge/"] = page(_index("Edge cases", links))
     return pages
 
@@ -221,17 +294,29 @@ BASE_PLACEHOLDER = "{{base}}"  # replaced by the server with its own address: si
 
 
 def _sitemap(paths: list[str]) -> Page:
-    urls = "".join(f"<url><loc>{BASE_PLACEHOLDER}{_e(p)}</loc><lastmod>2026-03-02</lastmod></url>" for p in paths)
-    return Page(('<?xml version="1.0" encoding="UTF-8"?>'
-                 f'<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">{urls}</urlset>').encode(),
-                content_type="application/xml")
+    urls = "".join(
+        f"<url><loc>{BASE_PLACEHOLDER}{_e(p)}</loc><lastmod>2026-03-02</lastmod></url>" for p in paths
+    )
+    return Page(
+        (
+            '<?xml version="1.0" encoding="UTF-8"?>'
+            f'<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">{urls}</urlset>'
+        ).encode(),
+        content_type="application/xml",
+    )
 
 
 def _rss(items: list[tuple[str, str]]) -> Page:
-    entries = "".join(f"<item><title>{_e(t)}</title><link>{BASE_PLACEHOLDER}{_e(link)}</link></item>"
-                      for link, t in items)
-    return Page(('<?xml version="1.0" encoding="UTF-8"?><rss version="2.0"><channel><title>News</title>'
-                 f"<link>/news/</link>{entries}</channel></rss>").encode(), content_type="application/rss+xml")
+    entries = "".join(
+        f"<item><title>{_e(t)}</title><link>{BASE_PLACEHOLDER}{_e(link)}</link></item>" for link, t in items
+    )
+    return Page(
+        (
+            '<?xml version="1.0" encoding="UTF-8"?><rss version="2.0"><channel><title>News</title>'
+            f"<link>/news/</link>{entries}</channel></rss>"
+        ).encode(),
+        content_type="application/rss+xml",
+    )
 
 
 def _api(paths: list[str]) -> Page:
@@ -261,10 +346,17 @@ def big_page(number: int, total: int) -> str:
     price = 10 + (number * 37) % 990
     phone = f"+852 9{(number * 7919) % 10_000_000:07d}"
     return listing(
-        f"Generated listing {number}: industrial part lot {number % 97}", f"{price}.00", "USD",
-        f"Seller {number % 131}", "Ships from: Hong Kong", [f"/big/img/{number}.jpg"],
-        [f"Generated description {number}. Lot of {number % 50 + 1} parts, tested and packed. Contact {phone}.",
-         "Payment by transfer. Worldwide shipping from our warehouse."],
+        f"Generated listing {number}: industrial part lot {number % 97}",
+        f"{price}.00",
+        "USD",
+        f"Seller {number % 131}",
+        "Ships from: Hong Kong",
+        [f"/big/img/{number}.jpg"],
+        [
+            f"Generated description {number}. Lot of {number % 50 + 1} parts, tested and packed. "
+            f"Contact {phone}.",
+            "Payment by transfer. Worldwide shipping from our warehouse.",
+        ],
     ).replace("</main>", f"<ul>{links}</ul></main>")
 
 
@@ -281,11 +373,16 @@ def build_site(world_path: Path, watchlist_dir: Path | None = None, big_pages: i
         site.set_html(path, text)
     site.pages.update(_edge_pages())
     site.pages["/robots.txt"] = _robots()
-    content_paths = [p for p in site.pages if p.endswith(".html") and p.startswith(("/news/", "/notices/", "/market/"))]
+    content_paths = [
+        p for p in site.pages if p.endswith(".html") and p.startswith(("/news/", "/notices/", "/market/"))
+    ]
     site.pages["/sitemap.xml"] = _sitemap(sorted(content_paths))
-    site.pages["/news/feed.xml"] = _rss([(p, p.rsplit("/", 1)[-1]) for p in sorted(content_paths)
-                                         if p.startswith("/news/")])
-    site.pages["/market/api/listings.json"] = _api(sorted(p for p in content_paths if p.startswith("/market/")))
+    site.pages["/news/feed.xml"] = _rss(
+        [(p, p.rsplit("/", 1)[-1]) for p in sorted(content_paths) if p.startswith("/news/")]
+    )
+    site.pages["/market/api/listings.json"] = _api(
+        sorted(p for p in content_paths if p.startswith("/market/"))
+    )
     for name in ("1001-spindle", "1001-controller", "1002-watches", "1003-pump"):
         site.pages[f"/market/img/{name}.jpg"] = Page(b"\xff\xd8\xff\xe0fixture", content_type="image/jpeg")
     if watchlist_dir is not None:

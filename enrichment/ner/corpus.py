@@ -137,3 +137,31 @@ def format_tagged(shape: list[list[str] | None], tags: list[list[str]]) -> Itera
             continue
         for token, tag in zip(item, next(sentence_tags), strict=True):
             yield f"{token}\t{tag}"
+
+
+def parse_bracketed(line: str) -> Sentence:
+    """One sentence in bracket markup: space-separated tokens, entities as ``[TYPE first ... last]``."""
+    tokens: list[str] = []
+    tags: list[str] = []
+    current: str | None = None
+    first = False
+    for piece in line.split():
+        if piece.startswith("[") and piece[1:] in ENTITY_TYPES and current is None:
+            current, first = piece[1:], True
+            continue
+        closes = current is not None and piece.endswith("]") and len(piece) > 1
+        token = piece[:-1] if closes else piece
+        tokens.append(token)
+        tags.append("O" if current is None else f"{'B' if first else 'I'}-{current}")
+        first = False
+        if closes:
+            current = None
+    if current is not None:
+        raise ValueError(f"unclosed entity in: {line!r}")
+    return Sentence(tuple(tokens), tuple(tags))
+
+
+def read_bracketed(path: Path) -> list[Sentence]:
+    """Sentences from a bracket-markup file (``#`` comment lines and blank lines skipped)."""
+    lines = path.read_text(encoding="utf-8").splitlines()
+    return [parse_bracketed(line) for line in lines if line.strip() and not line.startswith("#")]

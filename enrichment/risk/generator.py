@@ -202,7 +202,7 @@ def generate_declarations(rows: int, seed: int = 0, start: date = date(2023, 1, 
     propensity = rng.normal(-4.2, 0.9, n_importers) + np.where(in_ring, 2.2, 0.0) + np.where(shell, 0.6, 0.0)
     activity = rng.lognormal(0.0, 1.1, n_importers) * np.where(shell, 2.0, 1.0)
     habit = rng.dirichlet(np.ones(len(MECHANISMS)) * 0.6, n_importers)
-    price_style = rng.lognormal(0.0, 0.25, n_importers)  # premium or discount buyers, all honest
+    price_style = rng.lognormal(0.0, 0.35, n_importers)  # premium or discount buyers, all honest
     importer_group = rng.integers(0, len(groups), n_importers)
     importer_lines: list[np.ndarray] = []
     importer_origins: list[np.ndarray] = []
@@ -232,8 +232,11 @@ def generate_declarations(rows: int, seed: int = 0, start: date = date(2023, 1, 
     true_weight = np.exp(rng.normal(np.log(np.maximum(kg_per_unit[line] * 40, 5.0)), 1.0))
     true_qty = np.maximum(1.0, np.round(true_weight / (kg_per_unit[line] * rng.lognormal(0, 0.15, rows))))
     true_fob = (
-        true_weight * usd_per_kg[line] * price_level[origin] * price_style[importer] * rng.lognormal(0, 0.3, rows)
+        true_weight * usd_per_kg[line] * price_level[origin] * price_style[importer] * rng.lognormal(0, 0.4, rows)
     )
+    # Honest oddities that look like fraud: samples, seconds, end-of-line discounts.
+    odd = rng.random(rows) < 0.03
+    true_fob[odd] *= rng.lognormal(-0.7, 0.5, odd.sum())
 
     age = day - start_day[importer]
     newness = np.where(established[importer], 0.0, 1.0 * np.exp(-age / 60.0))
@@ -263,14 +266,14 @@ def generate_declarations(rows: int, seed: int = 0, start: date = date(2023, 1, 
     decl_fob = true_fob.copy()
 
     under = mechanism == 0
-    decl_fob[under] *= rng.uniform(0.25, 0.75, under.sum())
+    decl_fob[under] *= rng.uniform(0.35, 0.85, under.sum())
     mis = np.flatnonzero(mechanism == 1)
     for r in mis:
         decl_line[r] = rng.choice(alternatives[int(line[r])])
     laundering = mechanism == 2
     decl_origin[laundering] = rng.choice(preferential_origins, laundering.sum())
     qty = mechanism == 3
-    qty_factor = rng.uniform(0.3, 0.75, rows)
+    qty_factor = rng.uniform(0.4, 0.85, rows)
     decl_qty[qty] = np.maximum(1.0, np.round(true_qty[qty] * qty_factor[qty]))
     decl_fob[qty] *= qty_factor[qty]
     with_weight = qty & (rng.random(rows) < 0.5)

@@ -21,12 +21,12 @@ from pathlib import Path
 
 from enrichment.screening.entries import WatchlistEntry
 from enrichment.screening.loaders import LIST_FILES, compact_identifier, lists_content_hash, load_all
-from enrichment.screening.matcher import Comparison, Matcher, NameMatcher, Subject
+from enrichment.screening.matcher import Comparison, Matcher, NameComparison, NameMatcher, Subject
 from enrichment.screening.names import NameKind, PreparedName, Token, kind_of, prepare_name
 
-INDEX_FORMAT = 3  # bump when the pickled layout or the name preparation changes
-CANDIDATES_PER_NAME = 24  # names scored by the matcher per query name
-MAX_POSTINGS = 4000  # keys this common ("mohammed") rank candidates only through rarer keys
+INDEX_FORMAT = 4  # bump when the pickled layout or the name preparation changes
+CANDIDATES_PER_NAME = 10  # names scored by the matcher per query name
+MAX_POSTINGS = 1200  # keys this common ("mohammed") rank candidates only through rarer keys
 
 
 @dataclass(frozen=True, slots=True)
@@ -136,7 +136,7 @@ class ScreeningIndex:
     ) -> list[Match]:
         """The best entries for a query subject, at most ``limit``, each with its explanation."""
         matcher = matcher or DEFAULT_MATCHER
-        best_names: dict[int, tuple[float, int, PreparedName]] = {}
+        best_names: dict[int, tuple[NameComparison, int, PreparedName]] = {}
         for query_name in query.names:
             for name_no in self.candidates(query_name):
                 entry_no = self.name_entry[name_no]
@@ -144,18 +144,18 @@ class ScreeningIndex:
                     continue
                 names = matcher.compare_names(query_name, self.names[name_no])
                 current = best_names.get(entry_no)
-                if current is None or names.score > current[0]:
-                    best_names[entry_no] = (names.score, name_no, query_name)
+                if current is None or names.score > current[0].score:
+                    best_names[entry_no] = (names, name_no, query_name)
         for identifier in query.identifiers:
             for entry_no in self.by_identifier.get(identifier, ()):
                 name_no = self.entry_first_name.get(entry_no)
                 if entry_no not in best_names and name_no is not None:
                     query_name = query.names[0] if query.names else prepare_name(identifier[1])
-                    best_names[entry_no] = (0.0, name_no, query_name)
+                    names = matcher.compare_names(query_name, self.names[name_no])
+                    best_names[entry_no] = (names, name_no, query_name)
         matches = []
-        for entry_no, (_, name_no, query_name) in best_names.items():
+        for entry_no, (names, name_no, query_name) in best_names.items():
             entry = self.entries[entry_no]
-            names = matcher.compare_names(query_name, self.names[name_no])
             comparison = matcher.weigh(names, query_name, self.names[name_no], query, entry_subject_evidence(entry))
             if comparison.score >= min_score:
                 matches.append(Match(entry, comparison))

@@ -89,6 +89,10 @@ class Matcher(Protocol):
     ) -> Comparison: ...
 
 
+_SIMILARITY_CACHE: dict[tuple[str, str, bool], tuple[float, str]] = {}
+_SIMILARITY_CACHE_MAX = 500_000
+
+
 def token_similarity(left: Token, right: Token) -> tuple[float, str]:
     """How alike two name parts are, and why; symmetric."""
     if left.text == right.text:
@@ -97,12 +101,24 @@ def token_similarity(left: Token, right: Token) -> tuple[float, str]:
         if left.text[0] == right.text[0]:
             return 0.8, "initial"
         return 0.0, ""
-    if left.symbols & right.symbols:
+    if left.symbols and left.symbols & right.symbols:
         return 0.92, "variant"
+    abjad = left.abjad or right.abjad
+    key = (left.text, right.text, abjad) if left.text < right.text else (right.text, left.text, abjad)
+    cached = _SIMILARITY_CACHE.get(key)
+    if cached is None:
+        cached = _spelling_similarity(left, right, abjad)
+        if len(_SIMILARITY_CACHE) >= _SIMILARITY_CACHE_MAX:
+            _SIMILARITY_CACHE.clear()
+        _SIMILARITY_CACHE[key] = cached
+    return cached
+
+
+def _spelling_similarity(left: Token, right: Token, abjad: bool) -> tuple[float, str]:
     best, why = OSA.normalized_similarity(left.text, right.text), "spelling"
     if left.phonetic and left.phonetic == right.phonetic and best < 0.85:
         best, why = 0.85, "sound"
-    if (left.abjad or right.abjad) and len(left.skeleton) >= 2 and best < 0.85:
+    if abjad and len(left.skeleton) >= 2 and best < 0.85:
         consonants = OSA.normalized_similarity(left.skeleton, right.skeleton)
         if consonants >= 0.75 and consonants * 0.9 > best:
             best, why = consonants * 0.9, "consonants"
@@ -115,19 +131,21 @@ def _weight(token: Token) -> float:
     return INITIAL_WEIGHT if token.is_initial else 1.0
 
 
-def _merge_joined(tokens: tuple[Token, ...], other: tuple[Token, ...]) -> tuple[Token, ...]:
+def _needs_merge(name: PreparedName, other: PreparedName) -> bool:
+    if name.joins and not name.joins.isdisjoint(other.texts):
+        return True
+    return bool(other.abjad_skeletons) and not name.join_skeletons.isdisjoint(other.abjad_skeletons)
+
+
+def _merge_joined(tokens: tuple[Token, ...], other: PreparedName) -> tuple[Token, ...]:
     """Join two adjacent tokens when the other name writes them as one word (Abdul Hai / Abdulhai)."""
-    if len(tokens) < 2:
-        return tokens
-    other_texts = {token.text for token in other}
-    other_skeletons = {token.skeleton for token in other if token.abjad and len(token.skeleton) >= 3}
     result: list[Token] = []
     index = 0
     while index < len(tokens):
         if index + 1 < len(tokens):
             first, second = tokens[index], tokens[index + 1]
             joined = first.text + second.text
-            if joined in other_texts or (other_skeletons and skeleton(joined) in other_skeletons):
+            if joined in other.texts or skeleton(joined) in other.abjad_skeletons:
                 result.append(
                     Token(
                         text=joined,
@@ -135,6 +153,7 @@ def _merge_joined(tokens: tuple[Token, ...], other: tuple[Token, ...]) -> tuple[
                         skeleton=skeleton(joined),
                         symbols=first.symbols | second.symbols,
                         abjad=first.abjad or second.abjad,
+                        is_initial=False,
                     )
                 )
                 index += 2
@@ -146,18 +165,21 @@ def _merge_joined(tokens: tuple[Token, ...], other: tuple[Token, ...]) -> tuple[
 
 def compare_names(left: PreparedName, right: PreparedName) -> NameComparison:
     """Order-free alignment of name parts; the score is the matched share of both names' weight."""
-    left_tokens = _merge_joined(left.tokens, right.tokens)
-    right_tokens = _merge_joined(right.tokens, left_tokens)
-    left_tokens = _merge_joined(left_tokens, right_tokens)
-    total = sum(_weight(token) for token in left_tokens) + sum(_weight(token) for token in right_tokens)
+    left_tokens = _merge_joined(left.tokens, right) if _needs_merge(left, right) else left.tokens
+    right_tokens = _merge_joined(right.tokens, left) if _needs_merge(right, left) else right.tokens
     if not left_tokens or not right_tokens:
         return NameComparison(0.0, left.original, right.original, (), (), ())
+    total = 0.0
+    for token in left_tokens:
+        total += INITIAL_WEIGHT if token.is_initial else 1.0
+    for token in right_tokens:
+        total += INITIAL_WEIGHT if token.is_initial else 1.0
     candidates: list[tuple[float, str, str, int, int, str]] = []
     for i, a in enumerate(left_tokens):
         for j, b in enumerate(right_tokens):
             similarity, why = token_similarity(a, b)
             if similarity > 0:
-                low, high = sorted((a.text, b.text))
+                low, high = (a.text, b.text) if a.text <= b.text else (b.text, a.text)
                 candidates.append((similarity, low, high, i, j, why))
     # Sorting on the unordered token pair keeps the greedy alignment the same from either side.
     candidates.sort(key=lambda item: (-item[0], item[1], item[2]))

@@ -48,10 +48,7 @@ class Token:
     skeleton: str  # consonants only, for vowel-less transliterations
     symbols: frozenset[str]
     abjad: bool  # written in a script without (most) vowels
-
-    @property
-    def is_initial(self) -> bool:
-        return len(self.text) == 1
+    is_initial: bool
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,6 +59,10 @@ class PreparedName:
     kind: NameKind
     tokens: tuple[Token, ...]
     org_classes: frozenset[str]
+    texts: frozenset[str] = frozenset()
+    joins: frozenset[str] = frozenset()  # adjacent tokens written together: "abdul"+"hai"
+    abjad_skeletons: frozenset[str] = frozenset()  # skeletons of tokens from vowel-less scripts
+    join_skeletons: frozenset[str] = frozenset()
 
     @property
     def compact(self) -> str:
@@ -106,7 +107,9 @@ def skeleton(text: str) -> str:
 @lru_cache(maxsize=200_000)
 def _make_token(text: str, symbols: frozenset[str], abjad: bool) -> Token:
     sound = metaphone(text) if len(text) >= 3 and text.isalpha() else ""
-    return Token(text=text, phonetic=sound, skeleton=skeleton(text), symbols=symbols, abjad=abjad)
+    return Token(
+        text=text, phonetic=sound, skeleton=skeleton(text), symbols=symbols, abjad=abjad, is_initial=len(text) == 1
+    )
 
 
 @lru_cache(maxsize=100_000)
@@ -142,4 +145,14 @@ def prepare_name(original: str, kind: NameKind = "UNK") -> PreparedName:
         symbols = frozenset(part_symbols.get(part.index, ()))
         for word in _ascii_words(part.form):
             tokens.append(_make_token(word, symbols, abjad))
-    return PreparedName(original=original, kind=kind, tokens=tuple(tokens), org_classes=frozenset(org_classes))
+    joins = [a.text + b.text for a, b in zip(tokens, tokens[1:], strict=False)]
+    return PreparedName(
+        original=original,
+        kind=kind,
+        tokens=tuple(tokens),
+        org_classes=frozenset(org_classes),
+        texts=frozenset(token.text for token in tokens),
+        joins=frozenset(joins),
+        abjad_skeletons=frozenset(t.skeleton for t in tokens if t.abjad and len(t.skeleton) >= 3),
+        join_skeletons=frozenset(skeleton(join) for join in joins),
+    )

@@ -18,12 +18,21 @@ from sekisho.settings import Settings, get_settings
 console = Console()
 
 
-
 def _row(summary: dict[str, int]) -> list[str]:
     errors = summary["http_errors"] + summary["fetch_failed"] + summary["content_type_rejected"]
     blocked = summary["refused"] + summary["robots_forbidden"]
-    return [str(v) for v in (summary["pages"], summary["emitted"], summary["unchanged"],
-                             summary["not_modified"], summary["duplicates"], blocked, errors)]
+    return [
+        str(v)
+        for v in (
+            summary["pages"],
+            summary["emitted"],
+            summary["unchanged"],
+            summary["not_modified"],
+            summary["duplicates"],
+            blocked,
+            errors,
+        )
+    ]
 
 
 def _fixture_networks(settings: Settings, entry_urls: list[str]) -> list[str]:
@@ -39,16 +48,24 @@ def register(app: typer.Typer) -> None:
     def crawl(
         source: str = typer.Argument(None, help="source name (see --list), from crawlers/sources/*.yaml"),
         all_sources: bool = typer.Option(False, "--all", help="crawl every enabled source"),
-        once: bool = typer.Option(False, "--once", help="one pass, then exit (default: recrawl as due, forever)"),
+        once: bool = typer.Option(
+            False, "--once", help="one pass, then exit (default: recrawl as due, forever)"
+        ),
         list_sources: bool = typer.Option(False, "--list", help="list the source definitions and exit"),
-        serve_fixture: bool = typer.Option(False, "--serve-fixture",
-                                           help="serve the bundled fixture site (crawl_fixture_site_url) meanwhile"),
-        frontier: str = typer.Option("elasticsearch", help="where URL statuses persist: elasticsearch or memory"),
-        sink: str = typer.Option("kafka", help="where records go: kafka (the raw topic) or none (count only)"),
-        allow_private: list[str] = typer.Option([], "--allow-private",
-                                                help="a private network (CIDR) crawls may reach; repeatable"),
+        serve_fixture: bool = typer.Option(
+            False, "--serve-fixture", help="serve the bundled fixture site (crawl_fixture_site_url) meanwhile"
+        ),
+        frontier: str = typer.Option(
+            "elasticsearch", help="where URL statuses persist: elasticsearch or memory"
+        ),
+        sink: str = typer.Option(
+            "kafka", help="where records go: kafka (the raw topic) or none (count only)"
+        ),
+        allow_private: list[str] = typer.Option(
+            [], "--allow-private", help="a private network (CIDR) crawls may reach; repeatable"
+        ),
     ) -> None:
-        """Crawl web sources politely and incrementally; findings go to the raw topic as CrawledPage records."""
+        """Crawl web sources politely and incrementally; findings go to the raw topic as CrawledPages."""
         from crawlers.runner import run_crawl
         from crawlers.sinks import CollectingSink, RecordSink
         from crawlers.sources import load_sources
@@ -58,8 +75,14 @@ def register(app: typer.Typer) -> None:
         if list_sources:
             table = Table("source", "kind", "enabled", "recrawl", "budget", "description")
             for src in sources.values():
-                table.add_row(src.name, src.kind, "yes" if src.enabled else "no",
-                              f"{src.recrawl_interval_s / 3600:g}h", str(src.budget), src.description)
+                table.add_row(
+                    src.name,
+                    src.kind,
+                    "yes" if src.enabled else "no",
+                    f"{src.recrawl_interval_s / 3600:g}h",
+                    str(src.budget),
+                    src.description,
+                )
             console.print(table)
             return
         if all_sources == (source is not None):
@@ -90,11 +113,24 @@ def register(app: typer.Typer) -> None:
         chosen_frontier: Frontier | str = InMemoryFrontier() if frontier == "memory" else "elasticsearch"
         try:
             while True:
-                table = Table("source", "pages", "emitted", "same", "304", "dups", "blocked", "errors", "s",
-                              title="crawl")
+                table = Table(
+                    "source",
+                    "pages",
+                    "emitted",
+                    "same",
+                    "304",
+                    "dups",
+                    "blocked",
+                    "errors",
+                    "s",
+                    title="crawl",
+                )
                 for src in selected:
-                    networks = [*settings.crawl_allowed_private_networks, *allow_private,
-                                *_fixture_networks(settings, src.entry_urls())]
+                    networks = [
+                        *settings.crawl_allowed_private_networks,
+                        *allow_private,
+                        *_fixture_networks(settings, src.entry_urls()),
+                    ]
                     run_settings = settings.model_copy(update={"crawl_allowed_private_networks": networks})
                     record_sink: RecordSink | str = CollectingSink() if sink == "none" else "kafka"
                     with console.status(f"crawling [bold]{src.name}[/] ({src.kind}) ..."):

@@ -61,6 +61,7 @@ def register(app: typer.Typer) -> None:
 
         import uvicorn
 
+        from targeting.alerts import FileSubscriptions
         from targeting.api import create_app
         from targeting.api.ingest import KafkaRawSink, MemoryRawSink, RawSink
         from targeting.api.store import Store
@@ -82,10 +83,9 @@ def register(app: typer.Typer) -> None:
             console.print("[yellow]no API keys yet:[/] create one with `sekisho serve --create-key admin`")
         bind_host = host or settings.api_host
         bind_port = port or settings.api_port
-        application = create_app(store, key_store, sink, settings)
-        console.print(
-            f"analyst page: [bold]http://{bind_host}:{bind_port}/[/]  "
-            f"(API schema: http://{bind_host}:{bind_port}/openapi.json)",
-            highlight=False,
-        )
+        subscriptions = FileSubscriptions(settings.alert_subscriptions_file)
+        application = create_app(store, key_store, sink, subscriptions, settings)
+        # Plain output, one line per URL: scripts and the demo read it.
+        typer.echo(f"analyst page: http://{bind_host}:{bind_port}/")
+        typer.echo(f"API schema:   http://{bind_host}:{bind_port}/openapi.json")
         uvicorn.run(application, host=bind_host, port=bind_port, log_level="warning")

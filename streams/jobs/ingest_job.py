@@ -33,6 +33,7 @@ from streams.pipeline import StageChain, default_chain, process_message
 log = logging.getLogger(__name__)
 
 SHARDS = 4
+Origin = tuple[str, int, int]  # topic, partition, offset of the raw message a record came from
 END_OF_INPUT = 2**63 - 1
 
 
@@ -46,17 +47,18 @@ def _headers(raw: Any) -> dict[str, str]:
 class ParseAndEnrich(FlatMapFunction):  # type: ignore[misc]
     """Raw Kafka row → (shard, record) pairs; every failure is itself a record (a Rejection)."""
 
-    def __init__(self, enrich: bool) -> None:
+    def __init__(self, settings: Settings, enrich: bool) -> None:
+        self.settings_json = settings.model_dump_json()
         self.enrich = enrich
         self.chain: StageChain | None = None
         self.max_bytes = 0
 
     def open(self, runtime_context: RuntimeContext) -> None:
-        settings = get_settings()
+        settings = Settings.model_validate_json(self.settings_json)
         self.max_bytes = settings.max_message_bytes
         self.chain = default_chain() if self.enrich else None
 
-    def flat_map(self, value: Any) -> Iterator[tuple[int, Record]]:
+    def flat_map(self, value: Any) -> Iterator[tuple[int, tuple[Record, Origin]]]:
         payload = bytes(value[0] or b"")
         headers = _headers(value[4])
         received = headers.get("received_at")
@@ -68,15 +70,16 @@ class ParseAndEnrich(FlatMapFunction):  # type: ignore[misc]
         )
         for record in process_message(payload, ctx, self.chain, fmt=headers.get("format", "auto"),
                                       max_bytes=self.max_bytes):
-            yield hash(record.id) % SHARDS, record
+            yield hash(record.id) % SHARDS, (record, (value[1], value[2], value[3]))
 
 
 class ValidateAndWrite(KeyedProcessFunction):  # type: ignore[misc]
     """Buffers records, validates each batch with the generated GE suite, bulk-writes it to
     Elasticsearch (retrying through outages) and sends dead letters to the dead-letter topic."""
 
-    def __init__(self) -> None:
-        self.buffer: list[Record] = []
+    def __init__(self, settings: Settings) -> None:
+        self.settings_json = settings.model_dump_json()
+        self.buffer: list[tuple[Record, Origin]] = []
         self.settings: Settings | None = None
         self.validator: Any = None
         self.producer: Any = None
@@ -85,11 +88,11 @@ class ValidateAndWrite(KeyedProcessFunction):  # type: ignore[misc]
         from streams import kafka_io
         from streams.validation import BatchValidator
 
-        self.settings = get_settings()
+        self.settings = Settings.model_validate_json(self.settings_json)
         self.validator = BatchValidator()
         self.producer = kafka_io.producer(self.settings)
 
-    def process_element(self, value: tuple[int, Record], ctx: KeyedProcessFunction.Context) -> Iterator[str]:
+    def process_element(self, value: tuple[int, tuple[Record, Origin]], ctx: KeyedProcessFunction.Context) -> Iterator[str]:
         assert self.settings is not None
         self.buffer.append(value[1])
         if len(self.buffer) == 1:
@@ -110,7 +113,9 @@ class ValidateAndWrite(KeyedProcessFunction):  # type: ignore[misc]
         if not self.buffer:
             return
         batch, self.buffer = self.buffer, []
-        valid, rejected = self.validator.validate(batch)
+        origins = {record.id: origin for record, origin in batch}
+        valid, rejected = self.validator.validate([record for record, _ in batch])
+        rejected = [_with_origin(r, origins) for r in rejected]
         es_io.write_records([*valid, *rejected], self.settings)
         if rejected:
             self._dead_letters(rejected)
@@ -126,6 +131,17 @@ class ValidateAndWrite(KeyedProcessFunction):  # type: ignore[misc]
     def close(self) -> None:
         if self.producer is not None:
             self.producer.close(timeout=10)
+
+
+def _with_origin(rejection: Rejection, origins: dict[str, Origin]) -> Rejection:
+    """Validation dead letters get the topic/partition/offset of the message their record came from."""
+    if rejection.offset is not None:
+        return rejection
+    origin = origins.get(rejection.record_id or rejection.id)
+    if origin is None:
+        return rejection
+    topic, partition, offset = origin
+    return rejection.model_copy(update={"topic": topic, "partition": partition, "offset": offset})
 
 
 def source_ddl(settings: Settings, *, bounded: bool, group_id: str) -> str:
@@ -165,21 +181,22 @@ def build_environment(settings: Settings) -> StreamExecutionEnvironment:
 
 
 def run(settings: Settings | None = None, *, bounded: bool = True, enrich: bool = True,
-        group_id: str | None = None) -> None:
+        group_id: str | None = None, prepare: bool = True) -> None:
     """Run the job on the local mini-cluster (blocking). Bounded: stop at the offsets present at start."""
     from streams import es_io, kafka_io
 
     s = settings or get_settings()
-    kafka_io.ensure_topics(s)
-    es_io.ensure_indices(s)
+    if prepare:
+        kafka_io.ensure_topics(s)
+        es_io.ensure_indices(s)
     env = build_environment(s)
     t_env = StreamTableEnvironment.create(env)
     t_env.execute_sql(source_ddl(s, bounded=bounded, group_id=group_id or s.topic("ingest-job")))
     rows = t_env.to_data_stream(t_env.from_path("raw_messages"))
-    records = rows.flat_map(ParseAndEnrich(enrich),
+    records = rows.flat_map(ParseAndEnrich(s, enrich),
                             output_type=Types.TUPLE([Types.INT(), Types.PICKLED_BYTE_ARRAY()]))
     written = records.key_by(lambda pair: pair[0], key_type=Types.INT()).process(
-        ValidateAndWrite(), output_type=Types.STRING())
+        ValidateAndWrite(s), output_type=Types.STRING())
     written.filter(lambda _line: False).print()
     env.execute(f"sekisho-ingest-{s.namespace}")
 

@@ -3,6 +3,10 @@
 ``parse_message`` never raises: input it cannot read becomes a ``Rejection`` record (a dead letter).
 Each format module exposes ``FORMAT`` (its name), ``sniff(payload) -> bool`` and
 ``parse(payload, ctx) -> list[Record]`` (raising ``ParseError`` on bad input).
+
+Formats: ``paxlst`` and ``pnrgov`` (UN/EDIFACT), ``cargo-imp`` (IATA Cargo-IMP FWB/FFM/FHL),
+``cargo-xml`` (IATA XFWB/XFZB/XFFM), ``ens`` (EU ICS CC315A XML and JSON), ``wco`` (WCO/UK CDS
+declarations) and ``canonical-json`` (Sekisho's own record JSON).
 """
 
 from __future__ import annotations
@@ -10,11 +14,14 @@ from __future__ import annotations
 from types import ModuleType
 
 from schemas.records import Record
-from streams.parsers import canonical_json
+from sekisho.settings import get_settings
+from streams.parsers import canonical_json, cargo_imp, cargo_xml, ens, paxlst, pnrgov, wco
 from streams.parsers.base import MessageContext, ParseError, rejection
 
 # Order matters for sniffing: the most specific formats first.
-PARSERS: dict[str, ModuleType] = {m.FORMAT: m for m in (canonical_json,)}
+PARSERS: dict[str, ModuleType] = {
+    m.FORMAT: m for m in (paxlst, pnrgov, cargo_imp, cargo_xml, ens, wco, canonical_json)
+}
 
 
 def sniff(payload: bytes) -> str | None:
@@ -26,6 +33,10 @@ def sniff(payload: bytes) -> str | None:
 
 def parse_message(payload: bytes, ctx: MessageContext, fmt: str = "auto") -> list[Record]:
     """Parse one raw message into records; bad input becomes one ``Rejection``."""
+    limit = get_settings().max_message_bytes
+    if len(payload) > limit:
+        detail = f"{len(payload)} bytes exceeds the limit of {limit} bytes"
+        return [rejection(payload, ctx, reason="payload.too_large", detail=detail, stage="parse")]
     if not payload.strip():
         return [rejection(payload, ctx, reason="payload.empty", detail="empty message", stage="parse")]
     name = sniff(payload) if fmt == "auto" else fmt
@@ -36,13 +47,44 @@ def parse_message(payload: bytes, ctx: MessageContext, fmt: str = "auto") -> lis
     try:
         records: list[Record] = module.parse(payload, ctx)
     except ParseError as exc:
-        return [rejection(payload, ctx, reason=exc.reason, detail=exc.detail, stage="parse", source_format=module.FORMAT)]
+        return [
+            rejection(
+                payload, ctx, reason=exc.reason, detail=exc.detail, stage="parse", source_format=module.FORMAT
+            )
+        ]
     except RecursionError:
-        return [rejection(payload, ctx, reason="payload.too_deep", detail="nesting too deep", stage="parse",
-                          source_format=module.FORMAT)]
+        return [
+            rejection(
+                payload,
+                ctx,
+                reason="payload.too_deep",
+                detail="nesting too deep",
+                stage="parse",
+                source_format=module.FORMAT,
+            )
+        ]
     except Exception as exc:  # a parser bug must not stop the stream: it becomes a dead letter too
-        return [rejection(payload, ctx, reason="parser.error", detail=f"{type(exc).__name__}: {exc}",
-                          stage="parse", source_format=module.FORMAT)]
+        return [
+            rejection(
+                payload,
+                ctx,
+                reason="parser.error",
+                detail=f"{type(exc).__name__}: {exc}",
+                stage="parse",
+                source_format=module.FORMAT,
+            )
+        ]
+    if not records:
+        return [
+            rejection(
+                payload,
+                ctx,
+                reason="payload.no_records",
+                detail="the message holds no records",
+                stage="parse",
+                source_format=module.FORMAT,
+            )
+        ]
     return records
 
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from pydifact.control import Characters
+from pydifact.control.characters import Characters
 from pydifact.exceptions import EDISyntaxError
 from pydifact.parser import Parser, TokenIterator
 from pydifact.tokenizer import Tokenizer
@@ -24,7 +24,9 @@ from streams.parsers.payload_text import check_size, decode_text
 # Characters that occur in ordinary free text (names, dates, phone numbers, e-mail addresses). A UNA
 # that declares one of them as a separator makes the message ambiguous: a hyphen in a phone number
 # would silently split a data element. Such interchanges are refused rather than misread.
-AMBIGUOUS_SERVICE_CHARACTERS = frozenset("-./@ ,&()#0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz")
+AMBIGUOUS_SERVICE_CHARACTERS = frozenset(
+    "-./@ ,&()#0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+)
 # Latin-1 is allowed only when UNB declares a syntax level that is not plain ASCII.
 LATIN1_SYNTAX_LEVELS = frozenset({"UNOC", "UNOD", "UNOE", "UNOF", "UNOW", "UNOY"})
 STRAY_LINE_BREAKS = str.maketrans("", "", "\r\n")
@@ -72,7 +74,7 @@ def sniff_edifact(payload: bytes, message_type: bytes) -> bool:
 def _service_characters(text: str) -> tuple[Characters, str]:
     """The UNA advice (if any) and the text after it."""
     if not text.startswith("UNA"):
-        return Characters(), text
+        return Characters(), text  # type: ignore[no-untyped-call]
     advice = text[3:9]
     line_break = next((i for i, char in enumerate(advice) if char in "\r\n"), None)
     if line_break == 5 and advice[4] not in AMBIGUOUS_SERVICE_CHARACTERS:
@@ -84,9 +86,12 @@ def _service_characters(text: str) -> tuple[Characters, str]:
         raise ParseError("edifact.syntax", f"UNA service string advice is incomplete: {text[:9]!r}")
     else:
         rest = text[9:]
-    component, data, _decimal, release, _reserved, terminator = advice
-    for name, char in (("component separator", component), ("data element separator", data),
-                       ("segment terminator", terminator)):
+    component, data, release, terminator = advice[0], advice[1], advice[3], advice[5]
+    for name, char in (
+        ("component separator", component),
+        ("data element separator", data),
+        ("segment terminator", terminator),
+    ):
         if char in AMBIGUOUS_SERVICE_CHARACTERS:
             raise ParseError(
                 "edifact.service_characters",
@@ -134,7 +139,7 @@ def read_interchange(payload: bytes, expected_type: str) -> Interchange:
     """Bytes to an interchange of ``expected_type`` messages, or ``ParseError``."""
     check_size(payload)
     head = payload[:200].lstrip(b"\xef\xbb\xbf \t\r\n")
-    syntax_hint = head[head.find(b"UNB") + 4:][:4].decode("ascii", "replace") if b"UNB" in head else ""
+    syntax_hint = head[head.find(b"UNB") + 4 :][:4].decode("ascii", "replace") if b"UNB" in head else ""
     text = decode_text(payload, latin1_allowed=syntax_hint in LATIN1_SYNTAX_LEVELS).lstrip(" \t\r\n")
     characters, body = _service_characters(text)
     segments = _raw_segments(body.lstrip(" \t\r\n"), characters)
@@ -143,7 +148,9 @@ def read_interchange(payload: bytes, expected_type: str) -> Interchange:
         raise ParseError("edifact.syntax", f"interchange must start with UNB, found {first}")
     unb = segments[0]
     if segments[-1].tag != "UNZ":
-        raise ParseError("edifact.truncated", f"interchange does not end with UNZ (last segment {segments[-1].tag})")
+        raise ParseError(
+            "edifact.truncated", f"interchange does not end with UNZ (last segment {segments[-1].tag})"
+        )
     messages: list[EdifactMessage] = []
     current: list[Segment] | None = None
     header: Segment | None = None
@@ -155,12 +162,14 @@ def read_interchange(payload: bytes, expected_type: str) -> Interchange:
         elif segment.tag == "UNT":
             if current is None or header is None:
                 raise ParseError("edifact.syntax", "UNT without a matching UNH")
-            messages.append(EdifactMessage(
-                message_type=header.component(1, 0).upper(),
-                version=":".join(part for part in header.element(1)[1:3] if part),
-                reference=header.component(0, 0),
-                segments=tuple(current),
-            ))
+            messages.append(
+                EdifactMessage(
+                    message_type=header.component(1, 0).upper(),
+                    version=":".join(part for part in header.element(1)[1:3] if part),
+                    reference=header.component(0, 0),
+                    segments=tuple(current),
+                )
+            )
             current, header = None, None
         elif current is not None:
             current.append(segment)
@@ -172,8 +181,10 @@ def read_interchange(payload: bytes, expected_type: str) -> Interchange:
         raise ParseError("edifact.no_message", "interchange holds no UNH/UNT message")
     for message in messages:
         if message.message_type != expected_type:
-            raise ParseError("edifact.wrong_message_type",
-                             f"expected {expected_type}, found {message.message_type or 'no type'}")
+            raise ParseError(
+                "edifact.wrong_message_type",
+                f"expected {expected_type}, found {message.message_type or 'no type'}",
+            )
     return Interchange(
         characters=str(characters),
         syntax=unb.component(0, 0),

@@ -21,8 +21,8 @@ def split_designator(designator: str, carrier_hint: str = "") -> tuple[str, str]
     """(carrier, flight number) from a designator such as ``UA0989``; the hint wins when given."""
     value = designator.strip().upper().replace(" ", "")
     hint = carrier_hint.strip().upper()
-    if hint and value.startswith(hint) and NUMBER.match(value[len(hint):]):
-        return hint, normalise_flight_number(value[len(hint):])
+    if hint and value.startswith(hint) and NUMBER.match(value[len(hint) :]):
+        return hint, normalise_flight_number(value[len(hint) :])
     if NUMBER.match(value):
         return hint, normalise_flight_number(value)
     # Two-character designators are the norm; try them first, then three-letter ICAO codes.

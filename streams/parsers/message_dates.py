@@ -9,13 +9,17 @@ from __future__ import annotations
 import re
 from datetime import date, datetime
 
-MONTHS = {m: i for i, m in enumerate(
-    ("JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC"), start=1)}
+MONTHS = {
+    m: i
+    for i, m in enumerate(
+        ("JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC"), start=1
+    )
+}
 DAY_MONTH_YEAR = re.compile(r"^(\d{1,2})([A-Z]{3})(\d{2}|\d{4})$")
 
 
 def century_year(two_digits: int, reference_year: int, *, past: bool) -> int:
-    """Past dates (birth) are never after the reference year; others (expiry, flights) lie within 50 years of it."""
+    """Birth dates never lie after the reference year; others (expiry, flights) within 50 years of it."""
     century = reference_year - reference_year % 100
     year = century + two_digits
     if past:

@@ -167,10 +167,17 @@ def _leg_record(leg: _Leg, provenance: Provenance) -> FlightLeg:
     )
 
 
-def _person_record(person: _Person, legs: list[FlightLeg], provenance: Provenance, ids: IdAllocator) -> Passenger:
+def _person_record(
+    person: _Person, legs: list[FlightLeg], provenance: Provenance, ids: IdAllocator
+) -> Passenger:
     documents = [
-        TravelDocument(doc_type=d.doc_type, number=d.number, issuing_country=d.issuing_country,
-                       expiry_date=d.expiry_date, check_digits_valid=mrz_document_number_valid(d.number))
+        TravelDocument(
+            doc_type=d.doc_type,
+            number=d.number,
+            issuing_country=d.issuing_country,
+            expiry_date=d.expiry_date,
+            check_digits_valid=mrz_document_number_valid(d.number),
+        )
         for d in person.documents
     ]
     first_leg = legs[0] if legs else None
@@ -182,15 +189,17 @@ def _person_record(person: _Person, legs: list[FlightLeg], provenance: Provenanc
     full_name = clean(f"{person.given_names or ''} {person.surname or ''}") or "UNKNOWN"
     address = None
     if person.street or person.city or person.country:
-        address = Address(lines=person.street, city=person.city, postcode=person.postcode, country=person.country)
+        address = Address(
+            lines=person.street, city=person.city, postcode=person.postcode, country=person.country
+        )
     return Passenger(
         id=ids("passenger", FORMAT, *key, *flight_key),
-        role=person.role,  # type: ignore[arg-type]
+        role=person.role,
         surname=person.surname,
         given_names=person.given_names,
         full_name=full_name,
         date_of_birth=person.date_of_birth,
-        gender=person.gender,  # type: ignore[arg-type]
+        gender=person.gender,
         nationality=person.nationality,
         country_of_residence=person.residence,
         documents=documents,

@@ -35,7 +35,7 @@ def decode_text(payload: bytes, *, latin1_allowed: bool = False) -> str:
         offset = payload.index(b"\x00")
         raise ParseError("encoding.invalid", f"NUL byte at offset {offset}; expected UTF-8 text")
     if payload.startswith(codecs.BOM_UTF8):
-        payload = payload[len(codecs.BOM_UTF8):]
+        payload = payload[len(codecs.BOM_UTF8) :]
     try:
         return payload.decode("utf-8")
     except UnicodeDecodeError as exc:

@@ -9,18 +9,74 @@ from __future__ import annotations
 
 import re
 
-SPECIAL_MEALS = frozenset({
-    "AVML", "BBML", "BLML", "CHML", "DBML", "FPML", "GFML", "HFML", "HNML", "JNML", "JPML", "KSML", "LCML",
-    "LFML", "LPML", "LSML", "MOML", "NBML", "NFML", "NLML", "ORML", "PFML", "PRML", "RVML", "SFML", "SPML",
-    "VGML", "VJML", "VLML", "VOML",
-})
-HEALTH_AND_ASSISTANCE = frozenset({
-    "BLND", "DEAF", "DPNA", "ESAN", "LEGL", "LEGR", "MAAS", "MEDA", "MEQT", "OXYG", "POXY", "PPOC", "SVAN",
-    "STCR", "WCBD", "WCBW", "WCHC", "WCHR", "WCHS", "WCLB", "WCMP", "WCOB", "PRMA", "DEPA", "DEPU",
-})
+SPECIAL_MEALS = frozenset(
+    {
+        "AVML",
+        "BBML",
+        "BLML",
+        "CHML",
+        "DBML",
+        "FPML",
+        "GFML",
+        "HFML",
+        "HNML",
+        "JNML",
+        "JPML",
+        "KSML",
+        "LCML",
+        "LFML",
+        "LPML",
+        "LSML",
+        "MOML",
+        "NBML",
+        "NFML",
+        "NLML",
+        "ORML",
+        "PFML",
+        "PRML",
+        "RVML",
+        "SFML",
+        "SPML",
+        "VGML",
+        "VJML",
+        "VLML",
+        "VOML",
+    }
+)
+HEALTH_AND_ASSISTANCE = frozenset(
+    {
+        "BLND",
+        "DEAF",
+        "DPNA",
+        "ESAN",
+        "LEGL",
+        "LEGR",
+        "MAAS",
+        "MEDA",
+        "MEQT",
+        "OXYG",
+        "POXY",
+        "PPOC",
+        "SVAN",
+        "STCR",
+        "WCBD",
+        "WCBW",
+        "WCHC",
+        "WCHR",
+        "WCHS",
+        "WCLB",
+        "WCMP",
+        "WCOB",
+        "PRMA",
+        "DEPA",
+        "DEPU",
+    }
+)
 SENSITIVE_SSR_CODES = SPECIAL_MEALS | HEALTH_AND_ASSISTANCE
 SENSITIVE_WORDS = re.compile(
-    r"\b(" + "|".join(sorted(SENSITIVE_SSR_CODES)) + r"|WHEEL ?CHAIR|MEDICAL|MEDICINE|OXYGEN|PREGNAN\w*|DIABET\w*"
+    r"\b("
+    + "|".join(sorted(SENSITIVE_SSR_CODES))
+    + r"|WHEEL ?CHAIR|MEDICAL|MEDICINE|OXYGEN|PREGNAN\w*|DIABET\w*"
     r"|HALAL|KOSHER|HINDU|MUSLIM|MOSLEM|JEWISH|RELIGIO\w*|DISABLED|DISABILITY|STRETCHER|BLIND|DEAF)\b",
     re.IGNORECASE,
 )

@@ -16,7 +16,16 @@ import re
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
-from schemas.records import Address, Booking, FlightLeg, Identifier, Passenger, Record, TravelDocument, make_id
+from schemas.records import (
+    Address,
+    Booking,
+    FlightLeg,
+    Identifier,
+    Passenger,
+    Record,
+    TravelDocument,
+    make_id,
+)
 from streams.parsers.base import MessageContext, ParseError
 from streams.parsers.country_codes import to_alpha2
 from streams.parsers.edifact_syntax import Segment, read_interchange, sniff_edifact
@@ -37,7 +46,9 @@ PHONE_DIGITS = re.compile(r"\+?\d[\d\s\-/().]{4,}\d")
 CARD_DIGITS = re.compile(r"\d{11,}")
 DOCUMENT_SSRS = frozenset({"DOCS", "DOCO", "DOCA"})
 SEAT_SSRS = frozenset({"SEAT", "NSST", "SMST", "RQST", "NSSA", "NSSW", "SMSA", "SMSW", "NSSB"})
-REMARK_SSRS = frozenset({"OTHS", "CKIN", "PSPT", "FQTV", "TKNE", "TKNA", "TKNM", "CTCE", "CTCM", "CTCH", "CTCB"})
+REMARK_SSRS = frozenset(
+    {"OTHS", "CKIN", "PSPT", "FQTV", "TKNE", "TKNA", "TKNM", "CTCE", "CTCM", "CTCH", "CTCB"}
+)
 
 
 @dataclass
@@ -261,8 +272,9 @@ def _ssr(segment: Segment, pnr: _Pnr, traveller: _Traveller | None, leg_index: i
     elif code == "INFT":
         parts = [p.strip() for p in free_text.split("/")]
         if len(parts) >= 2 and parts[0]:
-            pnr.pending_infants.append((parts[0], parts[1], None if len(parts) < 3 else
-                                        parse_ddmonyy(parts[2], 2000, past=True)))
+            pnr.pending_infants.append(
+                (parts[0], parts[1], None if len(parts) < 3 else parse_ddmonyy(parts[2], 2000, past=True))
+            )
     elif code in SEAT_SSRS and leg_index is not None:
         for index in range(1, len(segment.elements)):
             seat, ref = _seat(segment.component(index, 0)), segment.component(index, 2)
@@ -310,8 +322,11 @@ def _free_text(segment: Segment, pnr: _Pnr, traveller: _Traveller | None) -> Non
 
 
 def _address(segment: Segment, pnr: _Pnr, traveller: _Traveller | None) -> None:
-    parts = [p.strip() for p in segment.element(1)]
-    part = (lambda i: parts[i] if i < len(parts) else "")  # noqa: E731
+    parts = [p.strip() for p in segment.element(1)] + [""] * 8
+
+    def part(index: int) -> str:
+        return parts[index]
+
     phone_or_postcode = part(7)
     postcode = part(6) or None
     phone = _phone(phone_or_postcode) if phone_or_postcode else None
@@ -324,8 +339,13 @@ def _address(segment: Segment, pnr: _Pnr, traveller: _Traveller | None) -> None:
     lines = [p for p in (part(1),) if p]
     if not (lines or part(2) or part(5)):
         return
-    address = Address(lines=lines, city=part(2) or None, region=part(3) or None, postcode=postcode,
-                      country=to_alpha2(part(5)))
+    address = Address(
+        lines=lines,
+        city=part(2) or None,
+        region=part(3) or None,
+        postcode=postcode,
+        country=to_alpha2(part(5)),
+    )
     if traveller is not None and traveller.address is None:
         traveller.address = address
     if address not in pnr.addresses:
@@ -426,8 +446,9 @@ def _read_pnr(segments: list[Segment], reference_year: int) -> _Pnr:
         elif tag == "MON":
             _monetary(segment, pnr)
         elif tag == "TKT" and traveller is not None and segment.component(0, 0):
-            traveller.identifiers.append(Identifier(scheme="ticket", value=segment.component(0, 0),
-                                                    source_field="TKT"))
+            traveller.identifiers.append(
+                Identifier(scheme="ticket", value=segment.component(0, 0), source_field="TKT")
+            )
         elif tag == "FTI" and traveller is not None and segment.component(0, 1):
             value = f"{segment.component(0, 0)}{segment.component(0, 1)}"
             traveller.identifiers.append(Identifier(scheme="frequent_flyer", value=value, source_field="FTI"))
@@ -441,20 +462,34 @@ def _resolve_infants(pnr: _Pnr) -> None:
     for surname, given, born in pnr.pending_infants:
         key = _name_key(surname, given)
         if not any(t.name_key == key for t in pnr.travellers):
-            pnr.travellers.append(_Traveller(ref="", surname=surname, given_names=_strip_title(given) or None,
-                                             name_key=key, role="infant", date_of_birth=born))
+            pnr.travellers.append(
+                _Traveller(
+                    ref="",
+                    surname=surname,
+                    given_names=_strip_title(given) or None,
+                    name_key=key,
+                    role="infant",
+                    date_of_birth=born,
+                )
+            )
 
 
 def _document_owner(pnr: _Pnr, pending: _PendingDocument, surname: str, gender: str) -> _Traveller | None:
     wanted_surname = surname.replace(" ", "").upper()
     if gender.endswith("I"):  # MI/FI: the document of an infant travelling on an adult's lap
         infants = [t for t in pnr.travellers if t.role == "infant"]
-        match = next((t for t in infants if (t.surname or "").replace(" ", "").upper() == wanted_surname), None)
+        match = next(
+            (t for t in infants if (t.surname or "").replace(" ", "").upper() == wanted_surname), None
+        )
         if match or infants:
             return match or infants[0]
     if pending.candidate is not None:
         return pending.candidate
-    by_name = [t for t in pnr.travellers if wanted_surname and (t.surname or "").replace(" ", "").upper() == wanted_surname]
+    by_name = [
+        t
+        for t in pnr.travellers
+        if wanted_surname and (t.surname or "").replace(" ", "").upper() == wanted_surname
+    ]
     if len(by_name) == 1:
         return by_name[0]
     by_ref = next((t for t in pnr.travellers if pending.ref and t.ref == pending.ref), None)
@@ -475,22 +510,33 @@ def _resolve_documents(pnr: _Pnr, reference_year: int) -> None:
             if gender in ("M", "F", "U", "X"):
                 owner.gender = owner.gender or gender
             if fields[3]:
-                document = TravelDocument(doc_type=fields[1] or None, number=fields[3],
-                                          issuing_country=to_alpha2(fields[2]),
-                                          expiry_date=parse_ddmonyy(fields[7], reference_year))
+                document = TravelDocument(
+                    doc_type=fields[1] or None,
+                    number=fields[3],
+                    issuing_country=to_alpha2(fields[2]),
+                    expiry_date=parse_ddmonyy(fields[7], reference_year),
+                )
                 if all(d.number != document.number for d in owner.documents):
                     owner.documents.append(document)
         elif pending.code == "DOCO":
             # /birth place/type (V visa)/number/issue place/issue date/country of application
             owner = pending.candidate or next((t for t in pnr.travellers if t.ref == pending.ref), None)
             if owner is not None and fields[3]:
-                owner.documents.append(TravelDocument(doc_type=fields[2] or None, number=fields[3],
-                                                      issuing_country=to_alpha2(fields[6])))
+                owner.documents.append(
+                    TravelDocument(
+                        doc_type=fields[2] or None, number=fields[3], issuing_country=to_alpha2(fields[6])
+                    )
+                )
         elif pending.code == "DOCA":
             # /R|D/country/address/city/state/postcode
             owner = pending.candidate or next((t for t in pnr.travellers if t.ref == pending.ref), None)
-            address = Address(lines=[fields[3]] if fields[3] else [], city=fields[4] or None,
-                              region=fields[5] or None, postcode=fields[6] or None, country=to_alpha2(fields[2]))
+            address = Address(
+                lines=[fields[3]] if fields[3] else [],
+                city=fields[4] or None,
+                region=fields[5] or None,
+                postcode=fields[6] or None,
+                country=to_alpha2(fields[2]),
+            )
             if owner is not None and (owner.address is None or fields[1].upper() == "R"):
                 owner.address = address
             if address not in pnr.addresses:
@@ -529,8 +575,9 @@ def _route(legs: list[FlightLeg]) -> list[str]:
     return route
 
 
-def _booking_records(pnr: _Pnr, header_leg_id: str | None, provenance: Provenance,
-                     ids: IdAllocator) -> list[Record]:
+def _booking_records(
+    pnr: _Pnr, header_leg_id: str | None, provenance: Provenance, ids: IdAllocator
+) -> list[Record]:
     carrier_locator = next(((a, loc) for a, loc in pnr.locators if not GDS_CODE.match(a)), None)
     airline, locator = carrier_locator or (pnr.locators[0] if pnr.locators else ("", ""))
     if not locator:
@@ -548,30 +595,40 @@ def _booking_records(pnr: _Pnr, header_leg_id: str | None, provenance: Provenanc
         if seat is None and traveller.seats:
             seat = traveller.seats[min(traveller.seats)]
         full_name = clean(f"{traveller.given_names or ''} {traveller.surname or ''}") or "UNKNOWN"
-        passengers.append(Passenger(
-            id=ids("passenger", FORMAT, airline, locator, created, traveller.surname, traveller.given_names,
-                   traveller.role),
-            role=traveller.role,  # type: ignore[arg-type]
-            surname=traveller.surname,
-            given_names=traveller.given_names,
-            full_name=full_name,
-            date_of_birth=traveller.date_of_birth,
-            gender=traveller.gender,  # type: ignore[arg-type]
-            nationality=traveller.nationality,
-            documents=traveller.documents,
-            address=traveller.address,
-            phones=traveller.phones,
-            emails=traveller.emails,
-            identifiers=traveller.identifiers,
-            booking_id=booking_id,
-            record_locator=locator,
-            flight_leg_ids=leg_ids,
-            seat=seat,
-            bag_count=traveller.bags,
-            embarkation=route[0] if route else None,
-            debarkation=route[-1] if route else None,
-            **provenance.fields(),
-        ))
+        passengers.append(
+            Passenger(
+                id=ids(
+                    "passenger",
+                    FORMAT,
+                    airline,
+                    locator,
+                    created,
+                    traveller.surname,
+                    traveller.given_names,
+                    traveller.role,
+                ),
+                role=traveller.role,
+                surname=traveller.surname,
+                given_names=traveller.given_names,
+                full_name=full_name,
+                date_of_birth=traveller.date_of_birth,
+                gender=traveller.gender,
+                nationality=traveller.nationality,
+                documents=traveller.documents,
+                address=traveller.address,
+                phones=traveller.phones,
+                emails=traveller.emails,
+                identifiers=traveller.identifiers,
+                booking_id=booking_id,
+                record_locator=locator,
+                flight_leg_ids=leg_ids,
+                seat=seat,
+                bag_count=traveller.bags,
+                embarkation=route[0] if route else None,
+                debarkation=route[-1] if route else None,
+                **provenance.fields(),
+            )
+        )
     amounts = pnr.payment_amounts or [amount for amount, _ in pnr.ticket_totals]
     currency = next((c for _, c in pnr.ticket_totals if c), None)
     booking = Booking(

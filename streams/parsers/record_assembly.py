@@ -31,8 +31,12 @@ class Provenance:
         return cls(source_format, ctx.source, ctx.message_id or message_id_of(payload), ctx.received_at)
 
     def fields(self) -> dict[str, Any]:
-        return {"source_format": self.source_format, "source": self.source, "message_id": self.message_id,
-                "received_at": self.received_at}
+        return {
+            "source_format": self.source_format,
+            "source": self.source,
+            "message_id": self.message_id,
+            "received_at": self.received_at,
+        }
 
 
 class IdAllocator:
@@ -110,7 +114,7 @@ def build_party(
     return Party(
         id=party_id(name, address, registrations),
         name=name,
-        schema_name=schema_name,  # type: ignore[arg-type]
+        schema_name=schema_name,
         roles=[role],
         address=address,
         phones=[p for p in (phones or []) if p],

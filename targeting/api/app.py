@@ -21,6 +21,7 @@ from pydantic import BaseModel
 
 from sekisho.settings import Settings, get_settings
 from streams.parsers import PARSERS
+from targeting.alerts import Alert, SubscriptionStore, new_subscription
 from targeting.api import audit, export
 from targeting.api.auth import RoleGate
 from targeting.api.ingest import RETRY_AFTER_SECONDS, InflightLimiter, RawSink, message_id, read_body_limited
@@ -28,20 +29,21 @@ from targeting.api.keys import KeyStore, KeyVerifier, Principal, create_key
 from targeting.api.neighbourhood import entity_card, neighbourhood
 from targeting.api.roles import Role
 from targeting.api.store import Store
+from targeting.api.targets import queue_for, score_arrivals
 from targeting.api.views import (
-    AlertView,
     AuditEvent,
     EntityCard,
     GraphPath,
     IngestAccepted,
-    InspectionResult,
     InspectionResultIn,
-    QueueEntry,
     SearchHit,
-    Subscription,
+    SubscriptionCreated,
     SubscriptionIn,
     WatchlistFilter,
 )
+from targeting.feedback import InspectionResult
+from targeting.queue import InspectionQueue
+from targeting.rules import RuleBook
 
 PAGE_DIR = Path(__file__).parent / "page"
 
@@ -166,7 +168,7 @@ def paths(
     return graph.paths
 
 
-@api.get("/queue/ports", **gate(A, EN, AD), response_model=list[str], summary="ports with a queue that day")
+@api.get("/queue/ports", **gate(A, EN, AD), response_model=list[str], summary="ports with arrivals that day")
 def queue_ports(request: Request, day: date | None = None) -> list[str]:
     return store_of(request).ports(day or today())
 
@@ -174,24 +176,35 @@ def queue_ports(request: Request, day: date | None = None) -> list[str]:
 @api.get(
     "/queue",
     **gate(A, EN, AD),
-    response_model=list[QueueEntry],
-    summary="the day's X-ray and inspection queue of one port, each pick explained",
+    response_model=InspectionQueue,
+    summary="the day's X-ray and examination queue of one port, within capacity, each pick explained",
 )
 def queue(
     request: Request, port: Annotated[str, Query(min_length=2, max_length=8)], day: date | None = None
-) -> list[QueueEntry]:
+) -> InspectionQueue:
     store = store_of(request)
-    the_day = day or today()
-    rows = store.queue(port.upper(), the_day)
+    settings: Settings = request.app.state.settings
+    the_day, the_port = day or today(), port.upper()
+    rules: RuleBook = request.app.state.rules
+    scores = score_arrivals(store, the_port, the_day, rules.current(), settings)
+    picked = queue_for(scores, the_port, the_day, settings)
     audit.record(
         store,
         principal_of(request),
         "queue.view",
         request.url.path,
-        {"port": port.upper(), "day": the_day.isoformat()},
-        len(rows),
+        {"port": the_port, "day": the_day.isoformat()},
+        len(picked.picks),
     )
-    return rows
+    return picked
+
+
+def record_type_of(store: Store, record_id: str) -> str | None:
+    doc = store.document(record_id)
+    if doc is not None:
+        return str(doc.get("record_type"))
+    found = store.nodes([record_id])
+    return found[0].record_type if found and found[0].record_type else None
 
 
 @api.post(
@@ -199,28 +212,32 @@ def queue(
     **gate(EN, AD),
     response_model=InspectionResult,
     status_code=201,
-    summary="record an inspection result (a label for retraining, linked in the graph)",
+    summary="record an inspection result (a label for retraining; a seizure seeds graph risk)",
 )
-def record_inspection(request: Request, result: InspectionResultIn) -> InspectionResult:
+def record_inspection(request: Request, body: InspectionResultIn, response: Response) -> InspectionResult:
     store = store_of(request)
     principal = principal_of(request)
-    now = datetime.now(UTC)
-    saved = InspectionResult(
-        **result.model_dump(),
-        id=f"inspection-{now.strftime('%Y%m%d%H%M%S%f')}-{secrets.token_hex(3)}",
+    record_type = record_type_of(store, body.record_id)
+    if record_type is None:
+        raise HTTPException(404, f"no record {body.record_id!r}")
+    result = InspectionResult(
+        **body.model_dump(),
+        record_type=record_type,
         officer=principal.name,
-        recorded_at=now,
+        inspected_at=datetime.now(UTC),
     )
-    store.save_inspection(saved)
+    problems = store.save_inspection(result)
+    if problems:  # the label is kept; the index or graph update will need a replay
+        response.headers["X-Sekisho-Warnings"] = "; ".join(problems)[:500]
     audit.record(
         store,
         principal,
         "inspection.record",
         request.url.path,
-        {"record_id": result.record_id, "outcome": result.outcome},
+        {"record_id": body.record_id, "outcome": body.outcome},
         1,
     )
-    return saved
+    return result
 
 
 @api.get(
@@ -233,38 +250,54 @@ def list_inspections(request: Request, record_id: str) -> list[InspectionResult]
     return store_of(request).inspections(record_id)
 
 
-@api.get("/alerts", **gate(A, CT, AD), response_model=list[AlertView], summary="latest alerts")
-def alerts(request: Request, limit: Annotated[int, Query(ge=1, le=500)] = 50) -> list[AlertView]:
+@api.get("/alerts", **gate(A, CT, AD), response_model=list[Alert], summary="latest alerts, newest first")
+def alerts(request: Request, limit: Annotated[int, Query(ge=1, le=500)] = 50) -> list[Alert]:
     return store_of(request).alerts(limit)
 
 
-@api.get("/subscriptions", **gate(CT, AD), response_model=list[Subscription], summary="alert webhooks")
-def list_subscriptions(request: Request) -> list[Subscription]:
-    return [s.model_copy(update={"secret": None}) for s in store_of(request).subscriptions()]
+def subscriptions_of(request: Request) -> SubscriptionStore:
+    subscriptions: SubscriptionStore = request.app.state.subscriptions
+    return subscriptions
+
+
+class SubscriptionView(BaseModel):
+    id: str
+    name: str
+    url: str
+    min_score: float
+    record_types: list[str]
+    active: bool
+
+
+@api.get("/subscriptions", **gate(CT, AD), response_model=list[SubscriptionView], summary="alert webhooks")
+def list_subscriptions(request: Request) -> list[SubscriptionView]:
+    return [SubscriptionView(**s.model_dump(exclude={"secret"})) for s in subscriptions_of(request).list()]
 
 
 @api.post(
     "/subscriptions",
     **gate(CT, AD),
-    response_model=Subscription,
+    response_model=SubscriptionCreated,
     status_code=201,
-    summary="subscribe a webhook to alerts; the HMAC secret is shown once",
+    summary="subscribe a webhook to alerts (HMAC-signed deliveries); the secret is shown once",
 )
-def subscribe(request: Request, body: SubscriptionIn) -> Subscription:
-    subscription = Subscription(
-        **body.model_dump(),
-        id=f"subscription-{secrets.token_hex(6)}",
-        owner=principal_of(request).name,
-        created_at=datetime.now(UTC),
-        secret=secrets.token_urlsafe(32),
+def subscribe(request: Request, body: SubscriptionIn) -> SubscriptionCreated:
+    name = body.name or principal_of(request).name
+    created = subscriptions_of(request).add(
+        new_subscription(
+            name,
+            body.url,
+            secrets.token_urlsafe(32),
+            min_score=body.min_score,
+            record_types=body.record_types,
+        )
     )
-    store_of(request).save_subscription(subscription)
-    return subscription
+    return SubscriptionCreated(**created.model_dump(exclude={"active"}))
 
 
 @api.delete("/subscriptions/{subscription_id}", **gate(CT, AD), status_code=204, summary="remove a webhook")
 def unsubscribe(request: Request, subscription_id: str) -> Response:
-    if not store_of(request).delete_subscription(subscription_id):
+    if not subscriptions_of(request).remove(subscription_id):
         raise HTTPException(404, f"no subscription {subscription_id!r}")
     return Response(status_code=204)
 
@@ -404,9 +437,10 @@ def create_app(
     store: Store,
     key_store: KeyStore,
     raw_sink: RawSink,
+    subscriptions: SubscriptionStore,
     settings: Settings | None = None,
 ) -> FastAPI:
-    """The whole HTTP interface over the given data store, key store and raw-message sink."""
+    """The whole HTTP interface over the given data, keys, raw-message sink and webhook subscriptions."""
     s = settings or get_settings()
     app = FastAPI(
         title="Sekisho",
@@ -422,6 +456,8 @@ def create_app(
     app.state.key_store = key_store
     app.state.verifier = KeyVerifier(key_store)
     app.state.raw_sink = raw_sink
+    app.state.subscriptions = subscriptions
+    app.state.rules = RuleBook(s.targeting_rules_dir)
     app.state.settings = s
     app.state.ingest_limiter = InflightLimiter(s.api_max_inflight)
     app.include_router(api)

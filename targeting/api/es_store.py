@@ -15,31 +15,24 @@ from enrichment.screening.entries import WatchlistEntry as ListedEntry
 from enrichment.screening.loaders import load_all
 from graph.model import Edge, Node
 from graph.store import NODE_TYPE, EsGraphStore
-from schemas.records import RECORD_TYPES
+from schemas.records import RECORD_TYPES, Record, record_from_dict
 from sekisho.settings import Settings, get_settings
 from streams import es_io
+from targeting.alerts import Alert
+from targeting.api.export import GRAPH_LIST, GRAPH_LIST_MIN_RISK, risky_node_view
 from targeting.api.memory_store import watchlist_matches
-from targeting.api.views import (
-    AlertView,
-    AuditEvent,
-    InspectionResult,
-    QueueEntry,
-    SearchHit,
-    Subscription,
-    WatchlistEntry,
-    WatchlistFilter,
-)
+from targeting.api.views import AuditEvent, SearchHit, WatchlistEntry, WatchlistFilter
+from targeting.feedback import InspectionResult, record_result
 
 AUDIT_TYPE = "api_audit"
-INSPECTION_TYPE = "inspection_result"
-SUBSCRIPTION_TYPE = "alert_subscription"
+INSPECTION_TYPE = "inspection_result"  # written by targeting.feedback.record_result
+ALERT_TYPE = "alert"  # targeting.alerts.Alert documents, written by the alerting job
 es_io.register_type(AUDIT_TYPE, AuditEvent)
 es_io.register_type(INSPECTION_TYPE, InspectionResult)
-es_io.register_type(SUBSCRIPTION_TYPE, Subscription)
+es_io.register_type(ALERT_TYPE, Alert)
+ARRIVALS_MAX = 5000  # candidates per port and day read for scoring
 
 SEARCHED_RECORD_TYPES = [name for name in RECORD_TYPES if name != "rejection"]
-GRAPH_LIST = "sekisho-graph-risk"
-GRAPH_LIST_MIN_RISK = 0.3  # below this an entity is not worth an enforcement team's attention
 LABEL_FIELDS = ("full_name", "name", "title", "transport_document", "record_locator", "reference", "url")
 
 
@@ -68,24 +61,13 @@ def listed_view(entry: ListedEntry) -> WatchlistEntry:
     )
 
 
-def risky_node_view(node: Node) -> WatchlistEntry:
-    return WatchlistEntry(
-        id=node.id,
-        list_name=GRAPH_LIST,
-        schema_name="Person" if node.kind == "person" else "Company",
-        name=node.label,
-        risk=round(max(node.graph_risk, node.screening_score), 4),
-        reason=node.risk_explanation,
-    )
-
-
 class EsStore:
     def __init__(self, settings: Settings | None = None) -> None:
         self.settings = settings or get_settings()
         self.graph = EsGraphStore(self.settings)
         self._listed: list[WatchlistEntry] | None = None
         self._lock = threading.Lock()
-        for name in (AUDIT_TYPE, INSPECTION_TYPE, SUBSCRIPTION_TYPE):
+        for name in (AUDIT_TYPE, INSPECTION_TYPE, ALERT_TYPE):
             es_io.ensure_index(name, self.settings)
 
     # --- search and the graph
@@ -94,43 +76,30 @@ class EsStore:
         query = {"simple_query_string": {"query": text, "default_operator": "and", "lenient": True}}
         types = [*record_types, NODE_TYPE]
         hits = es_io.search(types, query, self.settings, size=limit * 2)
-        by_id: dict[str, SearchHit] = {}
-        node_docs: dict[str, dict[str, Any]] = {}
-        for hit in hits:
-            doc = _source(hit)
-            doc_id = str(hit["_id"])
-            if (
-                "label" in doc
-                and "kind" in doc
-                and "record_type" not in doc
-                or doc.get("record_type") is None
-            ):
-                node_docs[doc_id] = doc
-            if doc_id in by_id:
-                continue
+        found: dict[str, SearchHit] = {}
+        for raw in hits:
+            doc = _source(raw)
+            doc_id = str(raw["_id"])
             kind = str(doc.get("record_type") or doc.get("kind") or "unknown")
-            if kinds and kind not in kinds and doc.get("kind") not in kinds:
-                continue
-            by_id[doc_id] = SearchHit(
+            if doc_id in found or (kinds and kind not in kinds and doc.get("kind") not in kinds):
+                continue  # a record and its graph node share the id: show it once
+            found[doc_id] = SearchHit(
                 id=doc_id,
                 kind=kind,
                 label=str(doc.get("label") or _label(doc)),
-                score=float(hit.get("_score") or 0.0),
+                score=float(raw.get("_score") or 0),
             )
-        nodes = {n.id: n for n in self.graph.nodes(by_id)}
+        nodes = {n.id: n for n in self.graph.nodes(found)}
         result: list[SearchHit] = []
-        for doc_id, hit in by_id.items():
+        for doc_id, hit in found.items():
             node = nodes.get(doc_id)
-            if node is not None:
-                risk = max(node.graph_risk, node.screening_score)
-                hit = hit.model_copy(
-                    update={
-                        "risk": round(risk, 4) or None,
-                        "watchlisted": node.watchlisted,
-                        "label": node.label if hit.label == doc_id else hit.label,
-                    }
-                )
-            result.append(hit)
+            if node is None:
+                result.append(hit)
+                continue
+            risk = max(node.graph_risk, node.screening_score)
+            result.append(
+                hit.model_copy(update={"risk": round(risk, 4) or None, "watchlisted": node.watchlisted})
+            )
         return result[:limit]
 
     def nodes(self, ids: Iterable[str]) -> list[Node]:
@@ -146,19 +115,52 @@ class EsStore:
         return es_io.get(record_type, entity_id, self.settings)
 
     # --- targeting
-    def queue(self, port: str, day: date) -> list[QueueEntry]:
-        return []
+    def _records(self, type_name: str, query: dict[str, Any]) -> list[Record]:
+        hits = es_io.search(type_name, query, self.settings, size=ARRIVALS_MAX)
+        return [record_from_dict(_source(h)) for h in hits]
+
+    def arrivals(self, port: str, day: date) -> list[Record]:
+        """Passengers disembarking at ``port`` (their day is settled by scoring) and its consignments."""
+        wanted = port.upper()
+        passengers = self._records("passenger", {"term": {"debarkation": wanted}})
+        by_port = {
+            "bool": {
+                "should": [{"term": {"port_of_arrival": wanted}}, {"term": {"destination": wanted}}],
+                "minimum_should_match": 1,
+            }
+        }
+        consignments = self._records(
+            "consignment", {"bool": {"filter": [by_port, {"term": {"arrival_date": day.isoformat()}}]}}
+        )
+        return [*passengers, *consignments]
 
     def ports(self, day: date) -> list[str]:
-        return []
+        on_day = day.isoformat()
+        ports = {
+            str(h.get("arrival_airport"))
+            for h in es_io.search(
+                "flight_leg", {"term": {"flight_date": on_day}}, self.settings, size=ARRIVALS_MAX
+            )
+            if h.get("arrival_airport")
+        }
+        for hit in es_io.search(
+            "consignment", {"term": {"arrival_date": on_day}}, self.settings, size=ARRIVALS_MAX
+        ):
+            port = hit.get("port_of_arrival") or hit.get("destination")
+            if port:
+                ports.add(str(port).upper())
+        return sorted(ports)
 
-    def alerts(self, limit: int) -> list[AlertView]:
-        return []
+    def alerts(self, limit: int) -> list[Alert]:
+        hits = es_io.search(
+            ALERT_TYPE, {"match_all": {}}, self.settings, size=limit, sort=[{"created_at": "desc"}]
+        )
+        return [Alert.model_validate(_source(h)) for h in hits]
 
-    # --- the API's own documents
-    def save_inspection(self, result: InspectionResult) -> None:
-        es_io.write_records([result], self.settings)
+    def save_inspection(self, result: InspectionResult) -> list[str]:
+        outcome = record_result(result, settings=self.settings)
         es_io.refresh(self.settings)
+        return outcome.errors
 
     def inspections(self, record_id: str) -> list[InspectionResult]:
         hits = es_io.search(
@@ -166,22 +168,9 @@ class EsStore:
             {"term": {"record_id": record_id}},
             self.settings,
             size=100,
-            sort=[{"recorded_at": "desc"}],
+            sort=[{"inspected_at": "desc"}],
         )
         return [InspectionResult.model_validate(_source(h)) for h in hits]
-
-    def save_subscription(self, subscription: Subscription) -> None:
-        es_io.write_records([subscription], self.settings)
-        es_io.refresh(self.settings)
-
-    def subscriptions(self) -> list[Subscription]:
-        return [Subscription.model_validate(d) for d in es_io.scan(SUBSCRIPTION_TYPE, None, self.settings)]
-
-    def delete_subscription(self, subscription_id: str) -> bool:
-        return (
-            es_io.delete_by_query(SUBSCRIPTION_TYPE, {"ids": {"values": [subscription_id]}}, self.settings)
-            > 0
-        )
 
     def audit(self, event: AuditEvent) -> None:
         es_io.write_records([event], self.settings)
@@ -220,16 +209,17 @@ class EsStore:
         return [risky_node_view(Node.model_validate(_source(h))) for h in hits]
 
     def watchlist(self, flt: WatchlistFilter, after: str | None, limit: int) -> list[WatchlistEntry]:
-        """Both sources in one id order, so ``after`` is a cursor over the union."""
+        """Both sources in one id order, so ``after`` is a cursor over the union.
+
+        Neither source carries a listing date yet, so a ``since`` filter leaves nothing from them.
+        """
         rows: list[WatchlistEntry] = []
-        if flt.since is None and (not flt.lists or set(flt.lists) - {GRAPH_LIST}):
-            listed = [
+        if not flt.lists or set(flt.lists) - {GRAPH_LIST}:
+            listed = (
                 e for e in self.listed() if (after is None or e.id > after) and watchlist_matches(e, flt)
-            ]
-            rows.extend(listed[:limit])
-        if not flt.lists or GRAPH_LIST in flt.lists:
-            # Graph entities carry no listing date yet, so a date filter leaves only dated entries.
-            if flt.since is None:
-                rows.extend(self.risky_nodes(flt, after, limit))
+            )
+            rows.extend(e for _, e in zip(range(limit), listed, strict=False))
+        if (not flt.lists or GRAPH_LIST in flt.lists) and flt.since is None:
+            rows.extend(self.risky_nodes(flt, after, limit))
         rows.sort(key=lambda e: e.id)
         return rows[:limit]

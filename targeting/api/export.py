@@ -6,14 +6,18 @@ import csv
 import io
 import json
 from collections.abc import Iterator
+from datetime import date
 from typing import Literal
 
 from followthemoney import model
 
+from graph.model import Node
 from targeting.api.store import Store
 from targeting.api.views import WatchlistEntry, WatchlistFilter
 
 ExportFormat = Literal["csv", "ftm"]
+GRAPH_LIST = "sekisho-graph-risk"  # entities the link graph found risky, next to the official lists
+GRAPH_LIST_MIN_RISK = 0.3  # below this an entity is not worth an enforcement team's attention
 CSV_COLUMNS = [
     "id",
     "list_name",
@@ -28,6 +32,23 @@ CSV_COLUMNS = [
     "reason",
 ]
 PAGE = 500
+
+
+def is_watch_worthy(node: Node, floor: float = GRAPH_LIST_MIN_RISK) -> bool:
+    """A person or company whose propagated or screening risk reaches ``floor``."""
+    return node.kind in ("person", "company") and max(node.graph_risk, node.screening_score) >= floor
+
+
+def risky_node_view(node: Node, updated: date | None = None) -> WatchlistEntry:
+    return WatchlistEntry(
+        id=node.id,
+        list_name=GRAPH_LIST,
+        schema_name="Person" if node.kind == "person" else "Company",
+        name=node.label,
+        risk=round(max(node.graph_risk, node.screening_score), 4),
+        updated=updated,
+        reason=node.risk_explanation,
+    )
 
 
 def csv_row(entry: WatchlistEntry) -> list[str]:

@@ -1,4 +1,4 @@
-"""An in-process ``Store``: the API's unit tests and the analyst page's offline tests run on it."""
+"""An in-process ``Store``: the API's unit tests and ``sekisho serve --sample`` run on it."""
 
 from __future__ import annotations
 
@@ -9,16 +9,10 @@ from typing import Any
 
 from graph.analytics import InMemoryGraph
 from graph.model import Edge, Node
-from targeting.api.views import (
-    AlertView,
-    AuditEvent,
-    InspectionResult,
-    QueueEntry,
-    SearchHit,
-    Subscription,
-    WatchlistEntry,
-    WatchlistFilter,
-)
+from schemas.records import Consignment, FlightLeg, Passenger, Record, record_from_dict
+from targeting.alerts import Alert
+from targeting.api.views import AuditEvent, SearchHit, WatchlistEntry, WatchlistFilter
+from targeting.feedback import InspectionResult
 
 
 def _text_of(value: Any) -> str:
@@ -27,6 +21,15 @@ def _text_of(value: Any) -> str:
     if isinstance(value, list):
         return " ".join(_text_of(v) for v in value)
     return "" if value is None else str(value)
+
+
+def arrival_port(record: Record) -> str | None:
+    """Where a passenger or consignment arrives (``None`` for other records)."""
+    if isinstance(record, Passenger):
+        return (record.debarkation or "").upper() or None
+    if isinstance(record, Consignment):
+        return (record.port_of_arrival or record.destination or "").upper() or None
+    return None
 
 
 def watchlist_matches(entry: WatchlistEntry, flt: WatchlistFilter) -> bool:
@@ -42,14 +45,18 @@ class MemoryStore:
         self._lock = threading.Lock()
         self.graph = InMemoryGraph()
         self.documents: dict[str, dict[str, Any]] = {}
-        self.queue_entries: list[QueueEntry] = []
-        self.alert_views: list[AlertView] = []
+        self.alert_list: list[Alert] = []
         self.watchlist_entries: list[WatchlistEntry] = []
         self.inspection_results: list[InspectionResult] = []
-        self.subscription_rows: dict[str, Subscription] = {}
         self.audit_log: list[AuditEvent] = []
 
-    # --- Store
+    def add_records(self, records: Iterable[Record]) -> None:
+        for record in records:
+            self.documents[record.id] = record.model_dump(mode="json", exclude_none=True)
+
+    def _records(self) -> list[Record]:
+        return [record_from_dict(doc) for doc in self.documents.values() if "record_type" in doc]
+
     def search(self, text: str, kinds: Sequence[str], limit: int) -> list[SearchHit]:
         """Every query word must occur in the node's label or its record; riskiest first."""
         tokens = [t for t in text.casefold().split() if t]
@@ -83,34 +90,28 @@ class MemoryStore:
     def document(self, entity_id: str) -> dict[str, Any] | None:
         return self.documents.get(entity_id)
 
-    def queue(self, port: str, day: date) -> list[QueueEntry]:
-        return sorted(
-            (q for q in self.queue_entries if q.port == port and q.day == day), key=lambda q: q.rank
-        )
+    def arrivals(self, port: str, day: date) -> list[Record]:
+        return [r for r in self._records() if arrival_port(r) == port.upper()]
 
     def ports(self, day: date) -> list[str]:
-        return sorted({q.port for q in self.queue_entries if q.day == day})
+        ports: set[str] = set()
+        for record in self._records():
+            if isinstance(record, Consignment) and record.arrival_date == day:
+                ports.add((record.port_of_arrival or record.destination or "").upper())
+            elif isinstance(record, FlightLeg) and record.flight_date == day and record.arrival_airport:
+                ports.add(record.arrival_airport)
+        return sorted(p for p in ports if p)
 
-    def save_inspection(self, result: InspectionResult) -> None:
+    def alerts(self, limit: int) -> list[Alert]:
+        return sorted(self.alert_list, key=lambda a: a.created_at, reverse=True)[:limit]
+
+    def save_inspection(self, result: InspectionResult) -> list[str]:
         with self._lock:
             self.inspection_results.append(result)
+        return []
 
     def inspections(self, record_id: str) -> list[InspectionResult]:
         return [r for r in self.inspection_results if r.record_id == record_id]
-
-    def alerts(self, limit: int) -> list[AlertView]:
-        return sorted(self.alert_views, key=lambda a: a.created_at, reverse=True)[:limit]
-
-    def save_subscription(self, subscription: Subscription) -> None:
-        with self._lock:
-            self.subscription_rows[subscription.id] = subscription
-
-    def subscriptions(self) -> list[Subscription]:
-        return sorted(self.subscription_rows.values(), key=lambda s: s.created_at)
-
-    def delete_subscription(self, subscription_id: str) -> bool:
-        with self._lock:
-            return self.subscription_rows.pop(subscription_id, None) is not None
 
     def watchlist(self, flt: WatchlistFilter, after: str | None, limit: int) -> list[WatchlistEntry]:
         rows = sorted((e for e in self.watchlist_entries if watchlist_matches(e, flt)), key=lambda e: e.id)

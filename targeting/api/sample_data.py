@@ -17,7 +17,6 @@ import yaml
 
 from graph.analytics import propagate_risk
 from graph.links import links_of
-from graph.model import Node
 from schemas.records import (
     Address,
     Booking,
@@ -34,12 +33,14 @@ from schemas.records import (
     make_id,
 )
 from sekisho.settings import get_settings
+from targeting.api.export import is_watch_worthy, risky_node_view
 from targeting.api.memory_store import MemoryStore
-from targeting.api.views import AlertView, QueueEntry, WatchlistEntry
+from targeting.api.targets import alerts_for, score_arrivals
+from targeting.api.views import WatchlistEntry
+from targeting.rules import RuleBook
 
 SOURCE = "planted"
 FORMAT = "canonical-json"
-GRAPH_LIST = "sekisho-graph-risk"
 
 
 def load_world(path: Path | None = None) -> dict[str, Any]:
@@ -218,21 +219,17 @@ def planted_records(world: dict[str, Any], day: date) -> list[Record]:
     return records
 
 
-def _risk(node: Node) -> float:
-    return max(node.graph_risk, node.screening_score)
-
-
 def sample_store(day: date | None = None, world: dict[str, Any] | None = None) -> MemoryStore:
-    """A ``MemoryStore`` holding the planted story, its graph and a queue dated ``day`` (default today)."""
+    """A ``MemoryStore`` holding the planted story and its graph, arriving on ``day`` (default today)."""
     w = world or load_world()
     the_day = day or datetime.now(UTC).date()
+    settings = get_settings()
     store = MemoryStore()
     records = planted_records(w, the_day)
+    store.add_records(records)
     for record in records:
-        store.documents[record.id] = record.model_dump(mode="json", exclude_none=True)
         store.graph.add(*links_of(record))
     store.graph.replace_nodes(propagate_risk(store.graph.all()))
-    nodes = store.graph.all().nodes
 
     for entry in w["listed"]:
         store.watchlist_entries.append(
@@ -246,49 +243,11 @@ def sample_store(day: date | None = None, world: dict[str, Any] | None = None) -
                 reason="sanctions list entry",
             )
         )
+    risky = [n for n in store.graph.all().nodes.values() if is_watch_worthy(n)]
+    store.watchlist_entries.extend(risky_node_view(n, the_day) for n in risky)
 
-    # The queue and alerts here rank by graph risk only; the real ones come from ``targeting``.
-    targets = [r for r in records if isinstance(r, Passenger | Consignment) and r.id in nodes]
-    targets.sort(key=lambda r: -_risk(nodes[r.id]))
-    port = w["consignments"][0]["destination"]
-    for rank, record in enumerate(targets, 1):
-        node = nodes[record.id]
-        why = [node.risk_explanation] if node.risk_explanation else []
-        store.queue_entries.append(
-            QueueEntry(
-                rank=rank,
-                record_id=record.id,
-                kind=record.record_type,
-                label=node.label,
-                port=port,
-                day=the_day,
-                score=round(_risk(node), 4),
-                components={"graph": round(node.graph_risk, 4)},
-                explanation=why,
-            )
-        )
-        store.watchlist_entries.append(
-            WatchlistEntry(
-                id=record.id,
-                list_name=GRAPH_LIST,
-                schema_name="Person" if record.record_type == "passenger" else "LegalEntity",
-                name=node.label,
-                risk=round(_risk(node), 4),
-                updated=the_day,
-                reason=node.risk_explanation,
-            )
-        )
-        if _risk(node) >= 0.5:
-            store.alert_views.append(
-                AlertView(
-                    id=f"alert-{record.id}",
-                    key=record.id,
-                    record_id=record.id,
-                    kind=record.record_type,
-                    label=node.label,
-                    score=round(_risk(node), 4),
-                    created_at=datetime.combine(the_day, datetime.min.time(), tzinfo=UTC),
-                    explanation=why,
-                )
-            )
+    rules = RuleBook(settings.targeting_rules_dir).current()
+    for port in store.ports(the_day):
+        scores = score_arrivals(store, port, the_day, rules, settings)
+        store.alert_list.extend(alerts_for(scores, settings))
     return store

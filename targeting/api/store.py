@@ -1,8 +1,9 @@
 """The data the API reads and writes, behind one small protocol.
 
-``EsStore`` (Elasticsearch, what ``sekisho serve`` uses) and ``MemoryStore`` (unit tests, no stack)
-implement it; the routes never see which one they talk to. Its graph half is exactly
-``graph.analytics.NeighbourSource``, so the graph package's analytics run on either.
+``EsStore`` (Elasticsearch, what ``sekisho serve`` uses) and ``MemoryStore`` (unit tests, the bundled
+sample) implement it; the routes never see which one they talk to. Its graph half is exactly
+``graph.analytics.NeighbourSource``, so the graph package's analytics run on either, and with
+``arrivals`` it is a ``targets.ArrivalSource``, so targeting scores its records.
 """
 
 from __future__ import annotations
@@ -12,16 +13,10 @@ from datetime import date
 from typing import Any, Protocol
 
 from graph.model import Edge, Node
-from targeting.api.views import (
-    AlertView,
-    AuditEvent,
-    InspectionResult,
-    QueueEntry,
-    SearchHit,
-    Subscription,
-    WatchlistEntry,
-    WatchlistFilter,
-)
+from schemas.records import Record
+from targeting.alerts import Alert
+from targeting.api.views import AuditEvent, SearchHit, WatchlistEntry, WatchlistFilter
+from targeting.feedback import InspectionResult
 
 
 class Store(Protocol):
@@ -36,22 +31,22 @@ class Store(Protocol):
         """The record behind an entity id (its indexed JSON form), if the entity is a record."""
         ...
 
-    def queue(self, port: str, day: date) -> list[QueueEntry]: ...
+    # Targeting inputs and outputs.
+    def arrivals(self, port: str, day: date) -> list[Record]:
+        """Passengers and consignments that may arrive at ``port`` on ``day`` (a superset is fine)."""
+        ...
 
     def ports(self, day: date) -> list[str]: ...
 
-    def save_inspection(self, result: InspectionResult) -> None: ...
+    def alerts(self, limit: int) -> list[Alert]: ...
+
+    def save_inspection(self, result: InspectionResult) -> list[str]:
+        """Store an officer's result; returns what could not be done (empty when all went well)."""
+        ...
 
     def inspections(self, record_id: str) -> list[InspectionResult]: ...
 
-    def alerts(self, limit: int) -> list[AlertView]: ...
-
-    def save_subscription(self, subscription: Subscription) -> None: ...
-
-    def subscriptions(self) -> list[Subscription]: ...
-
-    def delete_subscription(self, subscription_id: str) -> bool: ...
-
+    # Enforcement's watchlist and the audit trail.
     def watchlist(self, flt: WatchlistFilter, after: str | None, limit: int) -> list[WatchlistEntry]: ...
 
     def audit(self, event: AuditEvent) -> None: ...

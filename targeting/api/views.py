@@ -7,6 +7,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from targeting.feedback import Outcome
+
 
 class View(BaseModel):
     model_config = ConfigDict(frozen=True)
@@ -70,64 +72,39 @@ class EntityCard(View):
     graph: GraphView
 
 
-class QueueEntry(View):
-    rank: int
-    record_id: str
-    kind: str
-    label: str
-    port: str
-    day: date
-    score: float
-    selection: Literal["risk", "random"] = "risk"
-    components: dict[str, float] = Field(default_factory=dict)
-    explanation: list[str] = Field(default_factory=list)
-
-
-Outcome = Literal["nothing_found", "seizure", "revenue_recovered", "referred", "not_inspected"]
-
-
 class InspectionResultIn(View):
-    """What an officer records after an inspection; it becomes a label for retraining and a graph fact."""
+    """What an officer records after an inspection (``targeting.feedback`` turns it into a label).
+
+    ``selection`` and ``score`` come from the queue pick the officer worked, so random picks stay
+    recognisable for unbiased evaluation.
+    """
 
     record_id: str
-    port: str | None = None
     outcome: Outcome
-    revenue_recovered: float | None = Field(default=None, ge=0)
-    currency: str | None = None
-    seized_goods: str | None = None
+    port: str | None = Field(default=None, max_length=8)
+    revenue_recovered: float = Field(default=0.0, ge=0)
+    seized_goods: str | None = Field(default=None, max_length=2000)
     notes: str | None = Field(default=None, max_length=4000)
-
-
-class InspectionResult(InspectionResultIn):
-    id: str
-    officer: str
-    recorded_at: datetime
-
-
-class AlertView(View):
-    id: str
-    key: str
-    record_id: str
-    kind: str = "record"
-    label: str = ""
-    score: float
-    created_at: datetime
-    explanation: list[str] = Field(default_factory=list)
+    selection: Literal["model", "random", "other"] = "other"
+    score: float | None = Field(default=None, ge=0, le=1)
 
 
 class SubscriptionIn(View):
+    name: str | None = Field(default=None, max_length=200)
     url: str = Field(pattern=r"^https?://", max_length=2000)
-    min_score: float = Field(default=0.0, ge=0)
-    kinds: list[str] = Field(default_factory=list)  # empty: every kind
-    description: str | None = None
+    min_score: float = Field(default=0.0, ge=0, le=1)
+    record_types: list[str] = Field(default_factory=list)  # empty: every type
 
 
-class Subscription(SubscriptionIn):
+class SubscriptionCreated(View):
+    """A new webhook subscription, with the HMAC secret its receiver verifies signatures with (shown once)."""
+
     id: str
-    owner: str
-    created_at: datetime
-    # The HMAC key the deliverer signs each webhook body with; shown only when the subscription is created.
-    secret: str | None = None
+    name: str
+    url: str
+    secret: str
+    min_score: float
+    record_types: list[str]
 
 
 class WatchlistEntry(View):

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
+from targeting.alerts import MemorySubscriptions
 from targeting.api import create_app
 from targeting.api.app import route_roles
 from targeting.api.ingest import MemoryRawSink
@@ -20,7 +21,7 @@ from targeting.api.sample_data import sample_store
 
 def build() -> tuple[TestClient, dict[Role, str]]:
     keys = MemoryKeyStore()
-    app = create_app(sample_store(), keys, MemoryRawSink())
+    app = create_app(sample_store(), keys, MemoryRawSink(), MemorySubscriptions())
     plain = {role: create_key(keys, role, f"test-{role.value}") for role in Role}
     return TestClient(app), plain
 
@@ -108,8 +109,11 @@ def test_keys_file_holds_only_salted_hashes(tmp_path: Path) -> None:
 
 
 def test_key_created_by_admin_route_works() -> None:
-    response = CLIENT.post("/api/keys", json={"role": "ct_unit", "name": "desk-7"},
-                           headers={"Authorization": f"Bearer {KEYS[Role.ADMIN]}"})
+    response = CLIENT.post(
+        "/api/keys",
+        json={"role": "ct_unit", "name": "desk-7"},
+        headers={"Authorization": f"Bearer {KEYS[Role.ADMIN]}"},
+    )
     assert response.status_code == 201
     key = response.json()["key"]
     assert CLIENT.get("/api/alerts", headers={"Authorization": f"Bearer {key}"}).status_code == 200

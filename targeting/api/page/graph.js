@@ -4,7 +4,7 @@
 (function () {
   "use strict";
   var NS = "http://www.w3.org/2000/svg";
-  var W = 800, H = 520, PAD = 30;
+  var W = 800, H = 520, PAD = 30, LABEL = 170;  // room on the right for node labels
 
   function el(name, attrs) {
     var node = document.createElementNS(NS, name);
@@ -19,12 +19,12 @@
     nodes.forEach(function (node, i) {
       index[node.id] = i;
       var a = (2 * Math.PI * i) / Math.max(n, 1);
-      pos.push({ x: W / 2 + (W / 3) * Math.cos(a), y: H / 2 + (H / 3) * Math.sin(a), dx: 0, dy: 0 });
+      pos.push({ x: (W - LABEL + PAD) / 2 + (W / 4) * Math.cos(a), y: H / 2 + (H / 3) * Math.sin(a), dx: 0, dy: 0 });
     });
-    if (centerId in index) { pos[index[centerId]].x = W / 2; pos[index[centerId]].y = H / 2; }
+    if (centerId in index) { pos[index[centerId]].x = (W - LABEL + PAD) / 2; pos[index[centerId]].y = H / 2; }
     var links = edges.filter(function (e) { return e.source in index && e.target in index; })
       .map(function (e) { return [index[e.source], index[e.target]]; });
-    var k = Math.sqrt(((W - 2 * PAD) * (H - 2 * PAD)) / Math.max(n, 1)) * 0.75;
+    var k = Math.sqrt(((W - PAD - LABEL) * (H - 2 * PAD)) / Math.max(n, 1)) * 0.75;
     var temperature = W / 8;
     for (var it = 0; it < 300; it++) {
       for (var i = 0; i < n; i++) { pos[i].dx = 0; pos[i].dy = 0; }
@@ -46,7 +46,7 @@
         var len = Math.max(Math.sqrt(pos[i].dx * pos[i].dx + pos[i].dy * pos[i].dy), 0.01);
         pos[i].x += (pos[i].dx / len) * Math.min(len, temperature);
         pos[i].y += (pos[i].dy / len) * Math.min(len, temperature);
-        pos[i].x = Math.min(W - PAD, Math.max(PAD, pos[i].x));
+        pos[i].x = Math.min(W - LABEL, Math.max(PAD, pos[i].x));
         pos[i].y = Math.min(H - PAD, Math.max(PAD, pos[i].y));
       }
       temperature *= 0.985;
@@ -123,7 +123,7 @@
     svg.onpointermove = function (evt) {
       if (!dragging) return;
       var p = point(evt), pos = placed.pos[placed.index[dragging.id]];
-      pos.x = Math.min(W - 5, Math.max(5, p.x)); pos.y = Math.min(H - 5, Math.max(5, p.y));
+      pos.x = Math.min(W - LABEL, Math.max(5, p.x)); pos.y = Math.min(H - 5, Math.max(5, p.y));
       dragging.moved = true;
       place();
     };

@@ -1,0 +1,293 @@
+"""Alerts for counter-terrorism units: raised from targeting scores, deduplicated, published, delivered.
+
+- ``alert_for(score)`` decides (pure): the score is over the threshold, or a rule marked ``alert`` fired.
+- ``Deduplicator`` lets a key (the record's type and id) alert once per re-alert window.
+- ``publish`` writes the alert to the ``alerts`` Kafka topic (through ``streams.kafka_io``).
+- ``deliver`` POSTs it to each matching webhook subscription: JSON body, ``X-Sekisho-Signature:
+  sha256=<HMAC-SHA256 of the body with the subscription's secret>``, retried with exponential back-off
+  on network errors, 408/429 and 5xx answers.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import logging
+import random
+import threading
+import time
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Literal, Protocol
+
+import httpx
+from pydantic import Field
+
+from schemas.records import Frozen, make_id
+from targeting.scoring import TargetScore
+
+log = logging.getLogger(__name__)
+
+SIGNATURE_HEADER = "X-Sekisho-Signature"
+EVENT_HEADER = "X-Sekisho-Alert-Id"
+Severity = Literal["medium", "high", "critical"]
+
+
+class Alert(Frozen):
+    id: str
+    key: str  # deduplication key
+    record_id: str
+    record_type: str
+    label: str
+    score: float
+    severity: Severity
+    title: str
+    reasons: list[str] = Field(default_factory=list)  # why it alerted: threshold and alert rules
+    explanation: list[str] = Field(default_factory=list)  # every part of the score, with graph paths
+    graph_path: list[str] = Field(default_factory=list)
+    port: str | None = None
+    created_at: datetime
+    source_received_at: datetime | None = None
+
+
+def alert_key(score: TargetScore) -> str:
+    return f"{score.record_type}:{score.record_id}"
+
+
+def alert_for(
+    score: TargetScore,
+    threshold: float = 0.7,
+    now: datetime | None = None,
+    received_at: datetime | None = None,
+) -> Alert | None:
+    """The alert a score raises, or None."""
+    reasons: list[str] = []
+    if score.score >= threshold:
+        reasons.append(f"targeting score {score.score:.2f} >= {threshold:.2f}")
+    for rule in score.alert_rules:
+        reasons.append(f"alert rule {rule.rule_id}: {rule.title}")
+    if not reasons:
+        return None
+    severity: Severity = "high"
+    if score.score >= 0.9 or any(rule.severity == "critical" for rule in score.alert_rules):
+        severity = "critical"
+    elif score.score < threshold:
+        severity = "medium"
+    created = now or datetime.now(UTC)
+    key = alert_key(score)
+    kind = "traveller" if score.record_type == "passenger" else score.record_type
+    return Alert(
+        id=make_id("alert", key, created.isoformat()),
+        key=key,
+        record_id=score.record_id,
+        record_type=score.record_type,
+        label=score.label,
+        score=score.score,
+        severity=severity,
+        title=f"{severity} {kind} {score.label}" + (f" arriving {score.port}" if score.port else ""),
+        reasons=reasons,
+        explanation=list(score.explanation),
+        graph_path=list(score.graph_path),
+        port=score.port,
+        created_at=created,
+        source_received_at=received_at,
+    )
+
+
+class Deduplicator:
+    """Admits an alert key once per window (thread-safe; the memory of one worker)."""
+
+    def __init__(self, window: timedelta, last_sent: dict[str, datetime] | None = None) -> None:
+        self.window = window
+        self._last = dict(last_sent or {})
+        self._lock = threading.Lock()
+
+    def admit(self, alert: Alert) -> bool:
+        with self._lock:
+            last = self._last.get(alert.key)
+            if last is not None and alert.created_at - last < self.window:
+                return False
+            self._last[alert.key] = alert.created_at
+            return True
+
+
+# ---------------------------------------------------------------------------------------------
+# Webhook subscriptions
+
+
+class Subscription(Frozen):
+    id: str
+    name: str
+    url: str
+    secret: str  # shared HMAC key; the receiver verifies the signature with it
+    min_score: float = 0.0
+    record_types: list[str] = Field(default_factory=list)  # empty: all
+    active: bool = True
+
+    def wants(self, alert: Alert) -> bool:
+        return (
+            self.active
+            and alert.score >= self.min_score
+            and (not self.record_types or alert.record_type in self.record_types)
+        )
+
+
+def new_subscription(
+    name: str, url: str, secret: str, *, min_score: float = 0.0, record_types: Sequence[str] = ()
+) -> Subscription:
+    return Subscription(
+        id=make_id("subscription", name, url),
+        name=name,
+        url=url,
+        secret=secret,
+        min_score=min_score,
+        record_types=list(record_types),
+    )
+
+
+class SubscriptionStore(Protocol):
+    def list(self) -> list[Subscription]: ...
+
+    def add(self, subscription: Subscription) -> Subscription: ...
+
+    def remove(self, subscription_id: str) -> bool: ...
+
+
+class MemorySubscriptions:
+    def __init__(self, subscriptions: Iterable[Subscription] = ()) -> None:
+        self._items = {s.id: s for s in subscriptions}
+
+    def list(self) -> list[Subscription]:
+        return list(self._items.values())
+
+    def add(self, subscription: Subscription) -> Subscription:
+        self._items[subscription.id] = subscription
+        return subscription
+
+    def remove(self, subscription_id: str) -> bool:
+        return self._items.pop(subscription_id, None) is not None
+
+
+class FileSubscriptions:
+    """Subscriptions in a JSON file (mode 0600: it holds the signing secrets), re-read on each ``list``."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._lock = threading.Lock()
+
+    def _read(self) -> dict[str, Subscription]:
+        if not self.path.exists():
+            return {}
+        data = json.loads(self.path.read_text(encoding="utf-8") or "[]")
+        return {item["id"]: Subscription.model_validate(item) for item in data}
+
+    def _write(self, items: dict[str, Subscription]) -> None:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        temporary = self.path.with_suffix(".tmp")
+        temporary.write_text(json.dumps([s.model_dump(mode="json") for s in items.values()], indent=2))
+        temporary.chmod(0o600)
+        temporary.replace(self.path)
+
+    def list(self) -> list[Subscription]:
+        return list(self._read().values())
+
+    def add(self, subscription: Subscription) -> Subscription:
+        with self._lock:
+            items = self._read()
+            items[subscription.id] = subscription
+            self._write(items)
+        return subscription
+
+    def remove(self, subscription_id: str) -> bool:
+        with self._lock:
+            items = self._read()
+            found = items.pop(subscription_id, None) is not None
+            self._write(items)
+        return found
+
+
+# ---------------------------------------------------------------------------------------------
+# Delivery
+
+
+def alert_body(alert: Alert) -> bytes:
+    return json.dumps(alert.model_dump(mode="json"), sort_keys=True, separators=(",", ":")).encode()
+
+
+def sign(body: bytes, secret: str) -> str:
+    return "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
+
+
+def verify(body: bytes, secret: str, signature: str | None) -> bool:
+    """For receivers (and tests): constant-time check of ``X-Sekisho-Signature``."""
+    return signature is not None and hmac.compare_digest(sign(body, secret), signature)
+
+
+@dataclass(frozen=True)
+class Delivery:
+    subscription_id: str
+    alert_id: str
+    delivered: bool
+    attempts: int
+    status_code: int | None
+    error: str | None = None
+
+
+def _retryable(status: int) -> bool:
+    return status in (408, 425, 429) or status >= 500
+
+
+def deliver(
+    alert: Alert,
+    subscription: Subscription,
+    client: httpx.Client,
+    *,
+    attempts: int = 5,
+    base_delay_s: float = 0.5,
+    max_delay_s: float = 30.0,
+    sleep: Callable[[float], None] = time.sleep,
+) -> Delivery:
+    """POST the signed alert to one webhook, retrying with capped exponential back-off and jitter."""
+    body = alert_body(alert)
+    headers = {
+        "Content-Type": "application/json",
+        SIGNATURE_HEADER: sign(body, subscription.secret),
+        EVENT_HEADER: alert.id,
+    }
+    status: int | None = None
+    error: str | None = None
+    for attempt in range(1, max(1, attempts) + 1):
+        try:
+            response = client.post(subscription.url, content=body, headers=headers)
+            status = response.status_code
+            if status < 300:
+                return Delivery(subscription.id, alert.id, True, attempt, status)
+            error = f"HTTP {status}"
+            if not _retryable(status):
+                break
+        except httpx.HTTPError as exc:
+            status, error = None, f"{type(exc).__name__}: {exc}"
+        if attempt < attempts:
+            delay = min(max_delay_s, base_delay_s * 2 ** (attempt - 1))
+            sleep(delay + random.uniform(0, delay / 4))
+    log.warning("alert %s not delivered to %s: %s", alert.id, subscription.url, error)
+    return Delivery(subscription.id, alert.id, False, attempt, status, error)
+
+
+def dispatch(
+    alert: Alert, subscriptions: Iterable[Subscription], client: httpx.Client, **options: float
+) -> list[Delivery]:
+    """Deliver to every subscription that wants the alert."""
+    return [deliver(alert, sub, client, **options) for sub in subscriptions if sub.wants(alert)]  # type: ignore[arg-type]
+
+
+def publish(alerts: Sequence[Alert], topic: str | None = None) -> int:
+    """Put alerts on the alerts topic keyed by their dedup key (so one key stays in one partition)."""
+    from sekisho.settings import get_settings
+    from streams import kafka_io
+
+    target = topic or get_settings().topic("alerts")
+    return kafka_io.produce_json(target, [(a.key, a.model_dump(mode="json")) for a in alerts])
