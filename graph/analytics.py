@@ -145,7 +145,8 @@ def extract(source: NeighbourSource, start: Iterable[str], depth: int = 3, max_n
         seen |= nxt
         frontier = nxt
     nodes = {node.id: node for node in source.nodes(seen)}
-    for node_id in seen - nodes.keys():  # an edge may name a node not yet written: keep a stub
+    endpoints = {end for item in edges.values() for end in (item.src, item.dst)}
+    for node_id in (seen - nodes.keys()) & endpoints:  # an edge may name a node not yet written: keep a stub
         nodes[node_id] = Node(id=node_id, kind="identifier", label=node_id)
     kept = [item for item in edges.values() if item.src in nodes and item.dst in nodes]
     return Subgraph(nodes, kept)

@@ -139,6 +139,7 @@ class Record(Frozen):
     source: str | None = None
     message_id: str | None = None
     received_at: datetime | None = None
+    indexed_at: datetime | None = None  # set by Elasticsearch's ingest pipeline when stored
     # Enrichment, filled by the enrichment stages.
     identifiers: list[Identifier] = Field(default_factory=list)
     mentions: list[Mention] = Field(default_factory=list)

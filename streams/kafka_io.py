@@ -229,3 +229,63 @@ def wait_until_reachable(settings: Settings | None = None, timeout_s: float = 60
         except (KafkaError, OSError, ValueError):
             time.sleep(0.5)
     return False
+
+
+def follow(
+    topic: str,
+    *,
+    settings: Settings | None = None,
+    group_id: str | None = None,
+    from_beginning: bool = False,
+    poll_timeout_ms: int = 200,
+    max_records: int = 500,
+    stop: Callable[[], bool] = lambda: False,
+) -> Iterator[list[ConsumedMessage]]:
+    """Read a topic as long as ``stop()`` is false, yielding each poll's batch (empty when idle).
+
+    For long-running consumers (the targeting/alert worker): one consumer, one group join, low latency.
+    """
+    s = settings or get_settings()
+    consumer = KafkaConsumer(
+        topic,
+        bootstrap_servers=s.kafka_bootstrap,
+        group_id=group_id,
+        auto_offset_reset="earliest" if from_beginning else "latest",
+        enable_auto_commit=group_id is not None,
+        fetch_max_bytes=s.max_message_bytes + 65536,
+        max_partition_fetch_bytes=s.max_message_bytes + 65536,
+        fetch_max_wait_ms=min(poll_timeout_ms, 100),
+    )
+    try:
+        while not stop():
+            polled = consumer.poll(timeout_ms=poll_timeout_ms, max_records=max_records)
+            yield [
+                ConsumedMessage(
+                    topic=record.topic,
+                    partition=record.partition,
+                    offset=record.offset,
+                    key=record.key,
+                    value=record.value,
+                    headers={k: v.decode("utf-8", "replace") for k, v in (record.headers or [])},
+                    timestamp_ms=record.timestamp,
+                )
+                for records in polled.values()
+                for record in records
+            ]
+    finally:
+        consumer.close()
+
+
+def assigned(topic: str, settings: Settings | None = None, timeout_s: float = 10.0) -> bool:
+    """Whether the topic exists with partitions (a consumer can be assigned to it)."""
+    s = settings or get_settings()
+    consumer = KafkaConsumer(bootstrap_servers=s.kafka_bootstrap)
+    deadline = time.monotonic() + timeout_s
+    try:
+        while time.monotonic() < deadline:
+            if consumer.partitions_for_topic(topic):
+                return True
+            time.sleep(0.2)
+        return False
+    finally:
+        consumer.close()

@@ -14,7 +14,6 @@ import contextlib
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from pathlib import Path
 from typing import Any, ClassVar
 from urllib.parse import urlsplit
 
@@ -179,14 +178,10 @@ class FixtureServer:
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description="Serve the Sekisho fixture site on 127.0.0.1.")
-    parser.add_argument(
-        "--port", type=int, default=int(urlsplit(get_settings().crawl_fixture_site_url).port or 8651)
-    )
+    default_port = int(urlsplit(get_settings().crawl_fixture_site_url).port or 8651)
+    parser.add_argument("--port", type=int, default=default_port, help="0 picks a free port")
     parser.add_argument(
         "--big", type=int, default=0, help="also serve a generated section of this many pages"
-    )
-    parser.add_argument(
-        "--world", type=Path, default=None, help="planted scenario (default: data/planted/world.yaml)"
     )
     args = parser.parse_args(argv)
     server = FixtureServer.bundled(port=args.port, big_pages=args.big)

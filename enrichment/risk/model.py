@@ -30,6 +30,10 @@ from enrichment.risk.metrics import top_k_metrics
 MODEL_NAME = "sekisho-risk-dual-lgbm"
 FORMAT_VERSION = 1
 ALPHA_GRID: tuple[float, ...] = (0.0, 0.1, 0.2, 0.3, 0.5, 0.75, 1.0)
+# Customs prior knowledge, not a pattern of any dataset: the further a declared value or tax rate
+# falls below the tariff-code norm, the likelier undervaluation; trees must not bend this back down
+# for values lower than any seen in training.
+DECREASING_RISK_PREFIXES: tuple[str, ...] = ("log_value_per_kg_", "log_value_per_unit_", "tax_rate_")
 
 
 @dataclass(frozen=True)
@@ -42,6 +46,7 @@ class TrainConfig:
     holdout_fraction: float = 0.15  # latest share of the training period: early stopping, blend, calibration
     early_stopping_rounds: int = 60
     alpha: float | None = None  # revenue weight in the ranking margin; None chooses it on the holdout
+    monotone_norms: bool = True  # risk never falls as value or tax rate drop further below the code norm
     refit_on_all: bool = True  # refit on the whole period with the chosen sizes once the holdout has spoken
     seed: int = 0
     threads: int = 1  # OpenMP threads; more than one stalls on a busy shared machine
@@ -208,6 +213,10 @@ def train_model(labelled: pd.DataFrame, config: TrainConfig | None = None) -> Ri
         fit = hold = np.ones(len(frame), dtype=bool)  # too small to hold anything out
 
     classifier_params = _params(config, "binary")
+    if config.monotone_norms:
+        classifier_params["monotone_constraints"] = [
+            -1 if name.startswith(DECREASING_RISK_PREFIXES) else 0 for name in feature_names
+        ]
     train_set = lgb.Dataset(features[fit], illicit[fit], free_raw_data=False)
     valid_set = lgb.Dataset(features[hold], illicit[hold], reference=train_set)
     classifier = lgb.train(

@@ -29,6 +29,7 @@ def save_model(model: RiskModel, directory: Path, history: pd.DataFrame) -> None
     directory = directory.resolve()
     directory.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{directory.name}-", dir=directory.parent))
+    staging.chmod(0o755)
     try:
         model.save(staging)
         out = history.copy()

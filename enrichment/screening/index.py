@@ -150,7 +150,7 @@ class ScreeningIndex:
             for entry_no in self.by_identifier.get(identifier, ()):
                 name_no = self.entry_first_name.get(entry_no)
                 if entry_no not in best_names and name_no is not None:
-                    query_name = query.names[0] if query.names else prepare_name(identifier[1])
+                    query_name = query.names[0] if query.names else _NO_NAME
                     names = matcher.compare_names(query_name, self.names[name_no])
                     best_names[entry_no] = (names, name_no, query_name)
         matches = []
@@ -186,6 +186,7 @@ class ScreeningIndex:
 
 
 DEFAULT_MATCHER = NameMatcher()
+_NO_NAME = PreparedName(original="", kind="UNK", tokens=(), org_classes=frozenset())
 
 
 def build_index(directory: Path) -> ScreeningIndex:

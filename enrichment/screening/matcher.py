@@ -26,6 +26,7 @@ DOB_CONTRADICTION = 0.25
 COUNTRY_BONUS = 0.03
 COUNTRY_CONTRADICTION = 0.05
 IDENTIFIER_BONUS = 0.25
+IDENTIFIER_ONLY_SCORE = 0.95
 KIND_MISMATCH = 0.25
 LEGAL_FORM_MISMATCH = 0.05
 EVIDENCE_FLOOR = 0.70  # name score from which supporting evidence adds up
@@ -116,7 +117,8 @@ def token_similarity(left: Token, right: Token) -> tuple[float, str]:
 
 def _spelling_similarity(left: Token, right: Token, abjad: bool) -> tuple[float, str]:
     best, why = OSA.normalized_similarity(left.text, right.text), "spelling"
-    if left.phonetic and left.phonetic == right.phonetic and best < 0.85:
+    # Same metaphone only counts for names long enough to carry sound (not John/Jane: both "JN").
+    if len(left.phonetic) >= 3 and left.phonetic == right.phonetic and 0.5 <= best < 0.85:
         best, why = 0.85, "sound"
     if abjad and len(left.skeleton) >= 2 and best < 0.85:
         consonants = OSA.normalized_similarity(left.skeleton, right.skeleton)
@@ -292,4 +294,7 @@ class NameMatcher:
                 notes.append("legal form differs")
         if names.score >= EVIDENCE_FLOOR or shared_ids:
             score += support
+        if shared_ids and not left_name.tokens:
+            # A bare vessel or document number: the identifier alone is the match.
+            score = max(score, IDENTIFIER_ONLY_SCORE)
         return Comparison(round(max(0.0, min(1.0, score)), 6), names, tuple(notes))

@@ -37,12 +37,12 @@ def _model_dir(model: Path | None) -> Path:
 @app.command()
 def train(
     out: Path | None = typer.Option(None, "--out", help="model directory (default: the ner_model_dir setting)"),
-    epochs: int = typer.Option(2, min=1, help="passes over the training data"),
+    epochs: int = typer.Option(1, min=1, help="passes over the training data"),
     max_sentences: int | None = typer.Option(None, min=1, help="cap on training sentences (for quick runs)"),
     seed: int = typer.Option(13, help="seed for shuffling and initialisation"),
     data: Path | None = typer.Option(None, help="folder with wikiann_en_*.txt and wnut17_*.conll"),
     max_length: int = typer.Option(128, min=16, help="word pieces per training sentence"),
-    threads: int = typer.Option(2, min=1, help="CPU threads"),
+    threads: int = typer.Option(1, min=1, help="CPU threads (one is fastest on a busy shared machine)"),
     test_sentences: int | None = typer.Option(None, min=0, help="WikiANN test sentences to score (0: none)"),
     dev_sentences: int = typer.Option(1000, min=0, help="WikiANN dev sentences held out and scored per epoch"),
     max_minutes: float | None = typer.Option(None, min=0.1, help="stop training (and save) after this long"),

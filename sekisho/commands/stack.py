@@ -50,6 +50,14 @@ def down(purge: bool = typer.Option(False, help="also delete the services' data"
 
 
 @app.command()
+def fetch() -> None:
+    """Download (first time) and verify the pinned jars of every component into the cache."""
+    for component in local_stack.COMPONENTS:
+        path = local_stack.fetch_artifacts(component)
+        console.print(f"{component}: {len(list(path.glob('*.jar')))} jars verified in {path}")
+
+
+@app.command()
 def lock() -> None:
     """Re-resolve the jars and rewrite infra/local/artifacts.lock (after changing a POM)."""
     data = local_stack.write_lock()

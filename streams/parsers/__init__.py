@@ -37,7 +37,7 @@ def parse_message(payload: bytes, ctx: MessageContext, fmt: str = "auto") -> lis
     if len(payload) > limit:
         detail = f"{len(payload)} bytes exceeds the limit of {limit} bytes"
         return [rejection(payload, ctx, reason="payload.too_large", detail=detail, stage="parse")]
-    if not payload.strip():
+    if not payload.removeprefix(b"\xef\xbb\xbf").strip():
         return [rejection(payload, ctx, reason="payload.empty", detail="empty message", stage="parse")]
     name = sniff(payload) if fmt == "auto" else fmt
     module = PARSERS.get(name or "")

@@ -19,7 +19,7 @@ def check_size(payload: bytes) -> None:
     limit = get_settings().max_message_bytes
     if len(payload) > limit:
         raise ParseError("payload.too_large", f"{len(payload)} bytes exceeds the limit of {limit} bytes")
-    if not payload.strip():
+    if not payload.removeprefix(codecs.BOM_UTF8).strip():
         raise ParseError("payload.empty", "empty message")
 
 

@@ -33,6 +33,30 @@ es_io.register_type(ALERT_TYPE, Alert)
 ARRIVALS_MAX = 5000  # candidates per port and day read for scoring
 
 SEARCHED_RECORD_TYPES = [name for name in RECORD_TYPES if name != "rejection"]
+# Names and identifiers an analyst types; explanations (which name neighbours) are left out on purpose.
+SEARCH_FIELDS = [
+    "label^3",
+    "value^2",
+    "full_name^3",
+    "surname^2",
+    "name^3",
+    "title",
+    "text",
+    "seller",
+    "shipper_name",
+    "consignee_name",
+    "importer_name",
+    "exporter_name",
+    "declarant_name",
+    "transport_document^2",
+    "record_locator^2",
+    "reference^2",
+    "phones",
+    "emails",
+    "documents.number",
+    "containers",
+    "url",
+]
 LABEL_FIELDS = ("full_name", "name", "title", "transport_document", "record_locator", "reference", "url")
 
 
@@ -73,7 +97,14 @@ class EsStore:
     # --- search and the graph
     def search(self, text: str, kinds: Sequence[str], limit: int) -> list[SearchHit]:
         record_types = [k for k in kinds if k in RECORD_TYPES] if kinds else SEARCHED_RECORD_TYPES
-        query = {"simple_query_string": {"query": text, "default_operator": "and", "lenient": True}}
+        query = {
+            "simple_query_string": {
+                "query": text,
+                "fields": SEARCH_FIELDS,
+                "default_operator": "and",
+                "lenient": True,
+            }
+        }
         types = [*record_types, NODE_TYPE]
         hits = es_io.search(types, query, self.settings, size=limit * 2)
         found: dict[str, SearchHit] = {}
@@ -135,20 +166,25 @@ class EsStore:
         return [*passengers, *consignments]
 
     def ports(self, day: date) -> list[str]:
+        """Ports where a consignment arrives that day, or a flight of that day lands with passengers."""
         on_day = day.isoformat()
-        ports = {
-            str(h.get("arrival_airport"))
-            for h in es_io.search(
-                "flight_leg", {"term": {"flight_date": on_day}}, self.settings, size=ARRIVALS_MAX
-            )
-            if h.get("arrival_airport")
-        }
+        ports: set[str] = set()
         for hit in es_io.search(
             "consignment", {"term": {"arrival_date": on_day}}, self.settings, size=ARRIVALS_MAX
         ):
             port = hit.get("port_of_arrival") or hit.get("destination")
             if port:
                 ports.add(str(port).upper())
+        legs = es_io.search("flight_leg", {"term": {"flight_date": on_day}}, self.settings, size=ARRIVALS_MAX)
+        by_airport: dict[str, list[str]] = {}
+        for leg in legs:
+            if leg.get("arrival_airport"):
+                by_airport.setdefault(str(leg["arrival_airport"]), []).append(str(leg["_id"]))
+        for airport, leg_ids in by_airport.items():
+            if airport not in ports and es_io.count(
+                "passenger", self.settings, {"terms": {"flight_leg_ids": leg_ids}}
+            ):
+                ports.add(airport)
         return sorted(ports)
 
     def alerts(self, limit: int) -> list[Alert]:

@@ -94,13 +94,19 @@ class MemoryStore:
         return [r for r in self._records() if arrival_port(r) == port.upper()]
 
     def ports(self, day: date) -> list[str]:
+        """Ports where a consignment or a passenger (on a flight of that day) arrives."""
+        records = self._records()
+        flights_of_day = {r.id for r in records if isinstance(r, FlightLeg) and r.flight_date == day}
         ports: set[str] = set()
-        for record in self._records():
-            if isinstance(record, Consignment) and record.arrival_date == day:
-                ports.add((record.port_of_arrival or record.destination or "").upper())
-            elif isinstance(record, FlightLeg) and record.flight_date == day and record.arrival_airport:
-                ports.add(record.arrival_airport)
-        return sorted(p for p in ports if p)
+        for record in records:
+            port = arrival_port(record)
+            if port is None:
+                continue
+            if (isinstance(record, Consignment) and record.arrival_date == day) or (
+                isinstance(record, Passenger) and flights_of_day.intersection(record.flight_leg_ids)
+            ):
+                ports.add(port)
+        return sorted(ports)
 
     def alerts(self, limit: int) -> list[Alert]:
         return sorted(self.alert_list, key=lambda a: a.created_at, reverse=True)[:limit]

@@ -7,6 +7,7 @@ come out on top with the path that explains it; so must the undervalued consignm
 from __future__ import annotations
 
 import itertools
+import json
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -321,3 +322,41 @@ def test_planted_traveller_raises_an_alert_bystanders_do_not(world: Any) -> None
     assert any("OFAC SDN" in line for line in alert.explanation)
     for number in range(12):
         assert alert_for(scores[make_id("passenger", "bystander", number)], threshold=0.7) is None
+
+
+@pytest.fixture(scope="module")
+def planted_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("planted") / "records.jsonl"
+    records = [*planted_records().values(), *bystanders()]
+    path.write_text("".join(r.model_dump_json(exclude_none=True) + "\n" for r in records))
+    return path
+
+
+def test_cli_queue_prints_the_explained_queue(planted_file: Path) -> None:
+    from typer.testing import CliRunner
+
+    from sekisho.cli import app
+
+    common = ["targeting", "queue", "--port", "NRT", "--date", DAY.isoformat(), "--records", str(planted_file)]
+    shown = CliRunner().invoke(app, [*common, "--xray", "3", "--exams", "2"], env={"COLUMNS": "200"})
+    assert shown.exit_code == 0, shown.output
+    assert "Inspection queue NRT 2026-11-25" in shown.output and "DMITRI VOLKOV" in shown.output
+    assert "OFAC SDN" in shown.output
+    raw = CliRunner().invoke(app, [*common, "--xray", "3", "--exams", "2", "--random-share", "0", "--json"])
+    picks = json.loads(raw.output)["picks"]
+    volkov = planted_records()["p-volkov"].id
+    assert volkov in [p["record_id"] for p in picks[:3]]
+
+
+def test_cli_graph_explain_prints_the_path(planted_file: Path) -> None:
+    from typer.testing import CliRunner
+
+    from sekisho.cli import app
+
+    consignee = planted_records()["c-pacific-rim"].id
+    shown = CliRunner().invoke(app, ["graph", "explain", consignee, "--records", str(planted_file), "--json"])
+    assert shown.exit_code == 0, shown.output
+    paths = json.loads(shown.output)
+    assert paths[0]["sentence"] == PHONE_PATH
+    missing = CliRunner().invoke(app, ["graph", "explain", "nope", "--records", str(planted_file)])
+    assert missing.exit_code == 1

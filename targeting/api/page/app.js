@@ -6,6 +6,7 @@
   var KEY = "sekisho.apiKey";
   var $ = function (id) { return document.getElementById(id); };
   var current = null;  // the entity card shown
+  var picked = {};  // record id -> its pick in the queue shown, so a result keeps its selection
 
   function api(path, options) {
     options = options || {};
@@ -112,18 +113,22 @@
     var list = $("queue-list"), port = $("queue-port").value;
     list.textContent = "";
     if (!port) { list.appendChild(item("No queue for this day.")); return; }
-    api("/api/queue?port=" + encodeURIComponent(port) + "&day=" + $("queue-day").value).then(function (rows) {
-      rows.forEach(function (row) {
-        var li = item("", { id: row.record_id });
-        li.appendChild(span("#" + row.rank + " ", "rank"));
-        li.appendChild(badge(row.score, row.selection === "random" ? "random" : ""));
-        li.appendChild(span(row.label, "label"));
-        li.appendChild(span(row.kind + (row.selection === "random" ? " · random pick" : ""), "kind"));
-        (row.explanation || []).forEach(function (why) { li.appendChild(span(why, "why")); });
-        li.addEventListener("click", function () { openEntity(row.record_id); });
+    api("/api/queue?port=" + encodeURIComponent(port) + "&day=" + $("queue-day").value).then(function (queue) {
+      picked = {};
+      queue.picks.forEach(function (pick) {
+        picked[pick.record_id] = pick;
+        var li = item("", { id: pick.record_id });
+        li.appendChild(span("#" + pick.rank + " ", "rank"));
+        li.appendChild(badge(pick.score, pick.selection === "random" ? "random" : ""));
+        li.appendChild(span(pick.label, "label"));
+        li.appendChild(span(pick.record_type + " · " + (pick.inspection === "exam" ? "examination" : "X-ray") +
+          (pick.selection === "random" ? " · random pick" : ""), "kind"));
+        li.appendChild(span(pick.reason, "why"));
+        (pick.explanation || []).forEach(function (why) { li.appendChild(span(why, "why")); });
+        li.addEventListener("click", function () { openEntity(pick.record_id); });
         list.appendChild(li);
       });
-      if (!rows.length) list.appendChild(item("Empty queue."));
+      if (!queue.picks.length) list.appendChild(item("Empty queue (" + queue.candidates + " arrivals)."));
     }).catch(function (err) { list.appendChild(item("Queue unavailable: " + err.message)); });
   }
   $("queue-form").addEventListener("submit", function (evt) { evt.preventDefault(); loadQueue(); });
@@ -137,9 +142,9 @@
       alerts.forEach(function (a) {
         var li = item("", { id: a.record_id });
         li.appendChild(badge(a.score, "watch"));
-        li.appendChild(span(a.label || a.record_id, "label"));
-        li.appendChild(span(new Date(a.created_at).toLocaleString(), "kind"));
-        (a.explanation || []).forEach(function (why) { li.appendChild(span(why, "why")); });
+        li.appendChild(span(a.title, "label"));
+        li.appendChild(span(a.severity + " · " + new Date(a.created_at).toLocaleString(), "kind"));
+        (a.reasons || []).concat(a.explanation || []).forEach(function (why) { li.appendChild(span(why, "why")); });
         li.addEventListener("click", function () { openEntity(a.record_id); });
         list.appendChild(li);
       });
@@ -184,9 +189,9 @@
     var revenue = $("inspection-revenue").value;
     var body = { record_id: current.id, outcome: $("inspection-outcome").value,
                  notes: $("inspection-notes").value || null,
-                 revenue_recovered: revenue === "" ? null : Number(revenue) };
-    var port = $("queue-port").value;
-    if (port) body.port = port;
+                 revenue_recovered: revenue === "" ? 0 : Number(revenue) };
+    var pick = picked[current.id];
+    if (pick) { body.selection = pick.selection; body.score = pick.score; body.port = $("queue-port").value; }
     api("/api/inspections", { method: "POST", body: body }).then(function (saved) {
       $("inspection-status").textContent = "Saved: " + saved.outcome.replace(/_/g, " ") + " by " + saved.officer +
         " (" + saved.id + ")";

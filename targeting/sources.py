@@ -1,0 +1,169 @@
+"""Where targeting reads records and graph nodes from: Elasticsearch, or records held in memory.
+
+``score_arrivals`` is the whole targeting path for a port and day: find the passengers and
+consignments arriving, gather what is related to each (booking, flight legs, trade parties, graph
+node), apply the rules in force and score them.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import date, datetime, timedelta
+from pathlib import Path
+from typing import Any, Protocol
+
+from graph.analytics import InMemoryGraph, propagate_risk
+from graph.links import links_of
+from graph.model import Node
+from schemas.records import Booking, Consignment, FlightLeg, Party, Passenger, Record, record_from_dict
+from sekisho.settings import Settings, get_settings
+from targeting.facts import Related
+from targeting.rules import RuleSet
+from targeting.scoring import TargetScore, score_record
+
+
+class TargetSource(Protocol):
+    def records(self, record_type: str, ids: Iterable[str]) -> list[Record]: ...
+
+    def arrivals(self, port: str, day: date) -> list[Record]: ...
+
+    def graph_node(self, node_id: str) -> Node | None: ...
+
+
+def related_for(record: Record, source: TargetSource, as_of: datetime | None = None) -> Related:
+    """The booking, flight legs and trade parties of a target, and its graph node."""
+    booking: Booking | None = None
+    flights: list[FlightLeg] = []
+    parties: dict[str, Party] = {}
+    if isinstance(record, Passenger):
+        if record.booking_id:
+            found = source.records("booking", [record.booking_id])
+            booking = found[0] if found and isinstance(found[0], Booking) else None
+        leg_ids = list(record.flight_leg_ids) or (list(booking.flight_leg_ids) if booking else [])
+        flights = [leg for leg in source.records("flight_leg", leg_ids) if isinstance(leg, FlightLeg)]
+    elif isinstance(record, Consignment):
+        ids = [i for i in (record.consignee_id, record.shipper_id, record.notify_party_id) if i]
+        parties = {p.id: p for p in source.records("party", ids) if isinstance(p, Party)}
+    return Related(
+        booking=booking,
+        flights=flights,
+        parties=parties,
+        graph_node=source.graph_node(record.id),
+        as_of=as_of,
+    )
+
+
+def score_arrivals(
+    source: TargetSource, port: str, day: date, rules: RuleSet, settings: Settings | None = None
+) -> list[TargetScore]:
+    s = settings or get_settings()
+    return [
+        score_record(
+            record, related_for(record, source), rules, s.targeting_weights, duty_rate=s.targeting_duty_rate
+        )
+        for record in source.arrivals(port, day)
+    ]
+
+
+class MemorySource:
+    """Records in memory (a JSONL file, a test, the demo), linked and propagated in an in-memory graph."""
+
+    def __init__(self, records: Iterable[Record]) -> None:
+        self._by_id: dict[str, Record] = {}
+        graph = InMemoryGraph()
+        for record in records:
+            self._by_id[record.id] = record
+            graph.add(*links_of(record))
+        self.graph = graph
+        self._nodes = {node.id: node for node in propagate_risk(graph.all())}
+        graph.replace_nodes(self._nodes.values())
+
+    @classmethod
+    def from_jsonl(cls, paths: Sequence[Path]) -> MemorySource:
+        records = []
+        for path in paths:
+            for line in path.read_text(encoding="utf-8").splitlines():
+                if line.strip():
+                    records.append(record_from_dict(json.loads(line)))
+        return cls(records)
+
+    def records(self, record_type: str, ids: Iterable[str]) -> list[Record]:
+        found = [self._by_id.get(i) for i in ids]
+        return [r for r in found if r is not None and r.record_type == record_type]
+
+    def all(self) -> list[Record]:
+        return list(self._by_id.values())
+
+    def arrivals(self, port: str, day: date) -> list[Record]:
+        from targeting.scoring import port_and_day
+
+        found: list[Record] = []
+        for record in self._by_id.values():
+            if isinstance(record, (Passenger, Consignment)):
+                where, when = port_and_day(record, related_for(record, self))
+                if (where or "").upper() == port.upper() and when == day:
+                    found.append(record)
+        return found
+
+    def graph_node(self, node_id: str) -> Node | None:
+        return self._nodes.get(node_id)
+
+
+class EsSource:
+    """Records and graph nodes from the namespace's Elasticsearch indices."""
+
+    def __init__(self, settings: Settings | None = None, page: int = 10_000) -> None:
+        self.settings = settings or get_settings()
+        self.page = page
+
+    def _search(self, record_type: str, query: Mapping[str, Any]) -> list[Record]:
+        from streams import es_io
+
+        hits = es_io.search(record_type, query, self.settings, size=self.page)
+        return [record_from_dict({k: v for k, v in hit.items() if not k.startswith("_")}) for hit in hits]
+
+    def records(self, record_type: str, ids: Iterable[str]) -> list[Record]:
+        wanted = sorted(set(ids))
+        return self._search(record_type, {"ids": {"values": wanted}}) if wanted else []
+
+    def arrivals(self, port: str, day: date) -> list[Record]:
+        span = {"gte": day.isoformat(), "lt": (day + timedelta(days=1)).isoformat()}
+        legs = self._search(
+            "flight_leg",
+            {
+                "bool": {
+                    "filter": [{"term": {"arrival_airport": port.upper()}}],
+                    "should": [{"range": {"arrival_time": span}}, {"term": {"flight_date": day.isoformat()}}],
+                    "minimum_should_match": 1,
+                }
+            },
+        )
+        passengers = (
+            self._search("passenger", {"terms": {"flight_leg_ids": [leg.id for leg in legs]}}) if legs else []
+        )
+        consignments = self._search(
+            "consignment",
+            {
+                "bool": {
+                    "filter": [
+                        {"term": {"arrival_date": day.isoformat()}},
+                        {
+                            "bool": {
+                                "should": [
+                                    {"term": {"port_of_arrival": port.upper()}},
+                                    {"term": {"destination": port.upper()}},
+                                ],
+                                "minimum_should_match": 1,
+                            }
+                        },
+                    ]
+                }
+            },
+        )
+        return [*passengers, *consignments]
+
+    def graph_node(self, node_id: str) -> Node | None:
+        from graph.store import EsGraphStore
+
+        return EsGraphStore(self.settings).node(node_id)

@@ -1,0 +1,213 @@
+"""The targeting worker: enriched records in from Kafka, graph updated, targets scored, alerts out.
+
+Per poll batch: link every record into the graph indices, refresh, propagate risk around the new
+records, score the passengers and consignments with the rules in force (hot-reloaded), raise alerts,
+drop those already sent within the re-alert window, put the rest on the alerts topic, index them and
+deliver them to the subscribed webhooks. ``handle_batch`` is the unit-testable core; ``run`` the loop.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+
+import httpx
+
+from graph.model import Node
+from schemas.records import Consignment, Passenger, Record, record_from_dict
+from sekisho.settings import Settings, get_settings
+from targeting.alerts import (
+    Alert,
+    Deduplicator,
+    Delivery,
+    FileSubscriptions,
+    SubscriptionStore,
+    alert_for,
+    dispatch,
+    publish,
+)
+from targeting.rules import RuleBook
+from targeting.scoring import TargetScore, score_record
+from targeting.sources import EsSource, TargetSource, related_for
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class BatchResult:
+    scores: list[TargetScore] = field(default_factory=list)
+    alerts: list[Alert] = field(default_factory=list)
+    suppressed: list[Alert] = field(default_factory=list)
+    deliveries: list[Delivery] = field(default_factory=list)
+    rejected: list[str] = field(default_factory=list)
+
+
+class _NodesFirst:
+    """A source whose graph nodes come from the propagation just done, the rest from another source."""
+
+    def __init__(self, inner: TargetSource, nodes: dict[str, Node]) -> None:
+        self.inner = inner
+        self.nodes = nodes
+
+    def records(self, record_type: str, ids: Iterable[str]) -> list[Record]:
+        return self.inner.records(record_type, ids)
+
+    def arrivals(self, port: str, day: object) -> list[Record]:
+        return []
+
+    def graph_node(self, node_id: str) -> Node | None:
+        return self.nodes.get(node_id) or self.inner.graph_node(node_id)
+
+
+class TargetingWorker:
+    def __init__(
+        self,
+        settings: Settings | None = None,
+        *,
+        rules: RuleBook | None = None,
+        subscriptions: SubscriptionStore | None = None,
+        source: TargetSource | None = None,
+        link_graph: bool = True,
+        publish_alerts: bool = True,
+        index_alerts: bool = True,
+    ) -> None:
+        self.settings = settings or get_settings()
+        self.rules = rules or RuleBook(self.settings.targeting_rules_dir)
+        self.subscriptions = subscriptions or FileSubscriptions(self.settings.alert_subscriptions_file)
+        self.source: TargetSource = source or EsSource(self.settings)
+        self.dedup = Deduplicator(timedelta(hours=self.settings.alert_realert_hours))
+        self.link_graph = link_graph
+        self.publish_alerts = publish_alerts
+        self.index_alerts = index_alerts
+        self.client = httpx.Client(timeout=self.settings.alert_webhook_timeout_s)
+        self._graph_store: object | None = None
+
+    def close(self) -> None:
+        self.client.close()
+
+    def _graph_nodes(self, records: Sequence[Record]) -> dict[str, Node]:
+        if not self.link_graph:
+            return {}
+        from graph.store import EsGraphStore, link_records, refresh_risk
+
+        store = (
+            self._graph_store if isinstance(self._graph_store, EsGraphStore) else EsGraphStore(self.settings)
+        )
+        self._graph_store = store
+        _, ids = link_records(records, store)
+        if not ids:
+            return {}
+        store.refresh()
+        return {node.id: node for node in refresh_risk(store, ids)}
+
+    def handle_batch(
+        self, records: Sequence[Record], received_at: dict[str, datetime] | None = None
+    ) -> BatchResult:
+        result = BatchResult()
+        nodes = self._graph_nodes(records)
+        source = _NodesFirst(self.source, nodes)
+        ruleset = self.rules.current()
+        now = datetime.now(UTC)
+        for record in records:
+            if not isinstance(record, (Passenger, Consignment)):
+                continue
+            score = score_record(
+                record,
+                related_for(record, source),
+                ruleset,
+                self.settings.targeting_weights,
+                duty_rate=self.settings.targeting_duty_rate,
+                now=now,
+            )
+            result.scores.append(score)
+            alert = alert_for(
+                score, self.settings.alert_threshold, now=now, received_at=(received_at or {}).get(record.id)
+            )
+            if alert is None:
+                continue
+            (result.alerts if self.dedup.admit(alert) else result.suppressed).append(alert)
+        if result.alerts:
+            self._emit(result)
+        return result
+
+    def _emit(self, result: BatchResult) -> None:
+        if self.publish_alerts:
+            try:
+                publish(result.alerts)
+            except Exception as exc:  # the webhook path must not wait on a broker hiccup
+                log.warning("alerts not published to Kafka: %s", exc)
+        if self.index_alerts:
+            try:
+                from streams import es_io
+
+                es_io.register_type("alert", Alert)
+                es_io.write_records(result.alerts, self.settings)
+            except Exception as exc:
+                log.warning("alerts not indexed: %s", exc)
+        subscriptions = self.subscriptions.list()
+        for alert in result.alerts:
+            result.deliveries.extend(
+                dispatch(
+                    alert,
+                    subscriptions,
+                    self.client,
+                    attempts=self.settings.alert_retry_attempts,
+                    base_delay_s=self.settings.alert_retry_base_s,
+                )
+            )
+
+
+def records_of(messages: Iterable[bytes]) -> tuple[list[Record], list[str]]:
+    """Decode record JSON from the records topic; undecodable messages are reported, not raised."""
+    records: list[Record] = []
+    rejected: list[str] = []
+    for value in messages:
+        try:
+            records.append(record_from_dict(json.loads(value)))
+        except (ValueError, TypeError) as exc:
+            rejected.append(f"{type(exc).__name__}: {str(exc)[:200]}")
+    return records, rejected
+
+
+def run(
+    settings: Settings | None = None,
+    *,
+    worker: TargetingWorker | None = None,
+    group_id: str = "sekisho-targeting",
+    from_beginning: bool = False,
+    stop: threading.Event | None = None,
+    on_batch: Callable[[BatchResult], None] | None = None,
+) -> None:
+    """Consume the records topic until ``stop`` is set."""
+    from streams import kafka_io
+
+    s = settings or get_settings()
+    own = worker is None
+    active = worker or TargetingWorker(s)
+    halt = stop or threading.Event()
+    try:
+        for batch in kafka_io.follow(
+            s.topic("records"), settings=s, group_id=group_id, from_beginning=from_beginning, stop=halt.is_set
+        ):
+            if not batch:
+                continue
+            records: list[Record] = []
+            rejected: list[str] = []
+            arrived: dict[str, datetime] = {}
+            for message in batch:
+                decoded, failed = records_of([message.value])
+                rejected.extend(failed)
+                for record in decoded:
+                    records.append(record)
+                    arrived[record.id] = datetime.fromtimestamp(message.timestamp_ms / 1000, UTC)
+            result = active.handle_batch(records, arrived)
+            result.rejected.extend(rejected)
+            if on_batch is not None:
+                on_batch(result)
+    finally:
+        if own:
+            active.close()

@@ -1,0 +1,242 @@
+"""The analyst page end to end in headless Chromium: log in, search a planted name, open its graph, see
+the path to the watchlisted node, work the queue, record an inspection result, read the alerts.
+
+Runs on the bundled sample (no stack) and, marked ``integration``, on the Elasticsearch-backed app
+with the planted records written to the test namespace. Screenshots go to a temporary directory and
+are checked: PNG, not blank, taken while the expected text was in the DOM.
+"""
+
+from __future__ import annotations
+
+import socket
+import struct
+import threading
+import time
+import zlib
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+import uvicorn
+from fastapi import FastAPI
+
+from sekisho.settings import Settings
+from targeting.alerts import MemorySubscriptions
+from targeting.api import create_app
+from targeting.api.ingest import MemoryRawSink
+from targeting.api.keys import MemoryKeyStore, create_key
+from targeting.api.roles import Role
+from targeting.api.sample_data import load_world, planted_records, sample_store
+from targeting.api.store import Store
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.slow,
+    pytest.mark.skipif(
+        not CHROMIUM.exists(), reason="Debian's chromium is not installed (apt-get install chromium)"
+    ),
+]
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def serve(app: FastAPI) -> Iterator[str]:
+    port = free_port()
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 20
+    while not server.started:
+        assert time.monotonic() < deadline, "uvicorn did not start"
+        time.sleep(0.05)
+    yield f"http://127.0.0.1:{port}"
+    server.should_exit = True
+    thread.join(10)
+
+
+def app_with_key(store: Store, settings: Settings | None = None) -> tuple[FastAPI, str]:
+    keys = MemoryKeyStore()
+    app = create_app(store, keys, MemoryRawSink(), MemorySubscriptions(), settings)
+    return app, create_key(keys, Role.ADMIN, "Officer Sato")
+
+
+def png_is_not_blank(path: Path) -> bool:
+    """A PNG whose first rows are not all one colour (decoded with zlib; no imaging library needed)."""
+    data = path.read_bytes()
+    assert data[:8] == b"\x89PNG\r\n\x1a\n"
+    width, height = struct.unpack(">II", data[16:24])
+    chunks, position = [], 8
+    while position < len(data):
+        length = struct.unpack(">I", data[position : position + 4])[0]
+        kind = data[position + 4 : position + 8]
+        if kind == b"IDAT":
+            chunks.append(data[position + 8 : position + 8 + length])
+        position += 12 + length
+    raw = zlib.decompress(b"".join(chunks))
+    return width > 100 and height > 100 and len(set(raw[: 200 * width])) > 8
+
+
+def walk_the_page(base: str, key: str, shots: Path) -> dict[str, str]:
+    """Drive the page through the analyst's and officer's flow; returns texts seen, by step."""
+    from playwright.sync_api import expect, sync_playwright
+
+    seen: dict[str, str] = {}
+    errors: list[str] = []
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        try:
+            page = browser.new_page(viewport={"width": 1400, "height": 1000})
+            page.on("pageerror", lambda exc: errors.append(str(exc)))
+            page.goto(base + "/")
+            expect(page.get_by_test_id("login")).to_be_visible()
+            page.screenshot(path=shots / "01-login.png")
+
+            page.fill("#api-key", "sk_wrong_key")
+            page.click("#login-form button")
+            expect(page.locator("#login-error")).to_contain_text("not accepted")
+
+            page.fill("#api-key", key)
+            page.click("#login-form button")
+            expect(page.get_by_test_id("whoami")).to_have_text("Officer Sato · admin")
+
+            page.fill("#search-q", "VOLKOV")
+            page.click("#search-form button")
+            hit = page.locator("#search-results li[data-id^='passenger-']")
+            expect(hit.first).to_contain_text("DMITRI VOLKOV")
+            page.screenshot(path=shots / "02-search.png")
+            hit.first.click()
+
+            card = page.get_by_test_id("entity-card")
+            expect(card.locator("#card-title")).to_have_text("DMITRI VOLKOV")
+            paths = page.get_by_test_id("paths")
+            expect(paths.locator("li").first).to_contain_text("OFAC SDN")
+            graph = page.get_by_test_id("graph")
+            expect(graph.locator(".node.watchlisted.on-path")).to_have_count(1)
+            assert graph.locator(".edge.on-path").count() >= 2
+            assert graph.locator(".node").count() >= 5
+            seen["path"] = paths.locator("li").first.inner_text()
+            seen["graph"] = graph.text_content() or ""
+            page.screenshot(path=shots / "03-graph.png", full_page=True)
+
+            page.click("nav button[data-view='queue']")
+            page.select_option("#queue-port", "NRT")
+            page.click("#queue-form button")
+            queue = page.get_by_test_id("queue-list")
+            expect(queue).to_contain_text("DMITRI VOLKOV")
+            expect(queue).to_contain_text("160-12345675")
+            seen["queue"] = queue.inner_text()
+            page.screenshot(path=shots / "04-queue.png", full_page=True)
+
+            queue.locator("li", has_text="160-12345675").first.click()
+            expect(card.locator("#card-title")).to_contain_text("160-12345675")
+            page.locator("#inspection summary").click()
+            page.select_option("#inspection-outcome", "seizure")
+            page.fill("#inspection-notes", "12 CNC spindles, no export licence")
+            page.click("#inspection-form button")
+            status = page.get_by_test_id("inspection-status")
+            expect(status).to_contain_text("Saved: seizure by Officer Sato")
+            seen["inspection"] = status.inner_text()
+            page.screenshot(path=shots / "05-inspection.png", full_page=True)
+
+            page.click("nav button[data-view='alerts']")
+            alerts = page.get_by_test_id("alert-list")
+            expect(alerts).to_contain_text("DMITRI VOLKOV")
+            seen["alerts"] = alerts.inner_text()
+            page.screenshot(path=shots / "06-alerts.png", full_page=True)
+        finally:
+            browser.close()
+    assert errors == [], f"JavaScript errors on the page: {errors}"
+    return seen
+
+
+def check(seen: dict[str, str], shots: Path) -> None:
+    assert "shares" in seen["path"] or "travels on" in seen["path"]
+    assert "KOREA MINING DEVELOPMENT TRADING CORPORATION" in seen["path"]
+    assert "DMITRI VOLKOV" in seen["graph"]
+    assert "Saved: seizure" in seen["inspection"]
+    names = sorted(p.name for p in shots.glob("*.png"))
+    assert names == [
+        "01-login.png",
+        "02-search.png",
+        "03-graph.png",
+        "04-queue.png",
+        "05-inspection.png",
+        "06-alerts.png",
+    ]
+    for name in names:
+        shot = shots / name
+        assert shot.stat().st_size > 10_000, name
+        assert png_is_not_blank(shot), name
+
+
+def test_analyst_page_on_the_sample(tmp_path: Path) -> None:
+    store = sample_store()
+    app, key = app_with_key(store)
+    for base in serve(app):
+        seen = walk_the_page(base, key, tmp_path)
+    check(seen, tmp_path)
+    assert [r.outcome for r in store.inspection_results] == ["seizure"]
+    print(f"screenshots: {tmp_path}")
+
+
+@pytest.fixture
+def es_backed(stack: Settings) -> Store:
+    """The planted records written to the test namespace, linked and risk-propagated in the graph indices."""
+    from graph.store import EsGraphStore, link_records, refresh_risk
+    from streams import es_io
+    from targeting.api.es_store import EsStore
+    from targeting.api.targets import alerts_for, score_arrivals
+    from targeting.rules import RuleBook
+
+    day = datetime.now(UTC).date()
+    records = planted_records(load_world(), day)
+    es_io.write_records(records, stack)
+    graph = EsGraphStore(stack)
+    graph.ensure()
+    _, ids = link_records(records, graph)
+    graph.refresh()
+    refresh_risk(graph, ids)
+    es_io.refresh(stack)
+    store = EsStore(stack)
+    rules = RuleBook(stack.targeting_rules_dir).current()
+    alerts = [
+        a
+        for port in store.ports(day)
+        for a in alerts_for(score_arrivals(store, port, day, rules, stack), stack)
+    ]
+    es_io.write_records(alerts, stack)  # what the alerting job indexes
+    es_io.refresh(stack)
+    return store
+
+
+@pytest.mark.integration
+def test_analyst_page_on_elasticsearch(es_backed: Store, stack: Settings, tmp_path: Path) -> None:
+    from streams import es_io
+
+    app, key = app_with_key(es_backed, stack.model_copy(update={"feedback_dir": tmp_path / "feedback"}))
+    shots = tmp_path / "shots"
+    shots.mkdir()
+    for base in serve(app):
+        seen = walk_the_page(base, key, shots)
+    check(seen, shots)
+    es_io.refresh(stack)
+    audit = es_io.search("api_audit", {"match_all": {}}, stack, size=100)
+    assert {"search", "entity.view", "queue.view", "inspection.record"} <= {a["action"] for a in audit}
+    results = es_io.search("inspection_result", {"match_all": {}}, stack, size=10)
+    assert [r["outcome"] for r in results] == ["seizure"]
+    print(f"screenshots: {shots}")

@@ -1,0 +1,160 @@
+"""NER end to end on a tiny model: train -> save -> load -> tag, the CoNLL contract, offsets, windows."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from safetensors.torch import load_file
+from typer.testing import CliRunner
+
+from enrichment.ner.corpus import LABELS, read_wikiann
+from enrichment.ner.inference import plan_windows
+from enrichment.ner.model import word_piece_counts
+from enrichment.ner.recognizer import Recognizer, TokenTagger, TransformerRecognizer, load_recognizer
+from enrichment.ner.record_tagging import free_text_fields, tag_record, tag_records
+from enrichment.ner.training import TrainingConfig, train
+from schemas.records import Booking, Consignment, CrawledPage, GoodsItem, Mention, Passenger
+from sekisho.cli import app
+from sekisho.settings import get_settings
+
+DATA = get_settings().ner_data_dir
+pytestmark = pytest.mark.skipif(not (DATA / "wikiann_en_train.txt").is_file(), reason="NER corpora not present")
+runner = CliRunner()
+
+
+@pytest.fixture(scope="module")
+def model_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("ner") / "model"
+    result = runner.invoke(
+        app,
+        ["ner", "train", "--out", str(out), "--epochs", "1", "--max-sentences", "200", "--max-length", "32",
+         "--dev-sentences", "20", "--test-sentences", "20", "--threads", "1", "--seed", "7"],
+    )
+    assert result.exit_code == 0, result.output
+    return out
+
+
+@pytest.fixture(scope="module")
+def recognizer(model_dir: Path) -> TransformerRecognizer:
+    return load_recognizer(model_dir, threads=1)
+
+
+def test_model_directory_holds_weights_label_map_and_metrics(model_dir: Path) -> None:
+    manifest = json.loads((model_dir / "ner.json").read_text())
+    assert manifest["labels"] == list(LABELS)
+    assert manifest["label_to_id"]["B-PER"] == LABELS.index("B-PER")
+    assert manifest["max_length"] == 32
+    assert manifest["training"]["seed"] == 7
+    metrics = json.loads((model_dir / "metrics.json").read_text())
+    assert metrics["train_sentences"] == 200
+    assert set(metrics["test"]["overall"]) >= {"precision", "recall", "f1"}
+    assert (model_dir / "tokenizer.json").is_file() and (model_dir / "config.json").is_file()
+
+
+def test_training_is_reproducible(tmp_path: Path) -> None:
+    def weights(out: Path) -> dict[str, object]:
+        config = TrainingConfig(data_dir=DATA, out_dir=out, epochs=1, max_sentences=64, max_length=16,
+                                dev_sentences=0, test_sentences=0, seed=3, use_wnut=False)
+        train(config)
+        return dict(load_file(str(out / "model.safetensors")))
+
+    first, second = weights(tmp_path / "a"), weights(tmp_path / "b")
+    assert first.keys() == second.keys()
+    assert all(bool((first[k] == second[k]).all()) for k in first)  # type: ignore[attr-defined]
+
+
+def test_recognizer_satisfies_protocols(recognizer: TransformerRecognizer) -> None:
+    assert isinstance(recognizer, Recognizer) and isinstance(recognizer, TokenTagger)
+
+
+def test_conll_tag_contract(model_dir: Path, tmp_path: Path) -> None:
+    source = tmp_path / "in.conll"
+    lines = ["-DOCSTART- -X- -X- O", "", "Angela NNP B-PER", "Merkel NNP I-PER", "visited VBD O",
+             "Paris NNP B-LOC", ". . O", "", "", "Siemens\tB-ORG", "rose\tO"]
+    source.write_text("\n".join(lines) + "\n")
+    result = runner.invoke(app, ["ner", "tag", "--conll", str(source), "--model", str(model_dir)])
+    assert result.exit_code == 0, result.output
+    out = result.stdout.splitlines()
+    assert [line.split("\t")[0] for line in out] == [
+        "", "Angela", "Merkel", "visited", "Paris", ".", "", "", "Siemens", "rose",
+    ]
+    assert all(line.split("\t")[1] in LABELS for line in out if line)
+
+
+def test_evaluate_prints_entity_scores(model_dir: Path) -> None:
+    result = runner.invoke(
+        app, ["ner", "evaluate", "--conll", str(DATA / "wikiann_en_test.txt"), "--model", str(model_dir), "--json"],
+        catch_exceptions=False,
+    )
+    assert result.exit_code == 0
+    scores = json.loads(result.stdout)
+    assert scores["overall"]["gold"] > 10000 and 0.0 <= scores["overall"]["f1"] <= 1.0
+    assert set(scores["by_type"]) <= {"PER", "ORG", "LOC"}
+
+
+def test_mentions_point_into_the_text(recognizer: TransformerRecognizer) -> None:
+    texts = ["Angela Merkel met Emmanuel Macron in Berlin.", "", "John Smith works for Acme Corp in London."]
+    results = recognizer.recognize(texts)
+    assert len(results) == 3 and results[1] == []
+    assert any(results[0] + results[2]), "a trained model should find some entity here"
+    for text, mentions in zip(texts, results, strict=True):
+        for mention in mentions:
+            assert text[mention.start : mention.end] == mention.text
+            assert mention.label in {"PER", "ORG", "LOC", "MISC"} and 0 < (mention.score or 0) <= 1
+
+
+def test_long_text_is_tagged_in_windows(recognizer: TransformerRecognizer) -> None:
+    sentence = ["The", "port", "of", "Rotterdam", "handled", "containers", "from", "Shanghai", "and", "Busan"]
+    words = sentence * 12  # one 120-word "sentence": several windows of 30 pieces
+    counts = word_piece_counts(recognizer.tagger.tokenizer, words)
+    assert len(plan_windows(counts, recognizer.tagger.budget, recognizer.tagger.overlap)) > 3
+    [tags] = recognizer.tag_tokens([words])
+    assert len(tags) == len(words) and all(tag in LABELS for tag in tags)
+
+    text = " ".join(words)
+    [mentions] = recognizer.recognize([text])
+    assert all(text[m.start : m.end] == m.text for m in mentions)
+
+
+def test_tag_record_fills_mentions_per_field(recognizer: TransformerRecognizer) -> None:
+    page = CrawledPage(id="p1", source_format="html", url="http://x", canonical_url="http://x", source_name="t",
+                       title="Customs in Rotterdam", text="Police said John Smith of Acme Corp was arrested.",
+                       mentions=[Mention(label="PER", text="old", start=0, end=3, field="text"),
+                                 Mention(label="ORG", text="kept", start=0, end=4, field="seller")])
+    tagged = tag_record(page, recognizer)
+    assert tagged is not page and page.mentions[0].text == "old"
+    assert all(m.field in {"title", "text", "seller"} for m in tagged.mentions)
+    assert [m.text for m in tagged.mentions if m.field == "seller"] == ["kept"]
+    assert "old" not in [m.text for m in tagged.mentions]
+    for mention in tagged.mentions:
+        if mention.field in ("title", "text"):
+            source = page.title if mention.field == "title" else page.text
+            assert source is not None and source[mention.start : mention.end] == mention.text
+    assert tag_record(tagged, recognizer) == tagged  # idempotent
+
+
+def test_free_text_fields_of_each_record_type() -> None:
+    booking = Booking(id="b", source_format="pnrgov", record_locator="ABC123",
+                      remarks=["PAX CONTACT JOHN SMITH", "  "])
+    consignment = Consignment(id="c", source_format="xfwb", transport_document="176-12345675",
+                              goods=[GoodsItem(description="Spare parts for Siemens turbines"), GoodsItem()])
+    passenger = Passenger(id="x", source_format="paxlst", full_name="Jane Doe")
+    assert free_text_fields(booking) == [("remarks[0]", "PAX CONTACT JOHN SMITH")]
+    assert free_text_fields(consignment) == [("goods[0].description", "Spare parts for Siemens turbines")]
+    assert free_text_fields(passenger) == []
+
+
+def test_tag_records_batches_and_leaves_others_alone(recognizer: TransformerRecognizer) -> None:
+    passenger = Passenger(id="x", source_format="paxlst", full_name="Jane Doe")
+    consignment = Consignment(id="c", source_format="xfwb", transport_document="176-12345675",
+                              goods=[GoodsItem(description="Machine parts made by Siemens in Germany")])
+    out = tag_records([passenger, consignment], recognizer)
+    assert out[0] is passenger
+    assert all(m.field == "goods[0].description" for m in out[1].mentions)
+
+
+def test_wikiann_reader_on_real_data() -> None:
+    sentences = read_wikiann(DATA / "wikiann_en_test.txt", limit=50)
+    assert len(sentences) == 50 and not any(t.startswith("en:") for s in sentences for t in s.tokens)
