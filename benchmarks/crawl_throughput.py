@@ -66,7 +66,7 @@ def bare_crawl(start_url: str, concurrency: int) -> tuple[int, float]:
     settings = {
         "TWISTED_REACTOR": None, "ROBOTSTXT_OBEY": True, "LOG_LEVEL": "WARNING", "TELNETCONSOLE_ENABLED": False,
         "REMOTE_CONTROL_ENABLED": False, "COOKIES_ENABLED": False, "DOWNLOAD_DELAY": 0,
-        "AUTOTHROTTLE_ENABLED": False, "CONCURRENT_REQUESTS": concurrency,
+        "AUTOTHROTTLE_ENABLED": False, "CONCURRENT_REQUESTS": concurrency, "CONCURRENT_ITEMS": 16,
         "CONCURRENT_REQUESTS_PER_DOMAIN": concurrency, "USER_AGENT": get_settings().crawl_user_agent,
     }
     result: dict[str, Any] = {}
@@ -82,7 +82,7 @@ def bare_crawl(start_url: str, concurrency: int) -> tuple[int, float]:
 
     started = time.perf_counter()
     call_in_reactor(crawl)
-    return int(result.get("response_received_count", 0)), time.perf_counter() - started
+    return int(result.get("downloader/response_count", 0)), time.perf_counter() - started
 
 
 def sekisho_source(base: str, pages: int, concurrency: int) -> SourceDefinition:

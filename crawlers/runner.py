@@ -26,8 +26,17 @@ _reactor_lock = threading.Lock()
 _reactor_thread: threading.Thread | None = None
 
 
+ASYNCIO_REACTOR = "twisted.internet.asyncioreactor.AsyncioSelectorReactor"
+
+
 def _ensure_reactor() -> Any:
     global _reactor_thread
+    from scrapy.utils.reactor import install_reactor, is_reactor_installed
+
+    with _reactor_lock:
+        if not is_reactor_installed():
+            # Scrapy's fast paths (spider output, item processing) are asyncio-based.
+            install_reactor(ASYNCIO_REACTOR)
     from twisted.internet import reactor as installed
 
     reactor: Any = installed
@@ -59,8 +68,8 @@ class CrawlReport:
 
     @property
     def pages(self) -> int:
-        """Responses received (including 304s and errors)."""
-        return self.count("response_received_count")
+        """Responses downloaded (including 304s, errors and robots.txt)."""
+        return self.count("downloader/response_count")
 
     @property
     def emitted(self) -> int:

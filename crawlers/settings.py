@@ -24,6 +24,9 @@ TELNETCONSOLE_ENABLED = False
 LOG_LEVEL = "WARNING"
 
 CONCURRENT_REQUESTS = 16
+# Scrapy starts this many workers for every callback's output; a callback here yields ~10 links and
+# at most one item, so the default (100) only costs task churn.
+CONCURRENT_ITEMS = 16
 CONCURRENT_REQUESTS_PER_DOMAIN = 4
 DOWNLOAD_DELAY = 0.25
 DOWNLOAD_DELAY_JITTER = 0.5

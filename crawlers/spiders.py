@@ -30,7 +30,7 @@ _ATOM = "{http://www.w3.org/2005/Atom}"
 _SAFE_XML = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=False, recover=True)
 
 
-def fetched_page(response: Response) -> FetchedPage:
+def fetched_page(response: Response, *, parsed: bool = False) -> FetchedPage:
     def header(name: bytes) -> str | None:
         value: Any = response.headers.get(name)
         return value.decode("latin-1") if value else None
@@ -45,6 +45,7 @@ def fetched_page(response: Response) -> FetchedPage:
         text=text,
         etag=header(b"ETag"),
         last_modified=header(b"Last-Modified"),
+        selector=response.selector if parsed and isinstance(response, TextResponse) else None,
     )
 
 
@@ -141,7 +142,7 @@ class SourceSpider(Spider):
         if not isinstance(response, TextResponse):
             return
         rule = self.source.follow_rule_for(response.url)
-        page = fetched_page(response)
+        page = fetched_page(response, parsed=True)
         if rule is not None and rule.parse:
             yield CrawlItem(record=extract_record(self.source, page), page=page)
         else:

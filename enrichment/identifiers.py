@@ -17,6 +17,8 @@ import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date
+from functools import lru_cache
+from typing import Annotated, get_args, get_origin
 
 import phonenumbers
 from pydantic import BaseModel
@@ -266,8 +268,9 @@ def _mrz_in_text(upper: str, source_field: str | None) -> Iterator[Found]:
         if mrz is None:
             continue
         start, end = offsets[index], offsets[index + 1] + len(upper.splitlines()[index + 1])
-        yield Found(Identifier(scheme=MRZ, value=lines[index + 1], valid=mrz.valid, source_field=source_field),
-                    start, end)
+        yield Found(
+            Identifier(scheme=MRZ, value=lines[index + 1], valid=mrz.valid, source_field=source_field), start, end
+        )
         yield Found(
             Identifier(scheme=PASSPORT, value=mrz.document_number, valid=mrz.valid, source_field=source_field),
             start,
@@ -297,6 +300,22 @@ _PHONE_FIELDS = frozenset({"phones"})
 _WAYBILL_FIELDS = frozenset({"transport_document", "master_document"})
 
 
+@lru_cache(maxsize=64)
+def _text_fields(model_type: type[BaseModel]) -> frozenset[str]:
+    """Fields declared as free text (``Text``, ``Text | None``, ``list[Text]``) in the record schema."""
+    return frozenset(
+        name
+        for name, info in model_type.model_fields.items()
+        if TEXT in info.metadata or _mentions_text(info.annotation)
+    )
+
+
+def _mentions_text(annotation: object) -> bool:
+    if get_origin(annotation) is Annotated:
+        return TEXT in get_args(annotation)[1:]
+    return any(_mentions_text(arg) for arg in get_args(annotation))
+
+
 def _strings(value: object) -> Iterable[str]:
     if isinstance(value, str):
         yield value
@@ -308,8 +327,7 @@ def _strings(value: object) -> Iterable[str]:
 
 def _field_identifiers(model: BaseModel, prefix: str, default_region: str) -> Iterator[Identifier]:
     """Identifiers from the structured fields of a record or of an embedded value (goods, documents)."""
-    fields = type(model).model_fields
-    for name, info in fields.items():
+    for name in type(model).model_fields:
         value = getattr(model, name)
         path = f"{prefix}{name}"
         recogniser = _FIELD_RECOGNISERS.get(name)
@@ -329,7 +347,7 @@ def _field_identifiers(model: BaseModel, prefix: str, default_region: str) -> It
                 ident = air_waybill(raw, path)
                 if ident is not None:
                     yield ident
-        elif TEXT in info.metadata:
+        elif name in _text_fields(type(model)):
             for raw in _strings(value):
                 yield from (item.identifier for item in find_in_text(raw, default_region, path))
         elif isinstance(value, TravelDocument):

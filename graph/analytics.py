@@ -23,7 +23,7 @@ from typing import Any, Protocol
 
 import networkx as nx
 
-from graph.explain import explain_path
+from graph.explain import SHARED_KINDS, explain_path
 from graph.model import Edge, Node
 
 TRANSMISSION: dict[str, float] = {
@@ -55,7 +55,8 @@ TRANSMISSION: dict[str, float] = {
     "matched_to": 1.0,  # times the screening score carried in the edge's weight
 }
 SEIZED_STRENGTH = 0.8
-HUB_DEGREE = 5  # above this degree a node passes on sqrt(HUB_DEGREE / degree) of the risk
+HUB_DEGREE = 5  # above this degree a shared value (phone, address...) passes on sqrt(HUB_DEGREE / degree)
+ENTITY_HUB_DEGREE = 25  # the same for people, companies and records, which have many attributes
 MIN_RISK = 0.01
 _SOURCE = "\x00seeds"
 
@@ -127,6 +128,31 @@ class InMemoryGraph:
         return Subgraph(dict(self._nodes), list(self._edges.values()))
 
 
+class LayeredSource:
+    """Reads ``base`` (e.g. Elasticsearch) with ``overlay`` on top: links written too recently to be
+    searchable yet (the index refreshes every second) are still seen."""
+
+    def __init__(self, base: NeighbourSource, overlay: InMemoryGraph) -> None:
+        self.base = base
+        self.overlay = overlay
+
+    def nodes(self, ids: Iterable[str]) -> list[Node]:
+        from graph.model import merge_nodes
+
+        wanted = list(ids)
+        found = {node.id: node for node in self.base.nodes(wanted)}
+        for node in self.overlay.nodes(wanted):
+            old = found.get(node.id)
+            found[node.id] = node if old is None else merge_nodes(old, node)
+        return list(found.values())
+
+    def edges_touching(self, ids: Iterable[str]) -> list[Edge]:
+        wanted = list(ids)
+        found = {item.id: item for item in self.base.edges_touching(wanted)}
+        found.update({item.id: item for item in self.overlay.edges_touching(wanted)})
+        return list(found.values())
+
+
 def extract(source: NeighbourSource, start: Iterable[str], depth: int = 3, max_nodes: int = 5000) -> Subgraph:
     """The ego network of ``start`` to ``depth`` hops (breadth first, stopping at ``max_nodes``)."""
     seen: set[str] = set(start)
@@ -159,8 +185,8 @@ def transmission(item: Edge) -> float:
 def _graph(sub: Subgraph) -> nx.Graph:
     """Undirected view; between two nodes the edge that transmits most is kept."""
     graph = nx.Graph()
-    for node_id in sub.nodes:
-        graph.add_node(node_id)
+    for node_id, node in sub.nodes.items():
+        graph.add_node(node_id, hub=HUB_DEGREE if node.kind in SHARED_KINDS else ENTITY_HUB_DEGREE)
     for item in sub.edges:
         strength = transmission(item)
         current = graph.get_edge_data(item.src, item.dst)
@@ -209,7 +235,8 @@ def _cost_function(graph: nx.Graph, seeds: Iterable[str] = ()) -> Any:
         if strength <= 0:
             return None  # networkx: None hides the edge
         degree = graph.degree(here)
-        damping = math.sqrt(HUB_DEGREE / degree) if degree > HUB_DEGREE and here not in undamped else 1.0
+        hub = int(graph.nodes[here].get("hub", HUB_DEGREE))
+        damping = math.sqrt(hub / degree) if degree > hub and here not in undamped else 1.0
         return -math.log(strength * damping)
 
     return cost
@@ -219,9 +246,7 @@ def _path_of(sub: Subgraph, graph: nx.Graph, path: list[str], risk: float) -> Ri
     """``path`` runs subject -> ... -> seed."""
     edges = [graph.edges[a, b]["edge"] for a, b in itertools.pairwise(path)]
     nodes = [sub.nodes[n] for n in path]
-    return RiskPath(
-        node_ids=list(path), edge_ids=[e.id for e in edges], risk=risk, sentence=explain_path(nodes, edges)
-    )
+    return RiskPath(node_ids=list(path), edge_ids=[e.id for e in edges], risk=risk, sentence=explain_path(nodes, edges))
 
 
 def propagate_risk(sub: Subgraph, seeds: dict[str, float] | None = None) -> list[Node]:
@@ -230,9 +255,7 @@ def propagate_risk(sub: Subgraph, seeds: dict[str, float] | None = None) -> list
     graph = _graph(sub)
     if not seeds:
         return [
-            n.model_copy(
-                update={"graph_risk": 0.0, "pagerank": 0.0, "risk_explanation": None, "risk_path": []}
-            )
+            n.model_copy(update={"graph_risk": 0.0, "pagerank": 0.0, "risk_explanation": None, "risk_path": []})
             for n in sub.nodes.values()
         ]
     cost = _cost_function(graph, seeds)

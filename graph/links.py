@@ -105,9 +105,7 @@ class _Links:
         key = org_name_key(name)
         if key is None or name is None:
             return None
-        return self.node(
-            shared_node_id(kind, key), kind, name.strip(), value=key, roles=[role] if role else []
-        )
+        return self.node(shared_node_id(kind, key), kind, name.strip(), value=key, roles=[role] if role else [])
 
     def party_ref(self, party_id: str | None, name: str | None, role: str, field: str) -> str | None:
         """A trade party referenced by id (its record) and/or by name (the organisation-name node)."""
@@ -168,9 +166,7 @@ def _passenger(links: _Links, record: Passenger) -> None:
         links.link(
             "on_booking",
             me,
-            links.shared(
-                "booking", record.record_locator.upper(), f"booking {record.record_locator.upper()}"
-            ),
+            links.shared("booking", record.record_locator.upper(), f"booking {record.record_locator.upper()}"),
         )
     for leg in record.flight_leg_ids:
         links.node(leg, "flight", f"flight {leg}", record_type="flight_leg")
@@ -358,9 +354,7 @@ def _screening(links: _Links, hits: list[ScreeningHit], record_node: str) -> Non
             candidate = shared_node_id("company", key) if key else None
             subject = candidate if candidate in links.nodes else record_node
         current = links.nodes[subject]
-        links.nodes[subject] = current.model_copy(
-            update={"screening_score": max(current.screening_score, hit.score)}
-        )
+        links.nodes[subject] = current.model_copy(update={"screening_score": max(current.screening_score, hit.score)})
         links.link(
             "matched_to",
             subject,

@@ -9,9 +9,10 @@ nodes back.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from typing import Any
 
-from graph.analytics import Subgraph, extract, propagate_risk
+from graph.analytics import NeighbourSource, RiskPath, Subgraph, extract, paths_to_watchlist, propagate_risk
 from graph.links import links_of
 from graph.model import Edge, Node, merge_nodes
 from schemas.records import Record
@@ -24,6 +25,7 @@ es_io.register_type(NODE_TYPE, Node)
 es_io.register_type(EDGE_TYPE, Edge)
 
 _BATCH = 1000
+_SEARCH_LIMIT = 5000
 RISK_DEPTH = 6  # hops from a new record to the seeds it may be exposed to
 
 
@@ -63,7 +65,11 @@ class EsGraphStore:
                     "minimum_should_match": 1,
                 }
             }
-            for doc in es_io.scan(EDGE_TYPE, query, self.settings):
+            hits = es_io.search(EDGE_TYPE, query, self.settings, size=_SEARCH_LIMIT)
+            docs: Iterable[dict[str, Any]] = [_source(hit) for hit in hits]
+            if len(hits) >= _SEARCH_LIMIT:  # a hub: page through all of its edges
+                docs = es_io.scan(EDGE_TYPE, query, self.settings)
+            for doc in docs:
                 item = Edge.model_validate(doc)
                 found[item.id] = item
         return list(found.values())
@@ -76,7 +82,8 @@ class EsGraphStore:
             incoming[node.id] = node if old is None else merge_nodes(old, node)
         stored = {node.id: node for node in self.nodes(incoming)}
         merged = [merge_nodes(stored[i], n) if i in stored else n for i, n in incoming.items()]
-        return es_io.write_records([*merged, *edges], self.settings)
+        unique_edges = list({item.id: item for item in edges}.values())
+        return es_io.write_records([*merged, *unique_edges], self.settings)
 
     def write_nodes(self, nodes: Sequence[Node]) -> int:
         return es_io.write_records(list(nodes), self.settings)
@@ -98,8 +105,8 @@ def _source(hit: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in hit.items() if not k.startswith("_")}
 
 
-def link_records(records: Iterable[Record], store: EsGraphStore) -> tuple[int, list[str]]:
-    """The stream's graph sink: link each record and upsert the batch; returns (written, record ids)."""
+def links_for(records: Iterable[Record]) -> tuple[list[Node], list[Edge], list[str]]:
+    """The nodes and edges of a batch of records, and the ids of the records that produced any."""
     nodes: list[Node] = []
     edges: list[Edge] = []
     ids: list[str] = []
@@ -109,6 +116,12 @@ def link_records(records: Iterable[Record], store: EsGraphStore) -> tuple[int, l
             ids.append(record.id)
         nodes.extend(found_nodes)
         edges.extend(found_edges)
+    return nodes, edges, ids
+
+
+def link_records(records: Iterable[Record], store: EsGraphStore) -> tuple[int, list[str]]:
+    """The stream's graph sink: link each record and upsert the batch; returns (written, record ids)."""
+    nodes, edges, ids = links_for(records)
     if not nodes:
         return 0, []
     return store.upsert(nodes, edges), ids
@@ -118,14 +131,40 @@ def refresh_risk(
     store: EsGraphStore, around: Iterable[str], depth: int = RISK_DEPTH, max_nodes: int = 5000
 ) -> list[Node]:
     """Propagate risk in the subgraph around ``around`` and write back the nodes whose risk changed."""
-    sub: Subgraph = extract(store, around, depth=depth, max_nodes=max_nodes)
+    return propagate_around(store, around, depth, max_nodes).nodes
+
+
+@dataclass(frozen=True)
+class Propagation:
+    nodes: list[Node]  # every node of the subgraph, after propagation
+    raised: list[Node]  # nodes whose graph risk went up (e.g. targets to score again)
+    changed: list[Node]  # nodes whose risk or explanation changed (written back unless told not to)
+
+
+def propagate_around(
+    store: EsGraphStore,
+    around: Iterable[str],
+    depth: int = RISK_DEPTH,
+    max_nodes: int = 5000,
+    raised_by: float = 0.05,
+    read_from: NeighbourSource | None = None,
+    write: bool = True,
+) -> Propagation:
+    """``refresh_risk`` that also says which nodes' risk rose by at least ``raised_by``.
+
+    ``read_from`` replaces the store as the source of the subgraph (e.g. the store with the links
+    just written layered on top, so no index refresh is needed before reading them). With
+    ``write=False`` the caller writes ``changed`` itself (later, off its latency path).
+    """
+    sub: Subgraph = extract(read_from or store, around, depth=depth, max_nodes=max_nodes)
     before = sub.nodes
     after = propagate_risk(sub)
     # Stubs stand for nodes not (yet) written: propagation must not create them.
     changed = [node for node in after if not _same_risk(before[node.id], node) and not _is_extract_stub(node)]
-    if changed:
+    if changed and write:
         store.write_nodes(changed)
-    return after
+    raised = [node for node in changed if node.graph_risk >= before[node.id].graph_risk + raised_by]
+    return Propagation(after, raised, changed)
 
 
 def _same_risk(old: Node, new: Node) -> bool:
@@ -138,3 +177,17 @@ def _same_risk(old: Node, new: Node) -> bool:
 
 def _is_extract_stub(node: Node) -> bool:
     return node.kind == "identifier" and node.label == node.id
+
+
+def explain_node(
+    node_id: str, *, depth: int = RISK_DEPTH, limit: int = 3, settings: Settings | None = None
+) -> tuple[Node | None, list[RiskPath]]:
+    """A node after fresh propagation around it, and its strongest explained paths to watchlisted or
+    seized nodes (what ``sekisho graph explain`` and the API's graph paths show)."""
+    store = EsGraphStore(settings)
+    nodes = {node.id: node for node in refresh_risk(store, [node_id], depth=depth)}
+    sub = extract(store, [node_id], depth=depth)
+    sub = Subgraph({**sub.nodes, **{k: v for k, v in nodes.items() if k in sub.nodes}}, sub.edges)
+    if node_id not in sub.nodes:
+        return None, []
+    return sub.nodes[node_id], paths_to_watchlist(sub, node_id, limit=limit, max_hops=depth)

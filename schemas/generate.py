@@ -90,19 +90,8 @@ def index_version(cls: type[BaseModel]) -> str:
     return hashlib.sha256(body.encode()).hexdigest()[:10]
 
 
-INGEST_PIPELINE = "sekisho-indexed-at"
-INGEST_PIPELINE_BODY: dict[str, Any] = {
-    "description": "stamp each stored record with the node's time (record-to-index latency, audits)",
-    "processors": [{"set": {"field": "indexed_at", "value": "{{_ingest.timestamp}}"}}],
-}
-
-
-def index_settings(stamped: bool = True) -> dict[str, Any]:
-    """Index settings; ``stamped`` types (records, which have ``indexed_at``) go through the pipeline."""
-    settings: dict[str, Any] = {"number_of_shards": 1, "number_of_replicas": 0, "refresh_interval": "1s"}
-    if stamped:
-        settings["default_pipeline"] = INGEST_PIPELINE
-    return settings
+def index_settings() -> dict[str, Any]:
+    return {"number_of_shards": 1, "number_of_replicas": 0, "refresh_interval": "1s"}
 
 
 def json_schema(cls: type[BaseModel]) -> dict[str, Any]:

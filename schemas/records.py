@@ -139,7 +139,7 @@ class Record(Frozen):
     source: str | None = None
     message_id: str | None = None
     received_at: datetime | None = None
-    indexed_at: datetime | None = None  # set by Elasticsearch's ingest pipeline when stored
+    indexed_at: datetime | None = None  # set by the stream's writer when it sends the record to the index
     # Enrichment, filled by the enrichment stages.
     identifiers: list[Identifier] = Field(default_factory=list)
     mentions: list[Mention] = Field(default_factory=list)

@@ -69,7 +69,8 @@ def _resolve(component: str, target: Path) -> None:
            f"-DoutputDirectory={tmp}", "-DincludeScope=runtime", *extra]
     result = subprocess.run(cmd, capture_output=True, text=True, check=False)
     if result.returncode != 0:
-        raise StackError(f"resolving {component} from Maven Central failed:\n{result.stdout[-3000:]}{result.stderr[-2000:]}")
+        output = f"{result.stdout[-3000:]}{result.stderr[-2000:]}"
+        raise StackError(f"resolving {component} from Maven Central failed:\n{output}")
     shutil.rmtree(target, ignore_errors=True)
     tmp.rename(target)
 
@@ -87,7 +88,8 @@ def fetch_artifacts(component: str, settings: Settings | None = None) -> Path:
             present = {p.name: p for p in target.glob("*.jar")}
             bad = sorted(n for n, h in expected.items() if n not in present or _sha256(present[n]) != h)
             if bad or set(present) != set(expected):
-                raise StackError(f"{component} jars do not match {LOCK_FILE.name}: {bad or sorted(set(present) ^ set(expected))}")
+                differing = bad or sorted(set(present) ^ set(expected))
+                raise StackError(f"{component} jars do not match {LOCK_FILE.name}: {differing}")
     return target
 
 

@@ -19,7 +19,7 @@ from elasticsearch.exceptions import ConnectionError as ESConnectionError
 from elasticsearch.exceptions import ConnectionTimeout, NotFoundError, TransportError
 from pydantic import BaseModel
 
-from schemas.generate import INGEST_PIPELINE, INGEST_PIPELINE_BODY, es_mapping, index_settings, index_version
+from schemas.generate import es_mapping, index_settings, index_version
 from schemas.records import RECORD_TYPES, Record
 from sekisho.settings import Settings, get_settings
 
@@ -62,11 +62,9 @@ def ensure_index(type_name: str, settings: Settings | None = None) -> str:
     cls = indexed_types()[type_name]
     alias = alias_name(type_name, s)
     name = index_name(type_name, s)
-    es.ingest.put_pipeline(id=INGEST_PIPELINE, body=INGEST_PIPELINE_BODY)
     if not es.indices.exists(index=name):
         try:
-            es.indices.create(index=name, body={"settings": index_settings("indexed_at" in cls.model_fields),
-                                                  "mappings": es_mapping(cls)})
+            es.indices.create(index=name, body={"settings": index_settings(), "mappings": es_mapping(cls)})
         except TransportError as exc:
             if "resource_already_exists_exception" not in str(exc):
                 raise
@@ -138,7 +136,7 @@ def write_actions(
             delay = min(delay * 2, 10.0)
             continue
         if errors:
-            raise BulkWriteError(errors)
+            raise BulkWriteError(list(errors) if isinstance(errors, list) else [errors])
         return int(ok)
 
 

@@ -6,6 +6,7 @@ message id (sha256 of the payload) and headers carry the source name and an opti
 
 from __future__ import annotations
 
+import contextlib
 import json
 import time
 from collections.abc import Callable, Iterable, Iterator
@@ -71,10 +72,8 @@ def ensure_topics(settings: Settings | None = None, names: Iterable[str] = TOPIC
             if name not in existing
         ]
         if missing:
-            try:
+            with contextlib.suppress(TopicAlreadyExistsError):  # another process created it meanwhile
                 client.create_topics(missing)
-            except TopicAlreadyExistsError:
-                pass
     finally:
         client.close()
     return full
@@ -145,6 +144,17 @@ def produce_raw(
         if own:
             kp.close(timeout=10)
     return count
+
+
+def send_raw_and_wait(
+    message: RawMessage, *, client: KafkaProducer, settings: Settings | None = None, timeout_s: float = 30.0
+) -> None:
+    """Send one raw message and wait for its own acknowledgement (no flush), so that concurrent callers
+    sharing ``client`` (the ingestion endpoint) share its batches."""
+    s = settings or get_settings()
+    future = client.send(s.topic("raw"), key=message.message_id.encode(), value=message.payload,
+                         headers=_headers(message))
+    future.get(timeout=timeout_s)
 
 
 def produce_json(

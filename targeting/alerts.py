@@ -21,12 +21,13 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Literal, Protocol
+from typing import Any, Literal, Protocol
 
 import httpx
 from pydantic import Field
 
 from schemas.records import Frozen, make_id
+from sekisho.settings import Settings
 from targeting.scoring import TargetScore
 
 log = logging.getLogger(__name__)
@@ -98,19 +99,30 @@ def alert_for(
 
 
 class Deduplicator:
-    """Admits an alert key once per window (thread-safe; the memory of one worker)."""
+    """Admits an alert key once per window, and again inside it only when the score escalates.
 
-    def __init__(self, window: timedelta, last_sent: dict[str, datetime] | None = None) -> None:
+    Thread-safe; the memory of one worker (keys are partitioned by Kafka, so one worker owns a key).
+    """
+
+    def __init__(
+        self,
+        window: timedelta,
+        escalation: float = 0.1,
+        last_sent: dict[str, tuple[datetime, float]] | None = None,
+    ) -> None:
         self.window = window
+        self.escalation = escalation
         self._last = dict(last_sent or {})
         self._lock = threading.Lock()
 
     def admit(self, alert: Alert) -> bool:
         with self._lock:
             last = self._last.get(alert.key)
-            if last is not None and alert.created_at - last < self.window:
-                return False
-            self._last[alert.key] = alert.created_at
+            if last is not None:
+                sent_at, score = last
+                if alert.created_at - sent_at < self.window and alert.score < score + self.escalation:
+                    return False
+            self._last[alert.key] = (alert.created_at, alert.score)
             return True
 
 
@@ -278,16 +290,31 @@ def deliver(
 
 
 def dispatch(
-    alert: Alert, subscriptions: Iterable[Subscription], client: httpx.Client, **options: float
+    alert: Alert,
+    subscriptions: Iterable[Subscription],
+    client: httpx.Client,
+    *,
+    attempts: int = 5,
+    base_delay_s: float = 0.5,
 ) -> list[Delivery]:
     """Deliver to every subscription that wants the alert."""
-    return [deliver(alert, sub, client, **options) for sub in subscriptions if sub.wants(alert)]  # type: ignore[arg-type]
+    return [
+        deliver(alert, sub, client, attempts=attempts, base_delay_s=base_delay_s)
+        for sub in subscriptions
+        if sub.wants(alert)
+    ]
 
 
-def publish(alerts: Sequence[Alert], topic: str | None = None) -> int:
-    """Put alerts on the alerts topic keyed by their dedup key (so one key stays in one partition)."""
+def publish(alerts: Sequence[Alert], settings: Settings | None = None, client: Any = None) -> int:
+    """Put alerts on the alerts topic keyed by their dedup key (so one key stays in one partition).
+
+    ``client`` is a producer from ``kafka_io.producer`` a long-running caller keeps open.
+    """
     from sekisho.settings import get_settings
     from streams import kafka_io
 
-    target = topic or get_settings().topic("alerts")
-    return kafka_io.produce_json(target, [(a.key, a.model_dump(mode="json")) for a in alerts])
+    s = settings or get_settings()
+    messages = [
+        kafka_io.RawMessage(payload=alert_body(a), source="targeting", format_hint="alert", key=a.key) for a in alerts
+    ]
+    return kafka_io.produce_raw(messages, topic=s.topic("alerts"), settings=s, client=client)

@@ -46,9 +46,7 @@ def load_reference(path: Path = REFERENCE_FILE) -> Reference:
         listed_countries=frozenset(data.get("listed_countries", [])),
         airport_countries={str(k): str(v) for k, v in data.get("airport_countries", {}).items()},
         chapter_names={k: str(v.get("name", k)) for k, v in chapters.items()},
-        chapter_keywords={
-            k: frozenset(str(w).upper() for w in v.get("keywords", [])) for k, v in chapters.items()
-        },
+        chapter_keywords={k: frozenset(str(w).upper() for w in v.get("keywords", [])) for k, v in chapters.items()},
         chapter_usd_per_kg={k: float(v["usd_per_kg"]) for k, v in chapters.items() if "usd_per_kg" in v},
         parts_headings=frozenset(str(h) for h in data.get("parts_headings", [])),
         lists={k: list(v) for k, v in data.items() if isinstance(v, list)},
@@ -214,9 +212,7 @@ def consignment_facts(record: Consignment, related: Related, ref: Reference) -> 
             "consignment.currency": record.currency,
             "consignment.value_per_kg": per_kg,
             "consignment.value_per_kg_norm": norm,
-            "consignment.value_per_kg_ratio": round(per_kg / norm, 4)
-            if per_kg is not None and norm
-            else None,
+            "consignment.value_per_kg_ratio": round(per_kg / norm, 4) if per_kg is not None and norm else None,
             "consignment.special_handling": list(record.special_handling),
             "consignment.consignee_name": record.consignee_name,
             "consignment.shipper_name": record.shipper_name,
@@ -225,9 +221,7 @@ def consignment_facts(record: Consignment, related: Related, ref: Reference) -> 
             "goods.descriptions": [g.description for g in record.goods if g.description],
             "goods.description_mismatch": bool(mismatches),
             "goods.description_mismatch_reasons": mismatches,
-            "route.listed_countries": sorted({origin_country} & ref.listed_countries)
-            if origin_country
-            else [],
+            "route.listed_countries": sorted({origin_country} & ref.listed_countries) if origin_country else [],
         }
     )
     as_of = related.as_of or record.received_at

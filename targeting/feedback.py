@@ -58,9 +58,7 @@ class InspectionResult(Frozen):
     @model_validator(mode="after")
     def _fill_id(self) -> InspectionResult:
         if not self.id:
-            object.__setattr__(
-                self, "id", make_id("inspection_result", self.record_id, self.inspected_at.isoformat())
-            )
+            object.__setattr__(self, "id", make_id("inspection_result", self.record_id, self.inspected_at.isoformat()))
         return self
 
     @property
@@ -135,9 +133,9 @@ def record_result(
         return outcome
     try:
         from streams import es_io
+        from targeting import indices
 
-        es_io.register_type("inspection_result", InspectionResult)
-        es_io.ensure_index("inspection_result", s)
+        indices.ensure(s)
         es_io.write_records([result], s)
         outcome.indexed = True
         if result.outcome == "seizure":

@@ -129,9 +129,7 @@ def build_queue(
         for target in by_value[position : position + max(0, free)]:
             if target.score <= 0:
                 break  # nothing indicates a finding: the slot stays for officers' own choice
-            picks.append(
-                (target, inspection, "model", _model_reason(target, inspection, value[target.record_id]))
-            )
+            picks.append((target, inspection, "model", _model_reason(target, inspection, value[target.record_id])))
             position += 1
     ranked = sorted(picks, key=lambda p: (p[1] != order[0], p[2] != "model", -value[p[0].record_id]))
     queue_picks = [

@@ -162,9 +162,7 @@ def _show(value: Any) -> str:
     return str(value)
 
 
-def evaluate(
-    condition: Mapping[str, Any], facts: Facts, lists: Mapping[str, list[Any]], because: list[str]
-) -> bool:
+def evaluate(condition: Mapping[str, Any], facts: Facts, lists: Mapping[str, list[Any]], because: list[str]) -> bool:
     """Whether ``condition`` holds on ``facts``; the leaf conditions that held are appended to ``because``."""
     for key, body in condition.items():
         if key == "all":

@@ -130,8 +130,7 @@ def score_record(
     screening = sorted(record.screening, key=lambda h: -h.score)
     screening_value = _clip(screening[0].score) if screening else 0.0
     screening_reasons = [
-        f"{h.list_name}: {h.query_name} ~ {h.matched_name} ({h.score:.2f}; {h.explanation})"
-        for h in screening[:3]
+        f"{h.list_name}: {h.query_name} ~ {h.matched_name} ({h.score:.2f}; {h.explanation})" for h in screening[:3]
     ]
 
     node = related.graph_node

@@ -19,6 +19,7 @@ from graph.model import Node
 from schemas.records import Booking, Consignment, FlightLeg, Party, Passenger, Record, record_from_dict
 from sekisho.settings import Settings, get_settings
 from targeting.facts import Related
+from targeting.queue import InspectionQueue
 from targeting.rules import RuleSet
 from targeting.scoring import TargetScore, score_record
 
@@ -59,9 +60,7 @@ def score_arrivals(
 ) -> list[TargetScore]:
     s = settings or get_settings()
     return [
-        score_record(
-            record, related_for(record, source), rules, s.targeting_weights, duty_rate=s.targeting_duty_rate
-        )
+        score_record(record, related_for(record, source), rules, s.targeting_weights, duty_rate=s.targeting_duty_rate)
         for record in source.arrivals(port, day)
     ]
 
@@ -139,9 +138,7 @@ class EsSource:
                 }
             },
         )
-        passengers = (
-            self._search("passenger", {"terms": {"flight_leg_ids": [leg.id for leg in legs]}}) if legs else []
-        )
+        passengers = self._search("passenger", {"terms": {"flight_leg_ids": [leg.id for leg in legs]}}) if legs else []
         consignments = self._search(
             "consignment",
             {
@@ -167,3 +164,38 @@ class EsSource:
         from graph.store import EsGraphStore
 
         return EsGraphStore(self.settings).node(node_id)
+
+
+def queue_for(
+    port: str,
+    day: date,
+    *,
+    source: TargetSource | None = None,
+    rules: RuleSet | None = None,
+    xray: int | None = None,
+    exams: int | None = None,
+    random_share: float | None = None,
+    seed: int = 0,
+    settings: Settings | None = None,
+) -> InspectionQueue:
+    """The explained inspection queue of a port and day (what the CLI and the API show)."""
+    from targeting.queue import Capacity, build_queue
+    from targeting.rules import RuleBook
+
+    s = settings or get_settings()
+    ruleset = rules if rules is not None else RuleBook(s.targeting_rules_dir).current()
+    scores = score_arrivals(source or EsSource(s), port, day, ruleset, s)
+    capacity = Capacity(
+        xray=s.targeting_xray_slots if xray is None else xray,
+        exams=s.targeting_exam_slots if exams is None else exams,
+    )
+    return build_queue(
+        scores,
+        capacity,
+        port=port,
+        day=day,
+        seed=seed,
+        detection=s.targeting_detection,
+        random_share=s.targeting_random_share if random_share is None else random_share,
+        revenue_per_finding=s.targeting_revenue_per_finding,
+    )

@@ -11,13 +11,15 @@ from __future__ import annotations
 import json
 import logging
 import threading
+import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import httpx
 
-from graph.model import Node
+from graph.model import Edge, Node
 from schemas.records import Consignment, Passenger, Record, record_from_dict
 from sekisho.settings import Settings, get_settings
 from targeting.alerts import (
@@ -35,6 +37,8 @@ from targeting.scoring import TargetScore, score_record
 from targeting.sources import EsSource, TargetSource, related_for
 
 log = logging.getLogger(__name__)
+
+RECENT_LINKS_S = 3.0  # longer than the index refresh interval (1 s)
 
 
 @dataclass
@@ -85,34 +89,70 @@ class TargetingWorker:
         self.index_alerts = index_alerts
         self.client = httpx.Client(timeout=self.settings.alert_webhook_timeout_s)
         self._graph_store: object | None = None
+        self._recent: list[tuple[float, list[Node], list[Edge]]] = []
+        self._producer: Any = None
+        self._pending: tuple[list[Node], list[Edge], list[Node]] | None = None
+        self._indices_ready = False
 
     def close(self) -> None:
         self.client.close()
+        if self._producer is not None:
+            self._producer.close(timeout=10)
 
-    def _graph_nodes(self, records: Sequence[Record]) -> dict[str, Node]:
+    def _graph_nodes(self, records: Sequence[Record]) -> tuple[dict[str, Node], list[Node]]:
+        """Link the batch, propagate around it: (nodes after propagation, nodes whose risk rose).
+
+        Links of the last seconds are kept in memory and layered over the index while they may not
+        be searchable yet, so the batch is read back without forcing an index refresh.
+        """
         if not self.link_graph:
-            return {}
-        from graph.store import EsGraphStore, link_records, refresh_risk
+            return {}, []
+        from graph.analytics import InMemoryGraph, LayeredSource
+        from graph.store import EsGraphStore, links_for, propagate_around
 
-        store = (
-            self._graph_store if isinstance(self._graph_store, EsGraphStore) else EsGraphStore(self.settings)
-        )
+        store = self._graph_store if isinstance(self._graph_store, EsGraphStore) else EsGraphStore(self.settings)
         self._graph_store = store
-        _, ids = link_records(records, store)
+        nodes, edges, ids = links_for(records)
         if not ids:
-            return {}
-        store.refresh()
-        return {node.id: node for node in refresh_risk(store, ids)}
+            return {}, []
+        now = time.monotonic()
+        self._recent = [(t, n, e) for t, n, e in self._recent if now - t < RECENT_LINKS_S]
+        self._recent.append((now, nodes, edges))
+        overlay = InMemoryGraph()
+        for _, recent_nodes, recent_edges in self._recent:
+            overlay.add(recent_nodes, recent_edges)
+        propagation = propagate_around(store, ids, read_from=LayeredSource(store, overlay), write=False)
+        # Written after the alerts are out (``_write_graph``): the overlay covers them until then.
+        self._pending = (nodes, edges, propagation.changed)
+        return {node.id: node for node in propagation.nodes}, propagation.raised
 
-    def handle_batch(
-        self, records: Sequence[Record], received_at: dict[str, datetime] | None = None
-    ) -> BatchResult:
+    def _write_graph(self) -> None:
+        if self._pending is None:
+            return
+        from graph.store import EsGraphStore
+
+        nodes, edges, changed = self._pending
+        self._pending = None
+        store = self._graph_store
+        if isinstance(store, EsGraphStore):
+            store.upsert(nodes, edges)
+            if changed:
+                store.write_nodes(changed)
+
+    def handle_batch(self, records: Sequence[Record], received_at: dict[str, datetime] | None = None) -> BatchResult:
+        """Score the batch's targets, and earlier targets whose graph risk the batch raised."""
         result = BatchResult()
-        nodes = self._graph_nodes(records)
+        nodes, raised = self._graph_nodes(records)
         source = _NodesFirst(self.source, nodes)
+        in_batch = {record.id for record in records}
+        # A booking or seizure arriving after its travellers raises their risk: score them again.
+        again: list[Record] = []
+        for record_type in ("passenger", "consignment"):
+            ids = [n.id for n in raised if n.record_type == record_type and n.id not in in_batch]
+            again.extend(source.records(record_type, ids) if ids else [])
         ruleset = self.rules.current()
         now = datetime.now(UTC)
-        for record in records:
+        for record in [*records, *again]:
             if not isinstance(record, (Passenger, Consignment)):
                 continue
             score = score_record(
@@ -132,22 +172,20 @@ class TargetingWorker:
             (result.alerts if self.dedup.admit(alert) else result.suppressed).append(alert)
         if result.alerts:
             self._emit(result)
+        self._write_graph()
         return result
 
     def _emit(self, result: BatchResult) -> None:
+        """Alerts out: the alerts topic, the subscribed webhooks, then the alert index."""
         if self.publish_alerts:
             try:
-                publish(result.alerts)
+                if self._producer is None:
+                    from streams import kafka_io
+
+                    self._producer = kafka_io.producer(self.settings, linger_ms=0)
+                publish(result.alerts, self.settings, client=self._producer)
             except Exception as exc:  # the webhook path must not wait on a broker hiccup
                 log.warning("alerts not published to Kafka: %s", exc)
-        if self.index_alerts:
-            try:
-                from streams import es_io
-
-                es_io.register_type("alert", Alert)
-                es_io.write_records(result.alerts, self.settings)
-            except Exception as exc:
-                log.warning("alerts not indexed: %s", exc)
         subscriptions = self.subscriptions.list()
         for alert in result.alerts:
             result.deliveries.extend(
@@ -159,6 +197,17 @@ class TargetingWorker:
                     base_delay_s=self.settings.alert_retry_base_s,
                 )
             )
+        if self.index_alerts:
+            try:
+                from streams import es_io
+                from targeting import indices
+
+                if not self._indices_ready:
+                    indices.ensure(self.settings)
+                    self._indices_ready = True
+                es_io.write_records(result.alerts, self.settings)
+            except Exception as exc:
+                log.warning("alerts not indexed: %s", exc)
 
 
 def records_of(messages: Iterable[bytes]) -> tuple[list[Record], list[str]]:

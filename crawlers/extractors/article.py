@@ -6,7 +6,6 @@ import re
 from datetime import UTC, datetime
 
 import trafilatura
-from parsel import Selector
 
 from crawlers.canonical import content_hash
 from crawlers.extractors.contacts import find_emails, find_phones
@@ -48,7 +47,7 @@ def visible_text(selector: Selector) -> str:
 
 def extract_article(source: SourceDefinition, page: FetchedPage) -> CrawledPage:
     html = page.text or ""
-    selector = Selector(text=html or "<html></html>")
+    selector = page.html_selector()
     document = (
         trafilatura.bare_extraction(html, url=page.url, with_metadata=True, fast=True) if html else None
     )

@@ -9,6 +9,7 @@ import phonenumbers
 _EMAIL = re.compile(
     r"(?<![\w.+-])[A-Za-z0-9._%+-]{1,64}@[A-Za-z0-9-]{1,63}(?:\.[A-Za-z0-9-]{1,63})*\.[A-Za-z]{2,24}"
 )
+_INTERNATIONAL = re.compile(r"(?<![\w+])\+\d[\d \t().-]{5,20}\d(?!\d)")
 _MAX_SCAN = 200_000  # characters: bounds the cost of hostile, huge pages
 
 
@@ -22,9 +23,18 @@ def find_emails(text: str) -> list[str]:
 def find_phones(text: str, default_region: str | None = None) -> list[str]:
     """International numbers (``+852 9123 4567``) as E.164; national ones only with a default region."""
     seen: dict[str, None] = {}
-    matcher = phonenumbers.PhoneNumberMatcher(
-        text[:_MAX_SCAN], default_region, leniency=phonenumbers.Leniency.VALID
-    )
+    if default_region is None:
+        # Only "+"-prefixed numbers can be read without a region: test just those candidates rather than
+        # letting the matcher try every digit run (prices, lot numbers) on the page.
+        for candidate in _INTERNATIONAL.finditer(text[:_MAX_SCAN]):
+            try:
+                number = phonenumbers.parse(candidate.group(0), None)
+            except phonenumbers.NumberParseException:
+                continue
+            if phonenumbers.is_valid_number(number):
+                seen.setdefault(phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164), None)
+        return list(seen)
+    matcher = phonenumbers.PhoneNumberMatcher(text[:_MAX_SCAN], default_region, leniency=phonenumbers.Leniency.VALID)
     for match in matcher:
         seen.setdefault(phonenumbers.format_number(match.number, phonenumbers.PhoneNumberFormat.E164), None)
     return list(seen)

@@ -6,7 +6,6 @@ import re
 from urllib.parse import urljoin
 
 import pycountry
-from parsel import Selector
 
 from crawlers.canonical import content_hash
 from crawlers.extractors.article import parse_datetime, visible_text
@@ -95,7 +94,7 @@ def _first(selector: Selector, css: str | None) -> str | None:
 
 def extract_listing(source: SourceDefinition, page: FetchedPage) -> CrawledPage:
     html = page.text or ""
-    selector = Selector(text=html or "<html></html>")
+    selector = page.html_selector()
     rules = {**DEFAULT_RULES, **source.extract.model_dump(exclude_none=True)}
     title = _first(selector, rules.get("title")) or selector.xpath("normalize-space(//title)").get() or None
     text = " ".join(selector.css(rules["text"]).getall()) if rules.get("text") else visible_text(selector)

@@ -6,6 +6,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from parsel import Selector
+
 from crawlers.canonical import canonical_url
 from crawlers.sources import SourceDefinition
 from schemas.records import CrawledPage, make_id
@@ -22,6 +24,13 @@ class FetchedPage:
     etag: str | None = None
     last_modified: str | None = None
     headers: dict[str, str] = field(default_factory=dict)
+    # The already-parsed document (a parsel Selector) when the caller has one: saves parsing twice.
+    selector: Any = field(default=None, compare=False, repr=False)
+
+    def html_selector(self) -> Selector:
+        if isinstance(self.selector, Selector):
+            return self.selector
+        return Selector(text=self.text or "<html></html>")
 
     @property
     def canonical(self) -> str:

@@ -37,5 +37,5 @@ def word_casing(word: str, sentence_start: bool = False) -> int:
     return MIXED
 
 
-def sentence_casing(words: list[str] | tuple[str, ...]) -> list[int]:
-    return [word_casing(word, sentence_start=index == 0) for index, word in enumerate(words)]
+def sentence_casing(words: list[str] | tuple[str, ...], starts_sentence: bool = True) -> list[int]:
+    return [word_casing(word, sentence_start=starts_sentence and index == 0) for index, word in enumerate(words)]

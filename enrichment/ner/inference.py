@@ -159,7 +159,8 @@ class WordTagger:
             for offset in range(0, len(order), self.batch_size):
                 chunk = order[offset : offset + self.batch_size]
                 word_lists = [sentences[windows[i].sentence][windows[i].start : windows[i].end] for i in chunk]
-                batch = encode_words(self.tokenizer, word_lists, self.max_length)
+                starts = [windows[i].start == 0 for i in chunk]
+                batch = encode_words(self.tokenizer, word_lists, self.max_length, starts)
                 logits = self.model(batch.input_ids, batch.attention_mask, batch.casing_ids)
                 log_probs = torch.log_softmax(logits.float(), dim=-1)
                 for row, window_index in enumerate(chunk):

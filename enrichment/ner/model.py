@@ -63,9 +63,16 @@ class EncodedBatch:
 
 
 def encode_words(
-    tokenizer: PreTrainedTokenizerBase, sentences: Sequence[Sequence[str]], max_length: int
+    tokenizer: PreTrainedTokenizerBase,
+    sentences: Sequence[Sequence[str]],
+    max_length: int,
+    starts_sentence: Sequence[bool] | None = None,
 ) -> EncodedBatch:
-    """Word lists to padded tensors; every word's shape class goes on each of its pieces."""
+    """Word lists to padded tensors; every word's shape class goes on each of its pieces.
+
+    ``starts_sentence[i]`` is false when word list ``i`` is a window from inside a sentence, whose
+    first word's capital is then not the grammatical one.
+    """
     batch = tokenizer(
         [list(words) for words in sentences],
         is_split_into_words=True,
@@ -77,7 +84,7 @@ def encode_words(
     casing_rows: list[list[int]] = []
     first_pieces: list[list[int]] = []
     for row, words in enumerate(sentences):
-        casing = sentence_casing(list(words))
+        casing = sentence_casing(list(words), starts_sentence is None or starts_sentence[row])
         word_ids = batch.word_ids(row)
         casing_rows.append([PAD if word is None else casing[word] for word in word_ids])
         firsts = [-1] * len(words)

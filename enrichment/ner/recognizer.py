@@ -81,7 +81,8 @@ def quantize(model: torch.nn.Module) -> torch.nn.Module:
     """Dynamic int8 quantisation of the linear layers (weights int8, activations quantised on the fly)."""
     from torch.ao.quantization import quantize_dynamic
 
-    return cast(torch.nn.Module, quantize_dynamic(model, {torch.nn.Linear}, dtype=torch.qint8))
+    quantized = quantize_dynamic(model, {torch.nn.Linear}, dtype=torch.qint8)  # type: ignore[no-untyped-call]
+    return cast(torch.nn.Module, quantized)
 
 
 def load_recognizer(

@@ -52,7 +52,9 @@ class TrainingConfig:
     # The word-piece embedding matrix is half the encoder's weights; freezing it halves optimizer work
     # and keeps pretrained vectors for words the NER data never shows. Casing is learned on top.
     freeze_word_embeddings: bool = True
-    # Wall-clock guard for shared machines: stop (and save) after this many minutes of training.
+    # Wall-clock budget for shared machines: the learning-rate schedule follows whichever of steps or
+    # time runs out first, so a slow machine still anneals fully and saves. A run that hits the budget
+    # is not bit-reproducible (``stopped_early`` in the metrics says so).
     max_minutes: float | None = None
 
 
@@ -97,6 +99,13 @@ def length_bucketed_batches(sentences: Sequence[Sentence], batch_size: int, rng:
     return batches
 
 
+def learning_rate_factor(fraction: float, warmup_fraction: float) -> float:
+    """Linear warm-up then linear decay to zero, over the fraction of training done."""
+    if fraction < warmup_fraction:
+        return max(fraction / warmup_fraction, 0.01)
+    return max(0.0, (1.0 - fraction) / (1.0 - warmup_fraction))
+
+
 def evaluate_sentences(tagger: WordTagger, sentences: Sequence[Sentence]) -> dict[str, Any]:
     if not sentences:
         return {}
@@ -133,30 +142,35 @@ def train(config: TrainingConfig, progress: ProgressCallback | None = None) -> T
     )
     steps_per_epoch = -(-len(train_set) // config.batch_size)
     total_steps = max(steps_per_epoch * config.epochs, 1)
-    warmup = max(int(total_steps * config.warmup_fraction), 1)
-
-    def schedule(step: int) -> float:
-        if step < warmup:
-            return (step + 1) / warmup
-        return max(0.0, (total_steps - step) / max(total_steps - warmup, 1))
-
-    scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, schedule)
+    base_rates = [group["lr"] for group in optimizer.param_groups]
     loss_function = torch.nn.CrossEntropyLoss(ignore_index=-100)
     tagger = WordTagger(model, tokenizer, LABELS, config.max_length)
     history: list[dict[str, Any]] = []
-    deadline = started + config.max_minutes * 60 if config.max_minutes else None
+    budget = config.max_minutes * 60 if config.max_minutes else None
     steps_done = 0
+    train_started = time.monotonic()
+
+    def progress_fraction() -> float:
+        """Share of training done: by steps, or by time when a wall-clock budget runs out first."""
+        fraction = steps_done / total_steps
+        if budget is not None:
+            fraction = max(fraction, (time.monotonic() - train_started) / budget)
+        return fraction
 
     for epoch in range(config.epochs):
-        if deadline is not None and time.monotonic() > deadline:
+        if progress_fraction() >= 1.0:
             break
         model.train()
         phase = f"epoch {epoch + 1}/{config.epochs}"
         running = 0.0
         batches = length_bucketed_batches(train_set, config.batch_size, rng)
         for step, batch_indices in enumerate(batches):
-            if deadline is not None and time.monotonic() > deadline:
+            fraction = progress_fraction()
+            if fraction >= 1.0:
                 break
+            factor = learning_rate_factor(fraction, config.warmup_fraction)
+            for group, rate in zip(optimizer.param_groups, base_rates, strict=True):
+                group["lr"] = rate * factor
             steps_done += 1
             sentences = [train_set[i] for i in batch_indices]
             batch = encode_words(tokenizer, [s.tokens for s in sentences], config.max_length)
@@ -166,7 +180,6 @@ def train(config: TrainingConfig, progress: ProgressCallback | None = None) -> T
             loss.backward()
             torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
             optimizer.step()
-            scheduler.step()
             optimizer.zero_grad()
             value = loss.item()
             running = 0.98 * running + 0.02 * value if step else value

@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
 import xgboost as xgb
 
@@ -26,7 +27,7 @@ class XGBoostBaseline:
     def features(self, frame: pd.DataFrame) -> pd.DataFrame:
         return _features(col.strip_labels(frame), self.categories)
 
-    def score(self, frame: pd.DataFrame) -> np.ndarray:
+    def score(self, frame: pd.DataFrame) -> npt.NDArray[np.float64]:
         matrix = xgb.DMatrix(self.features(frame))
         return np.asarray(self.booster.predict(matrix), dtype="float64")
 
@@ -43,7 +44,9 @@ def _features(frame: pd.DataFrame, categories: dict[str, dict[str, int]]) -> pd.
     return out.astype("float64")
 
 
-def train_baseline(labelled: pd.DataFrame, seed: int = 0, threads: int = 1, rounds: int = 300) -> XGBoostBaseline:
+def train_baseline(
+    labelled: pd.DataFrame, seed: int = 0, threads: int = 1, rounds: int = 300
+) -> XGBoostBaseline:
     categories = {
         column: {value: i for i, value in enumerate(sorted(labelled[column].dropna().astype(str).unique()))}
         for column in col.CATEGORICAL_COLUMNS

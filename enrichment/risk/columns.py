@@ -37,26 +37,23 @@ _STRING_DTYPES: dict[str, str] = {column: "string" for column in (ID, *CATEGORIC
 
 def normalise_frame(frame: pd.DataFrame) -> pd.DataFrame:
     """Coerce a declaration table to the model's types; missing columns become empty."""
-    out = pd.DataFrame(index=frame.index)
+    columns: dict[str, pd.Series] = {}
     for column in (ID, *CATEGORICAL_COLUMNS):
         if column in frame.columns:
             values = frame[column].astype("string").str.strip()
-            out[column] = values.mask(values == "", pd.NA)
+            columns[column] = values.mask(values == "", pd.NA)
         else:
-            out[column] = pd.Series(pd.NA, index=frame.index, dtype="string")
-    if DATE in frame.columns:
-        out[DATE] = pd.to_datetime(frame[DATE], errors="coerce").dt.normalize()
-    else:
-        out[DATE] = pd.Series(pd.NaT, index=frame.index, dtype="datetime64[ns]")
+            columns[column] = pd.Series(pd.NA, index=frame.index, dtype="string")
+    raw_dates = frame[DATE] if DATE in frame.columns else pd.Series(None, index=frame.index, dtype=object)
+    columns[DATE] = pd.to_datetime(raw_dates, errors="coerce").dt.normalize()
     for column in NUMERIC_COLUMNS:
-        if column in frame.columns:
-            out[column] = pd.to_numeric(frame[column], errors="coerce").astype("float64")
-        else:
-            out[column] = float("nan")
+        raw = frame[column] if column in frame.columns else pd.Series(None, index=frame.index, dtype=object)
+        columns[column] = pd.to_numeric(raw, errors="coerce").astype("float64")
     for column in LABEL_COLUMNS:
         if column in frame.columns:
-            out[column] = pd.to_numeric(frame[column], errors="coerce").fillna(0.0).astype("float64")
-    return out[[c for c in (*DECLARATION_COLUMNS, *LABEL_COLUMNS) if c in out.columns]]
+            columns[column] = pd.to_numeric(frame[column], errors="coerce").fillna(0.0).astype("float64")
+    order = [c for c in (*DECLARATION_COLUMNS, *LABEL_COLUMNS) if c in columns]
+    return pd.DataFrame({c: columns[c] for c in order}, index=frame.index)
 
 
 def load_declarations(path: Path, *, with_labels: bool) -> pd.DataFrame:

@@ -35,13 +35,13 @@ def describe_contribution(name: str, features: pd.Series) -> str:
     """A short reason for one feature, using its value for this declaration."""
     value = float(features.get(name, float("nan")))
     for entity, label in _ENTITY_LABELS.items():
-        if name == f"{entity}_risk":
+        if name in (f"{entity}_risk", f"{entity}_revenue"):
             count = _count(features, entity)
             if count == 0:
                 return f"{label} has no inspection history (cold start)"
+            if name.endswith("_revenue"):
+                return f"{label} history: revenue recovered in past findings over {count} declarations"
             return f"{label} history: {value:.0%} illicit (smoothed) over {count} declarations"
-        if name == f"{entity}_revenue":
-            return f"{label} history: high revenue recovered in past findings"
         if name == f"{entity}_count":
             count = _count(features, entity)
             return f"{label} seen {count} times before" if count else f"new {label}"
@@ -52,7 +52,9 @@ def describe_contribution(name: str, features: pd.Series) -> str:
             dev = float(features.get(f"{quantity}_dev", float("nan")))
             if dev != dev:
                 return f"{label} unusual for the tariff code"
-            scope = "for this origin and tariff code" if name.endswith("origin_dev") else "for the tariff code"
+            scope = (
+                "for this origin and tariff code" if name.endswith("origin_dev") else "for the tariff code"
+            )
             return f"{label} {math.exp(dev):.2g}x the norm {scope}"
     if name.startswith("tax_rate"):
         dev = float(features.get("tax_rate_dev", float("nan")))
@@ -63,5 +65,9 @@ def describe_contribution(name: str, features: pd.Series) -> str:
     if name == "cif_fob_ratio":
         return f"CIF/FOB ratio {value:.2f}"
     if name.startswith("log_"):
-        return f"{name.removeprefix('log_').replace('_', ' ')} {math.exp(value):,.0f}" if value == value else name
+        return (
+            f"{name.removeprefix('log_').replace('_', ' ')} {math.exp(value):,.0f}"
+            if value == value
+            else name
+        )
     return f"{name} = {value:.3g}"

@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
 
 from enrichment.risk import columns as col
@@ -41,43 +42,81 @@ ENTITY_KEYS: dict[str, tuple[str, ...]] = {
     "importer_country": (col.IMPORTER, col.COUNTRY),
     "declarant_office": (col.DECLARANT, col.OFFICE),
 }
+ENTITY_STATS: tuple[str, ...] = ("n", "illicit", "log_revenue", "first_day")
 
 # Label-free per-row quantities whose usual value per tariff code is learnt from the history.
 NORM_QUANTITIES: tuple[str, ...] = ("log_value_per_kg", "log_kg_per_unit", "tax_rate", "log_value_per_unit")
+NORM_KEYS: dict[str, tuple[str, ...]] = {
+    "tariff": (col.TARIFF,),
+    "hs4": (HS4,),
+    "country_tariff": (col.COUNTRY, col.TARIFF),
+}
+NORM_STATS: tuple[str, ...] = (
+    *(f"{q}_median" for q in NORM_QUANTITIES),
+    *(f"{q}_spread" for q in NORM_QUANTITIES),
+)
+
+FloatArray = npt.NDArray[np.float64]
+
+
+def _text(value: object) -> str:
+    if value is None or value is pd.NA or (isinstance(value, float) and value != value):
+        return MISSING_KEY
+    return str(value)
+
+
+def _key_values(frame: pd.DataFrame, parts: tuple[str, ...]) -> list[str]:
+    """The entity key of each row (missing parts become a marker that no real id equals)."""
+    columns = []
+    for part in parts:
+        if part == HS4:
+            columns.append([_text(v)[:4] if _text(v) != MISSING_KEY else MISSING_KEY for v in frame[col.TARIFF]])
+        else:
+            columns.append([_text(v) for v in frame[part]])
+    if len(columns) == 1:
+        return columns[0]
+    return ["|".join(values) for values in zip(*columns, strict=True)]
 
 
 def _key_series(frame: pd.DataFrame, parts: tuple[str, ...]) -> pd.Series:
-    out = frame[parts[0]].astype("string").fillna(MISSING_KEY)
-    for part in parts[1:]:
-        out = out + "|" + frame[part].astype("string").fillna(MISSING_KEY)
-    return out.astype(str)
+    return pd.Series(_key_values(frame, parts), index=frame.index, dtype=object)
 
 
-def _safe_log(values: pd.Series) -> pd.Series:
-    return np.log(values.where(values > 0))  # type: ignore[no-any-return]
+def _log_positive(values: FloatArray) -> FloatArray:
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(values > 0, np.log(np.where(values > 0, values, 1.0)), np.nan)
+
+
+def _ratio(top: FloatArray, bottom: FloatArray) -> FloatArray:
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(bottom > 0, top / np.where(bottom > 0, bottom, 1.0), np.nan)
+
+
+def _numbers(frame: pd.DataFrame, column: str) -> FloatArray:
+    return np.asarray(frame[column].to_numpy(dtype="float64", na_value=np.nan), dtype="float64")
 
 
 def row_quantities(frame: pd.DataFrame) -> pd.DataFrame:
     """Per-row ratios and magnitudes (no history needed)."""
-    out = pd.DataFrame(index=frame.index)
-    cif = frame[col.CIF].fillna(frame[col.FOB])
-    out["log_quantity"] = _safe_log(frame[col.QUANTITY])
-    out["log_weight"] = _safe_log(frame[col.WEIGHT])
-    out["log_fob"] = _safe_log(frame[col.FOB])
-    out["log_cif"] = _safe_log(cif)
-    out["log_taxes"] = np.log1p(frame[col.TAXES].clip(lower=0))
+    return pd.DataFrame(_row_quantities(frame), index=frame.index)
+
+
+def _row_quantities(frame: pd.DataFrame) -> dict[str, FloatArray]:
+    quantity, weight = _numbers(frame, col.QUANTITY), _numbers(frame, col.WEIGHT)
+    fob, cif, taxes = _numbers(frame, col.FOB), _numbers(frame, col.CIF), _numbers(frame, col.TAXES)
+    cif = np.where(np.isnan(cif), fob, cif)
+    out = {
+        "log_quantity": _log_positive(quantity),
+        "log_weight": _log_positive(weight),
+        "log_fob": _log_positive(fob),
+        "log_cif": _log_positive(cif),
+        "log_taxes": np.log1p(np.clip(taxes, 0, None)),
+    }
     out["log_value_per_kg"] = out["log_cif"] - out["log_weight"]
     out["log_value_per_unit"] = out["log_cif"] - out["log_quantity"]
     out["log_kg_per_unit"] = out["log_weight"] - out["log_quantity"]
-    out["tax_rate"] = frame[col.TAXES] / cif.where(cif > 0)
-    out["cif_fob_ratio"] = cif / frame[col.FOB].where(frame[col.FOB] > 0)
-    return out
-
-
-def with_keys(frame: pd.DataFrame) -> pd.DataFrame:
-    """The table plus the derived HS heading column used as a key."""
-    out = frame.copy()
-    out[HS4] = out[col.TARIFF].astype("string").str.slice(0, 4)
+    out["tax_rate"] = _ratio(taxes, cif)
+    out["cif_fob_ratio"] = _ratio(cif, fob)
     return out
 
 
@@ -87,9 +126,23 @@ class Profiles:
 
     prior_rate: float
     prior_log_revenue: float
-    entity: dict[str, pd.DataFrame] = field(default_factory=dict)  # key value -> n, illicit, log_revenue, first_day
-    norms: dict[str, pd.DataFrame] = field(default_factory=dict)  # code -> median/spread per quantity
+    entity: dict[str, pd.DataFrame] = field(default_factory=dict)  # key -> n, illicit, log_revenue, first_day
+    norms: dict[str, pd.DataFrame] = field(default_factory=dict)  # key -> median and spread per quantity
     global_norms: dict[str, float] = field(default_factory=dict)
+    _lookups: dict[tuple[str, str], dict[str, FloatArray]] = field(default_factory=dict, repr=False)
+
+    def lookup(self, kind: str, name: str, keys: list[str], stats: tuple[str, ...]) -> FloatArray:
+        """Rows of an entity or norm table for ``keys`` (all-NaN rows for keys never seen)."""
+        cached = self._lookups.get((kind, name))
+        if cached is None:
+            table = (self.entity if kind == "entity" else self.norms)[name]
+            values = table[list(stats)].to_numpy(dtype="float64")
+            cached = dict(zip(table.index.astype(str), values, strict=True))
+            self._lookups[(kind, name)] = cached
+        missing = np.full(len(stats), np.nan)
+        if not keys:
+            return np.empty((0, len(stats)))
+        return np.vstack([cached.get(key, missing) for key in keys])
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -102,126 +155,121 @@ class Profiles:
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> Profiles:
+        def table(values: dict[str, list[Any]]) -> pd.DataFrame:
+            frame = pd.DataFrame(values)
+            frame["key"] = frame["key"].astype(str)
+            return frame.set_index("key")
+
         return cls(
             prior_rate=float(data["prior_rate"]),
             prior_log_revenue=float(data["prior_log_revenue"]),
-            entity={k: pd.DataFrame(v).set_index("key") for k, v in data["entity"].items()},
-            norms={k: pd.DataFrame(v).set_index("key") for k, v in data["norms"].items()},
+            entity={k: table(v) for k, v in data["entity"].items()},
+            norms={k: table(v) for k, v in data["norms"].items()},
             global_norms={k: float(v) for k, v in data["global_norms"].items()},
         )
 
 
-def _day_number(frame: pd.DataFrame) -> pd.Series:
-    return (frame[col.DATE] - pd.Timestamp("1970-01-01")).dt.days.astype("float64")
+def _day_number(frame: pd.DataFrame) -> FloatArray:
+    days = (frame[col.DATE] - pd.Timestamp("1970-01-01")).dt.days
+    return np.asarray(days.to_numpy(dtype="float64", na_value=np.nan), dtype="float64")
 
 
 def fit_profiles(labelled: pd.DataFrame) -> Profiles:
     """Entity outcome tables and code norms from a labelled history."""
-    frame = with_keys(labelled)
-    rows = row_quantities(frame)
-    day = _day_number(frame)
-    log_revenue = np.log1p(frame[col.REVENUE].clip(lower=0))
-    profiles = Profiles(
-        prior_rate=float(frame[col.ILLICIT].mean()), prior_log_revenue=float(log_revenue.mean())
-    )
+    rows = row_quantities(labelled)
+    day = _day_number(labelled)
+    log_revenue = np.log1p(labelled[col.REVENUE].clip(lower=0))
+    profiles = Profiles(prior_rate=float(labelled[col.ILLICIT].mean()), prior_log_revenue=float(log_revenue.mean()))
     for name, parts in ENTITY_KEYS.items():
-        key = _key_series(frame, parts)
-        table = pd.DataFrame(
-            {"key": key, "illicit": frame[col.ILLICIT], "log_revenue": log_revenue, "day": day}
-        ).groupby("key").agg(
+        key = _key_series(labelled, parts)
+        outcomes = pd.DataFrame({"key": key, "illicit": labelled[col.ILLICIT], "log_revenue": log_revenue, "day": day})
+        table = outcomes.groupby("key").agg(
             n=("illicit", "size"),
             illicit=("illicit", "sum"),
             log_revenue=("log_revenue", "sum"),
             first_day=("day", "min"),
         )
         profiles.entity[name] = table.astype("float64")
-    for name, parts in {"tariff": (col.TARIFF,), "hs4": (HS4,), "country_tariff": (col.COUNTRY, col.TARIFF)}.items():
-        key = _key_series(frame, parts)
-        grouped = rows[list(NORM_QUANTITIES)].groupby(key)
-        medians = grouped.median().add_suffix("_median")
-        spreads = (rows[list(NORM_QUANTITIES)] - medians.reindex(key).to_numpy()).abs().groupby(key).median()
-        table = medians.join(spreads.add_suffix("_spread"))
+    quantities = rows[list(NORM_QUANTITIES)]
+    for name, parts in NORM_KEYS.items():
+        key = _key_series(labelled, parts)
+        grouped = quantities.groupby(key)
+        medians = grouped.median()
+        spreads = (quantities - medians.reindex(key).to_numpy()).abs().groupby(key).median()
+        table = medians.add_suffix("_median").join(spreads.add_suffix("_spread"))
         table["n"] = grouped.size().astype("float64")
         table.index.name = "key"
         profiles.norms[name] = table
     for quantity in NORM_QUANTITIES:
-        values = rows[quantity].dropna()
-        profiles.global_norms[f"{quantity}_median"] = float(values.median()) if len(values) else 0.0
-        spread = float((values - values.median()).abs().median()) if len(values) else 1.0
-        profiles.global_norms[f"{quantity}_spread"] = spread
+        values = quantities[quantity].dropna()
+        median = float(values.median()) if len(values) else 0.0
+        profiles.global_norms[f"{quantity}_median"] = median
+        profiles.global_norms[f"{quantity}_spread"] = float((values - median).abs().median()) if len(values) else 1.0
     return profiles
 
 
-def _smoothed(n: pd.Series, total: pd.Series, prior: float) -> pd.Series:
-    return (total + SMOOTHING * prior) / (n + SMOOTHING)
-
-
-def _entity_features(
-    name: str, n: pd.Series, illicit: pd.Series, log_revenue: pd.Series, age: pd.Series, profiles: Profiles
-) -> dict[str, pd.Series]:
+def _entity_features(name: str, stats: FloatArray, day: FloatArray, profiles: Profiles) -> dict[str, FloatArray]:
+    """Smoothed risk, smoothed revenue, log count (and age) from (n, illicit, log_revenue, first_day)."""
+    n = np.nan_to_num(stats[:, 0])
+    illicit = np.nan_to_num(stats[:, 1])
+    log_revenue = np.nan_to_num(stats[:, 2])
     out = {
-        f"{name}_risk": _smoothed(n, illicit, profiles.prior_rate),
-        f"{name}_revenue": _smoothed(n, log_revenue, profiles.prior_log_revenue),
+        f"{name}_risk": (illicit + SMOOTHING * profiles.prior_rate) / (n + SMOOTHING),
+        f"{name}_revenue": (log_revenue + SMOOTHING * profiles.prior_log_revenue) / (n + SMOOTHING),
         f"{name}_count": np.log1p(n),
     }
     if name in ("importer", "declarant"):
-        out[f"{name}_age_days"] = age
+        out[f"{name}_age_days"] = np.where(n > 0, day - stats[:, 3], np.nan)
     return out
 
 
 def past_only_entity_features(labelled: pd.DataFrame, profiles: Profiles) -> pd.DataFrame:
     """Entity features of training rows, each from declarations dated strictly before it."""
-    frame = with_keys(labelled)
-    day = _day_number(frame)
-    log_revenue = np.log1p(frame[col.REVENUE].clip(lower=0))
-    features: dict[str, pd.Series] = {}
+    day = _day_number(labelled)
+    log_revenue = np.log1p(labelled[col.REVENUE].clip(lower=0)).to_numpy()
+    features: dict[str, FloatArray] = {}
     for name, parts in ENTITY_KEYS.items():
-        key = _key_series(frame, parts)
-        rows = pd.DataFrame({"key": key, "day": day, "illicit": frame[col.ILLICIT], "log_revenue": log_revenue})
+        key = _key_values(labelled, parts)
+        rows = pd.DataFrame(
+            {"key": key, "day": day, "illicit": labelled[col.ILLICIT].to_numpy(), "log_revenue": log_revenue}
+        )
         daily = rows.groupby(["key", "day"], sort=True).agg(
             n=("illicit", "size"), illicit=("illicit", "sum"), log_revenue=("log_revenue", "sum")
         )
         before = daily.groupby(level="key").cumsum() - daily  # strictly earlier days only
-        first_day = daily.reset_index().groupby("key")["day"].min()
-        index = pd.MultiIndex.from_arrays([key, day])
-        joined = before.reindex(index)
-        n = pd.Series(joined["n"].to_numpy(), index=frame.index)
-        age = day - first_day.reindex(key).to_numpy()
-        age = age.where(n > 0)
-        features.update(
-            _entity_features(
-                name,
-                n,
-                pd.Series(joined["illicit"].to_numpy(), index=frame.index),
-                pd.Series(joined["log_revenue"].to_numpy(), index=frame.index),
-                age,
-                profiles,
-            )
+        before["first_day"] = (
+            daily.reset_index().groupby("key")["day"].min().reindex(daily.index.get_level_values("key")).to_numpy()
         )
-    return pd.DataFrame(features, index=frame.index)
+        joined = before.reindex(pd.MultiIndex.from_arrays([key, day]))
+        features.update(_entity_features(name, joined[list(ENTITY_STATS)].to_numpy(), day, profiles))
+    return pd.DataFrame(features, index=labelled.index)
+
+
+def _history_entity_features(frame: pd.DataFrame, profiles: Profiles) -> dict[str, FloatArray]:
+    day = _day_number(frame)
+    features: dict[str, FloatArray] = {}
+    for name, parts in ENTITY_KEYS.items():
+        stats = profiles.lookup("entity", name, _key_values(frame, parts), ENTITY_STATS)
+        features.update(_entity_features(name, stats, day, profiles))
+    return features
 
 
 def history_entity_features(frame: pd.DataFrame, profiles: Profiles) -> pd.DataFrame:
     """Entity features of new rows against the whole labelled history (unseen entities: the prior)."""
-    framed = with_keys(frame)
-    day = _day_number(framed)
-    features: dict[str, pd.Series] = {}
-    for name, parts in ENTITY_KEYS.items():
-        key = _key_series(framed, parts)
-        table = profiles.entity[name].reindex(key)
-        n = pd.Series(table["n"].fillna(0.0).to_numpy(), index=frame.index)
-        age = pd.Series((day.to_numpy() - table["first_day"].to_numpy()), index=frame.index).where(n > 0)
-        features.update(
-            _entity_features(
-                name,
-                n,
-                pd.Series(table["illicit"].fillna(0.0).to_numpy(), index=frame.index),
-                pd.Series(table["log_revenue"].fillna(0.0).to_numpy(), index=frame.index),
-                age,
-                profiles,
-            )
+    return pd.DataFrame(_history_entity_features(frame, profiles), index=frame.index)
+
+
+def _norms(frame: pd.DataFrame, profiles: Profiles, names: tuple[str, ...]) -> dict[str, FloatArray]:
+    """Each norm statistic per row from the first table (in ``names`` order) that knows the row's key."""
+    found = np.full((len(frame), len(NORM_STATS)), np.nan)
+    for name in names:
+        found = np.where(
+            np.isnan(found), profiles.lookup("norms", name, _key_values(frame, NORM_KEYS[name]), NORM_STATS), found
         )
-    return pd.DataFrame(features, index=frame.index)
+    out = {}
+    for position, stat in enumerate(NORM_STATS):
+        out[stat] = np.where(np.isnan(found[:, position]), profiles.global_norms[stat], found[:, position])
+    return out
 
 
 def impute_missing(frame: pd.DataFrame, profiles: Profiles) -> pd.DataFrame:
@@ -229,60 +277,59 @@ def impute_missing(frame: pd.DataFrame, profiles: Profiles) -> pd.DataFrame:
 
     An imputed figure sits on the norm, so it neither raises nor lowers the risk by itself.
     """
+    quantity, weight = _numbers(frame, col.QUANTITY), _numbers(frame, col.WEIGHT)
+    fob, cif, taxes = _numbers(frame, col.FOB), _numbers(frame, col.CIF), _numbers(frame, col.TAXES)
+    if not (
+        np.isnan(quantity).any()
+        or np.isnan(weight).any()
+        or np.isnan(fob).any()
+        or np.isnan(cif).any()
+        or np.isnan(taxes).any()
+    ):
+        return frame
+    cif = np.where(np.isnan(cif), fob, cif)
+    fob = np.where(np.isnan(fob), cif, fob)
+    norms = _norms(frame, profiles, ("country_tariff", "tariff", "hs4"))
+    taxes = np.where(np.isnan(taxes), cif * norms["tax_rate_median"], taxes)
+    per_unit = np.exp(norms["log_kg_per_unit_median"])
+    quantity = np.where(np.isnan(quantity), np.maximum(1.0, np.round(weight / per_unit)), quantity)
+    weight = np.where(np.isnan(weight), quantity * per_unit, weight)
     out = frame.copy()
-    keyed = with_keys(out)
-    cif_missing = out[col.CIF].isna() & out[col.FOB].notna()
-    out.loc[cif_missing, col.CIF] = out.loc[cif_missing, col.FOB]
-    fob_missing = out[col.FOB].isna() & out[col.CIF].notna()
-    out.loc[fob_missing, col.FOB] = out.loc[fob_missing, col.CIF]
+    for column, values in (
+        (col.QUANTITY, quantity),
+        (col.WEIGHT, weight),
+        (col.FOB, fob),
+        (col.CIF, cif),
+        (col.TAXES, taxes),
+    ):
+        out[column] = values
+    return out
 
-    def norm(quantity: str) -> pd.Series:
-        values = pd.Series(np.nan, index=out.index)
-        for name, parts in (("country_tariff", (col.COUNTRY, col.TARIFF)), ("tariff", (col.TARIFF,)), ("hs4", (HS4,))):
-            table = profiles.norms[name]
-            found = table[f"{quantity}_median"].reindex(_key_series(keyed, parts)).to_numpy()
-            values = values.fillna(pd.Series(found, index=out.index))
-        return values.fillna(profiles.global_norms[f"{quantity}_median"])
 
-    taxes_missing = out[col.TAXES].isna() & out[col.CIF].notna()
-    if taxes_missing.any():
-        out.loc[taxes_missing, col.TAXES] = out.loc[taxes_missing, col.CIF] * norm("tax_rate")[taxes_missing]
-    quantity_missing = out[col.QUANTITY].isna() & out[col.WEIGHT].notna()
-    if quantity_missing.any():
-        per_unit = np.exp(norm("log_kg_per_unit")[quantity_missing])
-        out.loc[quantity_missing, col.QUANTITY] = np.maximum(1.0, np.round(out.loc[quantity_missing, col.WEIGHT] / per_unit))
-    weight_missing = out[col.WEIGHT].isna() & out[col.QUANTITY].notna()
-    if weight_missing.any():
-        per_unit = np.exp(norm("log_kg_per_unit")[weight_missing])
-        out.loc[weight_missing, col.WEIGHT] = out.loc[weight_missing, col.QUANTITY] * per_unit
+def _norm_features(frame: pd.DataFrame, profiles: Profiles) -> dict[str, FloatArray]:
+    rows = _row_quantities(frame)
+    code = _norms(frame, profiles, ("tariff", "hs4"))
+    pair = _norms(frame, profiles, ("country_tariff", "tariff", "hs4"))
+    out = dict(rows)
+    for quantity in NORM_QUANTITIES:
+        median, spread = code[f"{quantity}_median"], code[f"{quantity}_spread"]
+        out[f"{quantity}_dev"] = rows[quantity] - median
+        out[f"{quantity}_z"] = (rows[quantity] - median) / (spread + 1e-3)
+        out[f"{quantity}_origin_dev"] = rows[quantity] - pair[f"{quantity}_median"]
     return out
 
 
 def norm_features(frame: pd.DataFrame, profiles: Profiles) -> pd.DataFrame:
     """Deviation of each row's unit value, unit weight and tax rate from its tariff code's norm."""
-    keyed = with_keys(frame)
-    rows = row_quantities(frame)
-    out = rows.copy()
-    for quantity in NORM_QUANTITIES:
-        median = pd.Series(np.nan, index=frame.index)
-        spread = pd.Series(np.nan, index=frame.index)
-        for name, parts in (("tariff", (col.TARIFF,)), ("hs4", (HS4,))):
-            table = profiles.norms[name].reindex(_key_series(keyed, parts))
-            median = median.fillna(pd.Series(table[f"{quantity}_median"].to_numpy(), index=frame.index))
-            spread = spread.fillna(pd.Series(table[f"{quantity}_spread"].to_numpy(), index=frame.index))
-        median = median.fillna(profiles.global_norms[f"{quantity}_median"])
-        spread = spread.fillna(profiles.global_norms[f"{quantity}_spread"])
-        out[f"{quantity}_dev"] = rows[quantity] - median
-        out[f"{quantity}_z"] = (rows[quantity] - median) / (spread + 1e-3)
-        pair = profiles.norms["country_tariff"].reindex(_key_series(keyed, (col.COUNTRY, col.TARIFF)))
-        pair_median = pd.Series(pair[f"{quantity}_median"].to_numpy(), index=frame.index).fillna(median)
-        out[f"{quantity}_origin_dev"] = rows[quantity] - pair_median
-    return out
+    return pd.DataFrame(_norm_features(frame, profiles), index=frame.index)
 
 
 def feature_frame(frame: pd.DataFrame, profiles: Profiles, *, past_only: bool) -> pd.DataFrame:
     """The model's input: norms and ratios, plus entity profiles (past-only for training rows)."""
-    filled = impute_missing(frame, profiles)
-    entity = past_only_entity_features(frame, profiles) if past_only else history_entity_features(frame, profiles)
-    features = pd.concat([norm_features(filled, profiles), entity], axis=1)
-    return features.astype("float64")
+    features = _norm_features(impute_missing(frame, profiles), profiles)
+    if past_only:
+        entity = past_only_entity_features(frame, profiles)
+        features.update({name: entity[name].to_numpy(dtype="float64") for name in entity.columns})
+    else:
+        features.update(_history_entity_features(frame, profiles))
+    return pd.DataFrame(features, index=frame.index, dtype="float64")

@@ -15,6 +15,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
+import numpy.typing as npt
 
 INSPECTION_RATES: tuple[float, ...] = (1.0, 2.0, 5.0, 10.0)
 
@@ -29,9 +30,9 @@ class SelectionMetrics:
 
 
 def top_k_metrics(
-    scores: Sequence[float] | np.ndarray,
-    illicit: Sequence[float] | np.ndarray,
-    revenue: Sequence[float] | np.ndarray,
+    scores: Sequence[float] | npt.NDArray[np.float64],
+    illicit: Sequence[float] | npt.NDArray[np.float64],
+    revenue: Sequence[float] | npt.NDArray[np.float64],
     rate: float,
 ) -> SelectionMetrics:
     """Precision, recall and revenue share when inspecting the top ``rate`` % by score."""
@@ -56,9 +57,9 @@ def top_k_metrics(
 
 
 def selection_table(
-    scores: Sequence[float] | np.ndarray,
-    illicit: Sequence[float] | np.ndarray,
-    revenue: Sequence[float] | np.ndarray,
+    scores: Sequence[float] | npt.NDArray[np.float64],
+    illicit: Sequence[float] | npt.NDArray[np.float64],
+    revenue: Sequence[float] | npt.NDArray[np.float64],
     rates: Sequence[float] = INSPECTION_RATES,
 ) -> list[SelectionMetrics]:
     return [top_k_metrics(scores, illicit, revenue, rate) for rate in rates]

@@ -97,7 +97,9 @@ def _item_rows(
                 col.WEIGHT: item.gross_weight_kg
                 if item.gross_weight_kg is not None
                 else (weight * share if weight is not None else None),
-                col.FOB: item.value if item.value is not None else (value * share if value is not None else None),
+                col.FOB: item.value
+                if item.value is not None
+                else (value * share if value is not None else None),
                 col.TAXES: taxes * share if taxes is not None else None,
             }
         )

@@ -12,21 +12,23 @@ a key made of the lists' content hash and this module's format version.
 
 from __future__ import annotations
 
-import heapq
 import math
 import pickle
 from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
+
 from enrichment.screening.entries import WatchlistEntry
 from enrichment.screening.loaders import LIST_FILES, compact_identifier, lists_content_hash, load_all
 from enrichment.screening.matcher import Comparison, Matcher, NameComparison, NameMatcher, Subject
 from enrichment.screening.names import NameKind, PreparedName, Token, kind_of, prepare_name
 
-INDEX_FORMAT = 4  # bump when the pickled layout or the name preparation changes
+INDEX_FORMAT = 5  # bump when the pickled layout or the name preparation changes
 CANDIDATES_PER_NAME = 10  # names scored by the matcher per query name
 MAX_POSTINGS = 1200  # keys this common ("mohammed") rank candidates only through rarer keys
+CANDIDATE_SHARE = 0.3
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,7 +71,7 @@ class ScreeningIndex:
     entries: list[WatchlistEntry]
     names: list[PreparedName] = field(default_factory=list)
     name_entry: list[int] = field(default_factory=list)
-    postings: dict[str, list[int]] = field(default_factory=dict)
+    postings: dict[str, np.ndarray] = field(default_factory=dict)
     key_weight: dict[str, float] = field(default_factory=dict)
     by_identifier: dict[tuple[str, str], list[int]] = field(default_factory=dict)
     entry_first_name: dict[int, int] = field(default_factory=dict)
@@ -95,7 +97,7 @@ class ScreeningIndex:
             for identifier in entry.identifiers:
                 index.by_identifier.setdefault(identifier, []).append(entry_no)
         total = max(1, len(index.names))
-        index.postings = {key: sorted(names) for key, names in postings.items()}
+        index.postings = {key: np.array(sorted(names), dtype=np.int32) for key, names in postings.items()}
         index.key_weight = {key: math.log(1 + total / len(names)) for key, names in index.postings.items()}
         return index
 
@@ -103,8 +105,13 @@ class ScreeningIndex:
         return len(self.entries)
 
     def candidates(self, query: PreparedName, limit: int = CANDIDATES_PER_NAME) -> list[int]:
-        """Name numbers that share the rarest keys with ``query``, best first."""
-        gathered: dict[int, float] = {}
+        """Name numbers that share the rarest keys with ``query``, best first.
+
+        Candidates far behind the best one (under ``CANDIDATE_SHARE`` of its key weight) are dropped:
+        they share only a common part and cannot outscore it on names.
+        """
+        arrays: list[np.ndarray] = []
+        weights: list[float] = []
         fallback: list[str] = []
         for token in query.tokens:
             for key in token_keys(token):
@@ -114,16 +121,23 @@ class ScreeningIndex:
                 if len(names) > MAX_POSTINGS:
                     fallback.append(key)
                     continue
-                weight = self.key_weight[key]
-                for name_no in names:
-                    gathered[name_no] = gathered.get(name_no, 0.0) + weight
-        if not gathered:
-            for key in fallback[:1]:
-                for name_no in self.postings[key][: limit * 4]:
-                    gathered[name_no] = self.key_weight[key]
-        if len(gathered) <= limit:
-            return sorted(gathered, key=lambda n: -gathered[n])
-        return heapq.nlargest(limit, gathered, key=gathered.__getitem__)
+                arrays.append(names)
+                weights.append(self.key_weight[key])
+        if not arrays:
+            if not fallback:
+                return []
+            return [int(n) for n in self.postings[fallback[0]][:limit]]
+        ids = np.concatenate(arrays)
+        scores = np.bincount(
+            ids, weights=np.repeat(weights, [len(a) for a in arrays]), minlength=len(self.names)
+        )
+        if len(ids) > limit:
+            top = np.argpartition(-scores, limit)[:limit]
+        else:
+            top = np.unique(ids)
+        top = top[np.argsort(-scores[top], kind="stable")]
+        floor = scores[top[0]] * CANDIDATE_SHARE
+        return [int(n) for n in top if scores[n] > 0 and scores[n] >= floor]
 
     def screen(
         self,
@@ -148,11 +162,11 @@ class ScreeningIndex:
                     best_names[entry_no] = (names, name_no, query_name)
         for identifier in query.identifiers:
             for entry_no in self.by_identifier.get(identifier, ()):
-                name_no = self.entry_first_name.get(entry_no)
-                if entry_no not in best_names and name_no is not None:
+                first_name = self.entry_first_name.get(entry_no)
+                if entry_no not in best_names and first_name is not None:
                     query_name = query.names[0] if query.names else _NO_NAME
-                    names = matcher.compare_names(query_name, self.names[name_no])
-                    best_names[entry_no] = (names, name_no, query_name)
+                    names = matcher.compare_names(query_name, self.names[first_name])
+                    best_names[entry_no] = (names, first_name, query_name)
         matches = []
         for entry_no, (names, name_no, query_name) in best_names.items():
             entry = self.entries[entry_no]
@@ -179,7 +193,7 @@ class ScreeningIndex:
             names=(prepare_name(name, kind),),
             birth_dates=(birth_date,) if birth_date else (),
             countries=frozenset(c.lower() for c in countries),
-            identifiers=frozenset((scheme, compact_identifier(value)) for scheme, value in identifiers),
+            identifiers=frozenset((scheme, compact_identifier(value, scheme)) for scheme, value in identifiers),
         )
         restrict = schema if schema in ("Person", "Company", "Vessel", "Aircraft") else None
         return self.screen(query, limit=limit, min_score=min_score, schema=restrict)

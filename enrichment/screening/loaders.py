@@ -14,9 +14,11 @@ import hashlib
 import re
 from collections.abc import Iterable, Iterator
 from datetime import datetime
+from functools import lru_cache
 from pathlib import Path
 from xml.etree.ElementTree import Element
 
+import pycountry
 from defusedxml import ElementTree
 from rigour.territories import lookup_territory
 
@@ -56,15 +58,50 @@ def _clean(value: str | None) -> str:
     return "" if value == _NULL else value
 
 
-def compact_identifier(value: str) -> str:
-    return re.sub(r"[\s.\-/]", "", value).upper()
+def compact_identifier(value: str, scheme: str | None = None) -> str:
+    """The form identifiers are compared in: upper case without separators (and no "IMO" before an IMO)."""
+    compact = re.sub(r"[\s.\-/]", "", value).upper()
+    if scheme == "imo":
+        compact = compact.removeprefix("IMO")
+    return compact
 
 
+# Names the lists use that pycountry does not know (checked against the bundled snapshot).
+_LIST_COUNTRY_NAMES: dict[str, str | None] = {
+    "none identified": None,
+    "former soviet union": None,
+    "burma": "mm",
+    "congo, democratic republic of the": "cd",
+    "democratic republic of the congo": "cd",
+    "iran (islamic republic of)": "ir",
+    "korea, north": "kp",
+    "kosovo": "xk",
+    "macedonia, the former yugoslav republic of": "mk",
+    "palestinian": "ps",
+    "possibly palestinian": "ps",
+    "state of palestine": "ps",
+    "russia": "ru",
+    "the gambia": "gm",
+    "turkey": "tr",
+}
+
+
+@lru_cache(maxsize=4096)
 def country_code(text: str) -> str | None:
-    """ISO alpha-2 (lower case) for a country name or code as lists write it; ``None`` if unknown."""
+    """ISO alpha-2 (lower case) for a country name or code as lists write it; ``None`` if unknown.
+
+    pycountry answers the usual names quickly; rigour's territory names (slow to load, once per
+    process) catch the rest ("Korea, North", "Palestinian", "Burma").
+    """
     text = text.strip().strip(".")
     if not text:
         return None
+    if text.lower() in _LIST_COUNTRY_NAMES:
+        return _LIST_COUNTRY_NAMES[text.lower()]
+    try:
+        return str(pycountry.countries.lookup(text).alpha_2).lower()
+    except LookupError:
+        pass
     territory = lookup_territory(text)
     return territory.code.split("-")[0] if territory is not None else None
 
@@ -110,7 +147,9 @@ def _read_csv(path: Path, delimiter: str = ",") -> Iterator[list[str]]:
         yield from csv.reader(handle, delimiter=delimiter)
 
 
-def load_ofac(directory: Path, primary: str, aliases: str, comments: str | None, list_name: str) -> list[WatchlistEntry]:
+def load_ofac(
+    directory: Path, primary: str, aliases: str, comments: str | None, list_name: str
+) -> list[WatchlistEntry]:
     """OFAC legacy CSV: ent_num, name, type, program, title, call sign, vessel fields..., remarks."""
     if not (directory / primary).exists():
         return []

@@ -179,7 +179,7 @@ def compare_names(left: PreparedName, right: PreparedName) -> NameComparison:
     candidates: list[tuple[float, str, str, int, int, str]] = []
     for i, a in enumerate(left_tokens):
         for j, b in enumerate(right_tokens):
-            similarity, why = token_similarity(a, b)
+            similarity, why = (1.0, "same") if a.text == b.text else token_similarity(a, b)
             if similarity > 0:
                 low, high = (a.text, b.text) if a.text <= b.text else (b.text, a.text)
                 candidates.append((similarity, low, high, i, j, why))
@@ -276,8 +276,9 @@ class NameMatcher:
                 notes.append(f"country {min(shared)} matches")
             else:
                 score -= COUNTRY_CONTRADICTION
-                notes.append(f"country differs ({','.join(sorted(left.countries))} vs "
-                             f"{','.join(sorted(right.countries))})")
+                notes.append(
+                    f"country differs ({','.join(sorted(left.countries))} vs {','.join(sorted(right.countries))})"
+                )
         shared_ids = left.identifiers & right.identifiers
         if shared_ids:
             scheme, value = min(shared_ids)

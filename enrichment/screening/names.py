@@ -13,6 +13,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
+from itertools import pairwise
 from typing import Literal
 
 from rigour.names import NamePartTag, NameTypeTag, analyze_names, extract_org_types
@@ -97,7 +98,7 @@ def skeleton(text: str) -> str:
         out = out.replace(digraph, single)
     out = _SKELETON_DROP.sub("", out).translate(_SKELETON_MAP)
     out = _SKELETON_DROP_W.sub("", out)
-    collapsed = []
+    collapsed: list[str] = []
     for char in out:
         if not collapsed or collapsed[-1] != char:
             collapsed.append(char)
@@ -145,7 +146,7 @@ def prepare_name(original: str, kind: NameKind = "UNK") -> PreparedName:
         symbols = frozenset(part_symbols.get(part.index, ()))
         for word in _ascii_words(part.form):
             tokens.append(_make_token(word, symbols, abjad))
-    joins = [a.text + b.text for a, b in zip(tokens, tokens[1:], strict=False)]
+    joins = [a.text + b.text for a, b in pairwise(tokens)]
     return PreparedName(
         original=original,
         kind=kind,

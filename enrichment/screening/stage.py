@@ -69,7 +69,7 @@ def queries_of(record: Record) -> Iterator[ScreeningQuery]:
                 field="vessel_imo",
                 name="",
                 schema="Vessel",
-                identifiers=(("imo", compact_identifier(record.vessel_imo.upper().removeprefix("IMO"))),),
+                identifiers=(("imo", compact_identifier(record.vessel_imo, "imo")),),
             )
     elif isinstance(record, Declaration):
         for field in ("importer_name", "exporter_name", "declarant_name"):
@@ -80,7 +80,9 @@ def queries_of(record: Record) -> Iterator[ScreeningQuery]:
     for identifier in record.identifiers:
         if identifier.scheme == "imo" and identifier.valid:
             yield ScreeningQuery(
-                field=identifier.source_field or "identifiers", name="", schema="Vessel",
+                field=identifier.source_field or "identifiers",
+                name="",
+                schema="Vessel",
                 identifiers=(("imo", identifier.value),),
             )
     seen: set[tuple[str, str]] = set()
@@ -92,9 +94,7 @@ def queries_of(record: Record) -> Iterator[ScreeningQuery]:
         yield ScreeningQuery(field=f"mentions.{mention.field or 'text'}", name=mention.text, schema=schema)
 
 
-def screen_query(
-    query: ScreeningQuery, index: ScreeningIndex, threshold: float, max_hits: int
-) -> list[ScreeningHit]:
+def screen_query(query: ScreeningQuery, index: ScreeningIndex, threshold: float, max_hits: int) -> list[ScreeningHit]:
     subject = Subject(
         names=(prepare_name(query.name, kind_of(query.schema)),) if query.name.strip() else (),
         birth_dates=(query.birth_date,) if query.birth_date else (),

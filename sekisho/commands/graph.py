@@ -33,9 +33,9 @@ def _subgraph(start: str, depth: int, records: list[Path] | None) -> Subgraph:
     from graph.store import EsGraphStore, refresh_risk
 
     store = EsGraphStore()
-    refresh_risk(store, [start], depth=depth)
-    store.refresh()
-    return extract(store, [start], depth=depth)
+    fresh = {node.id: node for node in refresh_risk(store, [start], depth=depth)}
+    sub = extract(store, [start], depth=depth)
+    return Subgraph({k: fresh.get(k, v) for k, v in sub.nodes.items()}, sub.edges)
 
 
 @app.command()
@@ -53,11 +53,7 @@ def explain(
         raise typer.Exit(1)
     paths = paths_to_watchlist(sub, node_id, limit=limit, max_hops=depth)
     if as_json:
-        typer.echo(
-            json.dumps(
-                [{"risk": p.risk, "sentence": p.sentence, "nodes": p.node_ids} for p in paths], indent=2
-            )
-        )
+        typer.echo(json.dumps([{"risk": p.risk, "sentence": p.sentence, "nodes": p.node_ids} for p in paths], indent=2))
         return
     node = sub.nodes[node_id]
     console.print(f"[bold]{node.label}[/] ({node.kind}) graph risk {node.graph_risk:.2f}")

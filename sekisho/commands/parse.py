@@ -54,7 +54,15 @@ def parse_files(files: list[Path], fmt: str) -> int:
             payload = _read(path)
         except OSError as exc:
             rejected += 1
-            _line({"rejected": {"reason": "file.unreadable", "detail": exc.strerror or str(exc), "source": source}})
+            _line(
+                {
+                    "rejected": {
+                        "reason": "file.unreadable",
+                        "detail": exc.strerror or str(exc),
+                        "source": source,
+                    }
+                }
+            )
             continue
         for record in parse_message(payload, MessageContext(source=source), fmt):
             if isinstance(record, Rejection):
@@ -70,7 +78,9 @@ def register(app: typer.Typer) -> None:
     def parse(
         files: Annotated[
             list[Path],
-            typer.Argument(help="Feed files (or directories of them; '-' reads standard input).", show_default=False),
+            typer.Argument(
+                help="Feed files (or directories of them; '-' reads standard input).", show_default=False
+            ),
         ],
         fmt: Annotated[
             str,

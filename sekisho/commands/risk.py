@@ -94,7 +94,8 @@ def score(
     console.print(f"scored {len(result):,} declarations into {out}")
 
 
-def _print_evaluation(result: Evaluation) -> None:
+def print_evaluation(result: Evaluation, console: Console) -> None:
+    """The comparison table (used by `sekisho risk evaluate` and the benchmark)."""
     table = Table(
         "inspected",
         "precision",
@@ -107,7 +108,8 @@ def _print_evaluation(result: Evaluation) -> None:
         "ratio",
         title=(
             f"risk model vs XGBoost baseline: train < {result.split_date} ({result.train_rows:,} rows), "
-            f"test >= {result.split_date} ({result.test_rows:,} rows, {result.test_illicit_rate:.1%} illicit, "
+            f"test >= {result.split_date} ({result.test_rows:,} rows, "
+            f"{result.test_illicit_rate:.1%} illicit, "
             f"{result.test_new_importer_share:.1%} from unseen importers)"
         ),
     )
@@ -143,7 +145,7 @@ def evaluate(
     split = pd.Timestamp(datetime.strptime(split_date, "%Y-%m-%d")) if split_date else None
     with console.status("training both models on the earlier period and scoring the later one"):
         result = evaluate_split(frame, split, TrainConfig(seed=seed, threads=threads))
-    _print_evaluation(result)
+    print_evaluation(result, console)
 
 
 @app.command()
@@ -159,15 +161,20 @@ def explain(
     riskiest = frame.iloc[scores.argsort()[::-1][:top]]
     table = Table("sgd.id", "importer", "tariff", "score", "reasons")
     for (_, row), (value, reasons, _) in zip(riskiest.iterrows(), trained.explain(riskiest), strict=True):
-        table.add_row(str(row[col.ID]), str(row[col.IMPORTER]), str(row[col.TARIFF]), f"{value:.3f}",
-                      "\n".join(reasons))
+        table.add_row(
+            str(row[col.ID]), str(row[col.IMPORTER]), str(row[col.TARIFF]), f"{value:.3f}", "\n".join(reasons)
+        )
     console.print(table)
 
 
 @app.command("retrain")
 def retrain_command(
-    feedback: Path = typer.Option(..., exists=True, dir_okay=False,
-                                  help="inspection results CSV: declaration columns plus illicit[,revenue]"),
+    feedback: Path = typer.Option(
+        ...,
+        exists=True,
+        dir_okay=False,
+        help="inspection results CSV: declaration columns plus illicit[,revenue]",
+    ),
     model: Path = typer.Option(None, help="model directory to update (default: <model_dir>/risk)"),
 ) -> None:
     """Add officers' inspection results to the training history and refit the model in place."""

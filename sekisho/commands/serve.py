@@ -19,9 +19,7 @@ def keys_path(settings: Settings) -> Path:
 def register(app: typer.Typer) -> None:
     @app.command()
     def serve(
-        host: str = typer.Option(
-            None, "--host", help="interface to bind (default SEKISHO_API_HOST, 127.0.0.1)"
-        ),
+        host: str = typer.Option(None, "--host", help="interface to bind (default SEKISHO_API_HOST, 127.0.0.1)"),
         port: int = typer.Option(None, "--port", help="port (default SEKISHO_API_PORT, 8640)"),
         create_key: str = typer.Option(
             None,
@@ -30,6 +28,8 @@ def register(app: typer.Typer) -> None:
             help="create an API key for ROLE (analyst, ct_unit, enforcement, admin, carrier); print it, exit",
         ),
         name: str = typer.Option("", "--name", help="who the new key is for (with --create-key)"),
+        revoke_key: str = typer.Option(None, "--revoke-key", metavar="KEY_ID", help="revoke a key by its id, exit"),
+        list_keys: bool = typer.Option(False, "--list-keys", help="list key ids, roles and names, exit"),
         sample: bool = typer.Option(
             False,
             "--sample",
@@ -37,12 +37,23 @@ def register(app: typer.Typer) -> None:
         ),
     ) -> None:
         """Run the API and the analyst page (uvicorn), or create an API key with --create-key ROLE."""
-        from targeting.api.keys import FileKeyStore
+        from targeting.api.keys import FileKeyStore, revoke
         from targeting.api.keys import create_key as make_key
         from targeting.api.roles import Role
 
         settings = get_settings()
         key_store = FileKeyStore(keys_path(settings))
+        if list_keys:
+            for stored in key_store.all():
+                state = "revoked" if stored.revoked else "active"
+                typer.echo(f"{stored.key_id}  {stored.role.value:<12} {state:<8} {stored.created_at}  {stored.name}")
+            return
+        if revoke_key is not None:
+            if not revoke(key_store, revoke_key):
+                console.print(f"[red]no key {revoke_key!r}[/] in {key_store.path}")
+                raise typer.Exit(2)
+            typer.echo(f"revoked {revoke_key}")
+            return
         if create_key is not None:
             try:
                 role = Role(create_key)
@@ -72,13 +83,11 @@ def register(app: typer.Typer) -> None:
             from targeting.api.sample_data import sample_store
 
             store, sink = sample_store(), MemoryRawSink()
-            console.print(
-                "[yellow]sample mode:[/] planted scenario in memory; ingested messages are not kept"
-            )
+            console.print("[yellow]sample mode:[/] planted scenario in memory; ingested messages are not kept")
         else:
             from targeting.api.es_store import EsStore
 
-            store, sink = EsStore(settings), KafkaRawSink()
+            store, sink = EsStore(settings), KafkaRawSink(settings)
         if not key_store.all():
             console.print("[yellow]no API keys yet:[/] create one with `sekisho serve --create-key admin`")
         bind_host = host or settings.api_host

@@ -18,7 +18,7 @@ from rich.console import Console
 from rich.table import Table
 
 from sekisho.settings import get_settings
-from targeting.queue import Capacity, InspectionQueue, build_queue
+from targeting.queue import InspectionQueue
 from targeting.rules import RuleBook
 from targeting.sources import EsSource, MemorySource, TargetSource
 
@@ -28,9 +28,7 @@ app = typer.Typer(
 )
 console = Console()
 
-RecordsOption = typer.Option(
-    None, "--records", help="canonical JSON records (JSONL) instead of Elasticsearch"
-)
+RecordsOption = typer.Option(None, "--records", help="canonical JSON records (JSONL) instead of Elasticsearch")
 
 
 def _source(records: list[Path] | None) -> TargetSource:
@@ -59,23 +57,17 @@ def queue(
     as_json: bool = typer.Option(False, "--json", help="print the queue as JSON"),
 ) -> None:
     """Print the ranked, explained X-ray and examination queue of PORT on DATE within capacity."""
-    from targeting.sources import score_arrivals
+    from targeting.sources import queue_for
 
-    s = get_settings()
-    arrival_day = date.fromisoformat(day)
-    scores = score_arrivals(_source(records), port, arrival_day, _rules(rules_dir).current(), s)
-    result = build_queue(
-        scores,
-        Capacity(
-            xray=s.targeting_xray_slots if xray is None else xray,
-            exams=s.targeting_exam_slots if exams is None else exams,
-        ),
-        port=port,
-        day=arrival_day,
+    result = queue_for(
+        port,
+        date.fromisoformat(day),
+        source=_source(records),
+        rules=_rules(rules_dir).current(),
+        xray=xray,
+        exams=exams,
+        random_share=random_share,
         seed=seed,
-        detection=s.targeting_detection,
-        random_share=s.targeting_random_share if random_share is None else random_share,
-        revenue_per_finding=s.targeting_revenue_per_finding,
     )
     if as_json:
         typer.echo(result.model_dump_json(indent=2))
@@ -135,9 +127,7 @@ def score(
     result = score_record(
         record, related, _rules(rules_dir).current(), s.targeting_weights, duty_rate=s.targeting_duty_rate
     )
-    table = Table(
-        "part", "value", "weight", "contribution", "reasons", title=f"{result.label}: {result.score:.2f}"
-    )
+    table = Table("part", "value", "weight", "contribution", "reasons", title=f"{result.label}: {result.score:.2f}")
     for part in result.parts:
         table.add_row(
             part.name,

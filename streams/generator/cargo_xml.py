@@ -38,7 +38,7 @@ def _party(parent: etree._Element, tag: str, company: Company) -> None:
 def xfwb(world: World, consignment: AirConsignment, message_id: str) -> bytes:
     flight = world.flights[consignment.flight_key]
     line = consignment.goods
-    root = etree.Element(f"{{{NS_WAYBILL}}}Waybill", nsmap=NSMAP)  # type: ignore[arg-type]
+    root = etree.Element(f"{{{NS_WAYBILL}}}Waybill", nsmap=NSMAP)
     header = etree.SubElement(root, f"{{{NS_WAYBILL}}}MessageHeaderDocument")
     _el(header, "ID", f"{consignment.awb}_{message_id}")
     _el(header, "Name", "Master Air Waybill")

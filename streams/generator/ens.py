@@ -37,7 +37,7 @@ def cc315a(world: World, consignment: SeaConsignment, message_id: str) -> bytes:
     shipper = world.companies[consignment.shipper_key]
     consignee = world.companies[consignment.consignee_key]
     lodged = consignment.lodged_at
-    root = etree.Element(f"{{{NS_CC315A}}}CC315A", nsmap={"ie": NS_CC315A})  # type: ignore[dict-item]
+    root = etree.Element(f"{{{NS_CC315A}}}CC315A", nsmap={"ie": NS_CC315A})
     _el(root, "MesSenMES3", f"{consignment.carrier_name.split()[0]}/{message_id[:10]}")
     _el(root, "MesRecMES6", "JPCUSTOMS")
     _el(root, "DatOfPreMES9", f"{lodged:%y%m%d}")

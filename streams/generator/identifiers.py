@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import random
 import string
+from functools import cache
 
 import phonenumbers
 from stdnum import imo as stdnum_imo
@@ -57,19 +58,26 @@ def passport_number(rng: random.Random, country: str) -> str:
     return rng.choice(string.ascii_uppercase) + f"{rng.randrange(10**7):07d}"
 
 
-def mobile_number(rng: random.Random, country: str) -> str:
-    """A mobile number valid for the country's numbering plan, in E.164 form."""
+@cache
+def _mobile_example(country: str) -> tuple[int, str]:
     example = phonenumbers.example_number_for_type(country, phonenumbers.PhoneNumberType.MOBILE)
     if example is None:
         example = phonenumbers.example_number(country)
-    national = str(example.national_number)
+    if example is None:
+        raise ValueError(f"no numbering plan for {country!r}")
+    return int(example.country_code or 0), str(example.national_number)
+
+
+def mobile_number(rng: random.Random, country: str) -> str:
+    """A mobile number valid for the country's numbering plan, in E.164 form."""
+    country_code, national = _mobile_example(country)
     keep = max(2, len(national) - 6)  # the operator prefix decides validity; randomise the subscriber part
     for _ in range(20):
         candidate = national[:keep] + "".join(rng.choice(string.digits) for _ in range(len(national) - keep))
-        number = phonenumbers.parse(f"+{example.country_code}{candidate}")
+        number = phonenumbers.PhoneNumber(country_code=country_code, national_number=int(candidate))
         if phonenumbers.is_valid_number(number):
-            return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
-    return phonenumbers.format_number(example, phonenumbers.PhoneNumberFormat.E164)
+            return f"+{country_code}{candidate}"
+    return f"+{country_code}{national}"
 
 
 def record_locator(rng: random.Random) -> str:

@@ -196,14 +196,16 @@ def plant_random_patterns(builder: WorldBuilder, flights: list[Flight]) -> None:
         factor = rng.uniform(0.01, 0.05)
         if kind == "air":
             air = world.air[index]
-            goods = replace(air.goods, value=round(air.goods.weight_kg * air.goods.goods.usd_per_kg * factor, 2))
+            norm = norms[air.goods.goods.hs_code[:2]]
+            goods = replace(air.goods, value=round(air.goods.weight_kg * norm * factor, 2))
             air = replace(air, goods=goods)
             world.air[index] = air
             builder.declaration_for(air)
             entities = {"awbs": [air.awb], "hs_codes": [goods.goods.hs_code]}
         else:
             sea = world.sea[index]
-            lines = tuple(replace(g, value=round(g.weight_kg * g.goods.usd_per_kg * factor, 2)) for g in sea.goods)
+            lines = tuple(replace(g, value=round(g.weight_kg * norms[g.goods.hs_code[:2]] * factor, 2))
+                          for g in sea.goods)
             sea = replace(sea, goods=lines)
             world.sea[index] = sea
             builder.declaration_for(sea)

@@ -105,10 +105,10 @@ GOODS: tuple[Goods, ...] = (
     Goods("847130", "PORTABLE COMPUTERS", 150.0, 40, 900, "CT"),
     Goods("851712", "MOBILE TELEPHONES", 300.0, 20, 600, "CT"),
     Goods("854231", "PROCESSORS AND CONTROLLERS", 2000.0, 5, 120, "BX"),
-    Goods("852872", "TELEVISION RECEIVERS", 20.0, 300, 6000, "CT"),
+    Goods("852872", "TELEVISION RECEIVERS", 45.0, 300, 6000, "CT"),
     Goods("870899", "MOTOR VEHICLE PARTS", 12.0, 200, 9000, "PK"),
     Goods("846693", "PARTS FOR MACHINE TOOLS", 35.0, 50, 3000, "CS"),
-    Goods("848210", "BALL BEARINGS", 15.0, 100, 4000, "CS"),
+    Goods("848210", "BALL BEARINGS", 18.0, 100, 4000, "CS"),
     Goods("620342", "MENS COTTON TROUSERS", 25.0, 100, 5000, "CT"),
     Goods("610910", "COTTON T-SHIRTS", 20.0, 100, 6000, "CT"),
     Goods("640399", "LEATHER FOOTWEAR", 40.0, 80, 3000, "CT"),
@@ -130,12 +130,18 @@ GOODS_BY_HS: dict[str, Goods] = {g.hs_code: g for g in GOODS}
 AIR_GOODS: tuple[Goods, ...] = tuple(g for g in GOODS if g.usd_per_kg >= 12 or g.hs_code == "030617")
 
 
+# Normal customs value per kilogram by HS chapter (USD): the yardstick undervaluation is measured
+# against, the same figures the targeting rules use (targeting/reference.yaml). Every goods line above
+# is priced at least half its chapter norm, so only planted lines fall far below it.
+CHAPTER_USD_PER_KG: dict[str, float] = {
+    "03": 8, "09": 5, "22": 6, "30": 100, "33": 25, "39": 6, "61": 20, "62": 25, "64": 35, "73": 3, "84": 35,
+    "85": 60, "87": 12, "88": 250, "90": 120, "94": 5, "95": 10,
+}
+
+
 def hs_chapter_norms() -> dict[str, float]:
-    """Normal USD/kg per HS chapter (2 digits): the yardstick for undervaluation."""
-    norms: dict[str, list[float]] = {}
-    for goods in GOODS:
-        norms.setdefault(goods.hs_code[:2], []).append(goods.usd_per_kg)
-    return {chapter: sum(values) / len(values) for chapter, values in sorted(norms.items())}
+    """Normal USD/kg per HS chapter (2 digits) for the chapters the generator uses."""
+    return dict(sorted(CHAPTER_USD_PER_KG.items()))
 
 
 # Romanised names by nationality: enough variety for thousands of distinct travellers.

@@ -37,7 +37,7 @@ def _trader(parent: etree._Element, tag: str, company: Company, with_id: bool = 
 
 
 def declaration(world: World, decl: CustomsDeclaration) -> bytes:
-    root = etree.Element(f"{{{NS_MD}}}MetaData", nsmap=NSMAP)  # type: ignore[arg-type]
+    root = etree.Element(f"{{{NS_MD}}}MetaData", nsmap=NSMAP)
     for tag, text in (("WCODataModelVersionCode", "3.6"), ("WCOTypeName", "DEC"), ("ResponsibleCountryCode", "JP"),
                       ("ResponsibleAgencyName", "JAPAN CUSTOMS"), ("AgencyAssignedCustomizationVersionCode", "v2.1")):
         etree.SubElement(root, f"{{{NS_MD}}}{tag}").text = text

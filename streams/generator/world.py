@@ -257,7 +257,11 @@ def make_company(rng: random.Random, key: str, country: str) -> Company:
 
 def make_flight(rng: random.Random, carrier: str, number: str, origin: str, destination: str,
                 arrival: datetime) -> Flight:
-    departure = arrival - timedelta(hours=_hours(origin) if destination in ref.JAPAN_AIRPORTS else 3.5)
+    if destination in ref.JAPAN_AIRPORTS:
+        hours = _hours(origin)
+    else:
+        hours = _hours(destination) if origin in ref.JAPAN_AIRPORTS else 3.5
+    departure = arrival - timedelta(hours=hours)
     return Flight(
         key=f"{carrier}{number}/{departure:%Y-%m-%d}", carrier=carrier, number=number, origin=origin,
         destination=destination, departure=departure.replace(second=0, microsecond=0),
@@ -285,6 +289,8 @@ class WorldBuilder:
         self._numbers: set[str] = set()
         self._locators: set[str] = set()
         self._awbs: set[str] = set()
+        self._returns: dict[tuple[str, int], Flight] = {}
+        self._company_pools: dict[str, list[Company]] = {}
 
     # -- identifiers that must be unique within the world
     def unique_locator(self) -> str:
@@ -304,7 +310,7 @@ class WorldBuilder:
     def flight(self, carrier: str, origin: str, destination: str, arrival: datetime,
                number: str | None = None) -> Flight:
         while number is None:  # a random number must not collide; a given one is the caller's choice
-            candidate = str(self.rng.randrange(10, 999))
+            candidate = str(self.rng.randrange(10, 1999))
             number = None if f"{carrier}{candidate}" in self._numbers else candidate
         self._numbers.add(f"{carrier}{number}")
         flight = make_flight(self.rng, carrier, number, origin, destination, arrival)
@@ -342,7 +348,10 @@ class WorldBuilder:
                 broker.name.split()[2], "CUSTOMS BROKERAGE", 1))
 
     def companies(self, prefix: str) -> list[Company]:
-        return [c for key, c in self.world.companies.items() if key.startswith(prefix)]
+        """Companies by key prefix (c-x foreign traders, c-j Japanese importers, c-b customs brokers)."""
+        if prefix not in self._company_pools:
+            self._company_pools[prefix] = [c for key, c in self.world.companies.items() if key.startswith(prefix)]
+        return self._company_pools[prefix]
 
     def booking(self, people: Sequence[Person], legs: Sequence[Flight], *, return_leg: Flight | None,
                 cash: bool, hours_before: float, payer: tuple[str, str, str] | None = None) -> Booking:
@@ -366,10 +375,16 @@ class WorldBuilder:
         )
 
     def return_flight(self, inbound: Flight) -> Flight:
-        back = datetime.combine(self.spec.day + timedelta(days=self.rng.randrange(3, 21)),
-                                time(self.rng.randrange(8, 22), 0))
-        return self.flight(inbound.carrier, inbound.destination, inbound.origin,
-                           back + timedelta(hours=_hours(inbound.origin)))
+        """The flight back, numbered inbound + 1 as carriers do; one per route and day, shared by bookings."""
+        days = self.rng.randrange(3, 21)
+        cache_key = (inbound.key, days)
+        if cache_key not in self._returns:
+            departure = datetime.combine(self.spec.day + timedelta(days=days), inbound.departure.time())
+            flight = make_flight(self.rng, inbound.carrier, str(int(inbound.number) + 1), inbound.destination,
+                                 inbound.origin, departure + timedelta(hours=_hours(inbound.origin)))
+            self.world.flights[flight.key] = flight
+            self._returns[cache_key] = flight
+        return self._returns[cache_key]
 
     def add_bookings(self, people: list[Person], flights: list[Flight]) -> None:
         rng = self.rng
@@ -448,7 +463,8 @@ class WorldBuilder:
         if isinstance(consignment, AirConsignment):
             flight = self.world.flights[consignment.flight_key]
             lines: tuple[GoodsLine, ...] = (consignment.goods,)
-            mode, document, containers = "air", consignment.awb, ()
+            mode, document = "air", consignment.awb
+            containers: tuple[str, ...] = ()
             origin = ref.AIRPORTS[consignment.origin][0]
             office, when, means = consignment.destination, flight.arrival, flight.designator
         else:
@@ -460,7 +476,7 @@ class WorldBuilder:
             lrn=f"{self.spec.day:%y}JP{rng.randrange(10**9, 10**10)}", importer_key=consignment.consignee_key,
             exporter_key=consignment.shipper_key, declarant_key=rng.choice(brokers).key, mode=mode,
             transport_document=document, containers=containers, goods=lines,
-            origin_country=origin if shipper.country == origin else shipper.country, export_country=origin,
+            origin_country=shipper.country, export_country=origin,
             office=office, declared_at=when - timedelta(hours=rng.randrange(2, 30)), vessel_or_flight=means,
         )
         self.world.declarations.append(declaration)
@@ -468,10 +484,8 @@ class WorldBuilder:
 
     def add_declarations(self, count: int) -> None:
         declared = {d.transport_document for d in self.world.declarations}
-        pool: list[AirConsignment | SeaConsignment] = [
-            c for c in [*self.world.air, *self.world.sea]
-            if (c.awb if isinstance(c, AirConsignment) else c.bill_of_lading) not in declared
-        ]
+        pool: list[AirConsignment | SeaConsignment] = [c for c in self.world.air if c.awb not in declared]
+        pool += [c for c in self.world.sea if c.bill_of_lading not in declared]
         self.rng.shuffle(pool)
         for consignment in pool[:max(0, count - len(self.world.declarations))]:
             self.declaration_for(consignment)

@@ -92,7 +92,9 @@ class ValidateAndWrite(KeyedProcessFunction):  # type: ignore[misc]
         self.validator = BatchValidator()
         self.producer = kafka_io.producer(self.settings)
 
-    def process_element(self, value: tuple[int, tuple[Record, Origin]], ctx: KeyedProcessFunction.Context) -> Iterator[str]:
+    def process_element(
+        self, value: tuple[int, tuple[Record, Origin]], ctx: KeyedProcessFunction.Context
+    ) -> Iterator[str]:
         assert self.settings is not None
         self.buffer.append(value[1])
         if len(self.buffer) == 1:
@@ -116,7 +118,8 @@ class ValidateAndWrite(KeyedProcessFunction):  # type: ignore[misc]
         origins = {record.id: origin for record, origin in batch}
         valid, rejected = self.validator.validate([record for record, _ in batch])
         rejected = [_with_origin(r, origins) for r in rejected]
-        es_io.write_records([*valid, *rejected], self.settings)
+        stamp = {"indexed_at": datetime.now(UTC)}
+        es_io.write_records([r.model_copy(update=stamp) for r in (*valid, *rejected)], self.settings)
         if rejected:
             self._dead_letters(rejected)
         yield f"{len(valid)} {len(rejected)}"
@@ -125,7 +128,8 @@ class ValidateAndWrite(KeyedProcessFunction):  # type: ignore[misc]
         assert self.settings is not None
         topic = self.settings.topic("deadletter")
         for rec in rejected:
-            self.producer.send(topic, key=rec.id.encode(), value=rec.model_dump_json(exclude_none=True).encode())
+            body = rec.model_dump_json(exclude_none=True).encode()
+            self.producer.send(topic, key=rec.id.encode(), value=body)
         self.producer.flush(timeout=60)
 
     def close(self) -> None:

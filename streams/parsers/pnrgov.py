@@ -186,7 +186,8 @@ def _contact(text: str) -> tuple[str, str] | None:
 
 
 def _add_unique(values: list[str], value: str | None) -> None:
-    if value and value not in values:
+    """Append once; phone numbers compare without their ``+`` (a bare ``+`` may be a separator)."""
+    if value and value.lstrip("+") not in {v.lstrip("+") for v in values}:
         values.append(value)
 
 
@@ -496,6 +497,14 @@ def _document_owner(pnr: _Pnr, pending: _PendingDocument, surname: str, gender: 
     return by_ref or (by_name[0] if by_name else None)
 
 
+def _prefer_document_given_name(owner: _Traveller, document_given: str) -> None:
+    """``PRIYAMS`` in TIF and ``PRIYA`` in DOCS: the title glued to the name is dropped."""
+    given, from_document = (owner.given_names or "").upper(), " ".join(document_given.split()).upper()
+    suffix = given[len(from_document) :].strip() if given.startswith(from_document) else ""
+    if from_document and given != from_document and suffix in TITLES_SPACED:
+        owner.given_names = from_document
+
+
 def _resolve_documents(pnr: _Pnr, reference_year: int) -> None:
     for pending in pnr.pending_documents:
         fields = [f.strip() for f in pending.fields] + [""] * 12
@@ -504,6 +513,7 @@ def _resolve_documents(pnr: _Pnr, reference_year: int) -> None:
             owner = _document_owner(pnr, pending, fields[8], fields[6].upper())
             if owner is None:
                 continue
+            _prefer_document_given_name(owner, fields[9])
             owner.nationality = owner.nationality or to_alpha2(fields[4])
             owner.date_of_birth = owner.date_of_birth or parse_ddmonyy(fields[5], reference_year, past=True)
             gender = fields[6].upper()[:1]

@@ -62,7 +62,7 @@ def parse_xml(payload: bytes) -> Element:
 
 def local_name(element: Element) -> str:
     tag = element.tag
-    return etree.QName(tag).localname if isinstance(tag, str) else ""
+    return tag.rpartition("}")[2] if isinstance(tag, str) else ""  # "{namespace}Name" -> "Name"
 
 
 def sniff_xml(payload: bytes, *markers: bytes) -> bool:

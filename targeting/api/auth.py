@@ -12,9 +12,7 @@ from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBea
 from targeting.api.keys import KeyVerifier, Principal
 from targeting.api.roles import Role
 
-bearer_scheme = HTTPBearer(
-    auto_error=False, description="an API key created by `sekisho serve --create-key ROLE`"
-)
+bearer_scheme = HTTPBearer(auto_error=False, description="an API key created by `sekisho serve --create-key ROLE`")
 header_scheme = APIKeyHeader(name="X-API-Key", auto_error=False)
 
 

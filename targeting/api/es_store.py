@@ -128,9 +128,7 @@ class EsStore:
                 result.append(hit)
                 continue
             risk = max(node.graph_risk, node.screening_score)
-            result.append(
-                hit.model_copy(update={"risk": round(risk, 4) or None, "watchlisted": node.watchlisted})
-            )
+            result.append(hit.model_copy(update={"risk": round(risk, 4) or None, "watchlisted": node.watchlisted}))
         return result[:limit]
 
     def nodes(self, ids: Iterable[str]) -> list[Node]:
@@ -169,9 +167,7 @@ class EsStore:
         """Ports where a consignment arrives that day, or a flight of that day lands with passengers."""
         on_day = day.isoformat()
         ports: set[str] = set()
-        for hit in es_io.search(
-            "consignment", {"term": {"arrival_date": on_day}}, self.settings, size=ARRIVALS_MAX
-        ):
+        for hit in es_io.search("consignment", {"term": {"arrival_date": on_day}}, self.settings, size=ARRIVALS_MAX):
             port = hit.get("port_of_arrival") or hit.get("destination")
             if port:
                 ports.add(str(port).upper())
@@ -181,16 +177,12 @@ class EsStore:
             if leg.get("arrival_airport"):
                 by_airport.setdefault(str(leg["arrival_airport"]), []).append(str(leg["_id"]))
         for airport, leg_ids in by_airport.items():
-            if airport not in ports and es_io.count(
-                "passenger", self.settings, {"terms": {"flight_leg_ids": leg_ids}}
-            ):
+            if airport not in ports and es_io.count("passenger", self.settings, {"terms": {"flight_leg_ids": leg_ids}}):
                 ports.add(airport)
         return sorted(ports)
 
     def alerts(self, limit: int) -> list[Alert]:
-        hits = es_io.search(
-            ALERT_TYPE, {"match_all": {}}, self.settings, size=limit, sort=[{"created_at": "desc"}]
-        )
+        hits = es_io.search(ALERT_TYPE, {"match_all": {}}, self.settings, size=limit, sort=[{"created_at": "desc"}])
         return [Alert.model_validate(_source(h)) for h in hits]
 
     def save_inspection(self, result: InspectionResult) -> list[str]:
@@ -239,9 +231,7 @@ class EsStore:
         ]
         if after is not None:
             must.append({"range": {"id": {"gt": after}}})
-        hits = es_io.search(
-            NODE_TYPE, {"bool": {"filter": must}}, self.settings, size=limit, sort=[{"id": "asc"}]
-        )
+        hits = es_io.search(NODE_TYPE, {"bool": {"filter": must}}, self.settings, size=limit, sort=[{"id": "asc"}])
         return [risky_node_view(Node.model_validate(_source(h))) for h in hits]
 
     def watchlist(self, flt: WatchlistFilter, after: str | None, limit: int) -> list[WatchlistEntry]:
@@ -251,9 +241,7 @@ class EsStore:
         """
         rows: list[WatchlistEntry] = []
         if not flt.lists or set(flt.lists) - {GRAPH_LIST}:
-            listed = (
-                e for e in self.listed() if (after is None or e.id > after) and watchlist_matches(e, flt)
-            )
+            listed = (e for e in self.listed() if (after is None or e.id > after) and watchlist_matches(e, flt))
             rows.extend(e for _, e in zip(range(limit), listed, strict=False))
         if (not flt.lists or GRAPH_LIST in flt.lists) and flt.since is None:
             rows.extend(self.risky_nodes(flt, after, limit))

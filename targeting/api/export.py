@@ -95,9 +95,7 @@ def ftm_entity(entry: WatchlistEntry) -> dict[str, object]:
     return data
 
 
-def entries(
-    store: Store, flt: WatchlistFilter, after: str | None, limit: int | None
-) -> Iterator[WatchlistEntry]:
+def entries(store: Store, flt: WatchlistFilter, after: str | None, limit: int | None) -> Iterator[WatchlistEntry]:
     """Entries in id order from ``after`` on; ``limit=None`` walks every page."""
     sent = 0
     cursor = after

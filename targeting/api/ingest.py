@@ -12,6 +12,7 @@ from typing import Protocol
 
 from fastapi import HTTPException, Request
 
+from sekisho.settings import Settings, get_settings
 from streams.parsers.base import message_id_of
 
 RETRY_AFTER_SECONDS = "1"
@@ -36,17 +37,17 @@ class MemoryRawSink:
 class KafkaRawSink:
     """Sends through ``streams.kafka_io`` with one long-lived producer shared by all requests."""
 
-    def __init__(self) -> None:
+    def __init__(self, settings: Settings | None = None) -> None:
         from streams import kafka_io
 
+        self.settings = settings or get_settings()
         self._kafka_io = kafka_io
-        self._producer = kafka_io.producer()
+        # No linger: each request waits for its own acknowledgement; batches still form under load.
+        self._producer = kafka_io.producer(self.settings, linger_ms=0)
 
     def send(self, payload: bytes, *, source: str, format_hint: str, message_id: str) -> None:
-        message = self._kafka_io.RawMessage(
-            payload=payload, source=source, format_hint=format_hint, key=message_id
-        )
-        self._kafka_io.produce_raw([message], client=self._producer)
+        message = self._kafka_io.RawMessage(payload=payload, source=source, format_hint=format_hint, key=message_id)
+        self._kafka_io.send_raw_and_wait(message, client=self._producer, settings=self.settings)
 
     def close(self) -> None:
         self._producer.close(timeout=10)

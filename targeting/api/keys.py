@@ -13,7 +13,7 @@ import json
 import os
 import secrets
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Protocol
@@ -80,6 +80,15 @@ class KeyStore(Protocol):
     def get(self, key_id: str) -> StoredKey | None: ...
 
     def all(self) -> list[StoredKey]: ...
+
+
+def revoke(store: KeyStore, key_id: str) -> bool:
+    """Mark a key revoked (kept, so the audit trail's key ids still resolve); False if unknown."""
+    stored = store.get(key_id)
+    if stored is None:
+        return False
+    store.add(replace(stored, revoked=True))
+    return True
 
 
 class MemoryKeyStore:

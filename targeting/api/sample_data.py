@@ -32,7 +32,7 @@ from schemas.records import (
     TravelDocument,
     make_id,
 )
-from sekisho.settings import get_settings
+from sekisho.settings import Settings, get_settings
 from targeting.api.export import is_watch_worthy, risky_node_view
 from targeting.api.memory_store import MemoryStore
 from targeting.api.targets import alerts_for, score_arrivals
@@ -88,9 +88,7 @@ def planted_records(world: dict[str, Any], day: date) -> list[Record]:
         for key in booking["passengers"]:
             person = people[key]
             passenger = Passenger(
-                id=make_id(
-                    "passenger", person["passport_country"], person["passport"], booking["record_locator"]
-                ),
+                id=make_id("passenger", person["passport_country"], person["passport"], booking["record_locator"]),
                 **common,
                 surname=person["surname"],
                 given_names=person["given_names"],
@@ -99,9 +97,7 @@ def planted_records(world: dict[str, Any], day: date) -> list[Record]:
                 gender=person["gender"],
                 nationality=person["nationality"],
                 documents=[
-                    TravelDocument(
-                        doc_type="P", number=person["passport"], issuing_country=person["passport_country"]
-                    )
+                    TravelDocument(doc_type="P", number=person["passport"], issuing_country=person["passport_country"])
                 ],
                 address=_address(person["address"]),
                 phones=[person["phone"]],
@@ -251,3 +247,33 @@ def sample_store(day: date | None = None, world: dict[str, Any] | None = None) -
         scores = score_arrivals(store, port, the_day, rules, settings)
         store.alert_list.extend(alerts_for(scores, settings))
     return store
+
+
+def index_planted(settings: Settings, day: date | None = None) -> list[Record]:
+    """Write the planted records, their graph (linked, risk propagated) and their alerts to Elasticsearch.
+
+    What the stream does for fed messages, done directly: for demos and tests of the Elasticsearch-backed API.
+    """
+    from graph.store import EsGraphStore, link_records, refresh_risk
+    from streams import es_io
+    from targeting.api.es_store import EsStore
+
+    the_day = day or datetime.now(UTC).date()
+    records = planted_records(load_world(), the_day)
+    es_io.write_records(records, settings)
+    graph = EsGraphStore(settings)
+    graph.ensure()
+    _, ids = link_records(records, graph)
+    graph.refresh()
+    refresh_risk(graph, ids)
+    es_io.refresh(settings)
+    store = EsStore(settings)
+    rules = RuleBook(settings.targeting_rules_dir).current()
+    alerts = [
+        a
+        for port in store.ports(the_day)
+        for a in alerts_for(score_arrivals(store, port, the_day, rules, settings), settings)
+    ]
+    es_io.write_records(alerts, settings)
+    es_io.refresh(settings)
+    return records

@@ -48,9 +48,7 @@ def related_for(source: ArrivalSource, record: Record) -> Related:
     nodes = {n.id: n for n in source.nodes([record.id])}
     if isinstance(record, Passenger):
         booking = _record(source, record.booking_id)
-        legs = [
-            leg for leg in (_record(source, i) for i in record.flight_leg_ids) if isinstance(leg, FlightLeg)
-        ]
+        legs = [leg for leg in (_record(source, i) for i in record.flight_leg_ids) if isinstance(leg, FlightLeg)]
         return Related(
             booking=booking if isinstance(booking, Booking) else None,
             flights=legs,

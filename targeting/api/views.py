@@ -21,7 +21,6 @@ class SearchHit(View):
     score: float
     risk: float | None = None
     watchlisted: bool = False
-    snippet: str | None = None
 
 
 class GraphNode(View):

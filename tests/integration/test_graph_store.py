@@ -47,11 +47,15 @@ def test_planted_graph_in_elasticsearch(stack: Settings) -> None:
 def test_a_seizure_written_to_the_graph_seeds_its_neighbours(stack: Settings) -> None:
     store = EsGraphStore(stack)
     store.ensure()
-    nodes = [Node(id="it-seized", kind="consignment", label="seized one"),
-             Node(id="it-party", kind="company", label="IT PARTY", roles=["consignee"]),
-             Node(id="it-next", kind="consignment", label="next one")]
-    edges = [Edge(id="it-e1", kind="consigned_to", src="it-seized", dst="it-party"),
-             Edge(id="it-e2", kind="consigned_to", src="it-next", dst="it-party")]
+    nodes = [
+        Node(id="it-seized", kind="consignment", label="seized one"),
+        Node(id="it-party", kind="company", label="IT PARTY", roles=["consignee"]),
+        Node(id="it-next", kind="consignment", label="next one"),
+    ]
+    edges = [
+        Edge(id="it-e1", kind="consigned_to", src="it-seized", dst="it-party"),
+        Edge(id="it-e2", kind="consigned_to", src="it-next", dst="it-party"),
+    ]
     store.upsert(nodes, edges)
     store.refresh()
     refresh_risk(store, ["it-next"])

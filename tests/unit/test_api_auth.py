@@ -14,7 +14,7 @@ from targeting.alerts import MemorySubscriptions
 from targeting.api import create_app
 from targeting.api.app import route_roles
 from targeting.api.ingest import MemoryRawSink
-from targeting.api.keys import FileKeyStore, KeyVerifier, MemoryKeyStore, create_key, split_key
+from targeting.api.keys import FileKeyStore, KeyVerifier, MemoryKeyStore, create_key, revoke, split_key
 from targeting.api.roles import Role
 from targeting.api.sample_data import sample_store
 
@@ -118,3 +118,19 @@ def test_key_created_by_admin_route_works() -> None:
     key = response.json()["key"]
     assert CLIENT.get("/api/alerts", headers={"Authorization": f"Bearer {key}"}).status_code == 200
     assert CLIENT.get("/api/watchlist/export", headers={"Authorization": f"Bearer {key}"}).status_code == 403
+
+
+def test_revoked_key_is_refused_at_once() -> None:
+    keys = MemoryKeyStore()
+    client = TestClient(create_app(sample_store(), keys, MemoryRawSink(), MemorySubscriptions()))
+    plain = create_key(keys, Role.ANALYST, "leaver")
+    headers = {"Authorization": f"Bearer {plain}"}
+    assert client.get("/api/me", headers=headers).status_code == 200  # now cached as verified
+    key_id = (split_key(plain) or ("", ""))[0]
+    assert revoke(keys, key_id) and not revoke(keys, "nosuchkey")
+    assert client.get("/api/me", headers=headers).status_code == 401
+
+
+def test_page_forbids_loading_anything_from_elsewhere() -> None:
+    policy = CLIENT.get("/").headers["content-security-policy"]
+    assert "default-src 'self'" in policy and "script-src 'self'" in policy and "frame-ancestors 'none'" in policy

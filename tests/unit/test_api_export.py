@@ -87,7 +87,7 @@ def test_ftm_export_is_valid_followthemoney() -> None:
     for line in lines:
         data = json.loads(line)
         proxy = model.get_proxy(data)  # raises on an unknown schema or property
-        assert proxy.id == data["id"] and proxy.first("name").startswith("NAME")
+        assert proxy.id == data["id"] and (proxy.first("name") or "").startswith("NAME")
     person = json.loads(lines[0])
     assert person["schema"] == "Person" and person["properties"]["birthDate"] == ["1979-03-14"]
     assert person["properties"]["country"] == ["hk"]

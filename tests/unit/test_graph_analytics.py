@@ -143,9 +143,7 @@ def test_records_to_explained_risk_end_to_end() -> None:
         record_locator="AB12CD",
         emails=["roe@example.com"],
     )
-    shipper = Party(
-        id="party-1", source_format="t", name="ROE EXPORTS", roles=["shipper"], emails=["ROE@example.com"]
-    )
+    shipper = Party(id="party-1", source_format="t", name="ROE EXPORTS", roles=["shipper"], emails=["ROE@example.com"])
     graph = InMemoryGraph()
     for record in (booking, traveller, shipper):
         graph.add(*links_of(record))
@@ -159,11 +157,7 @@ def test_records_to_explained_risk_end_to_end() -> None:
 
 def test_explain_path_reads_reverse_edges() -> None:
     a, b, c = node("cons", "consignment", label="consignment X"), node("party"), node("page", "web_page")
-    text = explain_path(
-        [a, b, c], [edge("consigned_to", "cons", "party"), edge("mentioned_in", "party", "page")]
-    )
+    text = explain_path([a, b, c], [edge("consigned_to", "cons", "party"), edge("mentioned_in", "party", "page")])
     assert text == 'consignment X is consigned to PARTY, which is mentioned in web page "PAGE"'
-    back = explain_path(
-        [c, b, a], [edge("mentioned_in", "party", "page"), edge("consigned_to", "cons", "party")]
-    )
+    back = explain_path([c, b, a], [edge("mentioned_in", "party", "page"), edge("consigned_to", "cons", "party")])
     assert back == 'web page "PAGE" mentions PARTY, which is the consignee of consignment X'

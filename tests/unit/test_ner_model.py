@@ -83,14 +83,16 @@ def test_conll_tag_contract(model_dir: Path, tmp_path: Path) -> None:
     assert all(line.split("\t")[1] in LABELS for line in out if line)
 
 
-def test_evaluate_prints_entity_scores(model_dir: Path) -> None:
+def test_evaluate_prints_entity_scores(model_dir: Path, tmp_path: Path) -> None:
+    gold = tmp_path / "gold.txt"
+    lines = (DATA / "wikiann_en_test.txt").read_text(encoding="utf-8").splitlines()[:400]
+    gold.write_text("\n".join(lines) + "\n", encoding="utf-8")
     result = runner.invoke(
-        app, ["ner", "evaluate", "--conll", str(DATA / "wikiann_en_test.txt"), "--model", str(model_dir), "--json"],
-        catch_exceptions=False,
+        app, ["ner", "evaluate", "--conll", str(gold), "--model", str(model_dir), "--json"], catch_exceptions=False
     )
     assert result.exit_code == 0
     scores = json.loads(result.stdout)
-    assert scores["overall"]["gold"] > 10000 and 0.0 <= scores["overall"]["f1"] <= 1.0
+    assert scores["overall"]["gold"] > 20 and 0.0 <= scores["overall"]["f1"] <= 1.0
     assert set(scores["by_type"]) <= {"PER", "ORG", "LOC"}
 
 

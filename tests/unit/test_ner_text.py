@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from pathlib import Path
 
 import torch
@@ -100,14 +101,14 @@ def test_split_words_offsets_point_into_text(text: str) -> None:
     for word in words:
         assert text[word.start : word.end] == word.text
         assert word.text.strip() == word.text and word.text
-    assert all(a.end <= b.start for a, b in zip(words, words[1:], strict=False))
+    assert all(a.end <= b.start for a, b in itertools.pairwise(words))
     assert sum(len(s) for s in split_sentences(text)) == len(words)
 
 
 def test_split_sentences() -> None:
     text = "Police arrested two men. They were charged.\n\nA new paragraph starts here"
     sentences = split_sentences(text)
-    assert [[w.text for w in s][0] for s in sentences] == ["Police", "They", "A"]
+    assert [next(w.text for w in s) for s in sentences] == ["Police", "They", "A"]
 
 
 tag_lists = st.lists(st.sampled_from(LABELS), max_size=30)

@@ -51,8 +51,8 @@ XFFM_SAMPLE = b"""<?xml version="1.0" encoding="UTF-8"?>
 """
 
 
-def of(records: list[Record], cls: type[Record]) -> list[Record]:
-    return [r for r in records if isinstance(r, cls)]
+def flight_legs(records: list[Record]) -> list[FlightLeg]:
+    return [r for r in records if isinstance(r, FlightLeg)]
 
 
 def consignments(records: list[Record]) -> list[Consignment]:
@@ -80,7 +80,7 @@ def test_ffm_sample_counts() -> None:
     assert len(consignments(records)) == 31
     assert sum(len(c.goods) for c in consignments(records)) == 35
     # 7 unloading legs; SU1145/01JAN from AAQ is manifested twice, so one leg id covers both.
-    assert len(of(records, FlightLeg)) == 6
+    assert len(flight_legs(records)) == 6
     assert len({r.id for r in records}) == len(records)
 
 
@@ -98,7 +98,7 @@ def test_ffm_split_shipment_and_ulds() -> None:
     assert (shoes.origin, shoes.destination, shoes.containers) == ("CDG", "JFK", ["PMC01473R7"])
     invalid = by_awb(records, "074-12345632")[0]
     assert invalid.identifiers[0].valid is False
-    legs = {(leg.carrier, leg.departure_airport, leg.arrival_airport) for leg in of(records, FlightLeg)}
+    legs = {(leg.carrier, leg.departure_airport, leg.arrival_airport) for leg in flight_legs(records)}
     assert ("KL", "AMS", "LHR") in legs and ("CV", "DXB", "HKG") in legs
 
 
@@ -112,14 +112,23 @@ def test_fwb_sample() -> None:
     assert first.identifiers[0].valid is True
     assert (first.total_pieces, first.total_weight_kg) == (114, 2380.0)
     assert (first.carrier, first.flight_number, first.currency, first.declared_value) == (
-        "SU", "SU1244", "USD", 5696.0)
+        "SU",
+        "SU1244",
+        "USD",
+        5696.0,
+    )
     assert first.special_handling[:3] == ["OHG", "MOW", "DGR"]
-    assert first.goods[0].description.startswith("ABRASIVE PASTE")  # type: ignore[union-attr]
+    assert (first.goods[0].description or "").startswith("ABRASIVE PASTE")
     assert (first.shipper_name, first.consignee_name) == ("T. ULSIDAS LTD.", "AMERICAN MOTORS")
     shipper = next(p for p in parties(records) if p.id == first.shipper_id)
-    assert shipper.address is not None and shipper.address.country == "IN" and shipper.address.city == "MUMBAI"
+    assert (
+        shipper.address is not None and shipper.address.country == "IN" and shipper.address.city == "MUMBAI"
+    )
     consignee = next(p for p in parties(records) if p.id == first.consignee_id)
-    assert consignee.address is not None and (consignee.address.postcode, consignee.phones) == ("52601", ["4653425"])
+    assert consignee.address is not None and (consignee.address.postcode, consignee.phones) == (
+        "52601",
+        ["4653425"],
+    )
     notify = next(p for p in parties(records) if p.id == first.notify_party_id)
     assert notify.name.startswith("EXPOWESTRANS") and notify.address and notify.address.country == "RU"
     agent = next(p for p in parties(records) if p.roles == ["agent"])
@@ -134,7 +143,10 @@ def test_fhl_house_manifest() -> None:
     records = cargo_imp.parse(FHL_SAMPLE, CTX)
     first, second = consignments(records)
     assert (first.document_type, first.transport_document, first.master_document) == (
-        "HAWB", "SEL22222222", "888-11111111")
+        "HAWB",
+        "SEL22222222",
+        "888-11111111",
+    )
     assert first.goods[0].hs_code == "847330" and first.total_pieces == 10
     assert first.shipper_name == "SPARE PART LTD." and first.consignee_name == "REPAIR DIENST GMBH"
     assert second.transport_document == "SEL22222223" and second.shipper_id is None
@@ -151,7 +163,11 @@ def test_xfwb_sample() -> None:
     records = cargo_xml.parse((FEEDS / "cargo_xml" / "xfwbExample.xml").read_bytes(), CTX)
     (waybill,) = consignments(records)
     assert (waybill.transport_document, waybill.document_type, waybill.origin, waybill.destination) == (
-        "020-68548340", "MAWB", "VCP", "CDG")
+        "020-68548340",
+        "MAWB",
+        "VCP",
+        "CDG",
+    )
     assert (waybill.carrier, waybill.flight_number) == ("LH", "LH5050")
     assert (waybill.total_pieces, waybill.total_weight_kg, waybill.currency) == (4, 36.9, "USD")
     assert waybill.special_handling == ["EAP", "NSC"]
@@ -167,21 +183,36 @@ def test_xfzb_sample() -> None:
     records = cargo_xml.parse((FEEDS / "cargo_xml" / "SEL22222222_XFZB.xml").read_bytes(), CTX)
     (house,) = consignments(records)
     assert (house.transport_document, house.master_document, house.origin, house.destination) == (
-        "SEL22222222", "888-11111111", "ICN", "FDH")
+        "SEL22222222",
+        "888-11111111",
+        "ICN",
+        "FDH",
+    )
     assert (house.total_pieces, house.total_weight_kg) == (10, 134.0)
     (item,) = house.goods
     assert (item.hs_code, item.gross_weight_kg, item.package_count, item.description) == (
-        "1133557799", 133.7, 5, "SPARE PARTS")
+        "1133557799",
+        133.7,
+        5,
+        "SPARE PARTS",
+    )
     consignee = next(p for p in parties(records) if p.id == house.consignee_id)
     assert consignee.registration_ids == ["DE3056777000"]
 
 
 def test_xffm_manifest() -> None:
     records = cargo_xml.parse(XFFM_SAMPLE, CTX)
-    (leg,) = of(records, FlightLeg)
-    assert (leg.carrier, leg.flight_number, leg.departure_airport, leg.arrival_airport) == ("LH", "8160", "FRA", "JFK")
+    (leg,) = flight_legs(records)
+    assert (leg.carrier, leg.flight_number, leg.departure_airport, leg.arrival_airport) == (
+        "LH",
+        "8160",
+        "FRA",
+        "JFK",
+    )
     (loaded,) = consignments(records)
-    assert loaded.containers == ["PMC12345LH"] and loaded.total_pieces == 10 and loaded.port_of_arrival == "JFK"
+    assert (
+        loaded.containers == ["PMC12345LH"] and loaded.total_pieces == 10 and loaded.port_of_arrival == "JFK"
+    )
 
 
 def test_sniffing() -> None:
@@ -195,8 +226,11 @@ def test_sniffing() -> None:
 
 @pytest.mark.parametrize(
     ("payload", "reason"),
-    [(b"FWB/17\nNOT AN AWB LINE\n", "cargo_imp.syntax"), (b"FFM/8\n", "cargo_imp.syntax"),
-     (b"HELLO\n", "cargo_imp.syntax")],
+    [
+        (b"FWB/17\nNOT AN AWB LINE\n", "cargo_imp.syntax"),
+        (b"FFM/8\n", "cargo_imp.syntax"),
+        (b"HELLO\n", "cargo_imp.syntax"),
+    ],
 )
 def test_cargo_imp_errors(payload: bytes, reason: str) -> None:
     with pytest.raises(ParseError) as caught:
@@ -207,4 +241,5 @@ def test_cargo_imp_errors(payload: bytes, reason: str) -> None:
 def test_ids_deterministic() -> None:
     payload = (FEEDS / "cargo_imp" / "fwb17.txt").read_bytes()
     assert [r.id for r in cargo_imp.parse(payload, CTX)] == [
-        r.id for r in cargo_imp.parse(payload, MessageContext(source="other"))]
+        r.id for r in cargo_imp.parse(payload, MessageContext(source="other"))
+    ]

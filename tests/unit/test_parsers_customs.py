@@ -44,10 +44,17 @@ def test_ens_xml_all_optional() -> None:
     assert ens_consignment.arrival_date == date(2003, 2, 11) and ens_consignment.port_of_arrival == "AB3C4D5E"
     (item,) = ens_consignment.goods
     assert (item.sequence, item.description, item.gross_weight_kg, item.package_count) == (
-        42, "Goods description", 123.456, 1102)
+        42,
+        "Goods description",
+        123.456,
+        1102,
+    )
     assert item.hs_code is None  # "comco" is not a commodity code
     assert len(parties(records)) == 9  # six header parties and three goods-item parties
-    assert ens_consignment.shipper_name == "consignor name" and ens_consignment.consignee_name == "consignee name"
+    assert (
+        ens_consignment.shipper_name == "consignor name"
+        and ens_consignment.consignee_name == "consignee name"
+    )
     roles = sorted(role for p in parties(records) for role in p.roles)
     assert roles.count("shipper") == 2 and "declarant" in roles and "carrier" in roles
     assert {i.scheme: i.value for i in ens_consignment.identifiers}["lrn"] == "refnum"
@@ -57,7 +64,8 @@ def test_ens_json_and_xml_give_identical_records() -> None:
     from_xml = ens.parse(read("ens", "315AllOptional.xml"), CTX)
     from_json = ens.parse(read("ens", "315AllOptional.json"), CTX)
     assert [r.model_dump(exclude={"message_id"}) for r in from_xml] == [
-        r.model_dump(exclude={"message_id"}) for r in from_json]
+        r.model_dump(exclude={"message_id"}) for r in from_json
+    ]
 
 
 def test_ens_schema_valid_sample() -> None:
@@ -72,8 +80,10 @@ def test_ens_schema_valid_sample() -> None:
 
 
 def test_ens_json_errors() -> None:
-    for payload, reason in [(b'{"goods": {}, "itinerary": {}}', "ens.missing_field"),
-                            (b'{"goods": [1, "itinerary"', "json.malformed")]:
+    for payload, reason in [
+        (b'{"goods": {}, "itinerary": {}}', "ens.missing_field"),
+        (b'{"goods": [1, "itinerary"', "json.malformed"),
+    ]:
         with pytest.raises(ParseError) as caught:
             ens.parse(payload, CTX)
         assert caught.value.reason == reason
@@ -98,10 +108,18 @@ def test_wco_import_declaration() -> None:
     assert declaration.containers == ["AD12345"]
     (item,) = declaration.goods
     assert (item.hs_code, item.gross_weight_kg, item.package_count, item.value, item.currency) == (
-        "85109000", 150.0, 50, 1000.0, "GBP")
+        "85109000",
+        150.0,
+        50,
+        1000.0,
+        "GBP",
+    )
     assert item.description is not None and item.description.startswith("Parts for electric shavers")
     assert (declaration.invoice_value, declaration.currency, declaration.total_gross_weight_kg) == (
-        1000.0, "GBP", 150.0)
+        1000.0,
+        "GBP",
+        150.0,
+    )
     assert declaration.exporter_name == "US Clipper Inc."
     assert declaration.importer_name == "GB553202734852"
     assert len(parties(records)) == 3
@@ -115,19 +133,35 @@ def test_wco_export_declaration() -> None:
     records = wco.parse(read("wco_dms", "TT_EX001a.xml"), CTX)
     declaration = only_declaration(records)
     assert (declaration.reference, declaration.declaration_type, declaration.office_id) == (
-        "U.7847323YIPYA", "export", "GB000040")
+        "U.7847323YIPYA",
+        "export",
+        "GB000040",
+    )
     assert declaration.containers == ["CONU1234567"] and declaration.country_of_export == "GB"
     (item,) = declaration.goods
-    assert (item.hs_code, item.gross_weight_kg, item.package_count, item.value) == ("46021910", 10.0, 10, 200.0)
+    assert (item.hs_code, item.gross_weight_kg, item.package_count, item.value) == (
+        "46021910",
+        10.0,
+        10,
+        200.0,
+    )
     # The declarant is also the exporter (same EORI): one party with both roles, plus consignee and carrier.
     assert declaration.declarant_id == declaration.exporter_id
-    assert sorted(sorted(p.roles) for p in parties(records)) == [["carrier"], ["consignee"], ["declarant", "exporter"]]
+    assert sorted(sorted(p.roles) for p in parties(records)) == [
+        ["carrier"],
+        ["consignee"],
+        ["declarant", "exporter"],
+    ]
 
 
 def test_sniffing_and_auto_parse() -> None:
-    for folder, name, expected in [("ens", "315AllOptional.xml", "ens"), ("ens", "315AllOptional.json", "ens"),
-                                   ("ens", "CC315A-schemaValidSample-v11-2.xml", "ens"),
-                                   ("wco_dms", "Step1_TT_IM001a.xml", "wco"), ("wco_dms", "TT_EX001a.xml", "wco")]:
+    for folder, name, expected in [
+        ("ens", "315AllOptional.xml", "ens"),
+        ("ens", "315AllOptional.json", "ens"),
+        ("ens", "CC315A-schemaValidSample-v11-2.xml", "ens"),
+        ("wco_dms", "Step1_TT_IM001a.xml", "wco"),
+        ("wco_dms", "TT_EX001a.xml", "wco"),
+    ]:
         payload = read(folder, name)
         assert sniff(payload) == expected
         assert all(r.record_type != "rejection" for r in parse_message(payload, CTX))

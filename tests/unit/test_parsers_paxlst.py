@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from schemas.records import FlightLeg, Passenger, Record
-from streams.parsers import MessageContext, paxlst, parse_message, sniff
+from schemas.records import FlightLeg, Passenger, Record, Rejection
+from streams.parsers import MessageContext, parse_message, paxlst, sniff
 from streams.parsers.base import ParseError
 from streams.parsers.check_digits import mrz_check_digit, mrz_document_number_valid
 
@@ -29,7 +29,11 @@ def legs(records: list[Record]) -> list[FlightLeg]:
 
 @pytest.mark.parametrize(
     ("name", "people", "flights", "role"),
-    [("airline2.edi", 10, 1, "passenger"), ("apis_message.edi", 2, 2, "passenger"), ("test1.edi", 8, 1, "crew")],
+    [
+        ("airline2.edi", 10, 1, "passenger"),
+        ("apis_message.edi", 2, 2, "passenger"),
+        ("test1.edi", 8, 1, "crew"),
+    ],
 )
 def test_counts_per_sample(name: str, people: int, flights: int, role: str) -> None:
     records = parse(name)
@@ -42,7 +46,12 @@ def test_counts_per_sample(name: str, people: int, flights: int, role: str) -> N
 def test_custom_service_characters_una_with_star_and_dollar() -> None:
     records = parse("airline2.edi")  # UNA:*.? $ and a "UNG " tag with a trailing blank
     (leg,) = legs(records)
-    assert (leg.carrier, leg.flight_number, leg.departure_airport, leg.arrival_airport) == ("TN", "506", "BRE", "YEU")
+    assert (leg.carrier, leg.flight_number, leg.departure_airport, leg.arrival_airport) == (
+        "TN",
+        "506",
+        "BRE",
+        "YEU",
+    )
     assert leg.departure_time == datetime(2014, 5, 11, 13, 40)
     assert leg.arrival_time == datetime(2014, 5, 11, 17, 0)
     first = passengers(records)[0]
@@ -61,7 +70,11 @@ def test_two_legs_with_routing_locations() -> None:
     records = parse("apis_message.edi")  # leading blanks before every segment
     first, second = legs(records)
     assert (first.carrier, first.flight_number, first.departure_airport, first.arrival_airport) == (
-        "AA", "123", "ATL", "ORD")
+        "AA",
+        "123",
+        "ATL",
+        "ORD",
+    )
     assert (second.flight_number, second.departure_airport, second.arrival_airport) == ("124", "ORD", "JFK")
     clark, cheryl = passengers(records)
     assert clark.full_name == "MICHAEL CLARK" and clark.gender == "M" and clark.documents == []
@@ -99,13 +112,14 @@ def test_wrong_message_type_is_rejected() -> None:
         paxlst.parse(pnr, MessageContext(source="x"))
     assert caught.value.reason == "edifact.wrong_message_type"
     (rejection,) = parse_message(pnr, MessageContext(source="x"), fmt="paxlst")
-    assert rejection.record_type == "rejection"
+    assert isinstance(rejection, Rejection) and rejection.reason == "edifact.wrong_message_type"
 
 
 def test_truncated_interchange_is_rejected() -> None:
     payload = (FEEDS / "test1.edi").read_bytes()
     cut = payload[: payload.index(b"UNT+")]
     (rejection,) = parse_message(cut, MessageContext(source="x"))
+    assert isinstance(rejection, Rejection)
     assert rejection.reason in ("edifact.truncated", "edifact.syntax")
 
 

@@ -19,10 +19,6 @@ def parse(name: str) -> list[Record]:
     return pnrgov.parse((FEEDS / name).read_bytes(), MessageContext(source=name))
 
 
-def of_type(records: list[Record], cls: type[Record]) -> list[Record]:
-    return [r for r in records if isinstance(r, cls)]
-
-
 def bookings(records: list[Record]) -> list[Booking]:
     return [r for r in records if isinstance(r, Booking)]
 
@@ -61,8 +57,12 @@ def test_counts_per_sample(name: str) -> None:
     records = parse(name)
     expected = COUNTS[name]
     travellers = people(records)
-    assert (len(bookings(records)), len(travellers), sum(p.role == "infant" for p in travellers),
-            len(legs(records))) == expected
+    assert (
+        len(bookings(records)),
+        len(travellers),
+        sum(p.role == "infant" for p in travellers),
+        len(legs(records)),
+    ) == expected
     assert len({r.id for r in records}) == len(records)
     for booking in bookings(records):
         assert set(booking.passenger_ids) <= {p.id for p in travellers}
@@ -96,13 +96,21 @@ def test_basic_booking_fields() -> None:
     assert booking.addresses[0].lines == ["45 HIGHSTREET"] and booking.addresses[0].country == "GB"
     assert booking.remarks == ["THIS PASSENGER IS A VIP"]
     smith, jones = people(records)
-    assert (smith.surname, smith.given_names, smith.gender, smith.nationality) == ("SMITHJR", "JOHN", "M", "GB")
+    assert (smith.surname, smith.given_names, smith.gender, smith.nationality) == (
+        "SMITHJR",
+        "JOHN",
+        "M",
+        "GB",
+    )
     assert smith.date_of_birth == date(1964, 7, 12)
     assert [(d.doc_type, d.number, d.issuing_country, d.expiry_date) for d in smith.documents] == [
-        ("P", "123456789", "GB", date(2019, 8, 23))]
+        ("P", "123456789", "GB", date(2019, 8, 23))
+    ]
     assert smith.seat == "15A" and jones.seat == "15B"
-    assert {i.scheme: i.value for i in smith.identifiers} == {"frequent_flyer": "DL1234567890",
-                                                              "ticket": "0062120234533"}
+    assert {i.scheme: i.value for i in smith.identifiers} == {
+        "frequent_flyer": "DL1234567890",
+        "ticket": "0062120234533",
+    }
     assert jones.documents == [] and jones.date_of_birth == date(1964, 7, 12)
     assert smith.booking_id == booking.id and smith.flight_leg_ids == booking.flight_leg_ids
 
@@ -124,13 +132,13 @@ def test_sensitive_ssrs_are_removed_and_counted() -> None:
 
 def test_synthetic_sensitive_categories() -> None:
     payload = (
-        "UNB+IATA:1+XX++240101:1200+1'UNH+1+PNRGOV:13:1:IA+1'MSG+:22'ORG+XX'"
-        "TVL+020124:1000:020124:1300+LHR+JFK+XX+100'EQN+1'SRC'RCI+XX:ABC123'"
-        "SSR+MOML:HK:1:XX'SSR+WCHR:HK:1:XX'IFT+4:28::XX+PAX NEEDS WHEELCHAIR AT GATE'"
-        "IFT+4:28::XX+CTCE JANE..DOE//EXAMPLE.COM'TIF+DOE+JANEMRS:A:1'SSR+KSML:HK:1:XX+::1'"
-        "SSR+DOCS:HK::XX:::::/P/GBR/X1234567/GBR/01JAN80/F/01JAN30/DOE/JANE'"
-        "TVL+020124:1000:020124:1300+LHR+JFK+XX+100:Y'SSR+MEDA:HK:1:XX'UNT+10+1'UNZ+1+1'"
-    ).encode()
+        b"UNB+IATA:1+XX++240101:1200+1'UNH+1+PNRGOV:13:1:IA+1'MSG+:22'ORG+XX'"
+        b"TVL+020124:1000:020124:1300+LHR+JFK+XX+100'EQN+1'SRC'RCI+XX:ABC123'"
+        b"SSR+MOML:HK:1:XX'SSR+WCHR:HK:1:XX'IFT+4:28::XX+PAX NEEDS WHEELCHAIR AT GATE'"
+        b"IFT+4:28::XX+CTCE JANE..DOE//EXAMPLE.COM'TIF+DOE+JANEMRS:A:1'SSR+KSML:HK:1:XX+::1'"
+        b"SSR+DOCS:HK::XX:::::/P/GBR/X1234567/GBR/01JAN80/F/01JAN30/DOE/JANE'"
+        b"TVL+020124:1000:020124:1300+LHR+JFK+XX+100:Y'SSR+MEDA:HK:1:XX'UNT+10+1'UNZ+1+1'"
+    )
     records = pnrgov.parse(payload, MessageContext(source="synthetic"))
     (booking,) = bookings(records)
     assert booking.sensitive_removed == 5
@@ -146,9 +154,17 @@ def test_infant_gets_own_record_and_document() -> None:
     records = parse("adult_and_infant.edi")
     adult, infant = people(records)
     assert (adult.role, adult.surname, adult.given_names, adult.gender) == (
-        "passenger", "TESTSURNAMEONE", "TESTNAMEONE", "F")
+        "passenger",
+        "TESTSURNAMEONE",
+        "TESTNAMEONE",
+        "F",
+    )
     assert [d.number for d in adult.documents] == ["52263000"]
-    assert (infant.role, infant.surname, infant.date_of_birth) == ("infant", "TESTSURNAMETWO", date(2011, 8, 10))
+    assert (infant.role, infant.surname, infant.date_of_birth) == (
+        "infant",
+        "TESTSURNAMETWO",
+        date(2011, 8, 10),
+    )
     assert [(d.number, d.issuing_country) for d in infant.documents] == [("AO234000", "CO")]
     (booking,) = bookings(records)
     assert booking.route == ["BOG", "MEX", "CUN", "BOG"] and booking.one_way is False
@@ -158,8 +174,10 @@ def test_infant_gets_own_record_and_document() -> None:
 def test_codeshare_operating_and_marketing_flights() -> None:
     records = parse("multiple_flight_leg_pnr.edi")
     codeshares = [leg for leg in legs(records) if leg.marketing_carrier]
-    assert sorted((leg.carrier, leg.flight_number, leg.marketing_carrier, leg.marketing_flight_number)
-                  for leg in codeshares) == [("LH", "624", "UA", "8749"), ("LH", "625", "UA", "8750")]
+    assert sorted(
+        (leg.carrier, leg.flight_number, leg.marketing_carrier, leg.marketing_flight_number)
+        for leg in codeshares
+    ) == [("LH", "624", "UA", "8749"), ("LH", "625", "UA", "8750")]
     (booking,) = bookings(records)
     assert booking.route == ["IAD", "FRA", "KWI", "FRA", "IAD"] and booking.one_way is False
     assert booking.form_of_payment == "CA" and booking.payment_amount == 900.0
@@ -218,14 +236,16 @@ def test_history_is_not_kept_and_no_pnr_history_sample() -> None:
 def test_ids_are_deterministic() -> None:
     payload = (FEEDS / "bigMessagePnr.edi").read_bytes()
     once = [r.id for r in pnrgov.parse(payload, MessageContext(source="a"))]
-    twice = [r.id for r in pnrgov.parse(payload, MessageContext(source="b", received_at=datetime(2031, 1, 1)))]
+    twice = [
+        r.id for r in pnrgov.parse(payload, MessageContext(source="b", received_at=datetime(2031, 1, 1)))
+    ]
     assert once == twice
 
 
 def test_full_card_numbers_are_masked() -> None:
     payload = (
-        "UNB+IATA:1+XX++240101:1200+1'UNH+1+PNRGOV:13:1:IA+1'TVL+020124:1000+LHR+JFK+XX+100'SRC'"
-        "RCI+XX:ABC123'TIF+DOE+JOHN:A:1'FOP+CC::10.00:VI:4111111111111111:1225'UNT+5+1'UNZ+1+1'"
-    ).encode()
+        b"UNB+IATA:1+XX++240101:1200+1'UNH+1+PNRGOV:13:1:IA+1'TVL+020124:1000+LHR+JFK+XX+100'SRC'"
+        b"RCI+XX:ABC123'TIF+DOE+JOHN:A:1'FOP+CC::10.00:VI:4111111111111111:1225'UNT+5+1'UNZ+1+1'"
+    )
     (booking,) = bookings(pnrgov.parse(payload, MessageContext(source="x")))
     assert booking.payment_card == "VI XXXXXXXXXXXX1111"

@@ -77,8 +77,11 @@ def test_slices_duplicated_or_removed(name: str, data: st.DataObject) -> None:
 
 
 @PROFILE
-@given(name=samples, encoding=st.sampled_from(["utf-16", "utf-16-le", "utf-32", "latin-1", "cp1252", "utf-8-sig"]),
-       fmt=st.sampled_from(FORMATS))
+@given(
+    name=samples,
+    encoding=st.sampled_from(["utf-16", "utf-16-le", "utf-32", "latin-1", "cp1252", "utf-8-sig"]),
+    fmt=st.sampled_from(FORMATS),
+)
 def test_reencoded_samples_under_every_format(name: str, encoding: str, fmt: str) -> None:
     text = SAMPLES[name].decode("utf-8", "replace") + "é"
     check(text.encode(encoding, "replace"), fmt)

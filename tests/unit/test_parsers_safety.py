@@ -34,8 +34,10 @@ def reject(payload: bytes, fmt: str = "auto") -> Rejection:
     return records[0]
 
 
-@pytest.mark.parametrize(("payload", "fmt"), [(BILLION_LAUGHS, "auto"), (XXE, "auto"), (XXE_NETWORK, "wco"),
-                                              (BILLION_LAUGHS, "cargo-xml")])
+@pytest.mark.parametrize(
+    ("payload", "fmt"),
+    [(BILLION_LAUGHS, "auto"), (XXE, "auto"), (XXE_NETWORK, "wco"), (BILLION_LAUGHS, "cargo-xml")],
+)
 def test_doctype_and_entities_are_refused(payload: bytes, fmt: str) -> None:
     rejection = reject(payload, fmt)
     assert rejection.reason == "xml.forbidden_entity"

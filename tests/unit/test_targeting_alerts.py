@@ -71,6 +71,15 @@ def test_dedup_window() -> None:
     assert first.id != later.id  # a re-alert is a new event
 
 
+def test_an_escalating_score_alerts_again_inside_the_window() -> None:
+    dedup = Deduplicator(timedelta(hours=24), escalation=0.1)
+    first = alert_for(scored(0.3, alert_rule=True), now=NOW)
+    stronger = alert_for(scored(0.91), now=NOW + timedelta(minutes=5))
+    same = alert_for(scored(0.95), now=NOW + timedelta(minutes=6))
+    assert first and stronger and same
+    assert [dedup.admit(a) for a in (first, stronger, same)] == [True, True, False]
+
+
 def test_signature_roundtrip() -> None:
     body = b'{"a":1}'
     signature = sign(body, "s3cret")

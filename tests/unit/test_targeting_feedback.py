@@ -23,9 +23,7 @@ from targeting.feedback import (
 WHEN = datetime(2026, 11, 25, 15, 30, tzinfo=UTC)
 
 
-def result(
-    outcome: str = "seizure", revenue: float = 0.0, record_id: str = "consignment-1"
-) -> InspectionResult:
+def result(outcome: str = "seizure", revenue: float = 0.0, record_id: str = "consignment-1") -> InspectionResult:
     return InspectionResult(
         record_id=record_id,
         record_type="consignment",

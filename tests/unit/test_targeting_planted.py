@@ -82,9 +82,7 @@ def planted_records() -> dict[str, Record]:
             given_names=person["given_names"],
             nationality=person["nationality"],
             documents=[
-                TravelDocument(
-                    doc_type="P", number=person["passport"], issuing_country=person["passport_country"]
-                )
+                TravelDocument(doc_type="P", number=person["passport"], issuing_country=person["passport_country"])
             ],
             phones=[person["phone"]],
             emails=[person["email"]],
@@ -216,11 +214,7 @@ def bystanders() -> list[Record]:
                 consignee_name=f"ORDINARY IMPORTS {number}",
                 total_weight_kg=100,
                 declared_value=9000,
-                goods=[
-                    GoodsItem(
-                        description="PORTABLE COMPUTERS", hs_code="847130", gross_weight_kg=100, value=9000
-                    )
-                ],
+                goods=[GoodsItem(description="PORTABLE COMPUTERS", hs_code="847130", gross_weight_kg=100, value=9000)],
             )
         )
     return records
@@ -337,7 +331,16 @@ def test_cli_queue_prints_the_explained_queue(planted_file: Path) -> None:
 
     from sekisho.cli import app
 
-    common = ["targeting", "queue", "--port", "NRT", "--date", DAY.isoformat(), "--records", str(planted_file)]
+    common = [
+        "targeting",
+        "queue",
+        "--port",
+        "NRT",
+        "--date",
+        DAY.isoformat(),
+        "--records",
+        str(planted_file),
+    ]
     shown = CliRunner().invoke(app, [*common, "--xray", "3", "--exams", "2"], env={"COLUMNS": "200"})
     assert shown.exit_code == 0, shown.output
     assert "Inspection queue NRT 2026-11-25" in shown.output and "DMITRI VOLKOV" in shown.output

@@ -80,9 +80,7 @@ def test_zero_scores_leave_slots_free() -> None:
     xray=st.integers(0, 3),
     exams=st.integers(0, 3),
 )
-def test_model_picks_are_optimal_against_brute_force(
-    values: list[tuple[float, float]], xray: int, exams: int
-) -> None:
+def test_model_picks_are_optimal_against_brute_force(values: list[tuple[float, float]], xray: int, exams: int) -> None:
     scores = [target(i, round(s, 3), round(r, 2)) for i, (s, r) in enumerate(values)]
     detect = {"exam": 0.95, "xray": 0.6}
     queue = build_queue(

@@ -114,16 +114,12 @@ def _touch(path: Path, text: str) -> None:
 
 def test_hot_reload_on_change_and_keep_last_good_rules(tmp_path: Path) -> None:
     rule_file = tmp_path / "mine.yaml"
-    _touch(
-        rule_file, "rules: [{id: a, title: A, applies_to: [passenger], when: {booking.one_way: {eq: true}}}]"
-    )
+    _touch(rule_file, "rules: [{id: a, title: A, applies_to: [passenger], when: {booking.one_way: {eq: true}}}]")
     book = RuleBook(tmp_path)
     assert [h.rule_id for h in book.current().apply(FACTS)] == ["a"]
     assert book.current() is book.current() and book.loads == 1  # unchanged file: no reload
 
-    _touch(
-        rule_file, "rules: [{id: b, title: B, applies_to: [passenger], when: {booking.one_way: {eq: false}}}]"
-    )
+    _touch(rule_file, "rules: [{id: b, title: B, applies_to: [passenger], when: {booking.one_way: {eq: false}}}]")
     assert book.current().apply(FACTS) == [] and book.loads == 2
 
     _touch(rule_file, "rules: [{id: c, title: C, when: {booking.one_way: {approximately: 1}}}]")
@@ -141,9 +137,7 @@ def test_description_hs_mismatch() -> None:
     ref = load_reference()
     parts_as_machine = description_mismatch(GoodsItem(description="MACHINE PARTS", hs_code="845891"), ref)
     assert parts_as_machine is not None and "heading 8458" in parts_as_machine
-    assert (
-        description_mismatch(GoodsItem(description="PARTS FOR MACHINE TOOLS", hs_code="846693"), ref) is None
-    )
+    assert description_mismatch(GoodsItem(description="PARTS FOR MACHINE TOOLS", hs_code="846693"), ref) is None
     toys = description_mismatch(GoodsItem(description="PLASTIC TOYS", hs_code="620342"), ref)
     assert toys is not None and "chapter 62" in toys
     assert description_mismatch(GoodsItem(description="LEATHER FOOTWEAR", hs_code="640399"), ref) is None

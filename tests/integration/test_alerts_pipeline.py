@@ -1,0 +1,178 @@
+"""Records entering Kafka become signed alerts at a webhook, on the alerts topic and in the index, once."""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+
+from graph.model import Node
+from graph.store import EsGraphStore
+from schemas.records import Record
+from sekisho.settings import Settings
+from streams import es_io, kafka_io
+from targeting import indices
+from targeting.alerts import SIGNATURE_HEADER, FileSubscriptions, new_subscription, verify
+from targeting.worker import BatchResult, TargetingWorker, run
+from tests.unit.test_targeting_alerts import Receiver
+from tests.unit.test_targeting_planted import bystanders, planted_records
+
+pytestmark = pytest.mark.integration
+
+
+@pytest.fixture
+def private(stack: Settings, tmp_path: Path) -> Iterator[Settings]:
+    """A namespace of this test's own inside the session's (cleaned up with it)."""
+    settings = stack.model_copy(
+        update={
+            "namespace": f"{stack.namespace}-alerts{uuid.uuid4().hex[:4]}",
+            "alert_subscriptions_file": tmp_path / "subscriptions.json",
+            "feedback_dir": tmp_path / "feedback",
+        }
+    )
+    kafka_io.ensure_topics(settings)
+    es_io.ensure_indices(settings)
+    indices.ensure(settings)
+    yield settings
+    es_io.delete_namespace(settings)
+    kafka_io.delete_topics([settings.topic(n) for n in kafka_io.TOPICS], settings)
+
+
+def _wait(condition: Callable[[], bool], timeout_s: float = 90.0) -> bool:
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        if condition():
+            return True
+        time.sleep(0.2)
+    return False
+
+
+def _produce(settings: Settings, records: list[Record]) -> None:
+    kafka_io.produce_json(settings.topic("records"), [(r.id, r.model_dump(mode="json")) for r in records], settings)
+
+
+def test_planted_traveller_alerts_once_at_the_webhook(private: Settings) -> None:
+    receiver = Receiver(failures=1)  # the first delivery fails: the retry must get it through
+    subscriptions = FileSubscriptions(private.alert_subscriptions_file)
+    subscriptions.add(new_subscription("ct-unit", receiver.url, "s3cret"))
+    planted = planted_records()
+    context = [r for k, r in planted.items() if k not in ("p-volkov", "p-chen", "consignment")]
+    targets = [planted["p-volkov"], planted["p-chen"], planted["consignment"], *bystanders()]
+    # What the ingest job would already have indexed: the booking, legs and parties the worker looks up.
+    es_io.write_records([*context, *targets], private)
+    es_io.refresh(private)
+
+    worker = TargetingWorker(private, subscriptions=subscriptions)
+    worker.settings = private.model_copy(update={"alert_retry_base_s": 0.05})
+    batches: list[BatchResult] = []
+    stop = threading.Event()
+    thread = threading.Thread(
+        target=run,
+        kwargs={
+            "settings": private,
+            "worker": worker,
+            "group_id": f"it-{uuid.uuid4().hex[:6]}",
+            "from_beginning": True,
+            "stop": stop,
+            "on_batch": batches.append,
+        },
+        daemon=True,
+    )
+    thread.start()
+    try:
+        _produce(private, context)
+        booking = planted["booking"].id
+        store = EsGraphStore(private)
+        assert _wait(
+            lambda: (store.node(booking) or Node(id="-", kind="booking", label="-")).label == "booking QX7P2M"
+        ), "the context records were not linked"
+        _produce(private, targets)
+        volkov = planted["p-volkov"].id
+
+        def volkov_calls() -> list[tuple[dict[str, str], bytes]]:
+            return [(h, b) for h, b in receiver.calls if json.loads(b)["record_id"] == volkov]
+
+        assert _wait(lambda: len(volkov_calls()) >= 2), f"no alert delivered; batches: {len(batches)}"
+        headers, body = volkov_calls()[-1]
+        assert verify(body, "s3cret", headers[SIGNATURE_HEADER])
+        alert = json.loads(body)
+        assert alert["severity"] == "critical"
+        assert any("OFAC SDN" in line and "KOREA MINING" in line for line in alert["explanation"]), alert
+        assert _wait(lambda: sum(len(b.scores) for b in batches) >= len(targets))
+        alerted = {a.record_id for b in batches for a in b.alerts}
+        assert planted["consignment"].id in alerted
+        assert not alerted & {r.id for r in bystanders()}
+
+        # The same record again inside the re-alert window: scored, not re-sent.
+        seen = sum(len(b.scores) for b in batches)
+        _produce(private, [planted["p-volkov"]])
+        assert _wait(lambda: sum(len(b.scores) for b in batches) > seen)
+        assert any(a.record_id == volkov for b in batches for a in b.suppressed)
+        assert len(volkov_calls()) == 2  # one failed attempt + one delivery
+    finally:
+        stop.set()
+        thread.join(timeout=30)
+        receiver.close()
+        worker.close()
+
+    on_topic = [
+        json.loads(m.value) for m in kafka_io.consume(private.topic("alerts"), settings=private, idle_timeout_s=3)
+    ]
+    assert [a["record_id"] for a in on_topic].count(volkov) == 1
+    es_io.refresh(private)
+    assert es_io.count(indices.ALERT_TYPE, private, {"term": {"record_id": volkov}}) == 1
+
+
+def test_a_booking_arriving_after_its_traveller_escalates_the_alert(private: Settings) -> None:
+    """Kafka partitions do not keep order across keys: later evidence must re-target earlier records."""
+    receiver = Receiver()
+    subscriptions = FileSubscriptions(private.alert_subscriptions_file)
+    subscriptions.add(new_subscription("ct-unit", receiver.url, "k"))
+    planted = planted_records()
+    traveller, booking = planted["p-volkov"], planted["booking"]
+    es_io.write_records([r for k, r in planted.items() if k != "booking"], private)
+    es_io.refresh(private)
+    worker = TargetingWorker(private, subscriptions=subscriptions)
+    batches: list[BatchResult] = []
+    stop = threading.Event()
+    thread = threading.Thread(
+        target=run,
+        kwargs={
+            "settings": private,
+            "worker": worker,
+            "group_id": f"it-{uuid.uuid4().hex[:6]}",
+            "from_beginning": True,
+            "stop": stop,
+            "on_batch": batches.append,
+        },
+        daemon=True,
+    )
+    thread.start()
+    try:
+        _produce(private, [traveller])
+        assert _wait(lambda: any(s.record_id == traveller.id for b in batches for s in b.scores))
+        first = next(s for b in batches for s in b.scores if s.record_id == traveller.id)
+        assert first.part("graph").value == 0.0  # nothing known yet about who paid
+        es_io.write_records([booking], private)
+        es_io.refresh(private)
+        _produce(private, [booking])
+
+        def escalated() -> bool:
+            return any(
+                a.record_id == traveller.id and any("OFAC SDN" in line for line in a.explanation)
+                for b in batches
+                for a in b.alerts
+            )
+
+        assert _wait(escalated), "the traveller was not re-targeted when the booking arrived"
+        assert _wait(lambda: any("OFAC SDN" in json.loads(body)["explanation"][0] for _, body in receiver.calls))
+    finally:
+        stop.set()
+        thread.join(timeout=30)
+        receiver.close()
+        worker.close()
