@@ -19,11 +19,13 @@ compared. A last Sekisho recrawl of the same site shows the incremental path (30
 from __future__ import annotations
 
 import argparse
+import resource
 import subprocess
 import sys
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -47,19 +49,56 @@ def start_site(pages: int) -> tuple[subprocess.Popen[str], str]:
     return process, line.split()[3]
 
 
-def bare_crawl(start_url: str, concurrency: int) -> tuple[int, float]:
+@dataclass(frozen=True)
+class Run:
+    pages: int
+    wall_s: float
+    cpu_s: float  # this process, all threads (reactor, Kafka producer, ...); the site runs elsewhere
+    emitted: int = 0
+
+    @property
+    def pages_per_s(self) -> float:
+        return self.pages / self.wall_s
+
+    @property
+    def cpu_ms_per_page(self) -> float:
+        return 1000 * self.cpu_s / max(self.pages, 1)
+
+    def __str__(self) -> str:
+        emitted = f", {self.emitted} records emitted" if self.emitted else ""
+        return (f"{self.pages} pages in {self.wall_s:.2f}s = {self.pages_per_s:.0f} pages/s, "
+                f"{self.cpu_ms_per_page:.2f} ms CPU/page{emitted}")
+
+
+def measure(crawl: Callable[[], tuple[int, int]]) -> Run:
+    before = resource.getrusage(resource.RUSAGE_SELF)
+    started = time.perf_counter()
+    pages, emitted = crawl()
+    wall = time.perf_counter() - started
+    after = resource.getrusage(resource.RUSAGE_SELF)
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    return Run(pages, wall, cpu, emitted)
+
+
+def sekisho_crawl(source: SourceDefinition, settings: Settings, frontier: Frontier | str,
+                  sink: RecordSink | str) -> tuple[int, int]:
+    report = run_crawl(source, settings, frontier=frontier, sink=sink)
+    return report.pages, report.emitted
+
+
+def bare_crawl(start_url: str, concurrency: int) -> tuple[int, int]:
     """The baseline: Scrapy alone, following links, no items."""
     from scrapy import Spider
     from scrapy.crawler import CrawlerRunner
-    from scrapy.http import Response
+    from scrapy.http import TextResponse
     from scrapy.linkextractors import LinkExtractor
 
     class BareSpider(Spider):
         name = "bare"
-        start_urls = [start_url]
+        start_urls = (start_url,)
         links = LinkExtractor(allow=[r"/big/"])
 
-        def parse(self, response: Response, **kwargs: Any) -> Iterator[Any]:
+        def parse(self, response: TextResponse, **kwargs: Any) -> Iterator[Any]:  # type: ignore[override]
             for link in self.links.extract_links(response):
                 yield response.follow(link.url, callback=self.parse)
 
@@ -80,9 +119,8 @@ def bare_crawl(start_url: str, concurrency: int) -> tuple[int, float]:
 
         return runner.crawl(crawler).addCallback(done)
 
-    started = time.perf_counter()
     call_in_reactor(crawl)
-    return int(result.get("downloader/response_count", 0)), time.perf_counter() - started
+    return int(result.get("downloader/response_count", 0)), 0
 
 
 def sekisho_source(base: str, pages: int, concurrency: int) -> SourceDefinition:
@@ -119,25 +157,20 @@ def main() -> None:
     print(f"site {base}: {args.pages} generated pages, concurrency {args.concurrency}, "
           f"{'Kafka + Elasticsearch' if use_stack else 'in-memory frontier and sink'}")
     source = sekisho_source(base, args.pages, args.concurrency)
-    bare_rates: list[float] = []
-    sekisho_rates: list[float] = []
+    bare: list[Run] = []
+    full: list[Run] = []
+    frontier: Frontier | str = "elasticsearch" if use_stack else InMemoryFrontier()
+    sink: RecordSink | str = "kafka" if use_stack else CollectingSink()
+    run_source = source
     try:
         for round_number in range(1, args.rounds + 1):
-            pages, seconds = bare_crawl(f"{base}/big/index.html", args.concurrency)
-            bare_rates.append(pages / seconds)
-            print(f"round {round_number} baseline: {pages} pages in {seconds:.2f}s = {pages / seconds:.0f} pages/s")
-
-            frontier: Frontier | str = "elasticsearch" if use_stack else InMemoryFrontier()
-            sink: RecordSink | str = "kafka" if use_stack else CollectingSink()
+            bare.append(measure(lambda: bare_crawl(f"{base}/big/index.html", args.concurrency)))
+            print(f"round {round_number} baseline: {bare[-1]}")
             run_source = source.model_copy(update={"name": f"bench-big-{round_number}"})
-            report = run_crawl(run_source, settings, frontier=frontier, sink=sink)
-            sekisho_rates.append(report.pages_per_s)
-            print(f"round {round_number} sekisho:  {report.pages} pages in {report.elapsed_s:.2f}s = "
-                  f"{report.pages_per_s:.0f} pages/s, {report.emitted} records emitted")
-
-        recrawl = run_crawl(run_source, settings, frontier=frontier, sink=sink)
-        print(f"sekisho recrawl: {recrawl.pages} pages in {recrawl.elapsed_s:.2f}s = {recrawl.pages_per_s:.0f} "
-              f"pages/s, {recrawl.count('sekisho/not_modified')} not modified, {recrawl.emitted} re-emitted")
+            full.append(measure(lambda: sekisho_crawl(run_source, settings, frontier, sink)))
+            print(f"round {round_number} sekisho:  {full[-1]}")
+        recrawl = measure(lambda: sekisho_crawl(run_source, settings, frontier, sink))
+        print(f"sekisho recrawl (all due, 304s): {recrawl}")
     finally:
         process.terminate()
         process.wait(timeout=10)
@@ -147,10 +180,13 @@ def main() -> None:
             es_io.delete_namespace(settings)
             kafka_io.delete_topics([settings.topic("raw")], settings)
 
-    best_bare, best_sekisho = max(bare_rates), max(sekisho_rates)
-    print(f"\nbaseline (bare Scrapy): {best_bare:.0f} pages/s (best of {args.rounds})")
-    print(f"sekisho (full crawl):   {best_sekisho:.0f} pages/s (best of {args.rounds})")
-    print(f"ratio: {best_sekisho / best_bare:.2f}x (goal >= 0.8x)")
+    best_bare = max(bare, key=lambda r: r.pages_per_s)
+    best_full = max(full, key=lambda r: r.pages_per_s)
+    print(f"\nbaseline (bare Scrapy): {best_bare.pages_per_s:.0f} pages/s, {best_bare.cpu_ms_per_page:.2f} ms CPU/page")
+    print(f"sekisho (full crawl):   {best_full.pages_per_s:.0f} pages/s, {best_full.cpu_ms_per_page:.2f} ms CPU/page")
+    print(f"ratio (pages/s, best of {args.rounds}): {best_full.pages_per_s / best_bare.pages_per_s:.2f}x (goal >= 0.8x)")
+    cpu_ratio = min(r.cpu_ms_per_page for r in bare) / min(r.cpu_ms_per_page for r in full)
+    print(f"ratio (CPU per page, lowest of {args.rounds}): {cpu_ratio:.2f}x")
 
 
 if __name__ == "__main__":

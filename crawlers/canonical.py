@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+from functools import lru_cache
 from urllib.parse import urlsplit, urlunsplit
 
 from w3lib.url import canonicalize_url
@@ -13,6 +14,7 @@ _WHITESPACE = re.compile(r"\s+")
 _DEFAULT_PORTS = {"http": 80, "https": 443}
 
 
+@lru_cache(maxsize=65536)
 def canonical_url(url: str) -> str:
     """w3lib canonical form (sorted query, no fragment), without tracking parameters or default ports."""
     canonical: str = canonicalize_url(url, keep_fragments=False)

@@ -51,9 +51,7 @@ def _is_internal(ip: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
     )
 
 
-def refusal_reason(
-    url: str, allowed_networks: tuple[Network, ...] = (), *, resolve: bool = True
-) -> str | None:
+def refusal_reason(url: str, allowed_networks: tuple[Network, ...] = (), *, resolve: bool = True) -> str | None:
     """Why ``url`` must not be fetched (a stable code), or None when it may be."""
     parts = urlsplit(url)
     if parts.scheme not in ALLOWED_SCHEMES:
@@ -61,6 +59,11 @@ def refusal_reason(
     host = (parts.hostname or "").rstrip(".")
     if not host:
         return "host.missing"
+    return _host_refusal(host, allowed_networks, resolve)
+
+
+@lru_cache(maxsize=4096)
+def _host_refusal(host: str, allowed_networks: tuple[Network, ...], resolve: bool) -> str | None:
     try:
         addresses: tuple[str, ...] = (str(ipaddress.ip_address(host)),)
     except ValueError:

@@ -57,13 +57,18 @@ def phone_key(raw: str, default_region: str | None = None) -> str | None:
     text = raw.strip()
     if not text:
         return None
-    try:
-        number = phonenumbers.parse(text, default_region)
-        if phonenumbers.is_possible_number(number):
-            return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
-    except phonenumbers.NumberParseException:
-        pass
     digits = re.sub(r"\D", "", text)
+    attempts = [(text, default_region)]
+    if not text.startswith("+") and default_region is None:
+        # Cargo and PNR feeds often write international numbers without the plus (85291234567).
+        attempts.append(("+" + digits, None))
+    for candidate, region in attempts:
+        try:
+            number = phonenumbers.parse(candidate, region)
+        except phonenumbers.NumberParseException:
+            continue
+        if phonenumbers.is_valid_number(number) or (candidate is text and phonenumbers.is_possible_number(number)):
+            return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
     if len(digits) < 6:
         return None
     return ("+" if text.startswith("+") else "") + digits
@@ -111,8 +116,17 @@ def imo_key(raw: str | None) -> str | None:
     return digits if len(digits) == 7 else None
 
 
-def flight_key(carrier: str | None, flight_number: str | None, day: object | None) -> str | None:
+def flight_number_key(carrier: str | None, flight_number: str | None) -> str | None:
+    """``CX500`` from (CX, 500), (CX, 0500) or (CX, CX500)."""
     if not carrier or not flight_number:
         return None
-    number = flight_number.strip().lstrip("0") or "0"
-    return f"{carrier.strip().upper()}{number.upper()}/{day or ''}"
+    airline = carrier.strip().upper()
+    number = flight_number.strip().upper()
+    if number.startswith(airline) and number[len(airline) :].isdigit():
+        number = number[len(airline) :]
+    return f"{airline}{number.lstrip('0') or '0'}"
+
+
+def flight_key(carrier: str | None, flight_number: str | None, day: object | None) -> str | None:
+    key = flight_number_key(carrier, flight_number)
+    return f"{key}/{day or ''}" if key else None

@@ -7,6 +7,7 @@ records merge.
 
 from __future__ import annotations
 
+import re
 from itertools import combinations
 
 from graph.keys import (
@@ -34,6 +35,7 @@ from schemas.records import (
     TravelDocument,
 )
 
+ISO6346_SHAPE = re.compile(r"[A-Z]{3}[UJZ]\d{7}")
 MAX_CO_TRAVELLERS = 9  # a group booking of 200 is not a network: no pairwise edges beyond this
 
 # Identifier schemes (enrichment.identifiers) -> the node kind they join on. Unknown schemes become
@@ -219,7 +221,9 @@ def _transport(links: _Links, me: str, document: str | None, air: bool, containe
         links.link("covered_by", me, links.shared(kind, key, label))
     for container in containers:
         key = compact_key(container, min_length=10)
-        links.link("in_container", me, links.shared("container", key, f"container {key}" if key else None))
+        if key is None or not ISO6346_SHAPE.fullmatch(key):
+            continue  # an air cargo ULD (PMC12345CX) carries a whole flight's cargo: not a join key
+        links.link("in_container", me, links.shared("container", key, f"container {key}"))
 
 
 def _consignment(links: _Links, record: Consignment) -> None:
@@ -235,7 +239,10 @@ def _consignment(links: _Links, record: Consignment) -> None:
     if record.master_document:
         _transport(links, me, record.master_document, air, [])
     imo = imo_key(record.vessel_imo)
-    links.link("on_vessel", me, links.shared("vessel", imo, f"vessel IMO {imo}" if imo else None))
+    vessel = links.shared("vessel", imo, f"vessel IMO {imo}" if imo else None)
+    links.link("on_vessel", me, vessel)
+    if vessel:
+        links.field_nodes["vessel_imo"] = vessel
     links.link("on_flight", me, links.flight(record.carrier, record.flight_number, record.arrival_date))
     shipper = links.party_ref(record.shipper_id, record.shipper_name, "shipper", "shipper_name")
     consignee = links.party_ref(record.consignee_id, record.consignee_name, "consignee", "consignee_name")
@@ -349,10 +356,10 @@ def _screening(links: _Links, hits: list[ScreeningHit], record_node: str) -> Non
         )
         subject = links.field_nodes.get(hit.field or "")
         if subject is None:
-            # A hit on a name found in text: the organisation-name node of that name, if this record has one.
+            # A hit on a name found in text: that name's node, if this record produced one.
             key = org_name_key(hit.query_name)
-            candidate = shared_node_id("company", key) if key else None
-            subject = candidate if candidate in links.nodes else record_node
+            named = [shared_node_id(kind, key) for kind in ("company", "person")] if key else []
+            subject = next((candidate for candidate in named if candidate in links.nodes), record_node)
         current = links.nodes[subject]
         links.nodes[subject] = current.model_copy(update={"screening_score": max(current.screening_score, hit.score)})
         links.link(

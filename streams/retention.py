@@ -5,6 +5,8 @@ The periods run from ``received_at`` (when Sekisho received the PNR push) and th
 came from PNRGOV (``source_format == "pnrgov"``: bookings and the passengers read from them) are in
 scope; API (PAXLST) passengers and cargo records have their own rules.
 
+Dead letters (``Rejection``) of PNR messages are covered too: their raw payload is dropped.
+
 Depersonalising masks what identifies a person (after Directive (EU) 2016/681, art. 12): names,
 dates of birth and travel documents, addresses and contacts, every form of payment information,
 free-text remarks and what enrichment derived from them (personal identifiers, name mentions,
@@ -24,12 +26,14 @@ from datetime import UTC, date, datetime
 from enum import StrEnum
 from typing import Any
 
-from schemas.records import Booking, Identifier, Passenger, Record, record_from_dict
+from schemas.records import Booking, Identifier, Passenger, Record, Rejection, record_from_dict
 from sekisho.settings import Settings, get_settings
 
 PNR_SOURCE_FORMAT = "pnrgov"
-PNR_RECORD_TYPES: tuple[str, ...] = (Booking.RECORD_TYPE, Passenger.RECORD_TYPE)
+# Dead letters of PNR messages keep the raw payload, names and all: they fall under the same policy.
+PNR_RECORD_TYPES: tuple[str, ...] = (Booking.RECORD_TYPE, Passenger.RECORD_TYPE, Rejection.RECORD_TYPE)
 MASKED_NAME = "[depersonalised]"
+MASKED_DETAIL = "[depersonalised]"
 # Identifier schemes that describe goods and transport, not people: they survive depersonalisation.
 NON_PERSONAL_SCHEMES: frozenset[str] = frozenset({"container", "imo", "awb", "hs_code"})
 
@@ -77,6 +81,8 @@ def in_scope(record: Record) -> bool:
 def is_depersonalised(record: Record) -> bool:
     if isinstance(record, Booking):
         return record.depersonalised_at is not None
+    if isinstance(record, Rejection):
+        return record.raw is None and record.detail == MASKED_DETAIL
     return isinstance(record, Passenger) and record.full_name == MASKED_NAME
 
 
@@ -100,7 +106,7 @@ def _enrichment_masked(record: Record) -> dict[str, Any]:
 
 
 def depersonalise(record: Record, as_of: datetime) -> Record:
-    """The masked copy of a PNR booking or passenger (other records are returned unchanged)."""
+    """The masked copy of a PNR booking, passenger or dead letter (other records are returned unchanged)."""
     if isinstance(record, Booking):
         return record.model_copy(update={
             **_enrichment_masked(record),
@@ -115,6 +121,9 @@ def depersonalise(record: Record, as_of: datetime) -> Record:
             "gender": None, "nationality": None, "country_of_residence": None, "documents": [],
             "address": None, "phones": [], "emails": [],
         })
+    if isinstance(record, Rejection):
+        # the payload and the parser's detail may quote it; the digest, size and reason stay for auditing
+        return record.model_copy(update={**_enrichment_masked(record), "raw": None, "detail": MASKED_DETAIL})
     return record
 
 
@@ -170,8 +179,10 @@ def delete_query(record_type: str, as_of: datetime, policy: RetentionPolicy = DE
 def depersonalise_query(record_type: str, as_of: datetime, policy: RetentionPolicy = DEFAULT_POLICY
                         ) -> dict[str, Any]:
     """Due for masking and not yet masked (so a second run finds nothing to do)."""
-    done: Mapping[str, Any] = ({"exists": {"field": "depersonalised_at"}} if record_type == Booking.RECORD_TYPE
-                               else {"term": {"full_name.keyword": MASKED_NAME}})
+    done: Mapping[str, Any] = {
+        Booking.RECORD_TYPE: {"exists": {"field": "depersonalised_at"}},
+        Rejection.RECORD_TYPE: {"term": {"detail.keyword": MASKED_DETAIL}},
+    }.get(record_type, {"term": {"full_name.keyword": MASKED_NAME}})
     return {"bool": {
         "filter": [
             {"term": {"source_format": PNR_SOURCE_FORMAT}},
@@ -193,12 +204,13 @@ def apply(as_of: datetime, *, dry_run: bool = False, policy: RetentionPolicy = D
     from streams import es_io  # the Elasticsearch adapter is needed only here, not by the policy
 
     chunk = (settings or get_settings()).es_bulk_chunk
-    counts: dict[str, int] = {}
-    for record_type in PNR_RECORD_TYPES:
+    counts: dict[str, int] = {f"{t}.{action}": 0 for t in PNR_RECORD_TYPES for action in ("deleted", "depersonalised")}
+    present = [t for t in PNR_RECORD_TYPES if es_io.count(t, settings) > 0]  # 0 also when the index is missing
+    for record_type in present:
         query = delete_query(record_type, as_of, policy)
         counts[f"{record_type}.deleted"] = (es_io.count(record_type, settings, query) if dry_run
                                             else es_io.delete_by_query(record_type, query, settings))
-    for record_type in PNR_RECORD_TYPES:
+    for record_type in present:
         query = depersonalise_query(record_type, as_of, policy)
         if dry_run:
             counts[f"{record_type}.depersonalised"] = es_io.count(record_type, settings, query)

@@ -14,11 +14,11 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, Protocol
 
 from pydantic import Field, model_validator
 
-from schemas.records import Frozen, Text, make_id
+from schemas.records import Frozen, Record, Text, make_id
 from sekisho.settings import Settings, get_settings
 
 log = logging.getLogger(__name__)
@@ -153,14 +153,46 @@ def record_result(
     return outcome
 
 
-def retrain(model_dir: Path, settings: Settings | None = None) -> Any:
-    """Hand the labels to the risk model's retraining (``enrichment.risk.retrain``), if installed."""
-    import importlib
+class RecordLookup(Protocol):
+    def records(self, record_type: str, ids: Iterable[str]) -> list[Record]: ...
+
+
+def training_rows(labels: Iterable[dict[str, str]], lookup: RecordLookup) -> list[dict[str, Any]]:
+    """Label rows joined with their records as the risk model's declaration rows (one per goods item).
+
+    Consignments and declarations only (the risk model ranks goods); revenue is shared out evenly over
+    a record's goods items; a label whose record cannot be found is left out.
+    """
+    from enrichment.risk.scorer import consignment_rows, declaration_rows
+
+    by_type: dict[str, list[dict[str, str]]] = {}
+    for label in labels:
+        by_type.setdefault(label.get("record_type", ""), []).append(label)
+    rows: list[dict[str, Any]] = []
+    for record_type, convert in (("consignment", consignment_rows), ("declaration", declaration_rows)):
+        wanted = by_type.get(record_type, [])
+        found = {r.id: r for r in lookup.records(record_type, [w["sgd.id"] for w in wanted])} if wanted else {}
+        for label in wanted:
+            record = found.get(label["sgd.id"])
+            if record is None:
+                continue
+            items = convert(record)  # type: ignore[arg-type]
+            for item in items:
+                item["illicit"] = int(label["illicit"])
+                item["revenue"] = float(label["revenue"] or 0.0) / len(items)
+            rows.extend(items)
+    return rows
+
+
+def retrain(model_dir: Path, lookup: RecordLookup, settings: Settings | None = None) -> Any:
+    """Refit the risk model with the officers' results so far (``enrichment.risk.retrain``)."""
+    from enrichment.risk.store import retrain as refit
 
     s = settings or get_settings()
-    rows = read_labels(s.feedback_dir / LABELS_FILE)
-    module = importlib.import_module("enrichment.risk")
-    return module.retrain(model_dir, rows)
+    rows = training_rows(read_labels(s.feedback_dir / LABELS_FILE), lookup)
+    if not rows:
+        raise ValueError("no inspection results on consignments or declarations to learn from")
+    return refit(model_dir, rows)
 
 
 def results_from_rows(rows: Iterable[dict[str, Any]]) -> list[InspectionResult]:

@@ -47,6 +47,7 @@ class QueuePick(Frozen):
     expected_revenue: float
     reason: str
     explanation: list[str] = Field(default_factory=list)
+    same_target: list[str] = Field(default_factory=list)  # other records of the same target (other feeds)
 
 
 class InspectionQueue(Frozen):
@@ -98,10 +99,14 @@ def build_queue(
 ) -> InspectionQueue:
     """Choose and rank the inspections of ``port`` on ``day``; every pick says why."""
     detect = {**DEFAULT_DETECTION, **(detection or {})}
-    candidates = sorted(
-        {s.record_id: s for s in scores if (s.port or "").upper() == port.upper() and s.day == day}.values(),
-        key=lambda s: s.record_id,
-    )
+    here = [s for s in scores if (s.port or "").upper() == port.upper() and s.day == day]
+    # One target reported by several feeds is one candidate: its best-scored record stands for it.
+    grouped: dict[str, list[TargetScore]] = {}
+    for target in sorted(here, key=lambda s: (-s.score, s.record_id)):
+        grouped.setdefault(target.target_key or target.record_id, []).append(target)
+    candidates = sorted((group[0] for group in grouped.values()), key=lambda s: s.record_id)
+    others = {group[0].record_id: sorted({s.record_id for s in group[1:]}) for group in grouped.values()}
+
     value = {s.record_id: candidate_value(s, revenue_per_finding) for s in candidates}
     order: list[Inspection] = sorted(("exam", "xray"), key=lambda k: -detect[k])
     share = max(0.0, min(1.0, random_share))
@@ -145,6 +150,7 @@ def build_queue(
             expected_revenue=round(detect[inspection] * target.score * target.expected_revenue, 2),
             reason=reason,
             explanation=list(target.explanation),
+            same_target=others.get(target.record_id, []),
         )
         for rank, (target, inspection, selection, reason) in enumerate(ranked, 1)
     ]

@@ -14,7 +14,8 @@ from typing import Literal
 
 from pydantic import Field
 
-from schemas.records import Consignment, Frozen, Passenger, Record, make_id
+from graph.keys import compact_key
+from schemas.records import Consignment, FlightLeg, Frozen, Passenger, Record, make_id
 from targeting.facts import Facts, Related, facts_of
 from targeting.rules import RuleHit, RuleSet
 
@@ -54,6 +55,9 @@ class TargetScore(Frozen):
     explanation: list[str] = Field(default_factory=list)
     graph_path: list[str] = Field(default_factory=list)
     expected_revenue: float = 0.0  # duty at stake if the declaration is wrong (USD)
+    # One target seen by several feeds (API and PNR; manifest and waybill) has one key: the queue
+    # inspects it once.
+    target_key: str = ""
     scored_at: datetime | None = None
 
     def part(self, name: PartName) -> ScorePart:
@@ -77,6 +81,19 @@ def _label(record: Record) -> str:
     return record.id
 
 
+def target_key(record: Record) -> str:
+    if isinstance(record, Passenger):
+        for document in record.documents:
+            number = compact_key(document.number, min_length=5)
+            if number:
+                return f"document:{document.issuing_country or ''}:{number}"
+    if isinstance(record, Consignment):
+        number = compact_key(record.transport_document)
+        if number:
+            return f"transport_document:{number}"
+    return f"record:{record.id}"
+
+
 def port_and_day(record: Record, related: Related) -> tuple[str | None, date | None]:
     """Where and when the target arrives: the port and day its inspection queue is for."""
     if isinstance(record, Passenger):
@@ -91,9 +108,30 @@ def port_and_day(record: Record, related: Related) -> tuple[str | None, date | N
             day = record.received_at.date()
         return port, day
     if isinstance(record, Consignment):
-        day = record.arrival_date or (record.received_at.date() if record.received_at else None)
-        return record.port_of_arrival or record.destination, day
+        port = record.port_of_arrival or record.destination
+        day = record.arrival_date
+        if day is None:
+            # Manifests and waybills often carry only the flight: its arrival day is the consignment's.
+            days = sorted(
+                {
+                    d
+                    for d in (_leg_day(leg) for leg in related.flights if leg.arrival_airport in (None, port))
+                    if d is not None
+                }
+            )
+            received = record.received_at.date() if record.received_at else None
+            if len(days) == 1 or (days and received is None):
+                day = days[-1]
+            elif days and received is not None:
+                day = min(days, key=lambda d: abs((d - received).days))
+            else:
+                day = received
+        return port, day
     return None, record.received_at.date() if record.received_at else None
+
+
+def _leg_day(leg: FlightLeg) -> date | None:
+    return (leg.arrival_time.date() if leg.arrival_time else None) or leg.flight_date
 
 
 def expected_revenue(facts: Facts, duty_rate: float) -> float:
@@ -198,5 +236,6 @@ def score_record(
         explanation=explanation,
         graph_path=list(node.risk_path) if node and graph_value > 0 else [],
         expected_revenue=expected_revenue(facts, duty_rate),
+        target_key=target_key(record),
         scored_at=now or datetime.now(UTC),
     )

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from graph.analytics import InMemoryGraph, propagate_risk
+from graph.keys import flight_number_key
 from graph.links import links_of
 from graph.model import Node
 from schemas.records import Booking, Consignment, FlightLeg, Party, Passenger, Record, record_from_dict
@@ -31,6 +32,8 @@ class TargetSource(Protocol):
 
     def graph_node(self, node_id: str) -> Node | None: ...
 
+    def flights_numbered(self, carrier: str, flight_number: str) -> list[FlightLeg]: ...
+
 
 def related_for(record: Record, source: TargetSource, as_of: datetime | None = None) -> Related:
     """The booking, flight legs and trade parties of a target, and its graph node."""
@@ -46,6 +49,8 @@ def related_for(record: Record, source: TargetSource, as_of: datetime | None = N
     elif isinstance(record, Consignment):
         ids = [i for i in (record.consignee_id, record.shipper_id, record.notify_party_id) if i]
         parties = {p.id: p for p in source.records("party", ids) if isinstance(p, Party)}
+        if record.carrier and record.flight_number:
+            flights = source.flights_numbered(record.carrier, record.flight_number)
     return Related(
         booking=booking,
         flights=flights,
@@ -108,6 +113,14 @@ class MemorySource:
     def graph_node(self, node_id: str) -> Node | None:
         return self._nodes.get(node_id)
 
+    def flights_numbered(self, carrier: str, flight_number: str) -> list[FlightLeg]:
+        wanted = flight_number_key(carrier, flight_number)
+        return [
+            r
+            for r in self._by_id.values()
+            if isinstance(r, FlightLeg) and flight_number_key(r.carrier, r.flight_number) == wanted
+        ]
+
 
 class EsSource:
     """Records and graph nodes from the namespace's Elasticsearch indices."""
@@ -164,6 +177,20 @@ class EsSource:
         from graph.store import EsGraphStore
 
         return EsGraphStore(self.settings).node(node_id)
+
+    def flights_numbered(self, carrier: str, flight_number: str) -> list[FlightLeg]:
+        key = flight_number_key(carrier, flight_number)
+        if key is None:
+            return []
+        number = key[len(carrier.strip()) :]
+        spellings = sorted({number, number.zfill(3), number.zfill(4), key})
+        query = {
+            "bool": {
+                "filter": [{"term": {"carrier": carrier.strip().upper()}}, {"terms": {"flight_number": spellings}}]
+            }
+        }
+        legs = self._search("flight_leg", query)
+        return [leg for leg in legs if isinstance(leg, FlightLeg)]
 
 
 def queue_for(

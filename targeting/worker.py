@@ -20,7 +20,7 @@ from typing import Any
 import httpx
 
 from graph.model import Edge, Node
-from schemas.records import Consignment, Passenger, Record, record_from_dict
+from schemas.records import Consignment, FlightLeg, Passenger, Record, record_from_dict
 from sekisho.settings import Settings, get_settings
 from targeting.alerts import (
     Alert,
@@ -65,6 +65,9 @@ class _NodesFirst:
 
     def graph_node(self, node_id: str) -> Node | None:
         return self.nodes.get(node_id) or self.inner.graph_node(node_id)
+
+    def flights_numbered(self, carrier: str, flight_number: str) -> list[FlightLeg]:
+        return self.inner.flights_numbered(carrier, flight_number)
 
 
 class TargetingWorker:

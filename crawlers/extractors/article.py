@@ -6,6 +6,8 @@ import re
 from datetime import UTC, datetime
 
 import trafilatura
+from lxml import etree
+from parsel import Selector
 
 from crawlers.canonical import content_hash
 from crawlers.extractors.contacts import find_emails, find_phones
@@ -37,11 +39,16 @@ def parse_datetime(value: str | None) -> datetime | None:
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
+_VISIBLE_TEXT = etree.XPath(
+    "//body//text()[not(parent::script or parent::style or parent::noscript or parent::template)]",
+    smart_strings=False,
+)
+
+
 def visible_text(selector: Selector) -> str:
-    """Body text without scripts, styles or templates (scripts are never run, nor indexed)."""
-    parts = selector.xpath(
-        "//body//text()[not(ancestor::script or ancestor::style or ancestor::noscript or ancestor::template)]"
-    ).getall()
+    """Body text without scripts or styles (scripts are never run, nor indexed)."""
+    root = selector.root
+    parts = _VISIBLE_TEXT(root) if root is not None else []
     return re.sub(r"\s+", " ", " ".join(parts)).strip()
 
 

@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import re
+from functools import lru_cache
+from typing import Any
 from urllib.parse import urljoin
 
 import pycountry
+from lxml import etree
+from parsel.csstranslator import HTMLTranslator
 
 from crawlers.canonical import content_hash
 from crawlers.extractors.article import parse_datetime, visible_text
@@ -37,6 +41,7 @@ _SYMBOLS = {
 _CODE = re.compile(r"\b([A-Z]{3})\b")
 _AMOUNT = re.compile(r"\d[\d.,\s]*")
 _MAX_IMAGES = 50
+_TRANSLATOR = HTMLTranslator()
 
 
 def parse_price(text: str | None) -> tuple[float | None, str | None]:
@@ -85,25 +90,39 @@ def country_code(text: str | None) -> str | None:
         return None
 
 
-def _first(selector: Selector, css: str | None) -> str | None:
-    if not css:
-        return None
-    value = selector.css(css).get()
-    return re.sub(r"\s+", " ", value).strip() or None if value else None
+@lru_cache(maxsize=512)
+def _compiled(css: str) -> etree.XPath:
+    """A source's CSS rule as compiled XPath (``::text``/``::attr()`` included): compiled once, not per page."""
+    return etree.XPath(_TRANSLATOR.css_to_xpath(css), smart_strings=False)
+
+
+def _values(root: Any, css: str | None) -> list[str]:
+    if not css or root is None:
+        return []
+    found = _compiled(css)(root)
+    return [v if isinstance(v, str) else str(v.text_content()) for v in found]
+
+
+def _first(root: Any, css: str | None) -> str | None:
+    for value in _values(root, css):
+        text = re.sub(r"\s+", " ", value).strip()
+        if text:
+            return text
+    return None
 
 
 def extract_listing(source: SourceDefinition, page: FetchedPage) -> CrawledPage:
-    html = page.text or ""
     selector = page.html_selector()
+    root = selector.root
     rules = {**DEFAULT_RULES, **source.extract.model_dump(exclude_none=True)}
-    title = _first(selector, rules.get("title")) or selector.xpath("normalize-space(//title)").get() or None
-    text = " ".join(selector.css(rules["text"]).getall()) if rules.get("text") else visible_text(selector)
+    title = _first(root, rules.get("title")) or selector.xpath("normalize-space(//title)").get() or None
+    text = " ".join(_values(root, rules["text"])) if rules.get("text") else visible_text(selector)
     text = re.sub(r"\s+", " ", text).strip()
-    price, currency = parse_price(_first(selector, rules.get("price")))
-    currency = _first(selector, rules.get("currency")) or currency
-    images = list(dict.fromkeys(urljoin(page.url, src) for src in selector.css(rules["images"]).getall()))
-    seller = _first(selector, rules.get("seller"))
-    ship_from = country_code(_first(selector, rules.get("ship_from")))
+    price, currency = parse_price(_first(root, rules.get("price")))
+    currency = _first(root, rules.get("currency")) or currency
+    images = list(dict.fromkeys(urljoin(page.url, src.strip()) for src in _values(root, rules.get("images"))))
+    seller = _first(root, rules.get("seller"))
+    ship_from = country_code(_first(root, rules.get("ship_from")))
     phones = find_phones(text)
     emails = find_emails(text)
     return base_record(
@@ -113,7 +132,7 @@ def extract_listing(source: SourceDefinition, page: FetchedPage) -> CrawledPage:
         title=title,
         text=text or None,
         language=guess_language(text, selector.xpath("/html/@lang").get()),
-        published_at=parse_datetime(_first(selector, rules.get("published"))),
+        published_at=parse_datetime(_first(root, rules.get("published"))),
         price=price,
         price_currency=currency.upper() if currency else None,
         seller=seller,

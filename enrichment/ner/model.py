@@ -8,6 +8,7 @@ the base encoder comes from a local path and saved models load with ``local_file
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -157,8 +158,16 @@ class Manifest:
 
 
 def new_classifier(base: Path, num_labels: int) -> tuple[CasedTokenClassifier, PreTrainedTokenizerBase]:
+    from transformers.utils import logging as transformers_logging
+
     tokenizer = AutoTokenizer.from_pretrained(str(base), local_files_only=True)
-    encoder = BertModel.from_pretrained(str(base), local_files_only=True, add_pooling_layer=False)
+    # The base checkpoint carries a sentence-pooling layer this model drops; its load report is noise.
+    level = transformers_logging.get_verbosity()
+    transformers_logging.set_verbosity(logging.ERROR)
+    try:
+        encoder = BertModel.from_pretrained(str(base), local_files_only=True, add_pooling_layer=False)
+    finally:
+        transformers_logging.set_verbosity(level)
     return CasedTokenClassifier(encoder, num_labels), tokenizer
 
 

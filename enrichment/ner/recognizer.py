@@ -7,6 +7,7 @@ linear layers are quantised to int8 (dynamic quantisation), which is faster on C
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Literal, Protocol, cast, runtime_checkable
@@ -81,7 +82,12 @@ def quantize(model: torch.nn.Module) -> torch.nn.Module:
     """Dynamic int8 quantisation of the linear layers (weights int8, activations quantised on the fly)."""
     from torch.ao.quantization import quantize_dynamic
 
-    quantized = quantize_dynamic(model, {torch.nn.Linear}, dtype=torch.qint8)  # type: ignore[no-untyped-call]
+    with warnings.catch_warnings():
+        # torch.ao eager quantisation is deprecated in favour of torchao, which is not installed here;
+        # it still works and is what keeps this fast on CPU.
+        warnings.simplefilter("ignore", category=DeprecationWarning)
+        warnings.simplefilter("ignore", category=UserWarning)
+        quantized = quantize_dynamic(model, {torch.nn.Linear}, dtype=torch.qint8)  # type: ignore[no-untyped-call]
     return cast(torch.nn.Module, quantized)
 
 

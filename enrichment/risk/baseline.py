@@ -44,9 +44,7 @@ def _features(frame: pd.DataFrame, categories: dict[str, dict[str, int]]) -> pd.
     return out.astype("float64")
 
 
-def train_baseline(
-    labelled: pd.DataFrame, seed: int = 0, threads: int = 1, rounds: int = 300
-) -> XGBoostBaseline:
+def train_baseline(labelled: pd.DataFrame, seed: int = 0, threads: int = 1, rounds: int = 300) -> XGBoostBaseline:
     categories = {
         column: {value: i for i, value in enumerate(sorted(labelled[column].dropna().astype(str).unique()))}
         for column in col.CATEGORICAL_COLUMNS

@@ -52,9 +52,7 @@ def describe_contribution(name: str, features: pd.Series) -> str:
             dev = float(features.get(f"{quantity}_dev", float("nan")))
             if dev != dev:
                 return f"{label} unusual for the tariff code"
-            scope = (
-                "for this origin and tariff code" if name.endswith("origin_dev") else "for the tariff code"
-            )
+            scope = "for this origin and tariff code" if name.endswith("origin_dev") else "for the tariff code"
             return f"{label} {math.exp(dev):.2g}x the norm {scope}"
     if name.startswith("tax_rate"):
         dev = float(features.get("tax_rate_dev", float("nan")))
@@ -65,9 +63,5 @@ def describe_contribution(name: str, features: pd.Series) -> str:
     if name == "cif_fob_ratio":
         return f"CIF/FOB ratio {value:.2f}"
     if name.startswith("log_"):
-        return (
-            f"{name.removeprefix('log_').replace('_', ' ')} {math.exp(value):,.0f}"
-            if value == value
-            else name
-        )
+        return f"{name.removeprefix('log_').replace('_', ' ')} {math.exp(value):,.0f}" if value == value else name
     return f"{name} = {value:.3g}"

@@ -36,7 +36,9 @@ class TariffLine:
     duty: float  # ad valorem duty plus excise equivalents, as a fraction of CIF
 
 
-# Plausible typical values; duty rates are MFN-like (excise folded in for tobacco and alcohol).
+# Plausible typical values; duty rates are MFN-like (excise folded in for tobacco and alcohol). The
+# codes of the demo feed generator (streams/generator/reference.py) are all here, so a model trained on
+# this data knows their norms.
 TARIFF_LINES: tuple[TariffLine, ...] = (
     TariffLine("610910", "textile", 15.0, 0.2, 0.16),
     TariffLine("611030", "textile", 20.0, 0.4, 0.32),
@@ -53,14 +55,19 @@ TARIFF_LINES: tuple[TariffLine, ...] = (
     TariffLine("851762", "electronics", 150.0, 1.0, 0.0),
     TariffLine("852872", "electronics", 20.0, 15.0, 0.14),
     TariffLine("850760", "electronics", 25.0, 0.5, 0.027),
+    TariffLine("854231", "electronics", 2000.0, 0.01, 0.0),
     TariffLine("854143", "electronics", 1.5, 20.0, 0.25),
     TariffLine("845891", "machinery", 40.0, 1500.0, 0.027),
     TariffLine("847989", "machinery", 30.0, 200.0, 0.017),
     TariffLine("848180", "machinery", 25.0, 2.0, 0.022),
+    TariffLine("846693", "machinery", 35.0, 20.0, 0.02),
+    TariffLine("848210", "machinery", 18.0, 0.5, 0.08),
     TariffLine("842959", "machinery", 12.0, 8000.0, 0.0),
     TariffLine("870323", "vehicles", 12.0, 1400.0, 0.10),
     TariffLine("870380", "vehicles", 22.0, 1800.0, 0.10),
     TariffLine("870829", "vehicles", 8.0, 5.0, 0.03),
+    TariffLine("870899", "vehicles", 12.0, 5.0, 0.045),
+    TariffLine("880730", "vehicles", 300.0, 10.0, 0.0),
     TariffLine("871200", "vehicles", 20.0, 14.0, 0.14),
     TariffLine("401110", "vehicles", 4.0, 10.0, 0.045),
     TariffLine("220421", "beverages", 5.0, 1.2, 0.32),
@@ -79,6 +86,7 @@ TARIFF_LINES: tuple[TariffLine, ...] = (
     TariffLine("180690", "food", 8.0, 1.0, 0.15),
     TariffLine("330499", "chemicals", 40.0, 0.2, 0.065),
     TariffLine("300490", "chemicals", 100.0, 0.5, 0.0),
+    TariffLine("901890", "chemicals", 150.0, 1.0, 0.03),
     TariffLine("380894", "chemicals", 3.0, 5.0, 0.06),
     TariffLine("271019", "chemicals", 0.9, 1000.0, 0.05),
     TariffLine("391590", "plastics", 0.3, 500.0, 0.0),
@@ -87,6 +95,7 @@ TARIFF_LINES: tuple[TariffLine, ...] = (
     TariffLine("720851", "metals", 0.8, 2000.0, 0.20),
     TariffLine("760421", "metals", 4.0, 50.0, 0.06),
     TariffLine("731815", "metals", 3.0, 25.0, 0.037),
+    TariffLine("730890", "metals", 2.0, 500.0, 0.05),
     TariffLine("940360", "furniture", 4.0, 30.0, 0.10),
     TariffLine("940171", "furniture", 6.0, 15.0, 0.10),
     TariffLine("950300", "toys", 8.0, 1.0, 0.05),
@@ -162,9 +171,7 @@ def _lower_duty_alternatives() -> dict[int, list[int]]:
     return out
 
 
-def generate_declarations(
-    rows: int, seed: int = 0, start: date = date(2023, 1, 1), days: int = 730
-) -> pd.DataFrame:
+def generate_declarations(rows: int, seed: int = 0, start: date = date(2023, 1, 1), days: int = 730) -> pd.DataFrame:
     """``rows`` labelled declarations over ``days`` days, sorted by date; deterministic for a seed."""
     if rows <= 0:
         raise ValueError("rows must be positive")
@@ -216,24 +223,18 @@ def generate_declarations(
         pool = lines_by_group[groups[importer_group[i]]]
         k = int(min(len(pool), rng.integers(1, 4)))
         importer_lines.append(rng.choice(pool, k, replace=False))
-        importer_origins.append(
-            rng.choice(n_origins, int(rng.integers(1, 4)), replace=False, p=origin_weight)
-        )
+        importer_origins.append(rng.choice(n_origins, int(rng.integers(1, 4)), replace=False, p=origin_weight))
         if ring_of[i] >= 0:
             importer_declarants.append(np.array([ring_declarant[ring_of[i]]]))
         else:
             local = np.flatnonzero(declarant_office == home_office[i])
             choices = local if len(local) else np.arange(n_declarants)
-            importer_declarants.append(
-                rng.choice(choices, int(min(len(choices), rng.integers(1, 3))), replace=False)
-            )
+            importer_declarants.append(rng.choice(choices, int(min(len(choices), rng.integers(1, 3))), replace=False))
 
     # ----- declarations
     weight = activity * (end_day - start_day)
     importer = rng.choice(n_importers, rows, p=weight / weight.sum())
-    day = start_day[importer] + (rng.random(rows) * (end_day[importer] - start_day[importer])).astype(
-        np.int64
-    )
+    day = start_day[importer] + (rng.random(rows) * (end_day[importer] - start_day[importer])).astype(np.int64)
     line = np.array([rng.choice(importer_lines[i]) for i in importer])
     origin = np.array([rng.choice(importer_origins[i]) for i in importer])
     declarant = np.array([rng.choice(importer_declarants[i]) for i in importer])
@@ -242,11 +243,7 @@ def generate_declarations(
     true_weight = np.exp(rng.normal(np.log(np.maximum(kg_per_unit[line] * 40, 5.0)), 1.0))
     true_qty = np.maximum(1.0, np.round(true_weight / (kg_per_unit[line] * rng.lognormal(0, 0.15, rows))))
     true_fob = (
-        true_weight
-        * usd_per_kg[line]
-        * price_level[origin]
-        * price_style[importer]
-        * rng.lognormal(0, 0.4, rows)
+        true_weight * usd_per_kg[line] * price_level[origin] * price_style[importer] * rng.lognormal(0, 0.4, rows)
     )
     # Honest oddities that look like fraud: samples, seconds, end-of-line discounts.
     odd = rng.random(rows) < 0.03

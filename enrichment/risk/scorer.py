@@ -97,9 +97,7 @@ def _item_rows(
                 col.WEIGHT: item.gross_weight_kg
                 if item.gross_weight_kg is not None
                 else (weight * share if weight is not None else None),
-                col.FOB: item.value
-                if item.value is not None
-                else (value * share if value is not None else None),
+                col.FOB: item.value if item.value is not None else (value * share if value is not None else None),
                 col.TAXES: taxes * share if taxes is not None else None,
             }
         )
@@ -188,4 +186,23 @@ def score_records(records: Sequence[Record], scorer: Scorer) -> list[Record]:
             out.append(record.model_copy(update={"risk": riskiest}))
         else:
             out.append(record)
+    return out
+
+
+def inspection_feedback_rows(
+    record: Declaration | Consignment, illicit: bool, revenue: float = 0.0
+) -> list[dict[str, Any]]:
+    """An officer's inspection result as labelled rows for ``store.retrain``.
+
+    Every goods row of the record carries the outcome; the revenue recovered is shared out by value.
+    """
+    rows = declaration_rows(record) if isinstance(record, Declaration) else consignment_rows(record)
+    values = [float(row.get(col.FOB) or 0.0) for row in rows]
+    total = sum(values)
+    out = []
+    for row, value in zip(rows, values, strict=True):
+        share = value / total if total > 0 else 1.0 / len(rows)
+        out.append(
+            {**row, col.ILLICIT: 1 if illicit else 0, col.REVENUE: round(revenue * share, 2) if illicit else 0.0}
+        )
     return out

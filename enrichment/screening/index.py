@@ -25,8 +25,8 @@ from enrichment.screening.loaders import LIST_FILES, compact_identifier, lists_c
 from enrichment.screening.matcher import Comparison, Matcher, NameComparison, NameMatcher, Subject
 from enrichment.screening.names import NameKind, PreparedName, Token, kind_of, prepare_name
 
-INDEX_FORMAT = 5  # bump when the pickled layout or the name preparation changes
-CANDIDATES_PER_NAME = 10  # names scored by the matcher per query name
+INDEX_FORMAT = 7  # bump when the pickled layout or the name preparation changes
+CANDIDATES_PER_NAME = 12  # names scored by the matcher per query name
 MAX_POSTINGS = 1200  # keys this common ("mohammed") rank candidates only through rarer keys
 CANDIDATE_SHARE = 0.3
 
@@ -113,16 +113,18 @@ class ScreeningIndex:
         arrays: list[np.ndarray] = []
         weights: list[float] = []
         fallback: list[str] = []
-        for token in query.tokens:
-            for key in token_keys(token):
-                names = self.postings.get(key)
-                if names is None:
-                    continue
-                if len(names) > MAX_POSTINGS:
-                    fallback.append(key)
-                    continue
-                arrays.append(names)
-                weights.append(self.key_weight[key])
+        keys = [key for token in query.tokens for key in token_keys(token)]
+        if query.has_abjad:  # "جلال الدين" is one Latin word, "Jalaluddin"
+            keys.extend(f"k:{joined}" for joined in query.join_skeletons)
+        for key in keys:
+            names = self.postings.get(key)
+            if names is None:
+                continue
+            if len(names) > MAX_POSTINGS:
+                fallback.append(key)
+                continue
+            arrays.append(names)
+            weights.append(self.key_weight[key])
         if not arrays:
             if not fallback:
                 return []

@@ -136,7 +136,9 @@ def _weight(token: Token) -> float:
 def _needs_merge(name: PreparedName, other: PreparedName) -> bool:
     if name.joins and not name.joins.isdisjoint(other.texts):
         return True
-    return bool(other.abjad_skeletons) and not name.join_skeletons.isdisjoint(other.abjad_skeletons)
+    if name.has_abjad and not name.join_skeletons.isdisjoint(other.skeletons):
+        return True
+    return other.has_abjad and not name.join_skeletons.isdisjoint(other.abjad_skeletons)
 
 
 def _merge_joined(tokens: tuple[Token, ...], other: PreparedName) -> tuple[Token, ...]:
@@ -147,7 +149,8 @@ def _merge_joined(tokens: tuple[Token, ...], other: PreparedName) -> tuple[Token
         if index + 1 < len(tokens):
             first, second = tokens[index], tokens[index + 1]
             joined = first.text + second.text
-            if joined in other.texts or skeleton(joined) in other.abjad_skeletons:
+            consonants = other.skeletons if first.abjad or second.abjad else other.abjad_skeletons
+            if joined in other.texts or skeleton(joined) in consonants:
                 result.append(
                     Token(
                         text=joined,

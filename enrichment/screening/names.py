@@ -33,6 +33,9 @@ SCHEMA_KINDS: dict[str, NameKind] = {
 _TYPE_TAGS = {"PER": NameTypeTag.PER, "ORG": NameTypeTag.ORG, "OBJ": NameTypeTag.OBJ, "UNK": NameTypeTag.UNK}
 # Symbol categories that say two tokens are the same name part (a variant, nickname or abbreviation).
 _TOKEN_SYMBOL_CATEGORIES = frozenset({"NAME", "NICK", "SYMBOL", "DOMAIN", "ORDINAL", "NUMERIC", "LOCATION"})
+# "Abd" (servant of) written every way: Abdul, Abdel, Abd al-, and "bd" when Arabic script loses the ain.
+_ABD_FORMS = frozenset({"abd", "abdul", "abdel", "abdal", "abdoul", "abdu", "abdol"})
+_ABD_SYMBOL = frozenset({"SYMBOL:ABDUL"})
 _ABJAD_SCRIPTS = ("ARABIC", "HEBREW", "SYRIAC", "THAANA")
 _DIGRAPHS = (("kh", "k"), ("sh", "s"), ("th", "t"), ("dh", "d"), ("gh", "g"), ("ph", "f"), ("ch", "s"))
 _SKELETON_DROP = re.compile(r"[aeiouywh'`]")
@@ -64,6 +67,8 @@ class PreparedName:
     joins: frozenset[str] = frozenset()  # adjacent tokens written together: "abdul"+"hai"
     abjad_skeletons: frozenset[str] = frozenset()  # skeletons of tokens from vowel-less scripts
     join_skeletons: frozenset[str] = frozenset()
+    skeletons: frozenset[str] = frozenset()
+    has_abjad: bool = False
 
     @property
     def compact(self) -> str:
@@ -133,9 +138,9 @@ def prepare_name(original: str, kind: NameKind = "UNK") -> PreparedName:
         category = str(span.symbol.category).rsplit(".", 1)[-1]
         if category == "ORG_CLASS":
             org_classes.add(str(span.symbol.id))
-        elif category in _TOKEN_SYMBOL_CATEGORIES:
-            for part in span.parts:
-                part_symbols.setdefault(part.index, set()).add(f"{category}:{span.symbol.id}")
+        elif category in _TOKEN_SYMBOL_CATEGORIES and len(span.parts) == 1:
+            # A symbol of a phrase ("Abd al-Samad") says nothing about each of its words alone.
+            part_symbols.setdefault(span.parts[0].index, set()).add(f"{category}:{span.symbol.id}")
     tokens: list[Token] = []
     for part in name.parts:
         if part.tag == NamePartTag.LEGAL:
@@ -145,7 +150,12 @@ def prepare_name(original: str, kind: NameKind = "UNK") -> PreparedName:
         abjad = _is_abjad(part.form)
         symbols = frozenset(part_symbols.get(part.index, ()))
         for word in _ascii_words(part.form):
-            tokens.append(_make_token(word, symbols, abjad))
+            if abjad and word.startswith("al") and len(word) > 4:
+                word = word[2:]  # the article is written joined in Arabic script ("التكريتي")
+            word_symbols = symbols
+            if word in _ABD_FORMS or (abjad and word == "bd"):
+                word_symbols = symbols | _ABD_SYMBOL
+            tokens.append(_make_token(word, word_symbols, abjad))
     joins = [a.text + b.text for a, b in pairwise(tokens)]
     return PreparedName(
         original=original,
@@ -155,5 +165,7 @@ def prepare_name(original: str, kind: NameKind = "UNK") -> PreparedName:
         texts=frozenset(token.text for token in tokens),
         joins=frozenset(joins),
         abjad_skeletons=frozenset(t.skeleton for t in tokens if t.abjad and len(t.skeleton) >= 3),
+        skeletons=frozenset(t.skeleton for t in tokens if len(t.skeleton) >= 3),
         join_skeletons=frozenset(skeleton(join) for join in joins),
+        has_abjad=any(t.abjad for t in tokens),
     )

@@ -17,7 +17,7 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from streams.generator import PROFILES, Message, WorldSpec, build_world, message_count, write_feeds
+from streams.generator import PROFILES, Message, build_world, message_count, spec_for, write_feeds
 
 PROGRESS_FROM = 500  # show a progress bar when a run writes at least this many messages
 
@@ -44,16 +44,12 @@ def generate(
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="no progress bar or summary")] = False,
 ) -> None:
     """Generate a consistent world and write its feeds in the carriers' and traders' wire formats."""
-    if profile not in PROFILES:
-        raise typer.BadParameter(f"unknown profile {profile!r}; choose from {', '.join(PROFILES)}",
-                                 param_hint="--profile")
-    sizes = PROFILES[profile]
-    spec = WorldSpec(
-        travellers=sizes["travellers"] if travellers is None else travellers,
-        consignments=sizes["consignments"] if consignments is None else consignments,
-        declarations=sizes["declarations"] if declarations is None else declarations,
-        seed=seed, day=_day(day), suspicious_rate=suspicious_rate,
-    )
+    overrides = {name: value for name, value in (("travellers", travellers), ("consignments", consignments),
+                                                 ("declarations", declarations)) if value is not None}
+    try:
+        spec = spec_for(profile, seed=seed, day=_day(day), suspicious_rate=suspicious_rate, **overrides)
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc), param_hint="--profile") from exc
     console = Console(stderr=True, quiet=quiet)
     started = time.perf_counter()
     with console.status("building the world"):

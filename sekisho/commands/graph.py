@@ -11,6 +11,7 @@ from pathlib import Path
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from graph.analytics import Subgraph, ego_network, extract, paths_to_watchlist
@@ -56,13 +57,13 @@ def explain(
         typer.echo(json.dumps([{"risk": p.risk, "sentence": p.sentence, "nodes": p.node_ids} for p in paths], indent=2))
         return
     node = sub.nodes[node_id]
-    console.print(f"[bold]{node.label}[/] ({node.kind}) graph risk {node.graph_risk:.2f}")
+    console.print(f"[bold]{escape(node.label)}[/] ({node.kind}) graph risk {node.graph_risk:.2f}")
     if not paths:
         console.print(f"no path to a watchlisted or seized node within {depth} hops")
         return
     for number, path in enumerate(paths, 1):
-        console.print(f"{number}. [bold]{path.risk:.2f}[/] {path.sentence}")
-        console.print("   " + " -> ".join(sub.nodes[n].label for n in path.node_ids), style="dim")
+        console.print(f"{number}. [bold]{path.risk:.2f}[/] {escape(path.sentence)}")
+        console.print("   " + escape(" -> ".join(sub.nodes[n].label for n in path.node_ids)), style="dim")
 
 
 @app.command()
@@ -75,7 +76,7 @@ def neighbours(
     sub = ego_network(_subgraph(node_id, depth, records), node_id, depth)
     table = Table("kind", "label", "graph risk", "flags", "id")
     for node in sorted(sub.nodes.values(), key=lambda n: (-n.graph_risk, n.kind, n.label)):
-        table.add_row(node.kind, node.label, f"{node.graph_risk:.2f}", _flags(node), node.id)
+        table.add_row(node.kind, escape(node.label), f"{node.graph_risk:.2f}", _flags(node), node.id)
     console.print(table)
     console.print(f"{len(sub.nodes)} nodes, {len(sub.edges)} edges")
 
@@ -115,5 +116,5 @@ def propagate(
     risky = sorted((n for n in nodes if n.graph_risk > 0), key=lambda n: -n.graph_risk)[:15]
     table = Table("graph risk", "kind", "label", "explanation")
     for node in risky:
-        table.add_row(f"{node.graph_risk:.2f}", node.kind, node.label, node.risk_explanation or "")
+        table.add_row(f"{node.graph_risk:.2f}", node.kind, escape(node.label), escape(node.risk_explanation or ""))
     console.print(table)

@@ -78,9 +78,7 @@ def register(app: typer.Typer) -> None:
     def parse(
         files: Annotated[
             list[Path],
-            typer.Argument(
-                help="Feed files (or directories of them; '-' reads standard input).", show_default=False
-            ),
+            typer.Argument(help="Feed files (or directories of them; '-' reads standard input).", show_default=False),
         ],
         fmt: Annotated[
             str,

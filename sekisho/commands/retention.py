@@ -13,7 +13,8 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from streams import retention
+from sekisho.settings import get_settings
+from streams import es_io, retention
 
 app = typer.Typer(help="PNR data retention: depersonalise after 6 months, delete after 5 years.",
                   no_args_is_help=True)
@@ -30,7 +31,12 @@ def apply_command(
         clock = retention.parse_as_of(as_of)
     except ValueError as exc:
         raise typer.BadParameter(f"not a date or timestamp: {as_of!r}", param_hint="--as-of") from exc
-    counts = retention.apply(clock, dry_run=dry_run)
+    settings = get_settings()
+    if not es_io.is_healthy(settings):
+        typer.echo(f"Elasticsearch is not reachable at {settings.es_url}; start it with `sekisho stack up`.",
+                   err=True)
+        raise typer.Exit(1)
+    counts = retention.apply(clock, dry_run=dry_run, settings=settings)
     if as_json:
         typer.echo(json.dumps({"as_of": clock.isoformat(), "dry_run": dry_run, **counts}, sort_keys=True))
         return

@@ -30,6 +30,9 @@ def register(app: typer.Typer) -> None:
         name: str = typer.Option("", "--name", help="who the new key is for (with --create-key)"),
         revoke_key: str = typer.Option(None, "--revoke-key", metavar="KEY_ID", help="revoke a key by its id, exit"),
         list_keys: bool = typer.Option(False, "--list-keys", help="list key ids, roles and names, exit"),
+        summary: bool = typer.Option(
+            True, "--summary/--no-summary", help="print the top of today's queues and the latest alerts first"
+        ),
         sample: bool = typer.Option(
             False,
             "--sample",
@@ -85,8 +88,15 @@ def register(app: typer.Typer) -> None:
             store, sink = sample_store(), MemoryRawSink()
             console.print("[yellow]sample mode:[/] planted scenario in memory; ingested messages are not kept")
         else:
+            from streams import es_io
             from targeting.api.es_store import EsStore
 
+            if not es_io.is_healthy(settings):
+                console.print(
+                    f"[red]Elasticsearch is not reachable at {settings.es_url}[/]: start the stack "
+                    "(`sekisho stack up`) or try `sekisho serve --sample`"
+                )
+                raise typer.Exit(1)
             store, sink = EsStore(settings), KafkaRawSink(settings)
         if not key_store.all():
             console.print("[yellow]no API keys yet:[/] create one with `sekisho serve --create-key admin`")
@@ -94,6 +104,15 @@ def register(app: typer.Typer) -> None:
         bind_port = port or settings.api_port
         subscriptions = FileSubscriptions(settings.alert_subscriptions_file)
         application = create_app(store, key_store, sink, subscriptions, settings)
+        if summary:
+            from datetime import UTC, datetime
+
+            from targeting.api.targets import day_summary
+            from targeting.rules import RuleBook
+
+            rules = RuleBook(settings.targeting_rules_dir).current()
+            for line in day_summary(store, rules, settings, datetime.now(UTC).date()):
+                typer.echo(line)
         # Plain output, one line per URL: scripts and the demo read it.
         typer.echo(f"analyst page: http://{bind_host}:{bind_port}/")
         typer.echo(f"API schema:   http://{bind_host}:{bind_port}/openapi.json")

@@ -15,6 +15,7 @@ from typing import Any
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from sekisho.settings import get_settings
@@ -85,10 +86,10 @@ def print_queue(result: InspectionQueue, limit: int | None = None) -> None:
             str(pick.rank),
             pick.inspection,
             pick.selection,
-            f"{pick.label}\n[dim]{pick.record_id}[/]",
+            f"{escape(pick.label)}\n[dim]{pick.record_id}[/]",
             f"{pick.score:.2f}",
             f"{pick.expected_value:.2f}",
-            why,
+            escape(why),
         )
     console.print(table)
     console.print(
@@ -127,14 +128,15 @@ def score(
     result = score_record(
         record, related, _rules(rules_dir).current(), s.targeting_weights, duty_rate=s.targeting_duty_rate
     )
-    table = Table("part", "value", "weight", "contribution", "reasons", title=f"{result.label}: {result.score:.2f}")
+    title = f"{escape(result.label)}: {result.score:.2f}"
+    table = Table("part", "value", "weight", "contribution", "reasons", title=title)
     for part in result.parts:
         table.add_row(
             part.name,
             f"{part.value:.2f}",
             f"{part.weight:.2f}",
             f"{part.contribution:.2f}",
-            "\n".join(part.reasons),
+            escape("\n".join(part.reasons)),
         )
     console.print(table)
     if facts:

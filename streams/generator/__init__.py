@@ -8,6 +8,7 @@ ENS CC315A and WCO declarations plus a ``manifest.json`` (``render``).
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +21,17 @@ PROFILES: dict[str, dict[str, int]] = {
 }
 
 
+def spec_for(profile: str = "demo", *, seed: int = 1, day: date | None = None, suspicious_rate: float = 0.01,
+             **sizes: int) -> WorldSpec:
+    """A ``WorldSpec`` from a profile's sizes (overridden by ``travellers=``, ``consignments=``, ...)."""
+    if profile not in PROFILES:
+        raise ValueError(f"unknown profile {profile!r}; choose from {', '.join(PROFILES)}")
+    chosen = {**PROFILES[profile], **sizes}
+    return WorldSpec(travellers=chosen["travellers"], consignments=chosen["consignments"],
+                     declarations=chosen["declarations"], seed=seed, day=day or datetime.now(UTC).date(),
+                     suspicious_rate=suspicious_rate)
+
+
 def generate(spec: WorldSpec, out_dir: Path, on_message: Callable[[Message], None] | None = None
              ) -> dict[str, Any]:
     """Build the world for ``spec`` and write its feeds under ``out_dir``; returns the manifest."""
@@ -27,4 +39,4 @@ def generate(spec: WorldSpec, out_dir: Path, on_message: Callable[[Message], Non
 
 
 __all__ = ["PROFILES", "Message", "World", "WorldSpec", "build_world", "generate", "message_count", "render",
-           "write_feeds"]
+           "spec_for", "write_feeds"]

@@ -38,7 +38,8 @@ class Message:
 
 def message_count(world: World) -> int:
     """How many messages ``render`` will yield (for progress bars)."""
-    arrivals = world.arrivals()
+    booked = {key for booking in world.bookings for key in booking.flight_keys}
+    arrivals = [f for f in world.arrivals() if f.key in booked]
     cargo_flights = {c.flight_key for c in world.air if not c.cargo_xml}
     return 2 * len(arrivals) + len(world.air) + len(cargo_flights) + len(world.sea) + len(world.declarations)
 
@@ -58,6 +59,8 @@ def render(world: World) -> Iterator[Message]:
             bookings_by_flight[key].append(booking)
     for flight in sorted(world.arrivals(), key=lambda f: (f.arrival, f.designator)):
         bookings = bookings_by_flight.get(flight.key, [])
+        if not bookings:
+            continue  # carriers push API and PNR data only for flights with travellers
         locators = {key: b.locator for b in bookings for key in b.passenger_keys}
         people = [world.people[key] for b in bookings for key in b.passenger_keys]
         stem = f"{flight.designator}-{flight.arrival:%Y%m%d}"

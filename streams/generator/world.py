@@ -234,7 +234,8 @@ def make_person(rng: random.Random, key: str, day: date, nationality: str | None
     gender = rng.choice("MF")
     given = rng.choice(male if gender == "M" else female)
     surname = rng.choice(surnames)
-    local = f"{given.split()[0].lower()}.{surname.lower()}{rng.randrange(10, 999)}".replace("-", "")
+    local = "".join(ch for ch in f"{given.split()[0]}.{surname}".lower() if ch.isalnum() or ch == ".")
+    local = f"{local}{rng.randrange(10, 999)}"
     domain = rng.choice(("mail-example.com", "inbox-example.net", "post-example.org"))
     return Person(
         key=key, given_names=given, surname=surname, gender=gender, date_of_birth=_dob(rng, day),

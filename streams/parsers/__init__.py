@@ -19,9 +19,7 @@ from streams.parsers import canonical_json, cargo_imp, cargo_xml, ens, paxlst, p
 from streams.parsers.base import MessageContext, ParseError, rejection
 
 # Order matters for sniffing: the most specific formats first.
-PARSERS: dict[str, ModuleType] = {
-    m.FORMAT: m for m in (paxlst, pnrgov, cargo_imp, cargo_xml, ens, wco, canonical_json)
-}
+PARSERS: dict[str, ModuleType] = {m.FORMAT: m for m in (paxlst, pnrgov, cargo_imp, cargo_xml, ens, wco, canonical_json)}
 
 
 def sniff(payload: bytes) -> str | None:
@@ -48,9 +46,7 @@ def parse_message(payload: bytes, ctx: MessageContext, fmt: str = "auto") -> lis
         records: list[Record] = module.parse(payload, ctx)
     except ParseError as exc:
         return [
-            rejection(
-                payload, ctx, reason=exc.reason, detail=exc.detail, stage="parse", source_format=module.FORMAT
-            )
+            rejection(payload, ctx, reason=exc.reason, detail=exc.detail, stage="parse", source_format=module.FORMAT)
         ]
     except RecursionError:
         return [

@@ -202,6 +202,7 @@ def _parse_fwb(lines: list[str], provenance: Provenance) -> list[Record]:
     blocks: list[_PartyBlock] = []
     rate_lines: list[_RateLine] = []
     special_handling: list[str] = []
+    routing: list[str] = []
     flights: list[tuple[str, str]] = []
     currency: str | None = None
     declared_value: float | None = None
@@ -212,14 +213,12 @@ def _parse_fwb(lines: list[str], provenance: Provenance) -> list[Record]:
             section, previous = tag_match.group(1), tag_match.group(1)
             rest = line[4:]
             if section in PARTY_TAGS:
-                blocks.append(
-                    _PartyBlock(role=PARTY_TAGS[section], account=clean(rest.split("/")[0]) or None)
-                )
+                blocks.append(_PartyBlock(role=PARTY_TAGS[section], account=clean(rest.split("/")[0]) or None))
             elif section == "FLT":
                 parts = rest.split("/")
-                flights.extend(
-                    (parts[i], parts[i + 1] if i + 1 < len(parts) else "") for i in range(0, len(parts), 2)
-                )
+                flights.extend((parts[i], parts[i + 1] if i + 1 < len(parts) else "") for i in range(0, len(parts), 2))
+            elif section == "RTG":  # to-airport + by-carrier pairs: SVORU/AMSRU/LGG
+                routing.extend(part for part in rest.split("/") if len(part) >= 3)
             elif section == "CVD":
                 parts = rest.split("/") + [""] * 6
                 currency = clean(parts[0])
@@ -237,6 +236,8 @@ def _parse_fwb(lines: list[str], provenance: Provenance) -> list[Record]:
     parties = [p for p in (_party_record(block, provenance) for block in blocks) if p is not None]
     by_role = {p.roles[0]: p for p in parties}
     carrier, flight_number = split_designator(flights[0][0]) if flights and flights[0][0] else ("", "")
+    if not carrier and routing and re.fullmatch(r"[A-Z0-9]{2}", routing[0][3:]):
+        carrier = routing[0][3:]  # no booked flight: the first carrier of the routing
     goods = [
         GoodsItem(
             sequence=index,
@@ -256,7 +257,7 @@ def _parse_fwb(lines: list[str], provenance: Provenance) -> list[Record]:
         document_type="MAWB",
         transport_mode="air",
         carrier=carrier or None,
-        flight_number=f"{carrier}{flight_number}" if carrier else None,
+        flight_number=f"{carrier}{flight_number}" if carrier and flight_number else None,
         origin=origin,
         destination=destination,
         shipper_id=shipper.id if shipper else None,
@@ -270,9 +271,7 @@ def _parse_fwb(lines: list[str], provenance: Provenance) -> list[Record]:
         declared_value=declared_value,
         currency=currency,
         special_handling=special_handling,
-        identifiers=[
-            Identifier(scheme="awb", value=awb, valid=awb_check_digit_valid(awb), source_field="FWB")
-        ],
+        identifiers=[Identifier(scheme="awb", value=awb, valid=awb_check_digit_valid(awb), source_field="FWB")],
         **provenance.fields(),
     )
     return [consignment, *parties]
@@ -384,9 +383,7 @@ def _parse_ffm(lines: list[str], provenance: Provenance) -> list[Record]:
                 total_pieces=sum(i.pieces for i in items),
                 total_weight_kg=round(sum(weights), 3) if weights else None,
                 special_handling=list(dict.fromkeys(code for i in items for code in i.special_handling)),
-                identifiers=[
-                    Identifier(scheme="awb", value=awb, valid=awb_check_digit_valid(awb), source_field="FFM")
-                ],
+                identifiers=[Identifier(scheme="awb", value=awb, valid=awb_check_digit_valid(awb), source_field="FFM")],
                 **provenance.fields(),
             )
         )
@@ -465,9 +462,7 @@ def _parse_fhl(lines: list[str], provenance: Provenance) -> list[Record]:
                 ],
                 total_pieces=int(house.group("pieces")),
                 total_weight_kg=weight,
-                identifiers=[
-                    Identifier(scheme="awb", value=awb, valid=awb_check_digit_valid(awb), source_field="MBI")
-                ],
+                identifiers=[Identifier(scheme="awb", value=awb, valid=awb_check_digit_valid(awb), source_field="MBI")],
                 **provenance.fields(),
             )
         )

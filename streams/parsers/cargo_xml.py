@@ -75,8 +75,7 @@ def _parties(consignment: Element, provenance: Provenance) -> dict[str, Party]:
                 lines=[line for line in (text(address_element, "StreetName"),) if line],
                 city=text(address_element, "CityName"),
                 postcode=text(address_element, "PostcodeCode"),
-                region=text(address_element, "CountrySubDivisionName")
-                or text(address_element, "CountrySubDivisionID"),
+                region=text(address_element, "CountrySubDivisionName") or text(address_element, "CountrySubDivisionID"),
                 country=to_alpha2(text(address_element, "CountryID")),
             )
         contact = child(element, "DefinedTradeContact")
@@ -157,13 +156,9 @@ def _consignment(
         currency=text(element, "ApplicableOriginCurrencyExchange", "SourceCurrencyCode")
         or attribute(element, "currencyID", "TotalPrepaidChargeAmount"),
         special_handling=[
-            code
-            for code in (text(e, "DescriptionCode") for e in children(element, "HandlingSPHInstructions"))
-            if code
+            code for code in (text(e, "DescriptionCode") for e in children(element, "HandlingSPHInstructions")) if code
         ],
-        identifiers=[
-            Identifier(scheme="awb", value=awb, valid=awb_check_digit_valid(awb), source_field=document_type)
-        ],
+        identifiers=[Identifier(scheme="awb", value=awb, valid=awb_check_digit_valid(awb), source_field=document_type)],
         **provenance.fields(),
     )
 
@@ -232,9 +227,7 @@ def _flight_manifest(root: Element, provenance: Provenance) -> list[Record]:
     flight = text(movement, "ID")
     if movement is None or not flight:
         raise ParseError("cargo_xml.missing_field", "XFFM without LogisticsTransportMovement/ID")
-    carrier, flight_number = split_designator(
-        flight, text(movement, "UsedLogisticsTransportMeans", "Name") or ""
-    )
+    carrier, flight_number = split_designator(flight, text(movement, "UsedLogisticsTransportMeans", "Name") or "")
     departure = text(movement, "DepartureEvent", "OccurrenceDepartureLocation", "ID")
     day = (
         text(movement, "DepartureEvent", "DepartureOccurrenceDateTime")
@@ -290,9 +283,7 @@ def _flight_manifest(root: Element, provenance: Provenance) -> list[Record]:
                     total_pieces=pieces,
                     total_weight_kg=weight,
                     identifiers=[
-                        Identifier(
-                            scheme="awb", value=awb, valid=awb_check_digit_valid(awb), source_field="XFFM"
-                        )
+                        Identifier(scheme="awb", value=awb, valid=awb_check_digit_valid(awb), source_field="XFFM")
                     ],
                     **provenance.fields(),
                 )
@@ -308,9 +299,7 @@ def parse(payload: bytes, ctx: MessageContext) -> list[Record]:
     root = parse_xml(payload)
     reader = READERS.get(local_name(root))
     if reader is None:
-        raise ParseError(
-            "cargo_xml.unknown_message", f"root element {local_name(root)!r} is not XFWB/XFZB/XFFM"
-        )
+        raise ParseError("cargo_xml.unknown_message", f"root element {local_name(root)!r} is not XFWB/XFZB/XFFM")
     records = reader(root, Provenance.of(payload, ctx, FORMAT))
     parties = merge_by_id(r for r in records if isinstance(r, Party))
     legs = merge_by_id(r for r in records if isinstance(r, FlightLeg))

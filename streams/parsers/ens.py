@@ -169,15 +169,9 @@ def _from_xml(root: Element) -> _Declaration:
                 description=text(item, "GooDesGDS23"),
                 gross_kg=_number(text(item, "GroMasGDS46")),
                 commodity=text(item, "COMCODGODITM", "ComNomCMD1"),
-                packages=sum(p for p in packages if p is not None)
-                if any(p is not None for p in packages)
-                else None,
+                packages=sum(p for p in packages if p is not None) if any(p is not None for p in packages) else None,
                 containers=[c for c in (text(e, "ConNumNR21") for e in children(item, "CONNR2")) if c],
-                parties=[
-                    _xml_party(e, role)
-                    for name, role in XML_ITEM_PARTIES.items()
-                    for e in children(item, name)
-                ],
+                parties=[_xml_party(e, role) for name, role in XML_ITEM_PARTIES.items() for e in children(item, name)],
             )
         )
     return declaration
@@ -246,18 +240,14 @@ def _from_json(payload: bytes) -> _Declaration:
     for item in goods.get("goodsItems") or []:
         if not isinstance(item, dict):
             continue
-        packages = [
-            _integer(p.get("numberOfPackages")) for p in item.get("packages") or [] if isinstance(p, dict)
-        ]
+        packages = [_integer(p.get("numberOfPackages")) for p in item.get("packages") or [] if isinstance(p, dict)]
         declaration.items.append(
             _Item(
                 sequence=_integer(item.get("itemNumber")),
                 description=_string(item.get("description")),
                 gross_kg=_number(item.get("grossMass")),
                 commodity=_string(item.get("commodityCode")),
-                packages=sum(p for p in packages if p is not None)
-                if any(p is not None for p in packages)
-                else None,
+                packages=sum(p for p in packages if p is not None) if any(p is not None for p in packages) else None,
                 containers=[
                     str(c["containerNumber"])
                     for c in item.get("containers") or []
@@ -301,20 +291,13 @@ def _party_record(party: _Party, provenance: Provenance) -> Party | None:
 
 
 def _records(declaration: _Declaration, provenance: Provenance) -> list[Record]:
-    header_parties = {
-        p.role: r for p in declaration.parties if (r := _party_record(p, provenance)) is not None
-    }
+    header_parties = {p.role: r for p in declaration.parties if (r := _party_record(p, provenance)) is not None}
     item_parties = [
-        r
-        for item in declaration.items
-        for p in item.parties
-        if (r := _party_record(p, provenance)) is not None
+        r for item in declaration.items for p in item.parties if (r := _party_record(p, provenance)) is not None
     ]
     declarant = header_parties.get("declarant")
     shipper = header_parties.get("shipper") or next((p for p in item_parties if p.roles == ["shipper"]), None)
-    consignee = header_parties.get("consignee") or next(
-        (p for p in item_parties if p.roles == ["consignee"]), None
-    )
+    consignee = header_parties.get("consignee") or next((p for p in item_parties if p.roles == ["consignee"]), None)
     notify = header_parties.get("notify")
     mode = TRANSPORT_MODES.get(declaration.transport_mode or "", "other")
     goods = [

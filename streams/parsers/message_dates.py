@@ -11,9 +11,7 @@ from datetime import date, datetime
 
 MONTHS = {
     m: i
-    for i, m in enumerate(
-        ("JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC"), start=1
-    )
+    for i, m in enumerate(("JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC"), start=1)
 }
 DAY_MONTH_YEAR = re.compile(r"^(\d{1,2})([A-Z]{3})(\d{2}|\d{4})$")
 

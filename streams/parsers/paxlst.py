@@ -1,5 +1,7 @@
 """UN/EDIFACT PAXLST (API passenger and crew manifests, D02B/D05B) -> Passenger and FlightLeg records.
 
+The interchange is read by ``edifact_syntax`` (UNA service characters, release character, envelope).
+
 One message lists the flight legs (TDT with its LOC/DTM) and then one NAD group per person: name (NAD),
 gender (ATT), date of birth (DTM 329), ports (LOC 178/179), nationality (NAT), reservation (RFF AVF)
 and travel documents (DOC with expiry DTM 36 and issuing country LOC 91).
@@ -10,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from schemas.records import Address, FlightLeg, Passenger, Record, TravelDocument
+from schemas.records import Address, FlightLeg, Passenger, Record, TravelDocument, make_id
 from streams.parsers.base import MessageContext, ParseError
 from streams.parsers.check_digits import mrz_document_number_valid
 from streams.parsers.country_codes import to_alpha2
@@ -167,9 +169,7 @@ def _leg_record(leg: _Leg, provenance: Provenance) -> FlightLeg:
     )
 
 
-def _person_record(
-    person: _Person, legs: list[FlightLeg], provenance: Provenance, ids: IdAllocator
-) -> Passenger:
+def _person_record(person: _Person, legs: list[FlightLeg], provenance: Provenance, ids: IdAllocator) -> Passenger:
     documents = [
         TravelDocument(
             doc_type=d.doc_type,
@@ -189,9 +189,7 @@ def _person_record(
     full_name = clean(f"{person.given_names or ''} {person.surname or ''}") or "UNKNOWN"
     address = None
     if person.street or person.city or person.country:
-        address = Address(
-            lines=person.street, city=person.city, postcode=person.postcode, country=person.country
-        )
+        address = Address(lines=person.street, city=person.city, postcode=person.postcode, country=person.country)
     return Passenger(
         id=ids("passenger", FORMAT, *key, *flight_key),
         role=person.role,
@@ -226,7 +224,7 @@ def parse(payload: bytes, ctx: MessageContext) -> list[Record]:
         for raw in raw_legs:
             leg = _leg_record(raw, provenance)
             key = (leg.carrier, leg.flight_number, leg.flight_date, leg.departure_airport)
-            legs.append(leg.model_copy(update={"id": ids("flight_leg", *key)}))
+            legs.append(leg.model_copy(update={"id": make_id("flight_leg", *key)}))
         legs = merge_by_id(legs)
         records.extend(legs)
         records.extend(_person_record(person, legs, provenance, ids) for person in people)

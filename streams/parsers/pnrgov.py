@@ -46,9 +46,7 @@ PHONE_DIGITS = re.compile(r"\+?\d[\d\s\-/().]{4,}\d")
 CARD_DIGITS = re.compile(r"\d{11,}")
 DOCUMENT_SSRS = frozenset({"DOCS", "DOCO", "DOCA"})
 SEAT_SSRS = frozenset({"SEAT", "NSST", "SMST", "RQST", "NSSA", "NSSW", "SMSA", "SMSW", "NSSB"})
-REMARK_SSRS = frozenset(
-    {"OTHS", "CKIN", "PSPT", "FQTV", "TKNE", "TKNA", "TKNM", "CTCE", "CTCM", "CTCH", "CTCB"}
-)
+REMARK_SSRS = frozenset({"OTHS", "CKIN", "PSPT", "FQTV"})  # free text kept as booking remarks
 
 
 @dataclass
@@ -286,7 +284,7 @@ def _ssr(segment: Segment, pnr: _Pnr, traveller: _Traveller | None, leg_index: i
         contact = _contact(f"{code} {free_text}")
         if contact:
             _add_unique(pnr.emails if contact[0] == "email" else pnr.phones, contact[1])
-    elif code in REMARK_SSRS and free_text.strip() and code not in ("TKNE", "TKNA", "TKNM"):
+    elif code in REMARK_SSRS and free_text.strip():
         _remark(pnr, f"{code} {free_text.strip()}")
 
 
@@ -447,9 +445,7 @@ def _read_pnr(segments: list[Segment], reference_year: int) -> _Pnr:
         elif tag == "MON":
             _monetary(segment, pnr)
         elif tag == "TKT" and traveller is not None and segment.component(0, 0):
-            traveller.identifiers.append(
-                Identifier(scheme="ticket", value=segment.component(0, 0), source_field="TKT")
-            )
+            traveller.identifiers.append(Identifier(scheme="ticket", value=segment.component(0, 0), source_field="TKT"))
         elif tag == "FTI" and traveller is not None and segment.component(0, 1):
             value = f"{segment.component(0, 0)}{segment.component(0, 1)}"
             traveller.identifiers.append(Identifier(scheme="frequent_flyer", value=value, source_field="FTI"))
@@ -479,17 +475,13 @@ def _document_owner(pnr: _Pnr, pending: _PendingDocument, surname: str, gender: 
     wanted_surname = surname.replace(" ", "").upper()
     if gender.endswith("I"):  # MI/FI: the document of an infant travelling on an adult's lap
         infants = [t for t in pnr.travellers if t.role == "infant"]
-        match = next(
-            (t for t in infants if (t.surname or "").replace(" ", "").upper() == wanted_surname), None
-        )
+        match = next((t for t in infants if (t.surname or "").replace(" ", "").upper() == wanted_surname), None)
         if match or infants:
             return match or infants[0]
     if pending.candidate is not None:
         return pending.candidate
     by_name = [
-        t
-        for t in pnr.travellers
-        if wanted_surname and (t.surname or "").replace(" ", "").upper() == wanted_surname
+        t for t in pnr.travellers if wanted_surname and (t.surname or "").replace(" ", "").upper() == wanted_surname
     ]
     if len(by_name) == 1:
         return by_name[0]
@@ -533,9 +525,7 @@ def _resolve_documents(pnr: _Pnr, reference_year: int) -> None:
             owner = pending.candidate or next((t for t in pnr.travellers if t.ref == pending.ref), None)
             if owner is not None and fields[3]:
                 owner.documents.append(
-                    TravelDocument(
-                        doc_type=fields[2] or None, number=fields[3], issuing_country=to_alpha2(fields[6])
-                    )
+                    TravelDocument(doc_type=fields[2] or None, number=fields[3], issuing_country=to_alpha2(fields[6]))
                 )
         elif pending.code == "DOCA":
             # /R|D/country/address/city/state/postcode
@@ -585,9 +575,7 @@ def _route(legs: list[FlightLeg]) -> list[str]:
     return route
 
 
-def _booking_records(
-    pnr: _Pnr, header_leg_id: str | None, provenance: Provenance, ids: IdAllocator
-) -> list[Record]:
+def _booking_records(pnr: _Pnr, header_leg_id: str | None, provenance: Provenance, ids: IdAllocator) -> list[Record]:
     carrier_locator = next(((a, loc) for a, loc in pnr.locators if not GDS_CODE.match(a)), None)
     airline, locator = carrier_locator or (pnr.locators[0] if pnr.locators else ("", ""))
     if not locator:

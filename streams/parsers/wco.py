@@ -146,12 +146,8 @@ def parse(payload: bytes, ctx: MessageContext) -> list[Record]:
                     parties[role] = party
     type_code = (text(declaration, "TypeCode") or "")[:2].upper()
     goods = _goods(shipment)
-    containers = list(
-        dict.fromkeys(c for e in descendants(declaration, "TransportEquipment") if (c := text(e, "ID")))
-    )
-    previous = [
-        (text(d, "TypeCode") or "", text(d, "ID") or "") for d in descendants(declaration, "PreviousDocument")
-    ]
+    containers = list(dict.fromkeys(c for e in descendants(declaration, "TransportEquipment") if (c := text(e, "ID"))))
+    previous = [(text(d, "TypeCode") or "", text(d, "ID") or "") for d in descendants(declaration, "PreviousDocument")]
     identifiers = [Identifier(scheme="lrn", value=reference, source_field="FunctionalReferenceID")]
     identifiers += [
         Identifier(scheme=PREVIOUS_DOCUMENT_SCHEMES[kind], value=value, source_field="PreviousDocument")
@@ -168,11 +164,7 @@ def parse(payload: bytes, ctx: MessageContext) -> list[Record]:
     )
     gross = [g.gross_weight_kg for g in goods if g.gross_weight_kg is not None]
     values = [g.value for g in goods if g.value is not None]
-    taxes = [
-        v
-        for e in descendants(declaration, "DutyTaxFee")
-        if (v := number(text(e, "Payment", "PaymentAmount")))
-    ]
+    taxes = [v for e in descendants(declaration, "DutyTaxFee") if (v := number(text(e, "Payment", "PaymentAmount")))]
     invoice = child(declaration, "InvoiceAmount")
     importer, exporter, declarant = parties.get("importer"), parties.get("exporter"), parties.get("declarant")
     office = (

@@ -41,15 +41,12 @@ def parse_xml(payload: bytes) -> Element:
     text = decode_text(payload)
     declared = DECLARED_ENCODING.match(text)
     if declared and declared.group(1).lower() not in UTF8_NAMES:
-        raise ParseError(
-            "encoding.invalid", f"declared encoding {declared.group(1)!r}; only UTF-8 is accepted"
-        )
+        raise ParseError("encoding.invalid", f"declared encoding {declared.group(1)!r}; only UTF-8 is accepted")
     forbidden = FORBIDDEN.search(text)
     if forbidden:
         raise ParseError(
             "xml.forbidden_entity",
-            f"<!{forbidden.group(1).upper()}> is not accepted (entity "
-            f"expansion and external entities are refused)",
+            f"<!{forbidden.group(1).upper()}> is not accepted (entity expansion and external entities are refused)",
         )
     try:
         root = etree.fromstring(text.encode("utf-8"), _parser())

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import date
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from graph.model import Node
 from schemas.records import Booking, Consignment, FlightLeg, Party, Passenger, Record, record_from_dict
@@ -19,6 +19,9 @@ from targeting.facts import Related
 from targeting.queue import Capacity, InspectionQueue, build_queue
 from targeting.rules import RuleSet
 from targeting.scoring import TargetScore, score_record
+
+if TYPE_CHECKING:
+    from targeting.api.store import Store
 
 
 class ArrivalSource(Protocol):
@@ -91,3 +94,20 @@ def queue_for(scores: Sequence[TargetScore], port: str, day: date, settings: Set
 def alerts_for(scores: Sequence[TargetScore], settings: Settings) -> list[Alert]:
     raised = (alert_for(score, settings.alert_threshold) for score in scores)
     return sorted((a for a in raised if a is not None), key=lambda a: -a.score)
+
+
+def day_summary(store: Store, rules: RuleSet, settings: Settings, day: date, top: int = 5) -> list[str]:
+    """The top of each port's queue and the latest alerts, as lines for a terminal."""
+    lines: list[str] = []
+    for port in store.ports(day):
+        queue = queue_for(score_arrivals(store, port, day, rules, settings), port, day, settings)
+        lines.append(f"queue {port} {day.isoformat()}: {len(queue.picks)} picks from {queue.candidates} arrivals")
+        for pick in queue.picks[:top]:
+            why = pick.explanation[0] if pick.explanation else pick.reason
+            lines.append(
+                f"  #{pick.rank} {pick.inspection:<4} {pick.selection:<6} {pick.score:.2f}  {pick.label}: {why}"
+            )
+    alerts = store.alerts(top)
+    lines.append(f"latest alerts: {len(alerts)}")
+    lines.extend(f"  {a.severity:<8} {a.score:.2f}  {a.title}" for a in alerts)
+    return lines

@@ -136,6 +136,16 @@ def walk_the_page(base: str, key: str, shots: Path) -> dict[str, str]:
             seen["graph"] = graph.text_content() or ""
             page.screenshot(path=shots / "03-graph.png", full_page=True)
 
+            # Another explanation path is highlighted on click; a node opens its own card on click.
+            first_edges = sorted(graph.locator(".edge.on-path").evaluate_all("els => els.map(e => e.dataset.edge)"))
+            paths.locator("li").nth(1).click()
+            expect(paths.locator("li").nth(1)).to_have_class("selected")
+            second_edges = sorted(graph.locator(".edge.on-path").evaluate_all("els => els.map(e => e.dataset.edge)"))
+            assert second_edges and second_edges != first_edges
+            graph.locator(".node.watchlisted.on-path circle").click()
+            expect(card.locator("#card-title")).to_contain_text("KOREA MINING DEVELOPMENT TRADING CORPORATION")
+            expect(card.locator("#card-meta")).to_contain_text("WATCHLISTED")
+
             page.click("nav button[data-view='queue']")
             page.select_option("#queue-port", "NRT")
             page.click("#queue-form button")

@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import uuid
+from collections.abc import Iterator
+from datetime import UTC, date, datetime
+from pathlib import Path
+
 import pytest
 
 from graph.analytics import extract, paths_to_watchlist
@@ -15,21 +20,32 @@ from tests.unit.test_targeting_planted import PHONE_PATH, bystanders, planted_re
 pytestmark = pytest.mark.integration
 
 
-def test_planted_graph_in_elasticsearch(stack: Settings) -> None:
-    store = EsGraphStore(stack)
+@pytest.fixture
+def private(stack: Settings, tmp_path: Path) -> Iterator[Settings]:
+    """Graph indices of this test's own (inside the session's namespace, so cleaned up with it)."""
+    settings = stack.model_copy(
+        update={"namespace": f"{stack.namespace}-graph{uuid.uuid4().hex[:4]}", "feedback_dir": tmp_path}
+    )
+    EsGraphStore(settings).ensure()
+    yield settings
+    es_io.delete_namespace(settings)
+
+
+def test_planted_graph_in_elasticsearch(private: Settings) -> None:
+    store = EsGraphStore(private)
     store.ensure()
     records = planted_records()
     everything = [*records.values(), *bystanders()]
     written, ids = link_records(everything, store)
     store.refresh()
-    nodes_before = es_io.count(NODE_TYPE, stack)
-    edges_before = es_io.count(EDGE_TYPE, stack)
+    nodes_before = es_io.count(NODE_TYPE, private)
+    edges_before = es_io.count(EDGE_TYPE, private)
     assert written == nodes_before + edges_before and len(ids) == len(everything)
 
     # Replaying the same records writes the same documents: nothing new.
     link_records(everything, store)
     store.refresh()
-    assert (es_io.count(NODE_TYPE, stack), es_io.count(EDGE_TYPE, stack)) == (nodes_before, edges_before)
+    assert (es_io.count(NODE_TYPE, private), es_io.count(EDGE_TYPE, private)) == (nodes_before, edges_before)
 
     # The phone node is one document that both the traveller and the consignee reach.
     consignee = records["c-pacific-rim"].id
@@ -44,8 +60,8 @@ def test_planted_graph_in_elasticsearch(stack: Settings) -> None:
     assert "shares a phone (+85291234567) with traveller DMITRI VOLKOV" in best.sentence
 
 
-def test_a_seizure_written_to_the_graph_seeds_its_neighbours(stack: Settings) -> None:
-    store = EsGraphStore(stack)
+def test_a_seizure_written_to_the_graph_seeds_its_neighbours(private: Settings) -> None:
+    store = EsGraphStore(private)
     store.ensure()
     nodes = [
         Node(id="it-seized", kind="consignment", label="seized one"),
@@ -74,7 +90,48 @@ def test_a_seizure_written_to_the_graph_seeds_its_neighbours(stack: Settings) ->
     assert store.node("it-seized").seized  # type: ignore[union-attr]
 
 
-def test_live_graph_mappings_are_the_generated_ones(stack: Settings) -> None:
-    EsGraphStore(stack).ensure()
-    assert es_io.live_mapping(NODE_TYPE, stack) == es_mapping(Node)
-    assert es_io.live_mapping(EDGE_TYPE, stack) == es_mapping(Edge)
+def test_live_graph_mappings_are_the_generated_ones(private: Settings) -> None:
+    EsGraphStore(private).ensure()
+    assert es_io.live_mapping(NODE_TYPE, private) == es_mapping(Node)
+    assert es_io.live_mapping(EDGE_TYPE, private) == es_mapping(Edge)
+
+
+def test_an_officers_seizure_is_labelled_indexed_and_seeds_the_graph(private: Settings) -> None:
+    from schemas.records import Consignment
+    from targeting import indices
+    from targeting.feedback import InspectionResult, read_labels, record_result
+
+    store = EsGraphStore(private)
+    seized, later = (
+        Consignment(
+            id=f"consignment-it-{n}",
+            source_format="t",
+            transport_document=f"160-000000{n}",
+            consignee_id="party-it-shared",
+            consignee_name="SHARED IMPORTS",
+            arrival_date=date(2026, 11, n),
+        )
+        for n in (1, 2)
+    )
+    link_records([seized, later], store)
+    store.refresh()
+    assert refresh_risk(store, [later.id]) and store.node(later.id).graph_risk == 0.0  # type: ignore[union-attr]
+
+    outcome = record_result(
+        InspectionResult(
+            record_id=seized.id,
+            record_type="consignment",
+            outcome="seizure",
+            inspected_at=datetime(2026, 11, 1, 15, tzinfo=UTC),
+            selection="model",
+        ),
+        settings=private,
+    )
+    assert outcome.indexed and not outcome.errors and outcome.seized_nodes == [seized.id]
+    assert read_labels(private.feedback_dir / "labels.csv")[0]["illicit"] == "1"
+    es_io.refresh(private)
+    assert es_io.count(indices.RESULT_TYPE, private) == 1
+    after = store.node(later.id)
+    assert after is not None and after.graph_risk > 0.3
+    assert (after.risk_explanation or "").startswith("consignment 160-0000002 is consigned to consignee SHARED")
+    assert (after.risk_explanation or "").endswith("previously seized")

@@ -9,7 +9,7 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 from typer.testing import CliRunner
 
-from schemas.records import Booking, Passenger, Record
+from schemas.records import Booking, Passenger, Record, Rejection
 from sekisho.settings import Settings, get_settings
 from streams import es_io, retention
 from streams.generator import WorldSpec, build_world, render
@@ -36,7 +36,9 @@ def _pnr_records() -> list[Record]:
     for message in render(world):
         if message.format in ("pnrgov", "paxlst"):
             records += parse_message(message.payload, MessageContext(source=message.path))
-    return [r for r in records if isinstance(r, Booking | Passenger)]
+    truncated = b"UNA:+.? '\nUNB+IATA:1+CX+JPCUSTOMS+261125:0930+1'\nUNH+1+PNRGOV:13:1:IA+1'\nTIF+VOLKOV+DMITRIMR:A:1'"
+    records += parse_message(truncated, MessageContext(source="truncated.edi"))  # a PNR dead letter
+    return [r for r in records if isinstance(r, Booking | Passenger | Rejection)]
 
 
 @pytest.fixture(scope="module")
@@ -61,6 +63,7 @@ def test_dry_run_counts_without_changing_anything(es: Settings, indexed: dict[st
     assert counts["booking.depersonalised"] == sum(isinstance(r, Booking) for r in pnr)
     assert counts["passenger.depersonalised"] == sum(isinstance(r, Passenger) for r in pnr)
     assert counts["booking.deleted"] == counts["booking.depersonalised"]
+    assert counts["rejection.depersonalised"] == counts["rejection.deleted"] == 1
     ancient = next(iter(indexed["ancient"].values()))
     assert _stored(es, ancient) is not None
 
@@ -82,7 +85,10 @@ def test_apply_masks_old_deletes_ancient_and_keeps_the_rest(es: Settings,
             assert isinstance(record, Passenger) and stored["full_name"] == record.full_name
             continue
         assert stored["id"] == record.id
-        if isinstance(record, Booking):
+        if isinstance(record, Rejection):
+            assert stored["detail"] == retention.MASKED_DETAIL and "raw" not in stored
+            assert stored["raw_sha256"] == record.raw_sha256
+        elif isinstance(record, Booking):
             assert str(stored["depersonalised_at"]).startswith("2026-11-25")
             assert stored.get("phones", []) == [] and stored.get("emails", []) == []
             assert "form_of_payment" not in stored

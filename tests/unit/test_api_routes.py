@@ -149,3 +149,15 @@ def test_page_and_assets_are_served_without_a_key() -> None:
         response = CLIENT.get(f"/page/{asset}")
         assert response.status_code == 200 and len(response.text) > 500
         assert "cdn" not in response.text.lower()
+
+
+def test_day_summary_lists_the_top_of_the_queue_and_alerts() -> None:
+    from sekisho.settings import get_settings
+    from targeting.api.targets import day_summary
+    from targeting.rules import RuleBook
+
+    settings = get_settings()
+    lines = day_summary(STORE, RuleBook(settings.targeting_rules_dir).current(), settings, DAY, top=3)
+    text = "\n".join(lines)
+    assert lines[0].startswith("queue NRT 2026-11-25: 3 picks from 3 arrivals")
+    assert "DMITRI VOLKOV" in text and "OFAC SDN" in text and "latest alerts:" in text

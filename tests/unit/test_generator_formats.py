@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -13,7 +14,7 @@ from typer.testing import CliRunner
 
 from schemas.records import Booking, Consignment, Declaration, Party, Passenger, Record, Rejection
 from sekisho.cli import app
-from streams.generator import Message, WorldSpec, build_world, render
+from streams.generator import Message, WorldSpec, build_world, edifact, message_count, render
 from streams.generator.world import World
 from streams.parsers import MessageContext, parse_message
 
@@ -152,3 +153,23 @@ def test_cli_writes_feeds_and_manifest(tmp_path: Path) -> None:
 def test_cli_rejects_a_bad_date(tmp_path: Path) -> None:
     result = CliRunner().invoke(app, ["generate", "--out", str(tmp_path), "--date", "25/11/2026", "-q"])
     assert result.exit_code == 2
+
+
+def test_apostrophes_in_names_are_released_and_read_back(world: World) -> None:
+    flight = next(f for f in world.arrivals() if f.designator == "JL26")
+    person = replace(world.people["p-chen"], key="p-obrien", surname="O'BRIEN", given_names="SEAN")
+    payload = edifact.paxlst(world, flight, [person], {"p-obrien": "ABC123"}, "1").encode("ascii")
+    assert b"NAD+FL+++O?'BRIEN:SEAN'" in payload
+    records = parse_message(payload, MessageContext(source="test"))
+    passenger = next(r for r in records if isinstance(r, Passenger))
+    assert passenger.surname == "O'BRIEN"
+
+
+@pytest.mark.parametrize("travellers", [0, 3, 25])
+def test_small_worlds_render_only_readable_messages(travellers: int) -> None:
+    world = build_world(WorldSpec(travellers=travellers, consignments=2, declarations=1, seed=1, day=DAY))
+    messages = list(render(world))
+    assert len(messages) == message_count(world)
+    for message in messages:
+        records = parse_message(message.payload, MessageContext(source=message.path))
+        assert not [r for r in records if isinstance(r, Rejection)], message.path

@@ -7,10 +7,12 @@ from datetime import date, timedelta
 
 import phonenumbers
 import pytest
+import yaml
 from hypothesis import given
 from hypothesis import strategies as st
 from stdnum import imo, iso6346
 
+from sekisho.settings import PROJECT_ROOT
 from streams.generator import WorldSpec, build_world, render
 from streams.generator import identifiers as ids
 from streams.generator import reference as ref
@@ -75,7 +77,7 @@ def test_volumes_are_what_was_asked(world: World) -> None:
 
 
 def test_entities_recur_across_feeds(world: World) -> None:
-    consignees = {c.consignee_key for c in [*world.air, *world.sea]}
+    consignees = {c.consignee_key for c in world.air} | {c.consignee_key for c in world.sea}
     importers = {d.importer_key for d in world.declarations}
     assert importers <= consignees
     for booking in world.bookings:
@@ -159,10 +161,6 @@ def test_normal_traffic_is_not_accidentally_suspicious(world: World) -> None:
 def test_goods_are_priced_within_their_chapter_norm_and_match_the_targeting_reference() -> None:
     norms = ref.hs_chapter_norms()
     assert all(goods.usd_per_kg >= 0.5 * norms[goods.hs_code[:2]] for goods in ref.GOODS)
-    import yaml
-
-    from sekisho.settings import PROJECT_ROOT
-
     targeting = PROJECT_ROOT / "targeting" / "reference.yaml"
     if not targeting.exists():
         pytest.skip("targeting reference not installed")

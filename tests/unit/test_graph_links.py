@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from graph.keys import address_key, org_name_key, phone_key
@@ -237,6 +237,7 @@ def test_keys_refuse_what_cannot_join() -> None:
 names = st.text(alphabet=st.characters(codec="utf-8", categories=["L", "N", "P", "Zs"]), max_size=30)
 
 
+@settings(deadline=None)  # the machine is shared: time limits would make this flaky
 @given(
     name=names,
     phones=st.lists(st.text(max_size=20), max_size=3),
@@ -250,3 +251,36 @@ def test_links_of_is_deterministic_and_closed(name: str, phones: list[str], emai
     ids = {n.id for n in nodes}
     assert all(e.src in ids and e.dst in ids and e.src != e.dst for e in edges)
     assert all(e.id == make_id(e.kind, e.src, e.dst) for e in edges)
+
+
+def test_hits_attach_to_the_node_of_the_field_that_matched() -> None:
+    vessel_hit = ScreeningHit(
+        entry_id="v1",
+        list_name="OFAC SDN",
+        matched_name="DARK SHIP",
+        query_name="",
+        score=1.0,
+        explanation="IMO",
+        field="vessel_imo",
+    )
+    person_hit = ScreeningHit(
+        entry_id="p1",
+        list_name="UN",
+        matched_name="JOHN DOE",
+        query_name="John Doe",
+        score=0.9,
+        explanation="name",
+        field="mentions.text",
+    )
+    cargo = Consignment(
+        id="consignment-v",
+        source_format="t",
+        transport_document="X1",
+        vessel_imo="9074729",
+        mentions=[Mention(label="PER", text="John Doe", start=0, end=8)],
+        screening=[vessel_hit, person_hit],
+    )
+    _, edges = links_of(cargo)
+    matched = {e.dst: e.src for e in edges if e.kind == "matched_to"}
+    assert matched[watchlist_node_id("OFAC SDN", "v1")] == make_id("vessel", "9074729")
+    assert matched[watchlist_node_id("UN", "p1")] == make_id("person", "JOHN DOE")

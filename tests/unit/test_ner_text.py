@@ -157,7 +157,7 @@ def test_owning_window_prefers_context_on_both_sides() -> None:
 
 
 @given(st.lists(st.lists(st.floats(-20, 0), min_size=len(LABELS), max_size=len(LABELS)), max_size=15))
-@settings(max_examples=100, deadline=None)
+@settings(max_examples=40, deadline=None)
 def test_constrained_decode_yields_valid_bio(rows: list[list[float]]) -> None:
     log_probs = torch.tensor(rows, dtype=torch.float32).reshape(len(rows), len(LABELS))
     path = constrained_decode(log_probs, allowed_transitions(LABELS), allowed_starts(LABELS))

@@ -121,9 +121,7 @@ def test_fwb_sample() -> None:
     assert (first.goods[0].description or "").startswith("ABRASIVE PASTE")
     assert (first.shipper_name, first.consignee_name) == ("T. ULSIDAS LTD.", "AMERICAN MOTORS")
     shipper = next(p for p in parties(records) if p.id == first.shipper_id)
-    assert (
-        shipper.address is not None and shipper.address.country == "IN" and shipper.address.city == "MUMBAI"
-    )
+    assert shipper.address is not None and shipper.address.country == "IN" and shipper.address.city == "MUMBAI"
     consignee = next(p for p in parties(records) if p.id == first.consignee_id)
     assert consignee.address is not None and (consignee.address.postcode, consignee.phones) == (
         "52601",
@@ -210,9 +208,7 @@ def test_xffm_manifest() -> None:
         "JFK",
     )
     (loaded,) = consignments(records)
-    assert (
-        loaded.containers == ["PMC12345LH"] and loaded.total_pieces == 10 and loaded.port_of_arrival == "JFK"
-    )
+    assert loaded.containers == ["PMC12345LH"] and loaded.total_pieces == 10 and loaded.port_of_arrival == "JFK"
 
 
 def test_sniffing() -> None:

@@ -51,10 +51,7 @@ def test_ens_xml_all_optional() -> None:
     )
     assert item.hs_code is None  # "comco" is not a commodity code
     assert len(parties(records)) == 9  # six header parties and three goods-item parties
-    assert (
-        ens_consignment.shipper_name == "consignor name"
-        and ens_consignment.consignee_name == "consignee name"
-    )
+    assert ens_consignment.shipper_name == "consignor name" and ens_consignment.consignee_name == "consignee name"
     roles = sorted(role for p in parties(records) for role in p.roles)
     assert roles.count("shipper") == 2 and "declarant" in roles and "carrier" in roles
     assert {i.scheme: i.value for i in ens_consignment.identifiers}["lrn"] == "refnum"

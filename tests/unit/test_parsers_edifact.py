@@ -13,10 +13,10 @@ from pydifact.control.characters import Characters
 from streams.parsers.base import ParseError
 from streams.parsers.edifact_syntax import (
     RawSegment,
-    _service_characters,
     pydifact_segments,
     read_segments,
     scan_segments,
+    service_characters,
 )
 
 FEEDS = Path(__file__).resolve().parents[2] / "data" / "feeds"
@@ -27,7 +27,7 @@ READABLE = sorted(name for name in SAMPLES if name not in ("danglingMetaCharacte
 
 
 def split(text: str) -> tuple[str, Characters]:
-    characters, body = _service_characters(text.lstrip(" \t\r\n"))
+    characters, body = service_characters(text.lstrip(" \t\r\n"))
     return body.lstrip(" \t\r\n"), characters
 
 

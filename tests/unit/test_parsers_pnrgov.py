@@ -175,8 +175,7 @@ def test_codeshare_operating_and_marketing_flights() -> None:
     records = parse("multiple_flight_leg_pnr.edi")
     codeshares = [leg for leg in legs(records) if leg.marketing_carrier]
     assert sorted(
-        (leg.carrier, leg.flight_number, leg.marketing_carrier, leg.marketing_flight_number)
-        for leg in codeshares
+        (leg.carrier, leg.flight_number, leg.marketing_carrier, leg.marketing_flight_number) for leg in codeshares
     ) == [("LH", "624", "UA", "8749"), ("LH", "625", "UA", "8750")]
     (booking,) = bookings(records)
     assert booking.route == ["IAD", "FRA", "KWI", "FRA", "IAD"] and booking.one_way is False
@@ -236,9 +235,7 @@ def test_history_is_not_kept_and_no_pnr_history_sample() -> None:
 def test_ids_are_deterministic() -> None:
     payload = (FEEDS / "bigMessagePnr.edi").read_bytes()
     once = [r.id for r in pnrgov.parse(payload, MessageContext(source="a"))]
-    twice = [
-        r.id for r in pnrgov.parse(payload, MessageContext(source="b", received_at=datetime(2031, 1, 1)))
-    ]
+    twice = [r.id for r in pnrgov.parse(payload, MessageContext(source="b", received_at=datetime(2031, 1, 1)))]
     assert once == twice
 
 
@@ -249,3 +246,13 @@ def test_full_card_numbers_are_masked() -> None:
     )
     (booking,) = bookings(pnrgov.parse(payload, MessageContext(source="x")))
     assert booking.payment_card == "VI XXXXXXXXXXXX1111"
+
+
+def test_same_flight_has_the_same_leg_id_in_api_and_pnr() -> None:
+    from streams.parsers import paxlst
+
+    api = (FEEDS.parent / "paxlst" / "test1.edi").read_text("utf-8")
+    api = api.replace("UA0989", "UA0988").replace("DTM+189:1701271725:201", "DTM+189:1809281220:201")
+    (api_leg,) = legs(paxlst.parse(api.encode(), MessageContext(source="api")))
+    pnr_legs = legs(parse("pnrPhoneCTCM.edi"))  # pushed for UA 988 FRA-IAD on 28 September 2018
+    assert api_leg.id in {leg.id for leg in pnr_legs}

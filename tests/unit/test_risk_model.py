@@ -16,6 +16,7 @@ from enrichment.risk.generator import generate_declarations
 from enrichment.risk.model import RiskModel, TrainConfig, _fit_platt
 from enrichment.risk.scorer import (
     ModelScorer,
+    inspection_feedback_rows,
     load_scorer,
     score_consignment,
     score_declaration,
@@ -264,10 +265,20 @@ def test_retrain_adds_feedback_and_the_officer_wins(model_dir: Path, tmp_path: P
             col.REVENUE: 900,
         },
     ]
-    retrained = retrain(directory, feedback)
-    assert retrained.metadata["feedback_rows"] == 2
+    two_items = _declaration(
+        goods=[
+            GoodsItem(sequence=1, hs_code="610910", quantity=100, gross_weight_kg=20, value=300),
+            GoodsItem(sequence=2, hs_code="240220", quantity=500, gross_weight_kg=100, value=900),
+        ]
+    )
+    from_record = inspection_feedback_rows(two_items, illicit=True, revenue=800.0)
+    assert [row[col.ID] for row in from_record] == ["declaration-test-1#1", "declaration-test-1#2"]
+    assert [row[col.REVENUE] for row in from_record] == [200.0, 600.0]
+    assert all(row[col.ILLICIT] == 1 and row[col.DATE] == "2025-01-10" for row in from_record)
+    retrained = retrain(directory, [*feedback, *from_record])
+    assert retrained.metadata["feedback_rows"] == 4
     updated = load_history(directory)
-    assert len(updated) == len(history) + 1
+    assert len(updated) == len(history) + 3
     row = updated.set_index(col.ID).loc[known[col.ID]]
     assert row[col.ILLICIT] == 1.0 - known[col.ILLICIT]
     assert retrained.profiles.entity["importer"].loc["IMP-FEEDBACK", "illicit"] == 1.0

@@ -92,3 +92,35 @@ def test_a_seizure_makes_its_neighbours_risky() -> None:
 @pytest.mark.parametrize("outcome", ["nothing_found", "seizure", "revenue_recovered"])
 def test_outcomes_validate(outcome: str) -> None:
     assert result(outcome).outcome == outcome
+
+
+def test_labels_become_risk_model_rows_with_their_record() -> None:
+    from schemas.records import Consignment, GoodsItem, Passenger
+    from targeting.feedback import training_rows
+    from targeting.sources import MemorySource
+
+    cargo = Consignment(
+        id="consignment-1",
+        source_format="t",
+        transport_document="160-1",
+        destination="NRT",
+        consignee_id="party-1",
+        arrival_date=WHEN.date(),
+        total_weight_kg=100,
+        declared_value=50,
+        goods=[
+            GoodsItem(hs_code="845891", value=20, gross_weight_kg=40),
+            GoodsItem(hs_code="846693", value=30, gross_weight_kg=60),
+        ],
+    )
+    traveller = Passenger(id="passenger-1", source_format="t", full_name="X")
+    labels = [
+        label_row(result("revenue_recovered", 100.0)),
+        label_row(result(record_id="passenger-1").model_copy(update={"record_type": "passenger"})),
+        label_row(result(record_id="consignment-unknown")),
+    ]
+    rows = training_rows(labels, MemorySource([cargo, traveller]))
+    assert [r["sgd.id"] for r in rows] == ["consignment-1#1", "consignment-1#2"]
+    assert [r["tariff.code"] for r in rows] == ["845891", "846693"]
+    assert all(r["illicit"] == 1 and r["revenue"] == 50.0 for r in rows)
+    assert rows[0]["sgd.date"] == "2026-11-25" and rows[0]["importer.id"] == "party-1"

@@ -345,6 +345,7 @@ def test_cli_queue_prints_the_explained_queue(planted_file: Path) -> None:
     assert shown.exit_code == 0, shown.output
     assert "Inspection queue NRT 2026-11-25" in shown.output and "DMITRI VOLKOV" in shown.output
     assert "OFAC SDN" in shown.output
+    assert "[described as parts (MACHINE PARTS)" in shown.output  # printed as text, not read as markup
     raw = CliRunner().invoke(app, [*common, "--xray", "3", "--exams", "2", "--random-share", "0", "--json"])
     picks = json.loads(raw.output)["picks"]
     volkov = planted_records()["p-volkov"].id

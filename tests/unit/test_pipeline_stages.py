@@ -1,0 +1,80 @@
+"""The stage chain and the batch validator, without any infrastructure."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+
+import pytest
+
+from schemas.records import FlightLeg, Passenger, Rejection, make_id
+from streams.parsers import MessageContext
+from streams.pipeline import StageChain, process_message, split
+from streams.validation import BatchValidator
+
+CTX = MessageContext(source="unit.json", topic="raw", partition=0, offset=7)
+
+
+def _leg_payload(n: int) -> bytes:
+    return json.dumps({"record_type": "flight_leg", "id": make_id("flight_leg", n), "source_format": "canonical-json",
+                       "carrier": "JL", "flight_number": str(n)}).encode()
+
+
+def test_canonical_json_becomes_typed_records() -> None:
+    (record,) = process_message(_leg_payload(1), CTX)
+    assert isinstance(record, FlightLeg) and record.source == "unit.json"
+
+
+@pytest.mark.parametrize(
+    ("payload", "reason"),
+    [(b"", "payload.empty"), (b"\x00\x01garbage", "format.unknown"), (b'{"record_type": "x", ', "json.malformed"),
+     (b'{"record_type": "martian", "id": "1"}', "schema.unknown_type"),
+     (b'{"record_type": "flight_leg", "id": "1", "source_format": "x"}', "schema.invalid")],
+)
+def test_bad_input_becomes_one_dead_letter_with_a_reason(payload: bytes, reason: str) -> None:
+    (rejected,) = process_message(payload, CTX)
+    assert isinstance(rejected, Rejection)
+    assert rejected.reason == reason and rejected.stage == "parse"
+    assert (rejected.topic, rejected.partition, rejected.offset, rejected.source) == ("raw", 0, 7, "unit.json")
+
+
+def test_oversized_messages_are_rejected_before_parsing() -> None:
+    (rejected,) = process_message(b"{" + b" " * 100, CTX, max_bytes=50)
+    assert isinstance(rejected, Rejection) and rejected.reason == "payload.too_large"
+
+
+def test_a_failing_enricher_keeps_the_record_unenriched() -> None:
+    def broken(_record: object) -> object:
+        raise RuntimeError("model exploded")
+
+    chain = StageChain([("broken", broken)])  # type: ignore[list-item]
+    (record,) = process_message(_leg_payload(2), CTX, chain)
+    assert isinstance(record, FlightLeg)
+
+
+def test_split_separates_dead_letters() -> None:
+    records = process_message(_leg_payload(3), CTX) + process_message(b"junk", CTX)
+    good, bad = split(records)
+    assert len(good) == 1 and len(bad) == 1
+
+
+@pytest.fixture(scope="module")
+def validator() -> BatchValidator:
+    return BatchValidator(today=date(2026, 11, 25))
+
+
+def test_batch_validation_rejects_exactly_the_records_that_break_an_expectation(validator: BatchValidator) -> None:
+    ok = Passenger(id="p-ok", source_format="t", full_name="A B", nationality="JP", date_of_birth=date(1980, 1, 1))
+    bad_country = Passenger(id="p-zz", source_format="t", full_name="C D", nationality="ZZ")
+    born_later = Passenger(id="p-future", source_format="t", full_name="E F", date_of_birth=date(2030, 1, 1))
+    valid, rejected = validator.validate([ok, bad_country, born_later])
+    assert [r.id for r in valid] == ["p-ok"]
+    by_record = {r.record_id: r for r in rejected}
+    assert by_record["p-zz"].expectation == "ExpectColumnValuesToBeInSet(passenger.nationality)"
+    assert by_record["p-future"].expectation == "ExpectColumnValuesToBeBetween(passenger.date_of_birth)"
+    assert all(r.reason == "validation.expectation" and r.stage == "validate" for r in rejected)
+
+
+def test_batches_with_nothing_to_check_pass_through(validator: BatchValidator) -> None:
+    leg = FlightLeg(id="l1", source_format="t", carrier="JL", flight_number="1")
+    assert validator.validate([leg]) == ([leg], [])
