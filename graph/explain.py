@@ -57,7 +57,7 @@ PHRASES: dict[tuple[str, bool], str] = {
     ("declared_by", True): "was declared by {b}",
     ("declared_by", False): "declared {b}",
     ("declares_for", True): "declares for {b}",
-    ("declares_for", False): "uses the declarant {b}",
+    ("declares_for", False): "is represented by {b}",
     ("has_phone", True): "has the phone {b}",
     ("has_phone", False): "is the phone of {b}",
     ("has_email", True): "has the e-mail address {b}",

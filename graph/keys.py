@@ -58,17 +58,21 @@ def phone_key(raw: str, default_region: str | None = None) -> str | None:
     if not text:
         return None
     digits = re.sub(r"\D", "", text)
-    attempts = [(text, default_region)]
-    if not text.startswith("+") and default_region is None:
-        # Cargo and PNR feeds often write international numbers without the plus (85291234567).
-        attempts.append(("+" + digits, None))
-    for candidate, region in attempts:
+    # Cargo and PNR feeds often write international numbers without the plus (85291234567): a number
+    # that is valid with a plus and not as a national number of the region is read as international.
+    readings = [(text, default_region)]
+    if not text.startswith("+") and not digits.startswith("0"):
+        readings.append(("+" + digits, None))
+    parsed = []
+    for candidate, region in readings:
         try:
-            number = phonenumbers.parse(candidate, region)
+            parsed.append(phonenumbers.parse(candidate, region))
         except phonenumbers.NumberParseException:
             continue
-        if phonenumbers.is_valid_number(number) or (candidate is text and phonenumbers.is_possible_number(number)):
-            return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+    valid = [number for number in parsed if phonenumbers.is_valid_number(number)]
+    possible = [number for number in parsed[:1] if phonenumbers.is_possible_number(number)]
+    for number in valid[:1] or possible:
+        return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
     if len(digits) < 6:
         return None
     return ("+" if text.startswith("+") else "") + digits

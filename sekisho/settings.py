@@ -52,11 +52,14 @@ class Settings(BaseSettings):
     ner_data_dir: Path = Field(
         default=PROJECT_ROOT.parent / "shared" / "data" / "ner", description="WikiANN/WNUT-17 training corpora"
     )
+    ner_threads: int = Field(default=1, description="torch threads for NER inference (1 is fastest on busy CPUs)")
 
     # Customs identifiers and watchlist screening.
     phone_region: str = Field(default="US", description="region for phone numbers written without +country")
     watchlist_dir: Path = Field(default=PROJECT_ROOT / "data" / "watchlists", description="watchlist snapshot")
-    screening_threshold: float = Field(default=0.80, description="score from which a watchlist hit is a match")
+    screening_threshold: float = Field(
+        default=0.82, description="score from which a watchlist hit is a match (tuned: benchmarks/screening.py)"
+    )
     screening_max_hits: int = 5
 
     # Crawlers (crawlers/): identifying user agent, the bundled fixture site, and the safety switch that

@@ -157,6 +157,14 @@ def send_raw_and_wait(
     future.get(timeout=timeout_s)
 
 
+def send_raw(client: KafkaProducer, message: RawMessage, *, topic: str) -> Any:
+    """Queue one raw message without waiting (the producer batches in its own thread); returns its future.
+
+    For producers that must not block (the crawlers' reactor thread); ``client.flush()`` waits for all.
+    """
+    return client.send(topic, key=message.message_id.encode(), value=message.payload, headers=_headers(message))
+
+
 def produce_json(
     topic: str, items: Iterable[tuple[str, dict[str, Any]]], settings: Settings | None = None
 ) -> int:

@@ -28,6 +28,7 @@ from enrichment.risk import columns as col
 HS4 = "hs4"
 MISSING_KEY = "\u2205"
 SMOOTHING = 10.0
+MIN_NORM_SUPPORT = 10  # a code (or code x origin) norm needs this many declarations, else the coarser one
 
 # Entity keys whose past outcomes become features (name -> the columns forming the key).
 ENTITY_KEYS: dict[str, tuple[str, ...]] = {
@@ -129,16 +130,16 @@ class Profiles:
     entity: dict[str, pd.DataFrame] = field(default_factory=dict)  # key -> n, illicit, log_revenue, first_day
     norms: dict[str, pd.DataFrame] = field(default_factory=dict)  # key -> median and spread per quantity
     global_norms: dict[str, float] = field(default_factory=dict)
-    _lookups: dict[tuple[str, str], dict[str, FloatArray]] = field(default_factory=dict, repr=False)
+    _lookups: dict[tuple[str, str, tuple[str, ...]], dict[str, FloatArray]] = field(default_factory=dict, repr=False)
 
     def lookup(self, kind: str, name: str, keys: list[str], stats: tuple[str, ...]) -> FloatArray:
         """Rows of an entity or norm table for ``keys`` (all-NaN rows for keys never seen)."""
-        cached = self._lookups.get((kind, name))
+        cached = self._lookups.get((kind, name, stats))
         if cached is None:
             table = (self.entity if kind == "entity" else self.norms)[name]
             values = table[list(stats)].to_numpy(dtype="float64")
             cached = dict(zip(table.index.astype(str), values, strict=True))
-            self._lookups[(kind, name)] = cached
+            self._lookups[(kind, name, stats)] = cached
         missing = np.full(len(stats), np.nan)
         if not keys:
             return np.empty((0, len(stats)))
@@ -199,7 +200,7 @@ def fit_profiles(labelled: pd.DataFrame) -> Profiles:
         table = medians.add_suffix("_median").join(spreads.add_suffix("_spread"))
         table["n"] = grouped.size().astype("float64")
         table.index.name = "key"
-        profiles.norms[name] = table
+        profiles.norms[name] = table[table["n"] >= MIN_NORM_SUPPORT]
     for quantity in NORM_QUANTITIES:
         values = quantities[quantity].dropna()
         median = float(values.median()) if len(values) else 0.0
@@ -254,11 +255,6 @@ def _history_entity_features(frame: pd.DataFrame, profiles: Profiles) -> dict[st
     return features
 
 
-def history_entity_features(frame: pd.DataFrame, profiles: Profiles) -> pd.DataFrame:
-    """Entity features of new rows against the whole labelled history (unseen entities: the prior)."""
-    return pd.DataFrame(_history_entity_features(frame, profiles), index=frame.index)
-
-
 def _norms(frame: pd.DataFrame, profiles: Profiles, names: tuple[str, ...]) -> dict[str, FloatArray]:
     """Each norm statistic per row from the first table (in ``names`` order) that knows the row's key."""
     found = np.full((len(frame), len(NORM_STATS)), np.nan)
@@ -289,10 +285,13 @@ def impute_missing(frame: pd.DataFrame, profiles: Profiles) -> pd.DataFrame:
         return frame
     cif = np.where(np.isnan(cif), fob, cif)
     fob = np.where(np.isnan(fob), cif, fob)
-    norms = _norms(frame, profiles, ("country_tariff", "tariff", "hs4"))
-    taxes = np.where(np.isnan(taxes), cif * norms["tax_rate_median"], taxes)
-    per_unit = np.exp(norms["log_kg_per_unit_median"])
-    quantity = np.where(np.isnan(quantity), np.maximum(1.0, np.round(weight / per_unit)), quantity)
+    # Taxes depend on the origin (preferences); units per kg on the goods alone. Imputed quantities stay
+    # fractional so that they sit exactly on the tariff-code norm.
+    taxes = np.where(
+        np.isnan(taxes), cif * _norms(frame, profiles, ("country_tariff", "tariff", "hs4"))["tax_rate_median"], taxes
+    )
+    per_unit = np.exp(_norms(frame, profiles, ("tariff", "hs4"))["log_kg_per_unit_median"])
+    quantity = np.where(np.isnan(quantity), weight / per_unit, quantity)
     weight = np.where(np.isnan(weight), quantity * per_unit, weight)
     out = frame.copy()
     for column, values in (
@@ -317,11 +316,6 @@ def _norm_features(frame: pd.DataFrame, profiles: Profiles) -> dict[str, FloatAr
         out[f"{quantity}_z"] = (rows[quantity] - median) / (spread + 1e-3)
         out[f"{quantity}_origin_dev"] = rows[quantity] - pair[f"{quantity}_median"]
     return out
-
-
-def norm_features(frame: pd.DataFrame, profiles: Profiles) -> pd.DataFrame:
-    """Deviation of each row's unit value, unit weight and tax rate from its tariff code's norm."""
-    return pd.DataFrame(_norm_features(frame, profiles), index=frame.index)
 
 
 def feature_frame(frame: pd.DataFrame, profiles: Profiles, *, past_only: bool) -> pd.DataFrame:

@@ -104,9 +104,14 @@ class RiskModel:
         out: list[tuple[float, list[str], dict[str, float]]] = []
         for position, (index, row) in enumerate(contributions.iterrows()):
             ranked = row.sort_values(ascending=False)
-            positive = ranked[ranked > 0].head(top)
+            reasons: list[str] = []
+            for name in ranked[ranked > 0].index:
+                reason = describe_contribution(str(name), features.loc[index])
+                if reason not in reasons:  # a deviation and its z-score read the same
+                    reasons.append(reason)
+                if len(reasons) == top:
+                    break
             top_abs = row.reindex(row.abs().sort_values(ascending=False).index).head(top * 2)
-            reasons = [describe_contribution(name, features.loc[index]) for name in positive.index]
             out.append((float(scores[position]), reasons, {str(k): round(float(v), 4) for k, v in top_abs.items()}))
         return out
 

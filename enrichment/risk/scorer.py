@@ -134,10 +134,11 @@ def consignment_rows(record: Consignment) -> list[dict[str, Any]]:
         col.COUNTRY: None,
         col.OFFICE: record.port_of_arrival or record.destination,
     }
+    # Pieces are packages, not the goods' units: leave the quantity to the tariff-code norm.
     return _item_rows(
         base,
         record.goods,
-        quantity=float(record.total_pieces) if record.total_pieces is not None else None,
+        quantity=None,
         weight=record.total_weight_kg,
         value=record.declared_value,
         taxes=None,

@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
+import numpy.typing as npt
 
 from enrichment.screening.entries import WatchlistEntry
 from enrichment.screening.loaders import LIST_FILES, compact_identifier, lists_content_hash, load_all
@@ -71,7 +72,7 @@ class ScreeningIndex:
     entries: list[WatchlistEntry]
     names: list[PreparedName] = field(default_factory=list)
     name_entry: list[int] = field(default_factory=list)
-    postings: dict[str, np.ndarray] = field(default_factory=dict)
+    postings: dict[str, npt.NDArray[np.int32]] = field(default_factory=dict)
     key_weight: dict[str, float] = field(default_factory=dict)
     by_identifier: dict[tuple[str, str], list[int]] = field(default_factory=dict)
     entry_first_name: dict[int, int] = field(default_factory=dict)
@@ -110,7 +111,7 @@ class ScreeningIndex:
         Candidates far behind the best one (under ``CANDIDATE_SHARE`` of its key weight) are dropped:
         they share only a common part and cannot outscore it on names.
         """
-        arrays: list[np.ndarray] = []
+        arrays: list[npt.NDArray[np.int32]] = []
         weights: list[float] = []
         fallback: list[str] = []
         keys = [key for token in query.tokens for key in token_keys(token)]
@@ -130,13 +131,8 @@ class ScreeningIndex:
                 return []
             return [int(n) for n in self.postings[fallback[0]][:limit]]
         ids = np.concatenate(arrays)
-        scores = np.bincount(
-            ids, weights=np.repeat(weights, [len(a) for a in arrays]), minlength=len(self.names)
-        )
-        if len(ids) > limit:
-            top = np.argpartition(-scores, limit)[:limit]
-        else:
-            top = np.unique(ids)
+        scores = np.bincount(ids, weights=np.repeat(weights, [len(a) for a in arrays]), minlength=len(self.names))
+        top = np.argpartition(-scores, limit)[:limit] if len(ids) > limit else np.unique(ids)
         top = top[np.argsort(-scores[top], kind="stable")]
         floor = scores[top[0]] * CANDIDATE_SHARE
         return [int(n) for n in top if scores[n] > 0 and scores[n] >= floor]

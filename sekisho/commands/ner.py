@@ -144,7 +144,7 @@ def _load(model: Path | None) -> TransformerRecognizer:
 
     directory = _model_dir(model)
     try:
-        return load_recognizer(directory, threads=2)
+        return load_recognizer(directory, threads=get_settings().ner_threads)
     except FileNotFoundError as exc:
         console.print(f"[red]{exc}[/]")
         raise typer.Exit(2) from exc

@@ -114,7 +114,7 @@ def plant_scenario(builder: WorldBuilder, flights: list[Flight]) -> int:
                                   hours_before=float(item["booked_hours_before_departure"]),
                                   payer=(payer.name, f"{payer.address.lines[0]} {payer.address.city}", ""))
         booking = replace(booking, locator=item["record_locator"])
-        builder._locators.add(booking.locator)
+        builder.reserve(locator=booking.locator)
         world.bookings.append(booking)
         entities.setdefault("record_locators", []).append(booking.locator)
         entities.setdefault("flights", []).extend(booking.flight_keys)
@@ -129,7 +129,7 @@ def plant_scenario(builder: WorldBuilder, flights: list[Flight]) -> int:
                                                       world.companies[item["consignee"]], line, awb=item["awb"]),
                               cargo_xml=False)
         world.air[-1] = consignment
-        builder._awbs.add(consignment.awb)
+        builder.reserve(awb=consignment.awb)
         builder.declaration_for(consignment)
         entities.setdefault("awbs", []).append(consignment.awb)
         entities.setdefault("declaration_refs", []).append(world.declarations[-1].lrn)
@@ -192,7 +192,9 @@ def plant_random_patterns(builder: WorldBuilder, flights: list[Flight]) -> None:
     norms = ref.hs_chapter_norms()
     candidates: list[tuple[str, int]] = [("air", i) for i in normal_air] + [("sea", i) for i in range(len(world.sea))]
     rng.shuffle(candidates)
-    for kind, index in _take(candidates, _count(rate, len(candidates))):
+    undervalued = _take(candidates, _count(rate, len(candidates)))
+    normal_air = [i for i in normal_air if ("air", i) not in undervalued]
+    for kind, index in undervalued:
         factor = rng.uniform(0.01, 0.05)
         if kind == "air":
             air = world.air[index]
@@ -201,7 +203,8 @@ def plant_random_patterns(builder: WorldBuilder, flights: list[Flight]) -> None:
             air = replace(air, goods=goods)
             world.air[index] = air
             builder.declaration_for(air)
-            entities = {"awbs": [air.awb], "hs_codes": [goods.goods.hs_code]}
+            entities = {"awbs": [air.awb], "hs_codes": [goods.goods.hs_code],
+                        **_trade_entities(builder, air.shipper_key, air.consignee_key)}
         else:
             sea = world.sea[index]
             lines = tuple(replace(g, value=round(g.weight_kg * norms[g.goods.hs_code[:2]] * factor, 2))
@@ -210,7 +213,8 @@ def plant_random_patterns(builder: WorldBuilder, flights: list[Flight]) -> None:
             world.sea[index] = sea
             builder.declaration_for(sea)
             entities = {"bills_of_lading": [sea.bill_of_lading], "containers": list(sea.containers),
-                        "hs_codes": [g.goods.hs_code for g in lines]}
+                        "hs_codes": [g.goods.hs_code for g in lines],
+                        **_trade_entities(builder, sea.shipper_key, sea.consignee_key)}
         entities["declaration_refs"] = [world.declarations[-1].lrn]
         entities["value_per_kg_ratio"] = [f"{factor:.3f}"]
         entities["hs_chapter_norm_usd_per_kg"] = [f"{norms[entities['hs_codes'][0][:2]]:.2f}"]
@@ -231,6 +235,15 @@ def plant_random_patterns(builder: WorldBuilder, flights: list[Flight]) -> None:
         world.planted.append(PlantedPattern(
             pattern="risky-routing", description=f"itinerary starts in a listed country ({risky})",
             entities=entities))
+    for index in _take(normal_air, _count(rate, len(world.air))):
+        air = world.air[index]
+        risky = rng.choice(ref.RISKY_AIRPORTS)
+        air = replace(air, origin=risky, routing=(world.flights[air.flight_key].origin, air.destination))
+        world.air[index] = air
+        world.planted.append(PlantedPattern(
+            pattern="risky-routing", description=f"air cargo from a listed country ({risky}) via "
+            f"{air.routing[0]}", entities={"awbs": [air.awb], "countries": [ref.AIRPORTS[risky][0]],
+                                           **_trade_entities(builder, air.shipper_key, air.consignee_key)}))
     sea_indexes = list(range(len(world.sea)))
     rng.shuffle(sea_indexes)
     for index in _take(sea_indexes, _count(rate, len(world.sea))):
@@ -241,7 +254,7 @@ def plant_random_patterns(builder: WorldBuilder, flights: list[Flight]) -> None:
         world.planted.append(PlantedPattern(
             pattern="risky-routing", description=f"sea cargo loaded in a listed country ({port})",
             entities={"bills_of_lading": [sea.bill_of_lading], "containers": list(sea.containers),
-                      "countries": [country]}))
+                      "countries": [country], **_trade_entities(builder, sea.shipper_key, sea.consignee_key)}))
 
 
 def _take(pool: list[Any], count: int) -> list[Any]:
@@ -249,6 +262,11 @@ def _take(pool: list[Any], count: int) -> list[Any]:
     taken = pool[-count:] if count else []
     del pool[len(pool) - len(taken):]
     return taken
+
+
+def _trade_entities(builder: WorldBuilder, *company_keys: str) -> dict[str, list[str]]:
+    companies = [builder.world.companies[key] for key in company_keys]
+    return {"company_keys": [c.key for c in companies], "company_names": [c.name for c in companies]}
 
 
 def _booking_entities(builder: WorldBuilder, booking: Booking) -> dict[str, list[str]]:

@@ -217,8 +217,17 @@ CITIES: dict[str, tuple[str, ...]] = {
 }
 STREETS: tuple[str, ...] = (
     "Harbour Road", "Industrial Avenue", "Trade Centre Street", "Station Road", "Park Lane", "River Road",
-    "Commerce Way", "Market Street", "Kaigan Dori", "Nishi Shinbashi", "Canton Road", "Logistics Park",
+    "Commerce Way", "Market Street", "Logistics Park", "Airport Road",
 )
+LOCAL_STREETS: dict[str, tuple[str, ...]] = {
+    "JP": ("Kaigan", "Nishi-Shinbashi", "Shibakoen", "Minatomirai", "Honcho", "Kitahama", "Nakanoshima"),
+    "HK": ("Canton Road", "Nathan Road", "Hennessy Road", "Queen's Road Central", "Hoi Bun Road"),
+    "CN": ("Nanjing Road", "Huaihai Road", "Shennan Avenue", "Zhongshan Road"),
+    "KR": ("Teheran-ro", "Sejong-daero", "Jungang-daero"),
+    "SG": ("Jurong Port Road", "Tanjong Pagar Road", "Orchard Road"),
+    "DE": ("Hafenstrasse", "Industriestrasse", "Bahnhofstrasse"),
+    "FR": ("Rue de la Paix", "Avenue du Port", "Rue du Commerce"),
+}
 COMPANY_WORDS: tuple[str, ...] = (
     "GLOBAL", "PACIFIC", "ORIENT", "SUNRISE", "EASTERN", "UNITED", "PRIME", "GOLDEN", "SILVER", "OCEAN",
     "SKY", "DRAGON", "PHOENIX", "LOTUS", "MERIDIAN", "NORTHSTAR", "HARBOUR", "SUMMIT", "CRYSTAL", "JADE",

@@ -222,7 +222,7 @@ def _dob(rng: random.Random, day: date) -> date:
 
 def make_address(rng: random.Random, country: str) -> PostalAddress:
     city = rng.choice(ref.CITIES.get(country, ("Capital City",)))
-    street = f"{rng.randrange(1, 300)} {rng.choice(ref.STREETS)}"
+    street = f"{rng.randrange(1, 300)} {rng.choice(ref.LOCAL_STREETS.get(country, ref.STREETS))}"
     postcode = f"{rng.randrange(100, 999)}-{rng.randrange(1000, 9999)}" if country == "JP" else (
         f"{rng.randrange(10000, 99999)}" if country not in ("HK", "AE", "QA") else None)
     return PostalAddress(lines=(street,), city=city, country=country, postcode=postcode)
@@ -294,6 +294,15 @@ class WorldBuilder:
         self._company_pools: dict[str, list[Company]] = {}
 
     # -- identifiers that must be unique within the world
+    def reserve(self, *, locator: str | None = None, awb: str | None = None, designator: str | None = None) -> None:
+        """Keep identifiers fixed by the planted scenario out of the random draws."""
+        if locator:
+            self._locators.add(locator)
+        if awb:
+            self._awbs.add(awb)
+        if designator:
+            self._numbers.add(designator)
+
     def unique_locator(self) -> str:
         while True:
             locator = ids.record_locator(self.rng)
@@ -497,7 +506,8 @@ def build_world(spec: WorldSpec) -> World:
     from streams.generator import planted  # the planted patterns build on the normal population
 
     builder = WorldBuilder(spec)
-    builder._numbers.update(planted.scenario_designators())
+    for designator in planted.scenario_designators():
+        builder.reserve(designator=designator)
     flights = builder.add_flights()
     builder.add_companies()
     scenario_people = planted.plant_scenario(builder, flights)

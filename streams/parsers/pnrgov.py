@@ -104,6 +104,7 @@ class _Pnr:
     sensitive_removed: int = 0
     payment_codes: list[str] = field(default_factory=list)
     payment_card: str | None = None
+    payer_name: str | None = None
     payment_amounts: list[float] = field(default_factory=list)
     ticket_totals: list[tuple[float, str]] = field(default_factory=list)
     pending_documents: list[_PendingDocument] = field(default_factory=list)
@@ -302,6 +303,8 @@ def _free_text(segment: Segment, pnr: _Pnr, traveller: _Traveller | None) -> Non
     qualifier = segment.component(0, 1)
     texts = [" ".join(p.strip() for p in element if p.strip()) for element in segment.elements[1:]]
     if qualifier == "43":  # name, address and phone of the payer
+        if texts and texts[0] and pnr.payer_name is None:
+            pnr.payer_name = texts[0]
         if len(texts) >= 2 and texts[1] and Address(text=texts[1]) not in pnr.addresses:
             pnr.addresses.append(Address(text=texts[1]))
         for text in texts[2:]:
@@ -643,6 +646,7 @@ def _booking_records(pnr: _Pnr, header_leg_id: str | None, provenance: Provenanc
         payment_amount=round(sum(amounts), 2) if amounts else None,
         payment_currency=currency,
         travel_agency=pnr.travel_agency,
+        payer_name=pnr.payer_name,
         phones=pnr.phones,
         emails=pnr.emails,
         addresses=pnr.addresses,

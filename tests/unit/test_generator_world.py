@@ -134,8 +134,18 @@ def test_planted_patterns_have_the_shape_they_claim(world: World) -> None:
         for line in lines:
             assert line.value / line.weight_kg < 0.06 * norms[line.goods.hs_code[:2]]
         assert any(d.lrn in entities["declaration_refs"] for d in world.declarations)
+    kinds = set()
     for entities in by_pattern["risky-routing"]:
         assert set(entities["countries"]) <= set(ref.LISTED_COUNTRIES)
+        for air in (c for c in world.air if c.awb in entities.get("awbs", [])):
+            kinds.add("air")
+            assert ref.AIRPORTS[air.origin][0] in ref.LISTED_COUNTRIES
+            assert air.routing == (world.flights[air.flight_key].origin, air.destination)
+        for sea in (c for c in world.sea if c.bill_of_lading in entities.get("bills_of_lading", [])):
+            kinds.add("sea")
+            assert sea.itinerary[0] in ref.LISTED_COUNTRIES and sea.port_of_loading in ref.RISKY_SEA_PORTS
+        kinds.update("booking" for _ in entities.get("record_locators", []))
+    assert kinds == {"air", "sea", "booking"}
 
 
 def test_normal_traffic_is_not_accidentally_suspicious(world: World) -> None:
@@ -151,6 +161,7 @@ def test_normal_traffic_is_not_accidentally_suspicious(world: World) -> None:
     norms = ref.hs_chapter_norms()
     for consignment in world.air:
         if consignment.awb not in planted_awbs:
+            assert ref.AIRPORTS[consignment.origin][0] not in ref.LISTED_COUNTRIES
             line = consignment.goods
             assert line.value / line.weight_kg >= 0.29 * norms[line.goods.hs_code[:2]]
     listed_keys = {c.key for c in world.companies.values() if c.listed_id}

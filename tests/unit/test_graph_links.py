@@ -113,7 +113,7 @@ def test_consignment_trade_parties_transport_and_containers() -> None:
         consignee_id="party-c",
         notify_party_id="party-n",
         consignee_name="Pacific Rim Precision Machinery Ltd",
-        containers=["MSCU 123456 5"],
+        containers=["MSCU 123456 5", "PMC10000CX"],  # the second is an air ULD
         vessel_imo="IMO 9074729",
     )
     nodes, edges = links_of(record)
@@ -130,7 +130,7 @@ def test_consignment_trade_parties_transport_and_containers() -> None:
     ships_to = next(e for e in edges if e.kind == "ships_to")
     assert (ships_to.src, ships_to.dst) == ("party-s", "party-c")
     assert by_kind(nodes, "vessel")[0].value == "9074729"
-    assert by_kind(nodes, "container")[0].value == "MSCU1234565"
+    assert [n.value for n in by_kind(nodes, "container")] == ["MSCU1234565"]
 
 
 def test_declaration_links_importer_declarant_and_meets_consignment_on_transport_document() -> None:

@@ -1,0 +1,75 @@
+"""The steps of `sekisho demo`, each a plain function over the settings (so tests can run them too)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from rich.console import Console
+from rich.table import Table
+
+from sekisho.settings import Settings
+
+
+def generate_feeds(settings: Settings, seed: int = 7) -> Path:
+    """Write the demo profile of the generator (planted scenario included) under ``<home>/demo/feeds``."""
+    from streams.generator import generate, spec_for
+
+    out = settings.home / "demo" / "feeds"
+    generate(spec_for("demo", seed=seed, day=datetime.now(UTC).date()), out)
+    return out
+
+
+def prepare_models(settings: Settings, console: Console) -> None:
+    """Train the risk model on generated declarations when none is installed (about a minute);
+    the NER stage runs when a model trained by `sekisho ner train` is present."""
+    from enrichment.risk import columns as col
+    from enrichment.risk.generator import generate_declarations
+    from enrichment.risk.model import TrainConfig
+    from enrichment.risk.store import train_and_save
+    from enrichment.stages import ner_model_path, risk_model_path
+
+    risk_dir = risk_model_path()
+    if risk_dir.exists():
+        console.print(f"  risk model: {risk_dir}")
+    else:
+        frame = generate_declarations(20_000, seed=11)
+        csv = settings.home / "demo" / "declarations.csv"
+        csv.parent.mkdir(parents=True, exist_ok=True)
+        frame.to_csv(csv, index=False)
+        train_and_save(col.load_declarations(csv, with_labels=True), risk_dir, TrainConfig(seed=0, threads=2))
+        console.print(f"  risk model trained on 20,000 generated declarations: {risk_dir}")
+    ner_dir = ner_model_path()
+    console.print(f"  NER model: {ner_dir}" if ner_dir.exists()
+                  else "  NER model: none yet (run `sekisho ner train`); the NER stage is skipped")
+
+
+def ingest_paths(paths: list[Path], settings: Settings) -> int:
+    from streams import kafka_io
+    from streams.ingest_files import message_files, raw_messages
+
+    kafka_io.ensure_topics(settings)
+    return kafka_io.produce_raw(raw_messages(message_files(paths)), settings=settings)
+
+
+def crawl_fixture_site(settings: Settings, console: Console) -> int:
+    """Serve the bundled fixture site on loopback and crawl its sources into the raw topic."""
+    from crawlers.fixture_site import FixtureServer
+    from crawlers.runner import run_crawl
+    from crawlers.sources import load_sources
+
+    fixture = urlsplit(settings.crawl_fixture_site_url)
+    sources = [s for s in load_sources(settings.crawl_fixture_site_url).values()
+               if any(urlsplit(u).netloc == fixture.netloc for u in s.entry_urls())]
+    allowed = settings.model_copy(update={"crawl_allowed_private_networks": [f"{fixture.hostname}/32"]})
+    emitted = 0
+    table = Table("source", "kind", "pages emitted", "seconds", title="crawl")
+    with FixtureServer.bundled(port=fixture.port or 8651):
+        for source in sources:
+            report = run_crawl(source, allowed, sink="kafka", frontier="elasticsearch")
+            summary = report.summary()
+            emitted += int(summary.get("emitted", 0))
+            table.add_row(source.name, source.kind, str(summary.get("emitted", 0)), f"{report.elapsed_s:.1f}")
+    console.print(table)
+    return emitted
