@@ -43,7 +43,9 @@ from sekisho.settings import Settings, get_settings  # noqa: E402
 def start_site(pages: int) -> tuple[subprocess.Popen[str], str]:
     process = subprocess.Popen(
         [sys.executable, "-m", "crawlers.fixture_site.server", "--port", "0", "--big", str(pages)],
-        cwd=ROOT, stdout=subprocess.PIPE, text=True,
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        text=True,
     )
     assert process.stdout is not None
     line = process.stdout.readline()  # "fixture site on http://127.0.0.1:PORT (...)"
@@ -67,8 +69,10 @@ class Run:
 
     def __str__(self) -> str:
         emitted = f", {self.emitted} records emitted" if self.emitted else ""
-        return (f"{self.pages} pages in {self.wall_s:.2f}s = {self.pages_per_s:.0f} pages/s, "
-                f"{self.cpu_ms_per_page:.2f} ms CPU/page{emitted}")
+        return (
+            f"{self.pages} pages in {self.wall_s:.2f}s = {self.pages_per_s:.0f} pages/s, "
+            f"{self.cpu_ms_per_page:.2f} ms CPU/page{emitted}"
+        )
 
 
 def measure(crawl: Callable[[], tuple[int, int]]) -> Run:
@@ -81,8 +85,9 @@ def measure(crawl: Callable[[], tuple[int, int]]) -> Run:
     return Run(pages, wall, cpu, emitted)
 
 
-def sekisho_crawl(source: SourceDefinition, settings: Settings, frontier: Frontier | str,
-                  sink: RecordSink | str) -> tuple[int, int]:
+def sekisho_crawl(
+    source: SourceDefinition, settings: Settings, frontier: Frontier | str, sink: RecordSink | str
+) -> tuple[int, int]:
     report = run_crawl(source, settings, frontier=frontier, sink=sink)
     return report.pages, report.emitted
 
@@ -107,10 +112,18 @@ def bare_crawl(start_url: str, concurrency: int) -> tuple[int, int]:
                     yield Request(link.url, callback=self.parse)
 
     settings = {
-        "TWISTED_REACTOR": None, "ROBOTSTXT_OBEY": True, "LOG_LEVEL": "WARNING", "TELNETCONSOLE_ENABLED": False,
-        "REMOTE_CONTROL_ENABLED": False, "COOKIES_ENABLED": False, "DOWNLOAD_DELAY": 0,
-        "AUTOTHROTTLE_ENABLED": False, "CONCURRENT_REQUESTS": concurrency, "CONCURRENT_ITEMS": 16,
-        "CONCURRENT_REQUESTS_PER_DOMAIN": concurrency, "USER_AGENT": get_settings().crawl_user_agent,
+        "TWISTED_REACTOR": None,
+        "ROBOTSTXT_OBEY": True,
+        "LOG_LEVEL": "WARNING",
+        "TELNETCONSOLE_ENABLED": False,
+        "REMOTE_CONTROL_ENABLED": False,
+        "COOKIES_ENABLED": False,
+        "DOWNLOAD_DELAY": 0,
+        "AUTOTHROTTLE_ENABLED": False,
+        "CONCURRENT_REQUESTS": concurrency,
+        "CONCURRENT_ITEMS": 16,
+        "CONCURRENT_REQUESTS_PER_DOMAIN": concurrency,
+        "USER_AGENT": get_settings().crawl_user_agent,
     }
     result: dict[str, Any] = {}
 
@@ -128,12 +141,19 @@ def bare_crawl(start_url: str, concurrency: int) -> tuple[int, int]:
 
 
 def sekisho_source(base: str, pages: int, concurrency: int) -> SourceDefinition:
-    return source_from_mapping({
-        "name": "bench-big", "kind": "listing", "start_urls": ["{fixture_site}/big/index.html"],
-        "follow": [{"allow": [r"/big/p/\d+\.html$"], "parse": True}],
-        "recrawl_interval": 0, "budget": pages * 2, "max_depth": 10,
-        "politeness": {"delay_s": 0, "concurrency_per_domain": concurrency, "autothrottle": False},
-    }, base)
+    return source_from_mapping(
+        {
+            "name": "bench-big",
+            "kind": "listing",
+            "start_urls": ["{fixture_site}/big/index.html"],
+            "follow": [{"allow": [r"/big/p/\d+\.html$"], "parse": True}],
+            "recrawl_interval": 0,
+            "budget": pages * 2,
+            "max_depth": 10,
+            "politeness": {"delay_s": 0, "concurrency_per_domain": concurrency, "autothrottle": False},
+        },
+        base,
+    )
 
 
 def main() -> None:
@@ -145,10 +165,13 @@ def main() -> None:
     args = parser.parse_args()
 
     base_settings = get_settings()
-    settings: Settings = base_settings.model_copy(update={
-        "namespace": f"bench{uuid.uuid4().hex[:8]}", "crawl_allowed_private_networks": ["127.0.0.1/32"],
-        "home": ROOT / "var" / "bench-crawl",
-    })
+    settings: Settings = base_settings.model_copy(
+        update={
+            "namespace": f"bench{uuid.uuid4().hex[:8]}",
+            "crawl_allowed_private_networks": ["127.0.0.1/32"],
+            "home": ROOT / "var" / "bench-crawl",
+        }
+    )
     use_stack = not args.no_stack
     if use_stack:
         from streams import es_io, kafka_io
@@ -158,8 +181,10 @@ def main() -> None:
         kafka_io.ensure_topics(settings, ["raw"])
 
     process, base = start_site(args.pages)
-    print(f"site {base}: {args.pages} generated pages, concurrency {args.concurrency}, "
-          f"{'Kafka + Elasticsearch' if use_stack else 'in-memory frontier and sink'}")
+    print(
+        f"site {base}: {args.pages} generated pages, concurrency {args.concurrency}, "
+        f"{'Kafka + Elasticsearch' if use_stack else 'in-memory frontier and sink'}"
+    )
     source = sekisho_source(base, args.pages, args.concurrency)
     bare: list[Run] = []
     full: list[Run] = []

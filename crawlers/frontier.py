@@ -10,6 +10,7 @@ per URL.
 
 from __future__ import annotations
 
+import queue
 import threading
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
@@ -53,9 +54,7 @@ def status_id(canonical: str) -> str:
 
 
 def discovered(canonical: str, source_name: str, depth: int, now: datetime) -> UrlStatus:
-    return UrlStatus(
-        id=status_id(canonical), url=canonical, source_name=source_name, depth=depth, next_fetch_date=now
-    )
+    return UrlStatus(id=status_id(canonical), url=canonical, source_name=source_name, depth=depth, next_fetch_date=now)
 
 
 def change_of(previous: UrlStatus | None, new_hash: str) -> Change:
@@ -117,7 +116,13 @@ class Frontier(Protocol):
 
     def load(self, source_name: str) -> list[UrlStatus]: ...
 
-    def save(self, statuses: Sequence[UrlStatus]) -> None: ...
+    def save(self, statuses: Sequence[UrlStatus]) -> None:
+        """Store statuses; may return before they are durable (see ``wait``)."""
+        ...
+
+    def wait(self) -> None:
+        """Block until everything saved so far is stored (raises if it could not be)."""
+        ...
 
 
 class InMemoryFrontier:
@@ -136,13 +141,22 @@ class InMemoryFrontier:
             for status in statuses:
                 self._statuses[status.id] = status
 
+    def wait(self) -> None:
+        return None
+
     def all(self) -> list[UrlStatus]:
         with self._lock:
             return list(self._statuses.values())
 
 
 class ElasticsearchFrontier:
-    """The frontier as the ``<namespace>-crawl-status`` index, written in bulk through ``streams.es_io``."""
+    """The frontier as the ``<namespace>-crawl-status`` index, written through ``streams.es_io``.
+
+    Bulk writes run in a background thread, so the crawl (in the reactor thread) never waits on
+    Elasticsearch; ``wait`` (at the end of a crawl) blocks until they are all written.
+    """
+
+    IDLE_EXIT_S = 5.0
 
     def __init__(self, settings: Settings) -> None:
         from streams import es_io
@@ -151,6 +165,27 @@ class ElasticsearchFrontier:
         self._settings = settings
         es_io.register_type(STATUS_TYPE, UrlStatus)
         es_io.ensure_index(STATUS_TYPE, settings)
+        self._queue: queue.Queue[list[UrlStatus]] = queue.Queue()
+        self._errors: list[BaseException] = []
+        self._lock = threading.Lock()
+        self._writer: threading.Thread | None = None
+
+    def _write_until_idle(self) -> None:
+        while True:
+            try:
+                batch = self._queue.get(timeout=self.IDLE_EXIT_S)
+            except queue.Empty:
+                with self._lock:
+                    if self._queue.empty():
+                        self._writer = None  # the next save() starts a new writer
+                        return
+                continue
+            try:
+                self._es.write_records(batch, self._settings)
+            except Exception as exc:  # kept and raised by wait(): the crawl's end reports it
+                self._errors.append(exc)
+            finally:
+                self._queue.task_done()
 
     def load(self, source_name: str) -> list[UrlStatus]:
         self._es.refresh(self._settings)  # see the previous run's last (unrefreshed) bulk write
@@ -158,14 +193,26 @@ class ElasticsearchFrontier:
         return [UrlStatus.model_validate(doc) for doc in self._es.scan(STATUS_TYPE, query, self._settings)]
 
     def save(self, statuses: Sequence[UrlStatus]) -> None:
-        if statuses:
-            self._es.write_records(statuses, self._settings)
+        if not statuses:
+            return
+        with self._lock:
+            self._queue.put(list(statuses))
+            if self._writer is None:
+                self._writer = threading.Thread(target=self._write_until_idle, name="frontier-writer", daemon=True)
+                self._writer.start()
+
+    def wait(self) -> None:
+        self._queue.join()
+        if self._errors:
+            errors, self._errors = self._errors, []
+            raise RuntimeError(f"{len(errors)} frontier writes failed; first: {errors[0]!r}")
 
 
 class CrawlState:
     """One run's view of a source's frontier: loaded once, changes flushed in batches."""
 
-    def __init__(self, frontier: Frontier, source_name: str, flush_every: int = 500) -> None:
+    # Large enough that a URL's "discovered" and "fetched" updates usually share one write.
+    def __init__(self, frontier: Frontier, source_name: str, flush_every: int = 2000) -> None:
         self.frontier = frontier
         self.source_name = source_name
         self.flush_every = flush_every
@@ -188,9 +235,7 @@ class CrawlState:
     def due(self, now: datetime) -> list[UrlStatus]:
         """Known URLs whose next fetch date has passed (soonest first)."""
         far = datetime.max.replace(tzinfo=UTC)
-        ready = [
-            s for s in self._by_url.values() if s.status != "refused" and (s.next_fetch_date or far) <= now
-        ]
+        ready = [s for s in self._by_url.values() if s.status != "refused" and (s.next_fetch_date or far) <= now]
         return sorted(ready, key=lambda s: (s.depth, s.next_fetch_date or far))
 
     def claim_content(self, content_hash: str, canonical: str) -> str | None:
@@ -198,11 +243,13 @@ class CrawlState:
         owner = self._hashes_this_run.setdefault(content_hash, canonical)
         return None if owner == canonical else owner
 
-    def flush(self) -> None:
+    def flush(self, wait: bool = False) -> None:
         if self._dirty:
             batch = list(self._dirty.values())
             self._dirty.clear()
             self.frontier.save(batch)
+        if wait:
+            self.frontier.wait()
 
 
 def now_utc() -> datetime:

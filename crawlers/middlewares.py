@@ -118,13 +118,9 @@ class ConditionalRequestMiddleware:
         if status.etag:
             request.headers.setdefault(b"If-None-Match", status.etag.encode("latin-1", "replace"))
         if status.last_modified:
-            request.headers.setdefault(
-                b"If-Modified-Since", status.last_modified.encode("latin-1", "replace")
-            )
+            request.headers.setdefault(b"If-Modified-Since", status.last_modified.encode("latin-1", "replace"))
 
-    def process_response(
-        self, request: Request, response: Response, spider: Spider | None = None
-    ) -> Response:
+    def process_response(self, request: Request, response: Response, spider: Spider | None = None) -> Response:
         if _is_robots(request):
             return response
         context = crawl_context(self.crawler)
@@ -156,9 +152,7 @@ class ContentTypeMiddleware:
     def from_crawler(cls, crawler: Crawler) -> ContentTypeMiddleware:
         return cls(crawler)
 
-    def process_response(
-        self, request: Request, response: Response, spider: Spider | None = None
-    ) -> Response:
+    def process_response(self, request: Request, response: Response, spider: Spider | None = None) -> Response:
         if _is_robots(request) or response.status != 200:
             return response
         if request.meta.get("sekisho_entry") in ("sitemap", "feed", "api"):

@@ -39,9 +39,7 @@ class ChangeDetectionPipeline:
         base = previous or discovered(record.canonical_url, context.source.name, 0, now)
         change = change_of(previous, content)
         duplicate_of = context.state.claim_content(content, record.canonical_url)
-        status: FetchStatus = (
-            "unchanged" if change == "unchanged" else ("duplicate" if duplicate_of else "fetched")
-        )
+        status: FetchStatus = "unchanged" if change == "unchanged" else ("duplicate" if duplicate_of else "fetched")
         context.state.put(
             after_fetch(
                 base,
@@ -73,11 +71,7 @@ class WatchlistStorePipeline:
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> WatchlistStorePipeline:
         configured = crawler.settings.get(WATCHLIST_DIR)
-        directory = (
-            Path(configured)
-            if configured
-            else sekisho_settings(crawler.settings).home / "crawl" / "watchlists"
-        )
+        directory = Path(configured) if configured else sekisho_settings(crawler.settings).home / "crawl" / "watchlists"
         return cls(directory)
 
     def process_item(self, item: CrawlItem, spider: Spider | None = None) -> CrawlItem:

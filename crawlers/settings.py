@@ -74,6 +74,7 @@ def crawl_settings(source: SourceDefinition, settings: Settings, **overrides: An
         "DOWNLOAD_MAXSIZE": source.max_bytes,
         "DOWNLOAD_WARNSIZE": min(source.max_bytes, DOWNLOAD_WARNSIZE),
         "DOWNLOAD_TIMEOUT": source.download_timeout_s,
+        "CLOSESPIDER_TIMEOUT": source.max_duration_s,
         "DOWNLOAD_DELAY": politeness.delay_s,
         "CONCURRENT_REQUESTS_PER_DOMAIN": politeness.concurrency_per_domain,
         "AUTOTHROTTLE_ENABLED": politeness.autothrottle,

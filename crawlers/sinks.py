@@ -7,7 +7,7 @@ other record) and the key is its deterministic id, so a re-emitted page overwrit
 from __future__ import annotations
 
 import threading
-from typing import Protocol
+from typing import Any, Protocol
 
 from schemas.records import CrawledPage
 from sekisho.settings import Settings
@@ -44,38 +44,46 @@ class CollectingSink:
 
 
 class KafkaSink:
-    """Batches records onto the raw topic through ``streams.kafka_io`` (one producer per crawl)."""
+    """Queues records on the raw topic through ``streams.kafka_io`` without blocking the crawl.
 
-    def __init__(self, settings: Settings, batch_size: int = 200, topic: str | None = None) -> None:
+    The producer batches and sends in its own thread; ``flush`` (at the end of a crawl) waits for every
+    acknowledgement and raises if any record was not accepted, so a finished crawl means records landed.
+    """
+
+    def __init__(self, settings: Settings, topic: str | None = None) -> None:
         from streams import kafka_io
 
         self._kafka = kafka_io
-        self._settings = settings
         self._topic = topic or settings.topic("raw")
-        self._batch_size = batch_size
-        self._batch: list[kafka_io.RawMessage] = []
         self._producer = kafka_io.producer(settings)
+        self._pending: list[Any] = []
         self.sent = 0
 
     def send(self, record: CrawledPage) -> None:
-        self._batch.append(
-            self._kafka.RawMessage(
-                payload=canonical_json(record),
-                source=record.source or f"crawl:{record.source_name}",
-                format_hint="canonical-json",
-                key=record.id,
-                headers={"record_type": record.record_type, "kind": record.kind},
-            )
+        message = self._kafka.RawMessage(
+            payload=canonical_json(record),
+            source=record.source or f"crawl:{record.source_name}",
+            format_hint="canonical-json",
+            key=record.id,
+            headers={"record_type": record.record_type, "kind": record.kind},
         )
-        if len(self._batch) >= self._batch_size:
-            self.flush()
+        self._pending.append(self._kafka.send_raw(self._producer, message, topic=self._topic))
+        if len(self._pending) >= 1000:
+            self._collect(wait=False)
+
+    def _collect(self, wait: bool) -> None:
+        still_pending = []
+        for future in self._pending:
+            if wait or future.is_done:
+                future.get(timeout=60)  # raises the delivery error, if any
+                self.sent += 1
+            else:
+                still_pending.append(future)
+        self._pending = still_pending
 
     def flush(self) -> None:
-        if self._batch:
-            batch, self._batch = self._batch, []
-            self.sent += self._kafka.produce_raw(
-                batch, topic=self._topic, settings=self._settings, client=self._producer
-            )
+        self._producer.flush(timeout=60)
+        self._collect(wait=True)
 
     def close(self) -> None:
         try:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from functools import lru_cache
 from pathlib import Path
 from typing import Any, Literal
 from urllib.parse import urlsplit
@@ -44,6 +45,11 @@ def parse_duration(value: object) -> float:
     return float(match.group(1)) * _UNIT_SECONDS[match.group(2)]
 
 
+@lru_cache(maxsize=1024)
+def _pattern(regex: str) -> re.Pattern[str]:
+    return re.compile(regex)
+
+
 class _Frozen(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
@@ -56,9 +62,9 @@ class FollowRule(_Frozen):
     parse: bool = False
 
     def matches(self, url: str) -> bool:
-        if self.allow and not any(re.search(p, url) for p in self.allow):
+        if self.allow and not any(_pattern(p).search(url) for p in self.allow):
             return False
-        return not any(re.search(p, url) for p in self.deny)
+        return not any(_pattern(p).search(url) for p in self.deny)
 
 
 class JsonApi(_Frozen):
@@ -113,12 +119,13 @@ class SourceDefinition(_Frozen):
     max_depth: int = Field(default=5, ge=0)
     max_bytes: int = Field(default=5 * 1024 * 1024, ge=1024)
     download_timeout_s: float = Field(default=20.0, gt=0, alias="download_timeout")
+    max_duration_s: float = Field(default=3600.0, gt=0, alias="max_duration", description="a run stops after this")
     politeness: Politeness = Politeness()
     content_types: tuple[str, ...] = ()
 
     model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True)
 
-    @field_validator("recrawl_interval_s", "download_timeout_s", mode="before")
+    @field_validator("recrawl_interval_s", "download_timeout_s", "max_duration_s", mode="before")
     @classmethod
     def _duration(cls, value: object) -> float:
         return parse_duration(value)
@@ -127,9 +134,7 @@ class SourceDefinition(_Frozen):
     def _has_entry_points(self) -> SourceDefinition:
         if self.kind == "watchlist" and not self.lists:
             raise ValueError("a watchlist source needs `lists`")
-        if self.kind != "watchlist" and not (
-            self.start_urls or self.sitemap_urls or self.feed_urls or self.api
-        ):
+        if self.kind != "watchlist" and not (self.start_urls or self.sitemap_urls or self.feed_urls or self.api):
             raise ValueError("a source needs start_urls, sitemap_urls, feed_urls or api")
         return self
 
@@ -181,9 +186,7 @@ def load_source_file(path: Path, fixture_site: str) -> SourceDefinition:
     return source_from_mapping(data, fixture_site)
 
 
-def load_sources(
-    fixture_site: str, directories: Iterable[Path] = (SOURCES_DIR,)
-) -> dict[str, SourceDefinition]:
+def load_sources(fixture_site: str, directories: Iterable[Path] = (SOURCES_DIR,)) -> dict[str, SourceDefinition]:
     """Every source definition in the given directories, by name."""
     sources: dict[str, SourceDefinition] = {}
     for directory in directories:

@@ -63,16 +63,14 @@ class SourceSpider(Spider):
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> SourceSpider:
         source: SourceDefinition = kwargs.pop("source")
         sink, owns_sink = build_sink(crawler.settings)
-        context = CrawlContext(
-            source, CrawlState(build_frontier(crawler.settings), source.name), sink, owns_sink
-        )
+        context = CrawlContext(source, CrawlState(build_frontier(crawler.settings), source.name), sink, owns_sink)
         crawler.sekisho_context = context  # type: ignore[attr-defined]  # read by crawl_context()
         spider: SourceSpider = super().from_crawler(crawler, *args, source=source, context=context, **kwargs)
         crawler.signals.connect(spider.flush_frontier, signal=signals.spider_closed)
         return spider
 
     def flush_frontier(self) -> None:
-        self.context.state.flush()
+        self.context.state.flush(wait=True)
 
     @property
     def state(self) -> CrawlState:
@@ -160,8 +158,12 @@ class SourceSpider(Spider):
         if self.source.follow_rule_for(url) is None:
             return
         canonical = canonical_url(url)
-        if self.state.get(canonical) is None:
-            self.state.put(discovered(canonical, self.source.name, depth, now_utc()))
+        known = self.state.get(canonical)
+        now = now_utc()
+        if known is None:
+            self.state.put(discovered(canonical, self.source.name, depth, now))
+        elif known.next_fetch_date is None or known.next_fetch_date > now:
+            return  # fetched recently (or refused): a link to it is no reason to fetch it before it is due
         yield Request(url, callback=self.parse_page)
 
     def _mark_fetched(self, page: FetchedPage) -> None:

@@ -16,7 +16,6 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
-from datetime import date
 from functools import lru_cache
 from typing import Annotated, get_args, get_origin
 
@@ -401,14 +400,3 @@ def extract_identifiers(record: Record, default_region: str | None = None) -> Re
     if not new:
         return record
     return record.model_copy(update={"identifiers": [*record.identifiers, *new]})
-
-
-def mrz_birth_date(mrz: MrzTd3, today: date | None = None) -> date | None:
-    """The MRZ's two-digit-year birth date as a date (a year in the future belongs to the last century)."""
-    today = today or date.today()
-    try:
-        yy, mm, dd = int(mrz.date_of_birth[:2]), int(mrz.date_of_birth[2:4]), int(mrz.date_of_birth[4:6])
-        year = 2000 + yy if 2000 + yy <= today.year else 1900 + yy
-        return date(year, mm, dd)
-    except ValueError:
-        return None

@@ -24,7 +24,7 @@ from typing import Any, Protocol
 import networkx as nx
 
 from graph.explain import SHARED_KINDS, explain_path
-from graph.model import Edge, Node
+from graph.model import Edge, Node, merge_nodes
 
 TRANSMISSION: dict[str, float] = {
     "has_phone": 0.9,
@@ -89,22 +89,12 @@ class InMemoryGraph:
     """A ``NeighbourSource`` over lists of nodes and edges (tests, CLI on files, the demo)."""
 
     def __init__(self, nodes: Iterable[Node] = (), edges: Iterable[Edge] = ()) -> None:
-        from graph.model import merge_nodes
-
         self._nodes: dict[str, Node] = {}
         self._edges: dict[str, Edge] = {}
         self._touching: dict[str, set[str]] = {}
-        for node in nodes:
-            old = self._nodes.get(node.id)
-            self._nodes[node.id] = node if old is None else merge_nodes(old, node)
-        for item in edges:
-            self._edges[item.id] = item
-            self._touching.setdefault(item.src, set()).add(item.id)
-            self._touching.setdefault(item.dst, set()).add(item.id)
+        self.add(nodes, edges)
 
     def add(self, nodes: Iterable[Node], edges: Iterable[Edge]) -> None:
-        from graph.model import merge_nodes
-
         for node in nodes:
             old = self._nodes.get(node.id)
             self._nodes[node.id] = node if old is None else merge_nodes(old, node)
@@ -137,8 +127,6 @@ class LayeredSource:
         self.overlay = overlay
 
     def nodes(self, ids: Iterable[str]) -> list[Node]:
-        from graph.model import merge_nodes
-
         wanted = list(ids)
         found = {node.id: node for node in self.base.nodes(wanted)}
         for node in self.overlay.nodes(wanted):

@@ -8,7 +8,7 @@ nodes back.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -191,3 +191,47 @@ def explain_node(
     if node_id not in sub.nodes:
         return None, []
     return sub.nodes[node_id], paths_to_watchlist(sub, node_id, limit=limit, max_hops=depth)
+
+
+def load_all(store: EsGraphStore) -> Subgraph:
+    """The whole graph of a namespace (for batch propagation on demo- or test-sized data)."""
+    nodes = {doc["id"]: Node.model_validate(doc) for doc in es_io.scan(NODE_TYPE, None, store.settings)}
+    edges = [Edge.model_validate(doc) for doc in es_io.scan(EDGE_TYPE, None, store.settings)]
+    return Subgraph(nodes, [e for e in edges if e.src in nodes and e.dst in nodes])
+
+
+def link_indexed(
+    settings: Settings | None = None, *, batch: int = 1000, on_progress: Callable[[int], None] | None = None
+) -> tuple[int, int]:
+    """Link every record already indexed into the graph, then propagate risk over the whole graph.
+
+    The batch counterpart of the stream's incremental linking (demo, re-linking after a rule change of
+    the graph). Returns (records linked, nodes whose risk changed).
+    """
+    from schemas.records import RECORD_TYPES, record_from_dict
+
+    s = settings or get_settings()
+    store = EsGraphStore(s)
+    store.ensure()
+    linked = 0
+    pending: list[Record] = []
+    for record_type in RECORD_TYPES:
+        if record_type == "rejection":
+            continue
+        for doc in es_io.scan(record_type, None, s):
+            pending.append(record_from_dict({k: v for k, v in doc.items() if not k.startswith("_")}))
+            if len(pending) >= batch:
+                linked += len(link_records(pending, store)[1])
+                pending.clear()
+                if on_progress is not None:
+                    on_progress(linked)
+    if pending:
+        linked += len(link_records(pending, store)[1])
+    store.refresh()
+    whole = load_all(store)
+    after = propagate_risk(whole)
+    changed = [n for n in after if not _same_risk(whole.nodes[n.id], n)]
+    if changed:
+        store.write_nodes(changed)
+    store.refresh()
+    return linked, len(changed)

@@ -73,3 +73,50 @@ def crawl_fixture_site(settings: Settings, console: Console) -> int:
             table.add_row(source.name, source.kind, str(summary.get("emitted", 0)), f"{report.elapsed_s:.1f}")
     console.print(table)
     return emitted
+
+
+def run_targeting_worker(settings: Settings, idle_s: float = 8.0, max_s: float = 240.0) -> int:
+    """Run the targeting worker over the records topic until it has been idle for ``idle_s``:
+    it links records into the graph, scores targets and raises alerts. Returns records handled."""
+    import threading
+    import time
+
+    from targeting import worker
+
+    handled = 0
+    last = time.monotonic()
+    stop = threading.Event()
+
+    def on_batch(result: worker.BatchResult) -> None:
+        nonlocal handled, last
+        handled += len(result.scores) + len(result.rejected)
+        last = time.monotonic()
+
+    thread = threading.Thread(target=worker.run, kwargs={"settings": settings, "from_beginning": True,
+                                                         "stop": stop, "on_batch": on_batch}, daemon=True)
+    started = time.monotonic()
+    thread.start()
+    while thread.is_alive() and time.monotonic() - last < idle_s + (20 if handled == 0 else 0):
+        if time.monotonic() - started > max_s:
+            break
+        time.sleep(0.5)
+    stop.set()
+    thread.join(timeout=30)
+    return handled
+
+
+def build_graph_and_queue(settings: Settings, console: Console, port: str = "NRT") -> None:
+    """Link everything indexed into the graph, propagate risk, raise alerts, print the day's queue."""
+    from graph.store import link_indexed
+    from sekisho.commands.targeting import print_alerts, print_queue
+    from targeting import indices
+    from targeting.sources import queue_for
+
+    indices.ensure(settings)
+    linked, changed = link_indexed(settings)
+    console.print(f"  graph: {linked} records linked, risk propagated to {changed} nodes")
+    scored = run_targeting_worker(settings)
+    console.print(f"  targeting worker: {scored} targets scored from {settings.topic('records')}")
+    queue = queue_for(port, datetime.now(UTC).date(), settings=settings)
+    print_queue(queue, limit=8)
+    print_alerts(hours=1, limit=5, settings=settings)

@@ -8,6 +8,7 @@ while the node is unreachable, so a short outage delays records instead of losin
 
 from __future__ import annotations
 
+import importlib
 import logging
 import random
 import time
@@ -31,11 +32,21 @@ _clients: dict[str, Elasticsearch] = {}
 EXTRA_TYPES: dict[str, type[BaseModel]] = {}
 
 
+# Modules that register their indexed types when imported (graph, targeting, API audit).
+REGISTERING_MODULES = ("graph.store", "targeting.indices", "targeting.api.es_store")
+
+
 def register_type(name: str, cls: type[BaseModel]) -> None:
     EXTRA_TYPES[name] = cls
 
 
 def indexed_types() -> dict[str, type[BaseModel]]:
+    """Every type with an index: the records, and whatever the installed areas register."""
+    for module in REGISTERING_MODULES:
+        try:
+            importlib.import_module(module)
+        except ImportError as exc:  # an area left out of a slim installation
+            log.debug("no indexed types from %s: %s", module, exc)
     return {**RECORD_TYPES, **EXTRA_TYPES}
 
 

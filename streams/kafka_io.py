@@ -293,17 +293,3 @@ def follow(
     finally:
         consumer.close()
 
-
-def assigned(topic: str, settings: Settings | None = None, timeout_s: float = 10.0) -> bool:
-    """Whether the topic exists with partitions (a consumer can be assigned to it)."""
-    s = settings or get_settings()
-    consumer = KafkaConsumer(bootstrap_servers=s.kafka_bootstrap)
-    deadline = time.monotonic() + timeout_s
-    try:
-        while time.monotonic() < deadline:
-            if consumer.partitions_for_topic(topic):
-                return True
-            time.sleep(0.2)
-        return False
-    finally:
-        consumer.close()

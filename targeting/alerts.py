@@ -115,6 +115,13 @@ class Deduplicator:
         self._last = dict(last_sent or {})
         self._lock = threading.Lock()
 
+    def remember(self, alert: Alert) -> None:
+        """Record an alert sent before (e.g. by a previous run of the worker)."""
+        with self._lock:
+            last = self._last.get(alert.key)
+            if last is None or alert.created_at >= last[0]:
+                self._last[alert.key] = (alert.created_at, alert.score)
+
     def admit(self, alert: Alert) -> bool:
         with self._lock:
             last = self._last.get(alert.key)

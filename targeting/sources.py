@@ -70,6 +70,15 @@ def score_arrivals(
     ]
 
 
+def _spellings(carrier: str, flight_number: str) -> list[str]:
+    """How feeds write one flight number: 500, 0500, CX500."""
+    key = flight_number_key(carrier, flight_number)
+    if key is None:
+        return []
+    number = key[len(carrier.strip()) :]
+    return sorted({number, number.zfill(3), number.zfill(4), key})
+
+
 class MemorySource:
     """Records in memory (a JSONL file, a test, the demo), linked and propagated in an in-memory graph."""
 
@@ -141,7 +150,7 @@ class EsSource:
 
     def arrivals(self, port: str, day: date) -> list[Record]:
         span = {"gte": day.isoformat(), "lt": (day + timedelta(days=1)).isoformat()}
-        legs = self._search(
+        found_legs = self._search(
             "flight_leg",
             {
                 "bool": {
@@ -151,26 +160,34 @@ class EsSource:
                 }
             },
         )
+        legs = [leg for leg in found_legs if isinstance(leg, FlightLeg)]
         passengers = self._search("passenger", {"terms": {"flight_leg_ids": [leg.id for leg in legs]}}) if legs else []
-        consignments = self._search(
-            "consignment",
-            {
-                "bool": {
-                    "filter": [
-                        {"term": {"arrival_date": day.isoformat()}},
-                        {
-                            "bool": {
-                                "should": [
-                                    {"term": {"port_of_arrival": port.upper()}},
-                                    {"term": {"destination": port.upper()}},
-                                ],
-                                "minimum_should_match": 1,
-                            }
-                        },
-                    ]
+        at_port = {
+            "bool": {
+                "should": [{"term": {"port_of_arrival": port.upper()}}, {"term": {"destination": port.upper()}}],
+                "minimum_should_match": 1,
+            }
+        }
+        # A consignment arrives on its arrival date, or, when it has none (manifests and waybills), on
+        # the day of the flight it is on.
+        flights = sorted({spelling for leg in legs for spelling in _spellings(leg.carrier, leg.flight_number)})
+        when: list[dict[str, Any]] = [{"term": {"arrival_date": day.isoformat()}}]
+        if flights:
+            when.append(
+                {
+                    "bool": {
+                        "must_not": [{"exists": {"field": "arrival_date"}}],
+                        "filter": [{"terms": {"flight_number": flights}}],
+                    }
                 }
-            },
-        )
+            )
+        found = self._search("consignment", {"bool": {"filter": [at_port], "should": when, "minimum_should_match": 1}})
+        carriers = {leg.carrier.upper() for leg in legs}
+        consignments = [
+            c
+            for c in found
+            if isinstance(c, Consignment) and (c.arrival_date is not None or (c.carrier or "").upper() in carriers)
+        ]
         return [*passengers, *consignments]
 
     def graph_node(self, node_id: str) -> Node | None:
@@ -179,11 +196,9 @@ class EsSource:
         return EsGraphStore(self.settings).node(node_id)
 
     def flights_numbered(self, carrier: str, flight_number: str) -> list[FlightLeg]:
-        key = flight_number_key(carrier, flight_number)
-        if key is None:
+        spellings = _spellings(carrier, flight_number)
+        if not spellings:
             return []
-        number = key[len(carrier.strip()) :]
-        spellings = sorted({number, number.zfill(3), number.zfill(4), key})
         query = {
             "bool": {
                 "filter": [{"term": {"carrier": carrier.strip().upper()}}, {"terms": {"flight_number": spellings}}]

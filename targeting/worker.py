@@ -97,6 +97,42 @@ class TargetingWorker:
         self._pending: tuple[list[Node], list[Edge], list[Node]] | None = None
         self._indices_ready = False
 
+    def warm_up(self) -> None:
+        """Load the rules, open the producer and make sure the indices exist before the first record."""
+        from streams import kafka_io
+        from targeting import indices
+
+        self.rules.current()
+        if self.publish_alerts and self._producer is None:
+            self._producer = kafka_io.producer(self.settings, linger_ms=0)
+        if self.index_alerts and not self._indices_ready:
+            indices.ensure(self.settings)
+            self._indices_ready = True
+            self._remember_sent_alerts()
+        if self.link_graph:
+            from graph.store import EsGraphStore
+
+            store = EsGraphStore(self.settings)
+            store.ensure()
+            self._graph_store = store
+
+    def _remember_sent_alerts(self) -> None:
+        """Seed deduplication with the alerts indexed within the window: a restart does not re-alert."""
+        from streams import es_io
+        from targeting import indices
+
+        since = datetime.now(UTC) - self.dedup.window
+        hits = es_io.search(
+            indices.ALERT_TYPE,
+            {"range": {"created_at": {"gte": since.isoformat()}}},
+            self.settings,
+            size=10_000,
+            sort=[{"created_at": "asc"}],
+        )
+        for hit in hits:
+            alert = Alert.model_validate({k: v for k, v in hit.items() if not k.startswith("_")})
+            self.dedup.remember(alert)
+
     def close(self) -> None:
         self.client.close()
         if self._producer is not None:
@@ -241,6 +277,7 @@ def run(
     own = worker is None
     active = worker or TargetingWorker(s)
     halt = stop or threading.Event()
+    active.warm_up()
     try:
         for batch in kafka_io.follow(
             s.topic("records"), settings=s, group_id=group_id, from_beginning=from_beginning, stop=halt.is_set

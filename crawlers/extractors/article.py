@@ -55,9 +55,7 @@ def visible_text(selector: Selector) -> str:
 def extract_article(source: SourceDefinition, page: FetchedPage) -> CrawledPage:
     html = page.text or ""
     selector = page.html_selector()
-    document = (
-        trafilatura.bare_extraction(html, url=page.url, with_metadata=True, fast=True) if html else None
-    )
+    document = trafilatura.bare_extraction(html, url=page.url, with_metadata=True, fast=True) if html else None
     title = getattr(document, "title", None) or selector.xpath("normalize-space(//title)").get() or None
     text = getattr(document, "text", None) or visible_text(selector) or None
     if text:

@@ -6,9 +6,7 @@ import re
 
 import phonenumbers
 
-_EMAIL = re.compile(
-    r"(?<![\w.+-])[A-Za-z0-9._%+-]{1,64}@[A-Za-z0-9-]{1,63}(?:\.[A-Za-z0-9-]{1,63})*\.[A-Za-z]{2,24}"
-)
+_EMAIL = re.compile(r"(?<![\w.+-])[A-Za-z0-9._%+-]{1,64}@[A-Za-z0-9-]{1,63}(?:\.[A-Za-z0-9-]{1,63})*\.[A-Za-z]{2,24}")
 _INTERNATIONAL = re.compile(r"(?<![\w+])\+\d[\d \t().-]{5,20}\d(?!\d)")
 _MAX_SCAN = 200_000  # characters: bounds the cost of hostile, huge pages
 

@@ -50,18 +50,12 @@ _STOPWORDS: dict[str, frozenset[str]] = {
             "im",
         ]
     ),
-    "es": frozenset(
-        ["el", "la", "los", "las", "y", "de", "que", "en", "un", "una", "por", "con", "para", "es", "del"]
-    ),
+    "es": frozenset(["el", "la", "los", "las", "y", "de", "que", "en", "un", "una", "por", "con", "para", "es", "del"]),
     "it": frozenset(
         ["il", "lo", "la", "gli", "le", "e", "di", "che", "un", "una", "per", "con", "non", "del", "della"]
     ),
-    "nl": frozenset(
-        ["de", "het", "een", "en", "van", "is", "dat", "op", "te", "met", "voor", "niet", "zijn"]
-    ),
-    "pt": frozenset(
-        ["o", "a", "os", "as", "e", "de", "que", "em", "um", "uma", "para", "com", "não", "do", "da"]
-    ),
+    "nl": frozenset(["de", "het", "een", "en", "van", "is", "dat", "op", "te", "met", "voor", "niet", "zijn"]),
+    "pt": frozenset(["o", "a", "os", "as", "e", "de", "que", "em", "um", "uma", "para", "com", "não", "do", "da"]),
 }
 _WORD = re.compile(r"[^\W\d_]+", re.UNICODE)
 _LANG_ATTR = re.compile(r"^[a-zA-Z]{2,3}(?:[-_][a-zA-Z0-9]+)*$")

@@ -13,9 +13,7 @@ from crawlers.sources import SourceDefinition
 from schemas.records import CrawledPage
 
 
-def extract_watchlist(
-    source: SourceDefinition, page: FetchedPage, list_name: str | None = None
-) -> CrawledPage:
+def extract_watchlist(source: SourceDefinition, page: FetchedPage, list_name: str | None = None) -> CrawledPage:
     name = list_name or source.list_name_for(page.url) or source.name
     return base_record(
         source,

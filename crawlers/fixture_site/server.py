@@ -187,9 +187,7 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description="Serve the Sekisho fixture site on 127.0.0.1.")
     default_port = int(urlsplit(get_settings().crawl_fixture_site_url).port or 8651)
     parser.add_argument("--port", type=int, default=default_port, help="0 picks a free port")
-    parser.add_argument(
-        "--big", type=int, default=0, help="also serve a generated section of this many pages"
-    )
+    parser.add_argument("--big", type=int, default=0, help="also serve a generated section of this many pages")
     args = parser.parse_args(argv)
     server = FixtureServer.bundled(port=args.port, big_pages=args.big)
     print(f"fixture site on {server.url} ({len(server.site.pages)} pages + {args.big} generated)", flush=True)

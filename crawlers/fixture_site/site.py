@@ -294,9 +294,7 @@ BASE_PLACEHOLDER = "{{base}}"  # replaced by the server with its own address: si
 
 
 def _sitemap(paths: list[str]) -> Page:
-    urls = "".join(
-        f"<url><loc>{BASE_PLACEHOLDER}{_e(p)}</loc><lastmod>2026-03-02</lastmod></url>" for p in paths
-    )
+    urls = "".join(f"<url><loc>{BASE_PLACEHOLDER}{_e(p)}</loc><lastmod>2026-03-02</lastmod></url>" for p in paths)
     return Page(
         (
             '<?xml version="1.0" encoding="UTF-8"?>'
@@ -353,8 +351,7 @@ def big_page(number: int, total: int) -> str:
         "Ships from: Hong Kong",
         [f"/big/img/{number}.jpg"],
         [
-            f"Generated description {number}. Lot of {number % 50 + 1} parts, tested and packed. "
-            f"Contact {phone}.",
+            f"Generated description {number}. Lot of {number % 50 + 1} parts, tested and packed. Contact {phone}.",
             "Payment by transfer. Worldwide shipping from our warehouse.",
         ],
     ).replace("</main>", f"<ul>{links}</ul></main>")
@@ -373,16 +370,12 @@ def build_site(world_path: Path, watchlist_dir: Path | None = None, big_pages: i
         site.set_html(path, text)
     site.pages.update(_edge_pages())
     site.pages["/robots.txt"] = _robots()
-    content_paths = [
-        p for p in site.pages if p.endswith(".html") and p.startswith(("/news/", "/notices/", "/market/"))
-    ]
+    content_paths = [p for p in site.pages if p.endswith(".html") and p.startswith(("/news/", "/notices/", "/market/"))]
     site.pages["/sitemap.xml"] = _sitemap(sorted(content_paths))
     site.pages["/news/feed.xml"] = _rss(
         [(p, p.rsplit("/", 1)[-1]) for p in sorted(content_paths) if p.startswith("/news/")]
     )
-    site.pages["/market/api/listings.json"] = _api(
-        sorted(p for p in content_paths if p.startswith("/market/"))
-    )
+    site.pages["/market/api/listings.json"] = _api(sorted(p for p in content_paths if p.startswith("/market/")))
     for name in ("1001-spindle", "1001-controller", "1002-watches", "1003-pump"):
         site.pages[f"/market/img/{name}.jpg"] = Page(b"\xff\xd8\xff\xe0fixture", content_type="image/jpeg")
     if watchlist_dir is not None:

@@ -86,6 +86,16 @@ class RiskModel:
             return np.zeros(0)
         return self.calibrate(self.margin(self.features(frame)))
 
+    def expected_revenue(self, frame: pd.DataFrame) -> npt.NDArray[np.float64]:
+        """P(illicit) x the revenue expected when illicit: the ranking for revenue-driven audit selection."""
+        if len(frame) == 0:
+            return np.zeros(0)
+        features = self.features(frame)
+        logit = np.asarray(self.classifier.predict(features, raw_score=True, num_threads=1), dtype="float64")
+        log_revenue = np.asarray(self.revenue_model.predict(features, num_threads=1), dtype="float64")
+        probability = 1.0 / (1.0 + np.exp(-np.clip(logit, -35.0, 35.0)))
+        return np.asarray(probability * np.expm1(np.clip(log_revenue, 0.0, 30.0)), dtype="float64")
+
     def contributions(self, features: pd.DataFrame) -> pd.DataFrame:
         """Per-row SHAP contributions of each feature to the ranking margin (plus a ``bias`` column)."""
         classifier = np.asarray(self.classifier.predict(features, pred_contrib=True, num_threads=1), dtype="float64")
@@ -264,6 +274,12 @@ def train_model(labelled: pd.DataFrame, config: TrainConfig | None = None) -> Ri
     else:
         alpha = config.alpha
     platt = _fit_platt(hold_logit + alpha * hold_revenue, illicit[hold])
+    a, b = platt
+    hold_scores = 1.0 / (1.0 + np.exp(-np.clip(a * (hold_logit + alpha * hold_revenue) + b, -35.0, 35.0)))
+    # Score thresholds that select the top 1/5/10 % of recent declarations: what a rule engine alerts on.
+    top_share_thresholds = {
+        f"top_{share}pct": round(float(np.quantile(hold_scores, 1.0 - share / 100.0)), 6) for share in (1, 5, 10)
+    }
 
     if config.refit_on_all and not fit.all():
         classifier = lgb.train(classifier_params, lgb.Dataset(features, illicit), num_boost_round=classifier_rounds)
@@ -283,6 +299,7 @@ def train_model(labelled: pd.DataFrame, config: TrainConfig | None = None) -> Ri
         "trained_from": str(frame[col.DATE].min().date()),
         "trained_to": str(frame[col.DATE].max().date()),
         "holdout_from": str(pd.Timestamp(cut_date).date()),
+        "score_thresholds": top_share_thresholds,
         "classifier_rounds": classifier_rounds,
         "revenue_rounds": revenue_rounds,
         "config": asdict(config),

@@ -26,7 +26,7 @@ from enrichment.screening.loaders import LIST_FILES, compact_identifier, lists_c
 from enrichment.screening.matcher import Comparison, Matcher, NameComparison, NameMatcher, Subject
 from enrichment.screening.names import NameKind, PreparedName, Token, kind_of, prepare_name
 
-INDEX_FORMAT = 7  # bump when the pickled layout or the name preparation changes
+INDEX_FORMAT = 11  # bump when the pickled layout or the name preparation changes
 CANDIDATES_PER_NAME = 12  # names scored by the matcher per query name
 MAX_POSTINGS = 1200  # keys this common ("mohammed") rank candidates only through rarer keys
 CANDIDATE_SHARE = 0.3
@@ -56,6 +56,14 @@ def token_keys(token: Token) -> list[str]:
     return keys
 
 
+def name_keys(name: PreparedName) -> list[str]:
+    """Blocking keys of a whole name: its parts' keys and the exact set of its parts."""
+    keys = [key for token in name.tokens for key in token_keys(token)]
+    if len(name.tokens) > 1:
+        keys.append("n:" + " ".join(sorted(token.text for token in name.tokens)))
+    return keys
+
+
 def entry_subject_evidence(entry: WatchlistEntry) -> Subject:
     return Subject(
         names=(),
@@ -76,6 +84,8 @@ class ScreeningIndex:
     key_weight: dict[str, float] = field(default_factory=dict)
     by_identifier: dict[tuple[str, str], list[int]] = field(default_factory=dict)
     entry_first_name: dict[int, int] = field(default_factory=dict)
+    name_lengths: npt.NDArray[np.float64] = field(default_factory=lambda: np.zeros(0))
+    evidence: list[Subject] = field(default_factory=list)  # per entry: dates, countries, identifiers
     content_hash: str = ""
 
     @classmethod
@@ -92,13 +102,14 @@ class ScreeningIndex:
                 index.names.append(prepared)
                 index.entry_first_name.setdefault(entry_no, name_no)
                 index.name_entry.append(entry_no)
-                for token in prepared.tokens:
-                    for key in token_keys(token):
-                        postings[key].add(name_no)
+                for key in name_keys(prepared):
+                    postings[key].add(name_no)
             for identifier in entry.identifiers:
                 index.by_identifier.setdefault(identifier, []).append(entry_no)
         total = max(1, len(index.names))
         index.postings = {key: np.array(sorted(names), dtype=np.int32) for key, names in postings.items()}
+        index.evidence = [entry_subject_evidence(entry) for entry in entries]
+        index.name_lengths = np.array([0.01 * len(name.tokens) for name in index.names], dtype=np.float64)
         index.key_weight = {key: math.log(1 + total / len(names)) for key, names in index.postings.items()}
         return index
 
@@ -114,7 +125,7 @@ class ScreeningIndex:
         arrays: list[npt.NDArray[np.int32]] = []
         weights: list[float] = []
         fallback: list[str] = []
-        keys = [key for token in query.tokens for key in token_keys(token)]
+        keys = name_keys(query)
         if query.has_abjad:  # "جلال الدين" is one Latin word, "Jalaluddin"
             keys.extend(f"k:{joined}" for joined in query.join_skeletons)
         for key in keys:
@@ -127,15 +138,21 @@ class ScreeningIndex:
             arrays.append(names)
             weights.append(self.key_weight[key])
         if not arrays:
-            if not fallback:
-                return []
-            return [int(n) for n in self.postings[fallback[0]][:limit]]
-        ids = np.concatenate(arrays)
-        scores = np.bincount(ids, weights=np.repeat(weights, [len(a) for a in arrays]), minlength=len(self.names))
-        top = np.argpartition(-scores, limit)[:limit] if len(ids) > limit else np.unique(ids)
-        top = top[np.argsort(-scores[top], kind="stable")]
-        floor = scores[top[0]] * CANDIDATE_SHARE
-        return [int(n) for n in top if scores[n] > 0 and scores[n] >= floor]
+            # Only common parts ("Abu Ali"): rank by all of them; still one vectorised pass.
+            for key in fallback:
+                arrays.append(self.postings[key])
+                weights.append(self.key_weight[key])
+        if not arrays:
+            return []
+        # Work on the touched names only: a query touches hundreds of names, not all of them.
+        touched, positions = np.unique(np.concatenate(arrays), return_inverse=True)
+        overlap = np.bincount(positions, weights=np.repeat(weights, [len(a) for a in arrays]))
+        # Among equal overlaps, the names with fewer other parts first.
+        scores = overlap - self.name_lengths[touched]
+        order = np.argpartition(-scores, limit)[:limit] if len(touched) > limit else np.arange(len(touched))
+        order = order[np.argsort(-scores[order], kind="stable")]
+        floor = scores[order[0]] * CANDIDATE_SHARE
+        return [int(touched[i]) for i in order if scores[i] > 0 and scores[i] >= floor]
 
     def screen(
         self,
@@ -168,8 +185,8 @@ class ScreeningIndex:
         matches = []
         for entry_no, (names, name_no, query_name) in best_names.items():
             entry = self.entries[entry_no]
-            comparison = matcher.weigh(names, query_name, self.names[name_no], query, entry_subject_evidence(entry))
-            if comparison.score >= min_score:
+            comparison = matcher.weigh(names, query_name, self.names[name_no], query, self.evidence[entry_no])
+            if comparison.score >= min_score and comparison.score > 0:
                 matches.append(Match(entry, comparison))
         matches.sort(key=lambda match: (-match.score, match.entry.entry_id))
         return matches[:limit]

@@ -45,6 +45,7 @@ _DOB_RE = re.compile(
     r"DOB (?:circa |c\. |approximately )?((?:\d{1,2} )?(?:[A-Z][a-z]{2} )?\d{4})"
     r"(?: to ((?:\d{1,2} )?(?:[A-Z][a-z]{2} )?\d{4}))?"
 )
+_REMARK_AKA = re.compile(r"a\.k\.a\. '([^']+)'")  # weak aliases kept in the remarks ("a.k.a. 'KOMID'")
 _COUNTRY_RE = re.compile(r"\b(?:nationality|citizen) ([A-Za-z ,'()-]+?)(?:;|\.$|$)")
 _ID_RES: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("passport", re.compile(r"Passport (?:No\. )?([A-Z0-9][A-Z0-9-]{3,})")),
@@ -182,7 +183,9 @@ def load_ofac(
                 entry_id=f"{prefix}:{number}",
                 list_name=list_name,
                 schema=schema,
-                names=tuple(dict.fromkeys([_ofac_name(row[1]), *alias_names.get(number, [])])),
+                names=tuple(
+                    dict.fromkeys([_ofac_name(row[1]), *alias_names.get(number, []), *_REMARK_AKA.findall(remarks)])
+                ),
                 birth_dates=birth_dates_in(remarks) if schema == "Person" else (),
                 countries=tuple(dict.fromkeys(countries)),
                 identifiers=tuple(dict.fromkeys(identifiers)),

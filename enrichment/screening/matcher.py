@@ -94,6 +94,11 @@ _SIMILARITY_CACHE: dict[tuple[str, str, bool], tuple[float, str]] = {}
 _SIMILARITY_CACHE_MAX = 500_000
 
 
+def clear_similarity_cache() -> None:
+    """Forget memoised token similarities (benchmarks measure cold queries)."""
+    _SIMILARITY_CACHE.clear()
+
+
 def token_similarity(left: Token, right: Token) -> tuple[float, str]:
     """How alike two name parts are, and why; symmetric."""
     if left.text == right.text:

@@ -36,6 +36,9 @@ _TOKEN_SYMBOL_CATEGORIES = frozenset({"NAME", "NICK", "SYMBOL", "DOMAIN", "ORDIN
 # "Abd" (servant of) written every way: Abdul, Abdel, Abd al-, and "bd" when Arabic script loses the ain.
 _ABD_FORMS = frozenset({"abd", "abdul", "abdel", "abdal", "abdoul", "abdu", "abdol"})
 _ABD_SYMBOL = frozenset({"SYMBOL:ABDUL"})
+_GENERIC_ORG_WORDS = frozenset(
+    {"company", "co", "corp", "corporation", "inc", "incorporated", "limited", "ltd", "llc", "plc", "sa", "ag"}
+)
 _ABJAD_SCRIPTS = ("ARABIC", "HEBREW", "SYRIAC", "THAANA")
 _DIGRAPHS = (("kh", "k"), ("sh", "s"), ("th", "t"), ("dh", "d"), ("gh", "g"), ("ph", "f"), ("ch", "s"))
 _SKELETON_DROP = re.compile(r"[aeiouywh'`]")
@@ -156,6 +159,10 @@ def prepare_name(original: str, kind: NameKind = "UNK") -> PreparedName:
             if word in _ABD_FORMS or (abjad and word == "bd"):
                 word_symbols = symbols | _ABD_SYMBOL
             tokens.append(_make_token(word, word_symbols, abjad))
+    if kind != "PER" and len(tokens) > 1:
+        # Legal-form words rigour leaves in place ("Company Ltd" keeps "company") carry no identity.
+        kept = [token for token in tokens if token.text not in _GENERIC_ORG_WORDS]
+        tokens = kept or tokens
     joins = [a.text + b.text for a, b in pairwise(tokens)]
     return PreparedName(
         original=original,

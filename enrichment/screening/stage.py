@@ -16,6 +16,7 @@ from enrichment.screening.loaders import compact_identifier
 from enrichment.screening.matcher import Subject
 from enrichment.screening.names import kind_of, prepare_name
 from schemas.records import (
+    Booking,
     Consignment,
     CrawledPage,
     Declaration,
@@ -71,6 +72,10 @@ def queries_of(record: Record) -> Iterator[ScreeningQuery]:
                 schema="Vessel",
                 identifiers=(("imo", compact_identifier(record.vessel_imo, "imo")),),
             )
+    elif isinstance(record, Booking):
+        for field in ("payer_name", "travel_agency"):
+            if name := getattr(record, field):
+                yield ScreeningQuery(field=field, name=name)
     elif isinstance(record, Declaration):
         for field in ("importer_name", "exporter_name", "declarant_name"):
             if name := getattr(record, field):

@@ -48,19 +48,13 @@ def register(app: typer.Typer) -> None:
     def crawl(
         source: str = typer.Argument(None, help="source name (see --list), from crawlers/sources/*.yaml"),
         all_sources: bool = typer.Option(False, "--all", help="crawl every enabled source"),
-        once: bool = typer.Option(
-            False, "--once", help="one pass, then exit (default: recrawl as due, forever)"
-        ),
+        once: bool = typer.Option(False, "--once", help="one pass, then exit (default: recrawl as due, forever)"),
         list_sources: bool = typer.Option(False, "--list", help="list the source definitions and exit"),
         serve_fixture: bool = typer.Option(
             False, "--serve-fixture", help="serve the bundled fixture site (crawl_fixture_site_url) meanwhile"
         ),
-        frontier: str = typer.Option(
-            "elasticsearch", help="where URL statuses persist: elasticsearch or memory"
-        ),
-        sink: str = typer.Option(
-            "kafka", help="where records go: kafka (the raw topic) or none (count only)"
-        ),
+        frontier: str = typer.Option("elasticsearch", help="where URL statuses persist: elasticsearch or memory"),
+        sink: str = typer.Option("kafka", help="where records go: kafka (the raw topic) or none (count only)"),
         allow_private: list[str] = typer.Option(
             [], "--allow-private", help="a private network (CIDR) crawls may reach; repeatable"
         ),

@@ -73,6 +73,9 @@ def score(
     out: Path = typer.Option(..., help="CSV to write: sgd.id,score"),
     model: Path = typer.Option(None, help="model directory (default: <model_dir>/risk)"),
     reasons: bool = typer.Option(False, help="add a `reasons` column (top contributing features)"),
+    revenue: bool = typer.Option(
+        False, help="add an `expected_revenue` column (P(illicit) x revenue when illicit), for audit selection"
+    ),
 ) -> None:
     """Score declarations: a calibrated probability of illicitness, higher is riskier."""
     trained = load_model(model or _default_model_dir())
@@ -90,6 +93,8 @@ def score(
             )
         else:
             result = pd.DataFrame({col.ID: frame[col.ID], "score": trained.score(frame)})
+        if revenue:
+            result["expected_revenue"] = trained.expected_revenue(frame)
     result.to_csv(out, index=False, float_format="%.6f")
     console.print(f"scored {len(result):,} declarations into {out}")
 
@@ -132,11 +137,26 @@ def print_evaluation(result: Evaluation, console: Console) -> None:
         f"XGBoost {result.baseline_seconds:.1f}s; scoring {result.batch_rows_per_second:,.0f} rows/s in batch, "
         f"{result.single_row_ms:.1f} ms per declaration scored and explained alone"
     )
-    if result.baseline_value_weighted:
-        weighted = "; ".join(
-            f"{m.rate:g}%: precision {m.precision:.3f}, revenue {m.revenue:.3f}" for m in result.baseline_value_weighted
+    if result.model_revenue_ranked and result.baseline_value_weighted:
+        audit = Table(
+            "inspected",
+            "precision",
+            "XGBoost x CIF",
+            "revenue",
+            "XGBoost x CIF",
+            "ratio",
+            title="audit selection, ranked by expected revenue (risk model) vs XGBoost probability x CIF value",
         )
-        console.print(f"XGBoost ranked by probability x CIF value (revenue-aware variant): {weighted}")
+        for ours, base in zip(result.model_revenue_ranked, result.baseline_value_weighted, strict=True):
+            audit.add_row(
+                f"{ours.rate:g}% ({ours.inspected:,})",
+                f"{ours.precision:.3f}",
+                f"{base.precision:.3f}",
+                f"{ours.revenue:.3f}",
+                f"{base.revenue:.3f}",
+                f"{ours.revenue / base.revenue:.2f}x" if base.revenue else "-",
+            )
+        console.print(audit)
     if result.new_importer_rows:
         console.print(
             f"cold start: among the {result.new_importer_rows:,} test declarations of importers unseen in "

@@ -18,7 +18,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from sekisho.settings import get_settings
+from sekisho.settings import Settings, get_settings
 from targeting.queue import InspectionQueue
 from targeting.rules import RuleBook
 from targeting.sources import EsSource, MemorySource, TargetSource
@@ -261,3 +261,42 @@ def worker(
         run(group_id=group_id, from_beginning=from_beginning, stop=stop, on_batch=report)
     except KeyboardInterrupt:
         stop.set()
+
+
+@app.command()
+def alerts(
+    hours: float = typer.Option(24.0, help="alerts raised in the last HOURS"),
+    limit: int = typer.Option(20),
+) -> None:
+    """List the latest alerts from the alert index, newest first."""
+    print_alerts(hours, limit)
+
+
+def print_alerts(hours: float = 24.0, limit: int = 20, settings: Settings | None = None) -> None:
+    """The latest alerts from the alert index as a table (also used by `sekisho demo`)."""
+    from datetime import timedelta
+
+    from streams import es_io
+    from targeting import indices
+    from targeting.alerts import Alert
+
+    since = datetime.now(UTC) - timedelta(hours=hours)
+    hits = es_io.search(
+        indices.ALERT_TYPE,
+        {"range": {"created_at": {"gte": since.isoformat()}}},
+        settings,
+        size=limit,
+        sort=[{"created_at": "desc"}],
+    )
+    table = Table("raised", "severity", "score", "target", "why")
+    for hit in hits:
+        alert = Alert.model_validate({k: v for k, v in hit.items() if not k.startswith("_")})
+        table.add_row(
+            alert.created_at.strftime("%Y-%m-%d %H:%M:%S"),
+            alert.severity,
+            f"{alert.score:.2f}",
+            escape(alert.label),
+            escape("\n".join([*alert.reasons, *alert.explanation[:2]])),
+        )
+    console.print(table)
+    console.print(f"{len(hits)} alerts in the last {hours:g} h")

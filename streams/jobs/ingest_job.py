@@ -120,17 +120,17 @@ class ValidateAndWrite(KeyedProcessFunction):  # type: ignore[misc]
         rejected = [_with_origin(r, origins) for r in rejected]
         stamp = {"indexed_at": datetime.now(UTC)}
         es_io.write_records([r.model_copy(update=stamp) for r in (*valid, *rejected)], self.settings)
-        if rejected:
-            self._dead_letters(rejected)
+        assert self.settings is not None
+        # Valid records continue to the targeting worker (graph, scores, alerts); rejections are dead letters.
+        self._send(self.settings.topic("records"), valid)
+        self._send(self.settings.topic("deadletter"), rejected)
+        self.producer.flush(timeout=60)
         yield f"{len(valid)} {len(rejected)}"
 
-    def _dead_letters(self, rejected: list[Rejection]) -> None:
-        assert self.settings is not None
-        topic = self.settings.topic("deadletter")
-        for rec in rejected:
+    def _send(self, topic: str, records: list[Record] | list[Rejection]) -> None:
+        for rec in records:
             body = rec.model_dump_json(exclude_none=True).encode()
             self.producer.send(topic, key=rec.id.encode(), value=body)
-        self.producer.flush(timeout=60)
 
     def close(self) -> None:
         if self.producer is not None:

@@ -176,3 +176,22 @@ def test_a_booking_arriving_after_its_traveller_escalates_the_alert(private: Set
         thread.join(timeout=30)
         receiver.close()
         worker.close()
+
+
+def test_a_restarted_worker_remembers_what_it_sent(private: Settings) -> None:
+    planted = planted_records()
+    es_io.write_records(list(planted.values()), private)
+    es_io.refresh(private)
+    subscriptions = FileSubscriptions(private.alert_subscriptions_file)
+    first = TargetingWorker(private, subscriptions=subscriptions, publish_alerts=False)
+    first.warm_up()
+    sent = first.handle_batch(list(planted.values()))
+    first.close()
+    assert planted["p-volkov"].id in {a.record_id for a in sent.alerts}
+    es_io.refresh(private)
+
+    again = TargetingWorker(private, subscriptions=subscriptions, publish_alerts=False)
+    again.warm_up()
+    replay = again.handle_batch([planted["p-volkov"]])
+    again.close()
+    assert replay.alerts == [] and [a.record_id for a in replay.suppressed] == [planted["p-volkov"].id]

@@ -135,3 +135,18 @@ def test_an_officers_seizure_is_labelled_indexed_and_seeds_the_graph(private: Se
     assert after is not None and after.graph_risk > 0.3
     assert (after.risk_explanation or "").startswith("consignment 160-0000002 is consigned to consignee SHARED")
     assert (after.risk_explanation or "").endswith("previously seized")
+
+
+def test_link_indexed_builds_the_graph_from_the_record_indices(private: Settings) -> None:
+    from graph.store import link_indexed
+
+    for record_type in ("passenger", "booking", "party", "consignment", "crawled_page", "flight_leg"):
+        es_io.ensure_index(record_type, private)
+    records = planted_records()
+    es_io.write_records(list(records.values()), private)
+    es_io.refresh(private)
+    seen: list[int] = []
+    linked, changed = link_indexed(private, batch=4, on_progress=seen.append)
+    assert linked == len(records) and changed > 0 and seen
+    consignee = EsGraphStore(private).node(records["c-pacific-rim"].id)
+    assert consignee is not None and consignee.risk_explanation == PHONE_PATH

@@ -189,9 +189,7 @@ def test_language(text: str, declared: str | None, lang: str | None) -> None:
 
 
 def test_canonical_urls() -> None:
-    assert canonical_url("HTTP://Example.COM:80/a/../b?z=1&a=2#frag") == canonical_url(
-        "http://example.com/b?a=2&z=1"
-    )
+    assert canonical_url("HTTP://Example.COM:80/a/../b?z=1&a=2#frag") == canonical_url("http://example.com/b?a=2&z=1")
     assert canonical_url("http://h/p?utm_source=x&id=3&fbclid=y") == "http://h/p?id=3"
     assert canonical_url("http://h/p?utm_campaign=x") == "http://h/p"
 
@@ -204,9 +202,7 @@ def test_canonical_urls() -> None:
 def test_canonicalisation_is_idempotent(base: str, segments: list[str], query: dict[str, str]) -> None:
     from urllib.parse import quote, urlencode
 
-    url = (
-        base + "/" + "/".join(quote(s, safe="") for s in segments) + ("?" + urlencode(query) if query else "")
-    )
+    url = base + "/" + "/".join(quote(s, safe="") for s in segments) + ("?" + urlencode(query) if query else "")
     once = canonical_url(url)
     assert canonical_url(once) == once
 

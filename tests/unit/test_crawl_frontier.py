@@ -39,9 +39,7 @@ def test_errors_back_off_exponentially_up_to_the_interval() -> None:
     status = discovered("http://h/a", "s", 0, NOW)
     delays = []
     for _ in range(6):
-        status = after_fetch(
-            status, now=NOW, interval_s=3600, status="error", http_status=500, reason="http.500"
-        )
+        status = after_fetch(status, now=NOW, interval_s=3600, status="error", http_status=500, reason="http.500")
         assert status.next_fetch_date is not None
         delays.append((status.next_fetch_date - NOW).total_seconds())
     assert delays == [300, 600, 1200, 2400, 3600, 3600]

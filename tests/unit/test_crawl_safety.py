@@ -29,9 +29,7 @@ def test_internal_targets_are_refused(url: str) -> None:
     assert refusal_reason(url) == "target.private"
 
 
-@pytest.mark.parametrize(
-    "url", ["http://8.8.8.8/", "https://93.184.216.34/page", "http://[2001:4860::8888]/"]
-)
+@pytest.mark.parametrize("url", ["http://8.8.8.8/", "https://93.184.216.34/page", "http://[2001:4860::8888]/"])
 def test_public_addresses_pass(url: str) -> None:
     assert refusal_reason(url) is None
 

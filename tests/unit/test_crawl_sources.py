@@ -18,6 +18,7 @@ def test_bundled_sources_load_with_the_fixture_site_substituted() -> None:
     assert news.start_urls[0] == "http://127.0.0.1:9999/news/"
     assert news.domains() == ("127.0.0.1",)
     assert news.recrawl_interval_s == 3600
+    assert news.max_duration_s == 3600  # default cap on one run
     lists = sources["fixture-watchlists"]
     assert [item.name for item in lists.lists] == [
         "OFAC SDN",
@@ -50,9 +51,7 @@ def test_bad_durations_and_definitions_are_rejected() -> None:
     with pytest.raises(ValidationError):
         source_from_mapping({"name": "Bad Name", "kind": "article", "start_urls": ["http://h/"]}, "http://h")
     with pytest.raises(ValidationError):
-        source_from_mapping(
-            {"name": "x", "kind": "article", "start_urls": ["http://h/"], "typo": 1}, "http://h"
-        )
+        source_from_mapping({"name": "x", "kind": "article", "start_urls": ["http://h/"], "typo": 1}, "http://h")
 
 
 def test_follow_rules_allow_then_deny() -> None:

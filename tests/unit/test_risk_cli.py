@@ -40,16 +40,17 @@ def test_generate_train_score_evaluate_retrain(tmp_path: Path, monkeypatch: pyte
     }
 
     scores_path = tmp_path / "scores.csv"
-    _run("score", "--model", str(model), "--data", str(test), "--out", str(scores_path), "--reasons")
+    _run("score", "--model", str(model), "--data", str(test), "--out", str(scores_path), "--reasons", "--revenue")
     scores = pd.read_csv(scores_path)
-    assert list(scores.columns) == [col.ID, "score", "reasons"]
+    assert list(scores.columns) == [col.ID, "score", "reasons", "expected_revenue"]
+    assert (scores["expected_revenue"] >= 0).all()
     assert len(scores) == (dates >= split).sum() and scores["score"].between(0, 1).all()
 
     shown = _run("explain", "--model", str(model), "--data", str(test), "--top", "3")
     assert "reasons" in shown
 
     report = _run("evaluate", "--data", str(data), "--split-date", split.strftime("%Y-%m-%d"))
-    for needle in ("precision", "recall", "revenue", "XGBoost", "1% (", "2% (", "5% (", "10% ("):
+    for needle in ("precision", "recall", "revenue", "XGBoost", "1% (", "2% (", "5% (", "10% (", "audit selection"):
         assert needle in report, needle
 
     feedback = tmp_path / "feedback.csv"

@@ -141,6 +141,8 @@ def test_calibration_is_monotone_and_probability_like(model: RiskModel, unseen: 
     features = model.features(unseen)
     order = np.argsort(model.margin(features))
     assert (np.diff(model.calibrate(model.margin(features))[order]) >= 0).all()
+    thresholds = model.metadata["score_thresholds"]
+    assert 1 > thresholds["top_1pct"] >= thresholds["top_5pct"] >= thresholds["top_10pct"] > 0
     # Calibrated on the latest training slice: the mean score is near the fraud rate of later data.
     assert abs(model.score(unseen).mean() - unseen[col.ILLICIT].mean()) < 0.06
 

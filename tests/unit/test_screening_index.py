@@ -23,7 +23,7 @@ from enrichment.screening.loaders import (
     load_all,
 )
 from enrichment.screening.stage import queries_of, screen_record
-from schemas.records import Consignment, Identifier, Mention, Party, Passenger, TravelDocument
+from schemas.records import Booking, Consignment, Identifier, Mention, Party, Passenger, TravelDocument
 
 WATCHLISTS = Path(__file__).resolve().parents[2] / "data" / "watchlists"
 THRESHOLD = 0.82
@@ -207,6 +207,18 @@ def test_screen_record_screens_party_consignment_and_mentions(index: ScreeningIn
     vessel = next(hit for hit in hits if hit.field == "vessel_imo")
     assert vessel.entry_id == "ofac-sdn:15036" and "imo 9187629 matches" in vessel.explanation
     assert len({(hit.entry_id, hit.field) for hit in hits}) == len(hits)
+
+
+def test_screen_record_screens_the_payer_of_a_booking(index: ScreeningIndex) -> None:
+    booking = Booking(
+        id="booking-1",
+        source_format="test",
+        record_locator="QX7P2M",
+        payer_name="AEROCARIBBEAN AIRLINES",
+        travel_agency="Harmless Travel",
+    )
+    hits = screen_record(booking, index, threshold=THRESHOLD, max_hits=5).screening
+    assert [(hit.field, hit.entry_id) for hit in hits] == [("payer_name", "ofac-sdn:36")]
 
 
 def test_screen_record_without_hits_returns_the_record(index: ScreeningIndex) -> None:

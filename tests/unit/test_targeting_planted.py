@@ -364,3 +364,35 @@ def test_cli_graph_explain_prints_the_path(planted_file: Path) -> None:
     assert paths[0]["sentence"] == PHONE_PATH
     missing = CliRunner().invoke(app, ["graph", "explain", "nope", "--records", str(planted_file)])
     assert missing.exit_code == 1
+
+
+def test_cli_score_and_rules(planted_file: Path, tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from sekisho.cli import app
+
+    volkov = planted_records()["p-volkov"].id
+    shown = CliRunner().invoke(
+        app, ["targeting", "score", volkov, "--records", str(planted_file), "--facts"], env={"COLUMNS": "200"}
+    )
+    assert shown.exit_code == 0, shown.output
+    assert "DMITRI VOLKOV" in shown.output and "graph" in shown.output
+    assert '"booking.hours_before_departure": 30.0' in shown.output
+    listed = CliRunner().invoke(app, ["targeting", "rules"], env={"COLUMNS": "200"})
+    assert listed.exit_code == 0 and "pax-one-way-cash-late" in listed.output
+    (tmp_path / "bad.yaml").write_text("rules: [{id: x, title: X, when: {a: {near: 1}}}]")
+    broken = CliRunner().invoke(app, ["targeting", "rules", str(tmp_path)])
+    assert broken.exit_code == 2 and "unknown operator" in broken.output
+
+
+def test_cli_graph_neighbours(planted_file: Path) -> None:
+    from typer.testing import CliRunner
+
+    from sekisho.cli import app
+
+    volkov = planted_records()["p-volkov"].id
+    shown = CliRunner().invoke(
+        app, ["graph", "neighbours", volkov, "--records", str(planted_file)], env={"COLUMNS": "200"}
+    )
+    assert shown.exit_code == 0, shown.output
+    assert "+85291234567" in shown.output and "booking QX7P2M" in shown.output
