@@ -33,7 +33,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from crawlers.frontier import Frontier, InMemoryFrontier  # noqa: E402
+from crawlers.frontier import ElasticsearchFrontier, Frontier, InMemoryFrontier  # noqa: E402
 from crawlers.runner import call_in_reactor, run_crawl  # noqa: E402
 from crawlers.sinks import CollectingSink, RecordSink  # noqa: E402
 from crawlers.sources import SourceDefinition, source_from_mapping  # noqa: E402
@@ -179,6 +179,8 @@ def main() -> None:
         if not (es_io.is_healthy(settings) and kafka_io.wait_until_reachable(settings, timeout_s=5)):
             sys.exit("the local stack is not running: `sekisho stack up`, or use --no-stack")
         kafka_io.ensure_topics(settings, ["raw"])
+        # One-off process start-up (imports, the status index) is not crawl throughput: pay it before timing.
+        ElasticsearchFrontier(settings)
 
     process, base = start_site(args.pages)
     print(

@@ -14,9 +14,24 @@ _WHITESPACE = re.compile(r"\s+")
 _DEFAULT_PORTS = {"http": 80, "https": 443}
 
 
+# Already canonical: lower-case http(s) host, non-default port, a path of unreserved characters without
+# dot segments or escapes, no query, no fragment. Most extracted links look like this; skipping w3lib
+# for them matters at crawl rates (checked against the full path in the tests).
+_ALREADY_CANONICAL = re.compile(
+    r"^https?://[a-z0-9-]+(?:\.[a-z0-9-]+)*(?::(?!80(?:/|$))(?!443(?:/|$))[1-9]\d{0,4})?"
+    r"(?:/(?!\.\.?(?:/|$))[A-Za-z0-9_~!$'()*+,;=:@-]*(?:\.[A-Za-z0-9_~!$'()*+,;=:@-]+)*)*/?$"
+)
+
+
 @lru_cache(maxsize=65536)
 def canonical_url(url: str) -> str:
     """w3lib canonical form (sorted query, no fragment), without tracking parameters or default ports."""
+    if _ALREADY_CANONICAL.match(url) and url.count("/") >= 3:
+        return url
+    return canonical_url_slow(url)
+
+
+def canonical_url_slow(url: str) -> str:
     canonical: str = canonicalize_url(url, keep_fragments=False)
     parts = urlsplit(canonical)
     if parts.port is not None and _DEFAULT_PORTS.get(parts.scheme) == parts.port:

@@ -55,7 +55,8 @@ class KafkaSink:
 
         self._kafka = kafka_io
         self._topic = topic or settings.topic("raw")
-        self._producer = kafka_io.producer(settings)
+        # Big batches: kafka-python wakes its sender thread (a syscall) for every new batch it opens.
+        self._producer = kafka_io.producer(settings, batch_size=512 * 1024, linger_ms=50)
         self._pending: list[Any] = []
         self.sent = 0
 

@@ -3,8 +3,15 @@
 from __future__ import annotations
 
 import importlib
+import os
+import sys
 
 import typer
+
+# Rich lays tables out for 80 columns when output is not a terminal (CI logs, pipes): give reports
+# room to breathe there. A real terminal, or an explicit COLUMNS, keeps its own width.
+if not sys.stdout.isatty():
+    os.environ.setdefault("COLUMNS", "160")
 
 app = typer.Typer(
     name="sekisho",

@@ -58,7 +58,7 @@ class Settings(BaseSettings):
     phone_region: str = Field(default="US", description="region for phone numbers written without +country")
     watchlist_dir: Path = Field(default=PROJECT_ROOT / "data" / "watchlists", description="watchlist snapshot")
     screening_threshold: float = Field(
-        default=0.82, description="score from which a watchlist hit is a match (tuned: benchmarks/screening.py)"
+        default=0.87, description="score from which a watchlist hit is a match (tuned: benchmarks/screening.py)"
     )
     screening_max_hits: int = 5
 

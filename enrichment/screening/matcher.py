@@ -120,8 +120,21 @@ def token_similarity(left: Token, right: Token) -> tuple[float, str]:
     return cached
 
 
+def _collapse_doubles(text: str) -> str:
+    return "".join(char for i, char in enumerate(text) if i == 0 or text[i - 1] != char)
+
+
+def _is_keyboard_slip(left: str, right: str) -> bool:
+    """Two swapped letters or a doubled one: the typos that still leave a short name recognisable."""
+    if OSA.distance(left, right) != 1:
+        return False
+    return sorted(left) == sorted(right) or _collapse_doubles(left) == _collapse_doubles(right)
+
+
 def _spelling_similarity(left: Token, right: Token, abjad: bool) -> tuple[float, str]:
     best, why = OSA.normalized_similarity(left.text, right.text), "spelling"
+    if best < 0.8 and _is_keyboard_slip(left.text, right.text):
+        best, why = 0.8, "typo"
     # Same metaphone only counts for names long enough to carry sound (not John/Jane: both "JN").
     if len(left.phonetic) >= 3 and left.phonetic == right.phonetic and 0.5 <= best < 0.85:
         best, why = 0.85, "sound"

@@ -88,7 +88,8 @@ def print_summary(settings: Settings) -> None:
         screen = Table("record", "name", "watchlist match", "score", title="Screening leads (for review)")
         for hit in hits:
             best = max(hit.get("screening", []), key=lambda h: h.get("score", 0), default={})
-            screen.add_row(hit["_id"], str(hit.get("full_name") or hit.get("name") or hit.get("title") or ""),
+            name = next((hit[k] for k in ("full_name", "name", "payer_name", "consignee_name", "title") if hit.get(k)), "")
+            screen.add_row(hit["_id"], str(name),
                            f"{best.get('matched_name', '')} ({best.get('list_name', '')})",
                            f"{best.get('score', 0):.2f}")
         console.print(screen)

@@ -211,3 +211,19 @@ def test_content_hash_ignores_whitespace_reflow_but_not_words() -> None:
     assert content_hash("a  b\n c", None) == content_hash("a b c", None)
     assert content_hash("a b c", None) != content_hash("a b d", None)
     assert content_hash("ab", "c") != content_hash("a", "bc")  # parts are length-delimited
+
+
+@given(
+    st.sampled_from(["http", "https", "HTTP"]),
+    st.sampled_from(["h", "Example.org", "127.0.0.1", "a-b.c"]),
+    st.sampled_from(["", ":80", ":443", ":8080", ":8651"]),
+    st.lists(st.text(alphabet="aZ09-._~!$'()*+,;=:@% /é", max_size=6), max_size=4),
+    st.sampled_from(["", "/", "?b=2&a=1", "#frag"]),
+)
+def test_the_canonical_fast_path_agrees_with_w3lib(
+    scheme: str, host: str, port: str, segments: list[str], tail: str
+) -> None:
+    from crawlers.canonical import canonical_url_slow
+
+    url = f"{scheme}://{host}{port}/" + "/".join(segments) + tail
+    assert canonical_url(url) == canonical_url_slow(url)
