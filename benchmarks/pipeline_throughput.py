@@ -71,6 +71,10 @@ def latency(settings: object, rate: int, seconds: int) -> list[float]:
     from streams import es_io, kafka_io
     from streams.jobs import ingest_job
 
+    # A namespace of its own, so the job does not first work through the throughput phase's backlog.
+    settings = settings.model_copy(update={"namespace": f"{settings.namespace}lat"})  # type: ignore[attr-defined]
+    kafka_io.ensure_topics(settings)  # type: ignore[arg-type]
+    es_io.ensure_indices(settings)  # type: ignore[arg-type]
     run = uuid.uuid4().hex[:6]
     job = threading.Thread(target=lambda: _run_quietly(ingest_job, settings), daemon=True)
     job.start()
@@ -143,6 +147,7 @@ def main() -> None:
         print(f"latency at {args.rate} records/s for {args.seconds}s ({len(lat)} records stored): "
               f"p50 {p50:.0f} ms, p99 {p99:.0f} ms (produce → bulk write to Elasticsearch)")
     es_io.delete_namespace(settings)
+    es_io.delete_namespace(settings.model_copy(update={"namespace": f"{settings.namespace}lat"}))
     kafka_io.delete_topics([settings.topic(n) for n in kafka_io.TOPICS], settings)
     sys.stdout.flush()
     os._exit(0)  # the unbounded latency job is still running in the JVM

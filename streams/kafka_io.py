@@ -181,6 +181,31 @@ def produce_json(
     return count
 
 
+def _consumer(topic: str, s: Settings, group_id: str | None, from_beginning: bool, **options: Any) -> KafkaConsumer:
+    return KafkaConsumer(
+        topic,
+        bootstrap_servers=s.kafka_bootstrap,
+        group_id=group_id,
+        auto_offset_reset="earliest" if from_beginning else "latest",
+        enable_auto_commit=group_id is not None,
+        fetch_max_bytes=s.max_message_bytes + 65536,
+        max_partition_fetch_bytes=s.max_message_bytes + 65536,
+        **options,
+    )
+
+
+def _consumed(record: Any) -> ConsumedMessage:
+    return ConsumedMessage(
+        topic=record.topic,
+        partition=record.partition,
+        offset=record.offset,
+        key=record.key,
+        value=record.value,
+        headers={k: v.decode("utf-8", "replace") for k, v in (record.headers or [])},
+        timestamp_ms=record.timestamp,
+    )
+
+
 def consume(
     topic: str,
     *,
@@ -192,28 +217,11 @@ def consume(
 ) -> Iterator[ConsumedMessage]:
     """Read a topic until it has been idle for ``idle_timeout_s`` (or ``max_messages`` were read)."""
     s = settings or get_settings()
-    consumer = KafkaConsumer(
-        topic,
-        bootstrap_servers=s.kafka_bootstrap,
-        group_id=group_id,
-        auto_offset_reset="earliest" if from_beginning else "latest",
-        enable_auto_commit=group_id is not None,
-        consumer_timeout_ms=int(idle_timeout_s * 1000),
-        fetch_max_bytes=s.max_message_bytes + 65536,
-        max_partition_fetch_bytes=s.max_message_bytes + 65536,
-    )
+    consumer = _consumer(topic, s, group_id, from_beginning, consumer_timeout_ms=int(idle_timeout_s * 1000))
     seen = 0
     try:
         for record in consumer:
-            yield ConsumedMessage(
-                topic=record.topic,
-                partition=record.partition,
-                offset=record.offset,
-                key=record.key,
-                value=record.value,
-                headers={k: v.decode("utf-8", "replace") for k, v in (record.headers or [])},
-                timestamp_ms=record.timestamp,
-            )
+            yield _consumed(record)
             seen += 1
             if max_messages is not None and seen >= max_messages:
                 break
@@ -264,32 +272,11 @@ def follow(
     For long-running consumers (the targeting/alert worker): one consumer, one group join, low latency.
     """
     s = settings or get_settings()
-    consumer = KafkaConsumer(
-        topic,
-        bootstrap_servers=s.kafka_bootstrap,
-        group_id=group_id,
-        auto_offset_reset="earliest" if from_beginning else "latest",
-        enable_auto_commit=group_id is not None,
-        fetch_max_bytes=s.max_message_bytes + 65536,
-        max_partition_fetch_bytes=s.max_message_bytes + 65536,
-        fetch_max_wait_ms=min(poll_timeout_ms, 100),
-    )
+    consumer = _consumer(topic, s, group_id, from_beginning, fetch_max_wait_ms=min(poll_timeout_ms, 100))
     try:
         while not stop():
             polled = consumer.poll(timeout_ms=poll_timeout_ms, max_records=max_records)
-            yield [
-                ConsumedMessage(
-                    topic=record.topic,
-                    partition=record.partition,
-                    offset=record.offset,
-                    key=record.key,
-                    value=record.value,
-                    headers={k: v.decode("utf-8", "replace") for k, v in (record.headers or [])},
-                    timestamp_ms=record.timestamp,
-                )
-                for records in polled.values()
-                for record in records
-            ]
+            yield [_consumed(record) for records in polled.values() for record in records]
     finally:
         consumer.close()
 

@@ -19,7 +19,12 @@ LAST_MODIFIED = "Mon, 02 Mar 2026 09:30:00 GMT"
 
 WATCHLIST_FILES = {
     "sdn.csv": ("OFAC SDN", "text/csv"),
+    "alt.csv": ("OFAC SDN aliases", "text/csv"),
+    "add.csv": ("OFAC SDN addresses", "text/csv"),
+    "sdn_comments.csv": ("OFAC SDN comments", "text/csv"),
     "cons_prim.csv": ("OFAC Consolidated", "text/csv"),
+    "cons_alt.csv": ("OFAC Consolidated aliases", "text/csv"),
+    "cons_add.csv": ("OFAC Consolidated addresses", "text/csv"),
     "UN_consolidated.xml": ("UN Consolidated", "application/xml"),
     "csl.csv": ("US CSL", "text/csv"),
     "dpl.txt": ("BIS DPL", "text/plain"),

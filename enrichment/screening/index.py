@@ -26,7 +26,7 @@ from enrichment.screening.loaders import LIST_FILES, compact_identifier, lists_c
 from enrichment.screening.matcher import Comparison, Matcher, NameComparison, NameMatcher, Subject
 from enrichment.screening.names import NameKind, PreparedName, Token, kind_of, prepare_name
 
-INDEX_FORMAT = 11  # bump when the pickled layout or the name preparation changes
+INDEX_FORMAT = 12  # bump when the pickled layout or the name preparation changes
 CANDIDATES_PER_NAME = 12  # names scored by the matcher per query name
 MAX_POSTINGS = 1200  # keys this common ("mohammed") rank candidates only through rarer keys
 CANDIDATE_SHARE = 0.3
@@ -53,6 +53,9 @@ def token_keys(token: Token) -> list[str]:
     if len(token.skeleton) >= 2:
         keys.append(f"k:{token.skeleton}")
     keys.extend(f"s:{symbol}" for symbol in token.symbols)
+    if len(token.text) >= 5:
+        # A typo at one end still leaves the other: "Tnkunda" finds "Nkunda", "Lauren" finds "Laurent".
+        keys.extend((f"a:{token.text[:4]}", f"z:{token.text[-4:]}"))
     return keys
 
 
@@ -250,6 +253,9 @@ def load_index(directory: Path | None = None, cache_dir: Path | None = None) -> 
         with partial.open("wb") as handle:
             pickle.dump(index, handle, protocol=pickle.HIGHEST_PROTOCOL)
         partial.replace(cache_file)
+        for stale in cache_dir.glob("index-v*.pickle"):
+            if stale != cache_file:  # an older list snapshot or index format: never read again
+                stale.unlink(missing_ok=True)
     except OSError:
         pass
     return index

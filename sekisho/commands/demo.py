@@ -6,6 +6,7 @@ import time
 from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import typer
 from rich.console import Console
@@ -86,9 +87,10 @@ def print_summary(settings: Settings) -> None:
                         {"exists": {"field": "screening.entry_id"}}, settings, size=10)
     if hits:
         screen = Table("record", "name", "watchlist match", "score", title="Screening leads (for review)")
+        name_fields = ("full_name", "name", "payer_name", "consignee_name", "title")
         for hit in hits:
-            best = max(hit.get("screening", []), key=lambda h: h.get("score", 0), default={})
-            name = next((hit[k] for k in ("full_name", "name", "payer_name", "consignee_name", "title") if hit.get(k)), "")
+            best: dict[str, Any] = max(hit.get("screening", []), key=lambda h: h.get("score", 0), default={})
+            name = next((hit[k] for k in name_fields if hit.get(k)), "")
             screen.add_row(hit["_id"], str(name),
                            f"{best.get('matched_name', '')} ({best.get('list_name', '')})",
                            f"{best.get('score', 0):.2f}")

@@ -58,14 +58,14 @@ def test_crawl_to_kafka_with_an_elasticsearch_frontier_then_index(
     settings = stack.model_copy(update={"home": tmp_path, "crawl_allowed_private_networks": ["127.0.0.1/32"]})
     first = _crawl_all(server, settings, interval_s=0.0)
     emitted = sum(r.emitted for r in first)
-    assert emitted == 4 + 3 + 5  # articles (3 news + 1 notice), listings, watchlist files
+    assert emitted == 4 + 3 + 10  # articles (3 news + 1 notice), listings, watchlist files
 
     records = _raw_records(settings)
     assert len(records) == emitted
     for key, record in records.values():
         assert key == record.id.encode()  # the Kafka key is the deterministic id
     kinds = sorted(record.kind for _, record in records.values())
-    assert kinds.count("article") == 4 and kinds.count("listing") == 3 and kinds.count("watchlist") == 5
+    assert kinds.count("article") == 4 and kinds.count("listing") == 3 and kinds.count("watchlist") == 10
 
     # The frontier lives in Elasticsearch, with validators for conditional requests.
     es_io.refresh(settings)

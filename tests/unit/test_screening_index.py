@@ -146,6 +146,7 @@ def test_unlisted_names_do_not_hit(index: ScreeningIndex) -> None:
 
 
 def test_index_is_cached_on_disk_by_content(lists_dir: Path, tmp_path: Path) -> None:
+    (tmp_path / "index-v0-stale.pickle").write_bytes(b"old")
     first = load_index(lists_dir, cache_dir=tmp_path)
     cached = list(tmp_path.glob("index-*.pickle"))
     assert len(cached) == 1 and first.content_hash in lists_content_hash(lists_dir)
