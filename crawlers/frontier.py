@@ -163,7 +163,6 @@ class ElasticsearchFrontier:
 
         self._es = es_io
         self._settings = settings
-        es_io.register_type(STATUS_TYPE, UrlStatus)
         es_io.ensure_index(STATUS_TYPE, settings)
         self._queue: queue.Queue[list[UrlStatus]] = queue.Queue()
         self._errors: list[BaseException] = []
@@ -254,3 +253,13 @@ class CrawlState:
 
 def now_utc() -> datetime:
     return datetime.now(UTC)
+
+
+def _register_status_index() -> None:
+    """The status index is an indexed type like the records (``streams.es_io.REGISTERING_MODULES``)."""
+    from streams import es_io
+
+    es_io.register_type(STATUS_TYPE, UrlStatus)
+
+
+_register_status_index()

@@ -29,23 +29,31 @@ _reactor_thread: threading.Thread | None = None
 ASYNCIO_REACTOR = "twisted.internet.asyncioreactor.AsyncioSelectorReactor"
 
 
-def _ensure_reactor() -> Any:
-    global _reactor_thread
+def _run_reactor(ready: threading.Event) -> None:
     from scrapy.utils.reactor import install_reactor, is_reactor_installed
 
-    with _reactor_lock:
-        if not is_reactor_installed():
-            # Scrapy's fast paths (spider output, item processing) are asyncio-based.
-            install_reactor(ASYNCIO_REACTOR)
-    from twisted.internet import reactor as installed
+    if not is_reactor_installed():
+        # Scrapy's fast paths (spider output, item processing) are asyncio-based. Installed here, in the
+        # reactor's own thread, so its event loop never becomes the caller's current loop.
+        install_reactor(ASYNCIO_REACTOR)
+    from twisted.internet import reactor
 
-    reactor: Any = installed
+    running: Any = reactor
+    running.callWhenRunning(ready.set)
+    running.run(installSignalHandlers=False)
+
+
+def _ensure_reactor() -> Any:
+    global _reactor_thread
     with _reactor_lock:
         if _reactor_thread is None:
-            _reactor_thread = threading.Thread(
-                target=lambda: reactor.run(installSignalHandlers=False), name="sekisho-reactor", daemon=True
-            )
+            ready = threading.Event()
+            _reactor_thread = threading.Thread(target=_run_reactor, args=(ready,), name="sekisho-reactor", daemon=True)
             _reactor_thread.start()
+            if not ready.wait(timeout=30):
+                raise RuntimeError("the Twisted reactor did not start")
+    from twisted.internet import reactor
+
     return reactor
 
 

@@ -33,7 +33,7 @@ EXTRA_TYPES: dict[str, type[BaseModel]] = {}
 
 
 # Modules that register their indexed types when imported (graph, targeting, API audit).
-REGISTERING_MODULES = ("graph.store", "targeting.indices", "targeting.api.es_store")
+REGISTERING_MODULES = ("graph.store", "targeting.indices", "targeting.api.es_store", "crawlers.frontier")
 
 
 def register_type(name: str, cls: type[BaseModel]) -> None:

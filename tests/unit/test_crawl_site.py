@@ -192,3 +192,24 @@ def test_pages_not_yet_due_are_not_refetched(server: FixtureServer, settings: Se
     assert server.hits["/market/"] == hub_hits + 1
     assert server.hits["/market/listing/1001.html"] == listing_hits
     assert second.emitted == 0 and second.count("sekisho/not_modified") == 1
+
+
+def test_sitemap_discovery(server: FixtureServer, settings: Settings) -> None:
+    source = source_from_mapping(
+        {
+            "name": "by-sitemap",
+            "kind": "listing",
+            "sitemap_urls": ["{fixture_site}/sitemap.xml"],
+            "follow": [{"allow": [r"/market/listing/\d+\.html$"], "parse": True}],
+            "politeness": {"delay_s": 0, "autothrottle": False},
+        },
+        server.url,
+    )
+    sink = CollectingSink()
+    report = crawl(source, settings, InMemoryFrontier(), sink)
+    assert sorted(r.canonical_url.removeprefix(server.url) for r in sink.records) == [
+        "/market/listing/1001.html",
+        "/market/listing/1002.html",
+        "/market/listing/1003.html",
+    ]
+    assert report.emitted == 3
