@@ -64,6 +64,7 @@ def main() -> None:
     parser.add_argument("--limit", type=int, default=None, help="WikiANN test sentences (default: all)")
     parser.add_argument("--speed-sentences", type=int, default=2000)
     parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--speed-only", action="store_true", help="skip the accuracy tables")
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
 
@@ -85,6 +86,8 @@ def main() -> None:
     print("|---|---|---|---|" + "---|" * len(TYPES))
     results: dict[str, dict[str, object]] = {}
     for name, tagger in systems.items():
+        if args.speed_only:
+            break
         evaluation = score(tagger, test)
         results.setdefault(name, {})["wikiann_test"] = evaluation.as_dict()
         print(row(name, evaluation), flush=True)
@@ -93,6 +96,8 @@ def main() -> None:
     print("| system | P | R | F1 | " + " | ".join(f"F1 {k}" for k in TYPES) + " |")
     print("|---|---|---|---|" + "---|" * len(TYPES))
     for name, tagger in systems.items():
+        if args.speed_only:
+            break
         evaluation = score(tagger, newswire)
         results[name]["newswire"] = evaluation.as_dict()
         print(row(name, evaluation), flush=True)

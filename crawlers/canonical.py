@@ -15,11 +15,11 @@ _DEFAULT_PORTS = {"http": 80, "https": 443}
 
 
 # Already canonical: lower-case http(s) host, non-default port, a path of unreserved characters without
-# dot segments or escapes, no query, no fragment. Most extracted links look like this; skipping w3lib
+# dot segments, escapes or ';' (w3lib drops path parameters), no query, no fragment. Most extracted links look like this; skipping w3lib
 # for them matters at crawl rates (checked against the full path in the tests).
 _ALREADY_CANONICAL = re.compile(
     r"^https?://[a-z0-9-]+(?:\.[a-z0-9-]+)*(?::(?!80(?:/|$))(?!443(?:/|$))[1-9]\d{0,4})?"
-    r"(?:/(?!\.\.?(?:/|$))[A-Za-z0-9_~!$'()*+,;=:@-]*(?:\.[A-Za-z0-9_~!$'()*+,;=:@-]+)*)*/?$"
+    r"(?:/(?!\.\.?(?:/|$))[A-Za-z0-9_~!$'()*+,=:@-]*(?:\.[A-Za-z0-9_~!$'()*+,=:@-]+)*)*/?$"
 )
 
 

@@ -1,28 +1,44 @@
-"""Shared fixtures. ``stack`` starts the real local Kafka broker and Elasticsearch node (or reuses
-healthy ones) and gives the test session its own namespace, so topics and indices never collide."""
+"""Shared fixtures.
+
+``stack_services`` starts the real local Kafka broker and Elasticsearch node once per session (or
+reuses healthy ones). ``stack`` gives each test module a namespace of its own (topics, indices, feedback
+and subscription files), so modules never see each other's records.
+"""
 
 from __future__ import annotations
 
 import os
 import uuid
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
 from sekisho.settings import Settings, get_settings
 
+ISOLATED_ENV = ("SEKISHO_NAMESPACE", "SEKISHO_FEEDBACK_DIR", "SEKISHO_ALERT_SUBSCRIPTIONS_FILE")
+
 
 @pytest.fixture(scope="session")
-def stack() -> Iterator[Settings]:
+def stack_services() -> Settings:
     from sekisho import stack as local_stack
-    from streams import es_io, kafka_io
 
-    namespace = f"test{uuid.uuid4().hex[:8]}"
-    previous = os.environ.get("SEKISHO_NAMESPACE")
-    os.environ["SEKISHO_NAMESPACE"] = namespace
-    get_settings.cache_clear()
     settings = get_settings()
     local_stack.up(settings)
+    return settings
+
+
+@pytest.fixture(scope="module")
+def stack(stack_services: Settings, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Settings]:
+    from streams import es_io, kafka_io
+
+    state: Path = tmp_path_factory.mktemp("stack")
+    previous = {name: os.environ.get(name) for name in ISOLATED_ENV}
+    os.environ["SEKISHO_NAMESPACE"] = f"test{uuid.uuid4().hex[:8]}"
+    os.environ["SEKISHO_FEEDBACK_DIR"] = str(state / "feedback")
+    os.environ["SEKISHO_ALERT_SUBSCRIPTIONS_FILE"] = str(state / "subscriptions.json")
+    get_settings.cache_clear()
+    settings = get_settings()
     kafka_io.ensure_topics(settings)
     es_io.ensure_indices(settings)
     yield settings
@@ -30,8 +46,9 @@ def stack() -> Iterator[Settings]:
         es_io.delete_namespace(settings)
         kafka_io.delete_topics([settings.topic(n) for n in kafka_io.TOPICS], settings)
     finally:
-        if previous is None:
-            os.environ.pop("SEKISHO_NAMESPACE", None)
-        else:
-            os.environ["SEKISHO_NAMESPACE"] = previous
+        for name, value in previous.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
         get_settings.cache_clear()

@@ -150,11 +150,16 @@ def train(config: TrainingConfig, progress: ProgressCallback | None = None) -> T
     steps_done = 0
     train_started = time.monotonic()
 
+    followed_clock = False
+
     def progress_fraction() -> float:
         """Share of training done: by steps, or by time when a wall-clock budget runs out first."""
+        nonlocal followed_clock
         fraction = steps_done / total_steps
         if budget is not None:
-            fraction = max(fraction, (time.monotonic() - train_started) / budget)
+            by_time = (time.monotonic() - train_started) / budget
+            followed_clock = followed_clock or by_time > fraction
+            fraction = max(fraction, by_time)
         return fraction
 
     for epoch in range(config.epochs):
@@ -198,6 +203,8 @@ def train(config: TrainingConfig, progress: ProgressCallback | None = None) -> T
         "steps": steps_done,
         "planned_steps": total_steps,
         "stopped_early": steps_done < total_steps,
+        # True when the wall-clock budget drove the learning rate at some point: not bit-reproducible.
+        "schedule_followed_clock": followed_clock,
         "history": history,
         "dev": history[-1]["dev"] if history else {},
         "test": evaluate_sentences(tagger, test_set),

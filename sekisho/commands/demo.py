@@ -99,5 +99,7 @@ def print_summary(settings: Settings) -> None:
     console.print(f"  Elasticsearch: {settings.es_url}/{settings.namespace}-*/_search")
     console.print(f"  Kafka topics:  {', '.join(settings.topic(t) for t in ('raw', 'deadletter', 'alerts'))} "
                   f"on {settings.kafka_bootstrap}")
-    console.print(f"  Analyst page:  run `sekisho serve`, then open http://{settings.api_host}:{settings.api_port}/")
+    console.print(f"  Analyst page:  http://{settings.api_host}:{settings.api_port}/ after `sekisho serve`; "
+                  "log in with a key from `sekisho serve --create-key analyst`")
+    console.print("  Queue / alerts: `sekisho targeting queue --port NRT`, `sekisho targeting alerts`")
     console.print("  Stop the stack: `sekisho stack down`")

@@ -6,27 +6,36 @@ import os
 import subprocess
 import sys
 import uuid
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
 from sekisho.settings import PROJECT_ROOT, Settings
+from streams import es_io
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
 
 def test_demo_finds_the_planted_network_and_says_where_to_look(stack: Settings, tmp_path: Path) -> None:
-    env = {**os.environ, "SEKISHO_NAMESPACE": f"demo{uuid.uuid4().hex[:6]}", "COLUMNS": "200",
+    from targeting.sources import queue_for
+
+    namespace = f"demo{uuid.uuid4().hex[:6]}"
+    env = {**os.environ, "SEKISHO_NAMESPACE": namespace, "COLUMNS": "200",
            "SEKISHO_HOME": str(tmp_path), "SEKISHO_MODEL_DIR": str(PROJECT_ROOT / "var" / "models")}
     result = subprocess.run([sys.executable, "-m", "sekisho.cli", "demo"], env=env, capture_output=True, text=True,
                             timeout=1500, check=False)
     out = result.stdout
     assert result.returncode == 0, out[-3000:] + result.stderr[-3000:]
-    queue = out[out.index("Inspection queue NRT"):]
-    first_pick = queue[: queue.index("│ 2 ")]
+    queue_table = out[out.index("Inspection queue NRT"):]
+    assert "160-12345675" in queue_table[: queue_table.index("│ 2 ")]  # the first row of the printed queue
     # The planted consignment is the first pick, explained by the path to the SDN-listed payer.
-    assert "160-12345675" in first_pick and "PACIFIC RIM PRECISION" in first_pick
-    assert "KOREA MINING DEVELOPMENT" in first_pick and "OFAC SDN" in first_pick
+    demo = stack.model_copy(update={"namespace": namespace, "home": tmp_path})
+    first = queue_for("NRT", datetime.now(UTC).date(), settings=demo).picks[0]
+    assert "160-12345675" in first.label and "PACIFIC RIM PRECISION" in first.label
+    why = " ".join(first.explanation)
+    assert "KOREA MINING DEVELOPMENT TRADING CORPORATION" in why and "OFAC SDN" in why and "+85291234567" in why
     assert "edifact.syntax" in out and "edifact.service_characters" in out  # the malformed samples
     assert "Screening leads" in out and "alerts in the last" in out
     assert "http://127.0.0.1:8640/" in out
+    es_io.delete_namespace(demo)

@@ -184,3 +184,13 @@ def test_gazetteer_tags_longest_known_name() -> None:
     [mention] = gazetteer.recognize([text])[0]
     assert (mention.label, text[mention.start : mention.end]) == ("ORG", "New York Times")
     assert TokenSpan(0, 1, "PER") < TokenSpan(1, 2, "PER")
+
+
+def test_learning_rate_warms_up_then_decays_to_zero() -> None:
+    from enrichment.ner.training import learning_rate_factor
+
+    assert learning_rate_factor(0.0, 0.1) == 0.01
+    assert learning_rate_factor(0.05, 0.1) == 0.5
+    assert learning_rate_factor(0.1, 0.1) == 1.0
+    assert abs(learning_rate_factor(0.55, 0.1) - 0.5) < 1e-9
+    assert learning_rate_factor(1.0, 0.1) == 0.0
