@@ -113,10 +113,12 @@ def build_graph_and_queue(settings: Settings, console: Console, port: str = "NRT
     from targeting.sources import queue_for
 
     indices.ensure(settings)
-    linked, changed = link_indexed(settings)
-    console.print(f"  graph: {linked} records linked, risk propagated to {changed} nodes")
+    # The worker links and scores incrementally (as in production) and raises the alerts; the batch
+    # pass afterwards propagates risk over the whole graph, so the queue's explanations are complete.
     scored = run_targeting_worker(settings)
     console.print(f"  targeting worker: {scored} targets scored from {settings.topic('records')}")
+    linked, changed = link_indexed(settings)
+    console.print(f"  graph: {linked} records linked, risk propagated to {changed} nodes")
     queue = queue_for(port, datetime.now(UTC).date(), settings=settings)
     print_queue(queue, limit=8)
     print_alerts(hours=1, limit=5, settings=settings)
