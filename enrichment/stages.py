@@ -11,25 +11,24 @@ from functools import partial
 from pathlib import Path
 
 from schemas.records import Consignment, Declaration, Record
-from sekisho.settings import get_settings
+from sekisho.settings import Settings, get_settings
 
 Stage = Callable[[Record], Record]
 
 
-def identifiers_stage() -> Stage:
+def identifiers_stage(settings: Settings) -> Stage:
     from enrichment.identifiers import extract_identifiers
 
-    region = get_settings().phone_region
-    return partial(extract_identifiers, default_region=region)
+    return partial(extract_identifiers, default_region=settings.phone_region)
 
 
-def ner_model_path() -> Path:
-    settings = get_settings()
-    return settings.ner_model_dir or settings.model_dir / "ner"
+def ner_model_path(settings: Settings | None = None) -> Path:
+    s = settings or get_settings()
+    return s.ner_model_dir or s.model_dir / "ner"
 
 
-def ner_stage() -> Stage | None:
-    path = ner_model_path()
+def ner_stage(settings: Settings) -> Stage | None:
+    path = ner_model_path(settings)
     if not path.exists():
         return None
     from enrichment.ner.recognizer import load_recognizer
@@ -39,21 +38,21 @@ def ner_stage() -> Stage | None:
     return partial(tag_record, recognizer=recognizer)
 
 
-def screening_stage() -> Stage:
+def screening_stage(settings: Settings) -> Stage:
     from enrichment.screening.index import load_index
     from enrichment.screening.stage import screen_record
 
-    settings = get_settings()
     index = load_index(settings.watchlist_dir, settings.home / "cache" / "screening")
-    return partial(screen_record, index=index)
+    return partial(screen_record, index=index, threshold=settings.screening_threshold,
+                   max_hits=settings.screening_max_hits)
 
 
-def risk_model_path() -> Path:
-    return get_settings().model_dir / "risk"
+def risk_model_path(settings: Settings | None = None) -> Path:
+    return (settings or get_settings()).model_dir / "risk"
 
 
-def risk_stage() -> Stage | None:
-    path = risk_model_path()
+def risk_stage(settings: Settings) -> Stage | None:
+    path = risk_model_path(settings)
     if not path.exists():
         return None
     from enrichment.risk.scorer import load_scorer, score_consignment, score_declaration

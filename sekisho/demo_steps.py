@@ -30,7 +30,7 @@ def prepare_models(settings: Settings, console: Console) -> None:
     from enrichment.risk.store import train_and_save
     from enrichment.stages import ner_model_path, risk_model_path
 
-    risk_dir = risk_model_path()
+    risk_dir = risk_model_path(settings)
     if risk_dir.exists():
         console.print(f"  risk model: {risk_dir}")
     else:
@@ -40,7 +40,7 @@ def prepare_models(settings: Settings, console: Console) -> None:
         frame.to_csv(csv, index=False)
         train_and_save(col.load_declarations(csv, with_labels=True), risk_dir, TrainConfig(seed=0, threads=2))
         console.print(f"  risk model trained on 20,000 generated declarations: {risk_dir}")
-    ner_dir = ner_model_path()
+    ner_dir = ner_model_path(settings)
     console.print(f"  NER model: {ner_dir}" if ner_dir.exists()
                   else "  NER model: none yet (run `sekisho ner train`); the NER stage is skipped")
 

@@ -12,12 +12,13 @@ from collections.abc import Callable
 from typing import Any
 
 from schemas.records import Record
+from sekisho.settings import Settings, get_settings
 from streams.pipeline import StageChain
 
 log = logging.getLogger(__name__)
 
 
-def _optional(module: str, factory: str) -> Callable[[], Callable[[Record], Record] | None] | None:
+def _optional(module: str, factory: str) -> Callable[[Settings], Callable[[Record], Record] | None] | None:
     try:
         mod = importlib.import_module(module)
     except ImportError:
@@ -35,7 +36,9 @@ ENRICHERS: list[tuple[str, str, str]] = [
 ]
 
 
-def build_chain(enabled: set[str] | None = None) -> StageChain:
+def build_chain(enabled: set[str] | None = None, settings: Settings | None = None) -> StageChain:
+    """The enrichment stages for ``settings`` (the worker's copy of the job's settings)."""
+    s = settings or get_settings()
     chain = StageChain()
     for name, module, factory in ENRICHERS:
         if enabled is not None and name not in enabled:
@@ -44,7 +47,7 @@ def build_chain(enabled: set[str] | None = None) -> StageChain:
         if make is None:
             continue
         try:
-            stage = make()
+            stage = make(s)
         except Exception as exc:  # a missing model disables its stage, loudly, not the pipeline
             log.warning("enrichment stage %s unavailable: %s", name, exc)
             continue

@@ -12,6 +12,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from schemas.records import Record, Rejection
+from sekisho.settings import Settings
 from streams.parsers import MessageContext, parse_message
 from streams.parsers.base import rejection
 
@@ -51,11 +52,11 @@ def process_message(
     return [chain.apply(record, payload, ctx) for record in records]
 
 
-def default_chain() -> StageChain:
+def default_chain(settings: Settings | None = None) -> StageChain:
     """The enrichment stages available in this installation (each optional, each behind its protocol)."""
     from streams.enrichment_chain import build_chain
 
-    return build_chain()
+    return build_chain(settings=settings)
 
 
 def split(records: Sequence[Record]) -> tuple[list[Record], list[Rejection]]:

@@ -56,7 +56,7 @@ class ParseAndEnrich(FlatMapFunction):  # type: ignore[misc]
     def open(self, runtime_context: RuntimeContext) -> None:
         settings = Settings.model_validate_json(self.settings_json)
         self.max_bytes = settings.max_message_bytes
-        self.chain = default_chain() if self.enrich else None
+        self.chain = default_chain(settings) if self.enrich else None
 
     def flat_map(self, value: Any) -> Iterator[tuple[int, tuple[Record, Origin]]]:
         payload = bytes(value[0] or b"")
