@@ -10,13 +10,12 @@ from urllib.parse import urlsplit, urlunsplit
 from w3lib.url import canonicalize_url
 
 _TRACKING_PARAMS = re.compile(r"^(utm_[a-z]+|fbclid|gclid|mc_cid|mc_eid|sessionid|phpsessid)$", re.IGNORECASE)
-_WHITESPACE = re.compile(r"\s+")
 _DEFAULT_PORTS = {"http": 80, "https": 443}
 
 
 # Already canonical: lower-case http(s) host, non-default port, a path of unreserved characters without
-# dot segments, escapes or ';' (w3lib drops path parameters), no query, no fragment. Most extracted links look like this; skipping w3lib
-# for them matters at crawl rates (checked against the full path in the tests).
+# dot segments, escapes or ';' (w3lib drops path parameters), no query, no fragment. Most extracted links
+# look like this; skipping w3lib for them matters at crawl rates (checked against the full path in the tests).
 _ALREADY_CANONICAL = re.compile(
     r"^https?://[a-z0-9-]+(?:\.[a-z0-9-]+)*(?::(?!80(?:/|$))(?!443(?:/|$))[1-9]\d{0,4})?"
     r"(?:/(?!\.\.?(?:/|$))[A-Za-z0-9_~!$'()*+,=:@-]*(?:\.[A-Za-z0-9_~!$'()*+,=:@-]+)*)*/?$"
@@ -43,6 +42,12 @@ def canonical_url_slow(url: str) -> str:
     return f"{base}?{'&'.join(kept)}" if kept else base
 
 
+def collapse_whitespace(text: str) -> str:
+    """Runs of whitespace as one space, trimmed: ``re.sub(r"\\s+", " ", text).strip()`` (same Unicode
+    whitespace), at a fraction of the cost; it runs several times per crawled page."""
+    return " ".join(text.split())
+
+
 def content_hash(*parts: str | bytes | None) -> str:
     """sha256 over the parts; text is whitespace-normalised so re-flowed markup does not count as a change."""
     digest = hashlib.sha256()
@@ -52,7 +57,7 @@ def content_hash(*parts: str | bytes | None) -> str:
         elif isinstance(part, bytes):
             chunk = part
         else:
-            chunk = _WHITESPACE.sub(" ", part).strip().encode("utf-8")
+            chunk = collapse_whitespace(part).encode("utf-8")
         digest.update(len(chunk).to_bytes(8, "big"))
         digest.update(chunk)
     return digest.hexdigest()

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import AsyncIterator, Iterator
+from datetime import datetime
 from typing import Any
 from urllib.parse import urljoin
 
@@ -24,9 +25,10 @@ from crawlers.context import CrawlContext, build_frontier, build_sink
 from crawlers.extractors import FetchedPage, extract_record
 from crawlers.frontier import CrawlState, after_fetch, discovered, now_utc
 from crawlers.items import CrawlItem
-from crawlers.sources import SourceDefinition
+from crawlers.sources import FollowRule, SourceDefinition
 
 _ATOM = "{http://www.w3.org/2005/Atom}"
+_RULE_CACHE_SIZE = 100_000
 _SAFE_XML = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=False, recover=True)
 
 
@@ -58,6 +60,18 @@ class SourceSpider(Spider):
         self.context = context
         self.allowed_domains = list(source.domains())
         self.links = LinkExtractor(unique=True, canonicalize=False, deny_extensions=[])
+        # A link's rule is looked up when it is followed and again when its page is parsed.
+        self._rules: dict[str, FollowRule | None] = {}
+
+    def rule_for(self, url: str) -> FollowRule | None:
+        try:
+            return self._rules[url]
+        except KeyError:
+            pass
+        if len(self._rules) >= _RULE_CACHE_SIZE:
+            self._rules.clear()
+        rule = self._rules[url] = self.source.follow_rule_for(url)
+        return rule
 
     @classmethod
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> SourceSpider:
@@ -139,7 +153,7 @@ class SourceSpider(Spider):
     def parse_page(self, response: Response) -> Iterator[CrawlItem | Request]:
         if not isinstance(response, TextResponse):
             return
-        rule = self.source.follow_rule_for(response.url)
+        rule = self.rule_for(response.url)
         page = fetched_page(response, parsed=True)
         if rule is not None and rule.parse:
             yield CrawlItem(record=extract_record(self.source, page), page=page)
@@ -147,19 +161,22 @@ class SourceSpider(Spider):
             self._mark_fetched(page)
         depth = int(response.meta.get("depth", 0))
         if depth < self.source.max_depth:
+            now = page.fetched_at
             for link in self.links.extract_links(response):
-                yield from self._follow(link.url, depth=depth + 1)
+                yield from self._follow(link.url, depth=depth + 1, now=now)
 
     def parse_list_file(self, response: Response, list_name: str) -> Iterator[CrawlItem]:
         page = fetched_page(response)
         yield CrawlItem(record=extract_record(self.source, page, list_name=list_name), page=page)
 
-    def _follow(self, url: str, depth: int) -> Iterator[Request]:
-        if self.source.follow_rule_for(url) is None:
+    def _follow(self, url: str, depth: int, now: datetime | None = None) -> Iterator[Request]:
+        """Request ``url`` if a rule follows it and it is new or due; ``now`` is the caller's clock reading
+        (one per page, not one per link)."""
+        if self.rule_for(url) is None:
             return
         canonical = canonical_url(url)
         known = self.state.get(canonical)
-        now = now_utc()
+        now = now or now_utc()
         if known is None:
             self.state.put(discovered(canonical, self.source.name, depth, now))
         elif known.next_fetch_date is None or known.next_fetch_date > now:

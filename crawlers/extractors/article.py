@@ -9,7 +9,7 @@ import trafilatura
 from lxml import etree
 from parsel import Selector
 
-from crawlers.canonical import content_hash
+from crawlers.canonical import collapse_whitespace, content_hash
 from crawlers.extractors.contacts import find_emails, find_phones
 from crawlers.extractors.language import guess_language
 from crawlers.extractors.page import FetchedPage, base_record
@@ -49,7 +49,7 @@ def visible_text(selector: Selector) -> str:
     """Body text without scripts or styles (scripts are never run, nor indexed)."""
     root = selector.root
     parts = _VISIBLE_TEXT(root) if root is not None else []
-    return re.sub(r"\s+", " ", " ".join(parts)).strip()
+    return collapse_whitespace(" ".join(parts))
 
 
 def extract_article(source: SourceDefinition, page: FetchedPage) -> CrawledPage:

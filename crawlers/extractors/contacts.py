@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 import phonenumbers
 
@@ -18,6 +19,18 @@ def find_emails(text: str) -> list[str]:
     return list(seen)
 
 
+@lru_cache(maxsize=8192)
+def _international_e164(candidate: str) -> str | None:
+    """A "+"-prefixed candidate as E.164 when valid (cached: sellers repeat their numbers across pages)."""
+    try:
+        number = phonenumbers.parse(candidate, None)
+    except phonenumbers.NumberParseException:
+        return None
+    if not phonenumbers.is_valid_number(number):
+        return None
+    return str(phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164))
+
+
 def find_phones(text: str, default_region: str | None = None) -> list[str]:
     """International numbers (``+852 9123 4567``) as E.164; national ones only with a default region."""
     seen: dict[str, None] = {}
@@ -25,12 +38,9 @@ def find_phones(text: str, default_region: str | None = None) -> list[str]:
         # Only "+"-prefixed numbers can be read without a region: test just those candidates rather than
         # letting the matcher try every digit run (prices, lot numbers) on the page.
         for candidate in _INTERNATIONAL.finditer(text[:_MAX_SCAN]):
-            try:
-                number = phonenumbers.parse(candidate.group(0), None)
-            except phonenumbers.NumberParseException:
-                continue
-            if phonenumbers.is_valid_number(number):
-                seen.setdefault(phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164), None)
+            e164 = _international_e164(candidate.group(0))
+            if e164 is not None:
+                seen.setdefault(e164, None)
         return list(seen)
     matcher = phonenumbers.PhoneNumberMatcher(text[:_MAX_SCAN], default_region, leniency=phonenumbers.Leniency.VALID)
     for match in matcher:

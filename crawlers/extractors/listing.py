@@ -11,12 +11,12 @@ import pycountry
 from lxml import etree
 from parsel.csstranslator import HTMLTranslator
 
-from crawlers.canonical import content_hash
+from crawlers.canonical import collapse_whitespace, content_hash
 from crawlers.extractors.article import parse_datetime, visible_text
 from crawlers.extractors.contacts import find_emails, find_phones
 from crawlers.extractors.language import guess_language
 from crawlers.extractors.page import FetchedPage, base_record
-from crawlers.sources import SourceDefinition
+from crawlers.sources import ExtractionRules, SourceDefinition
 from schemas.records import CrawledPage
 
 DEFAULT_RULES = {
@@ -44,6 +44,7 @@ _MAX_IMAGES = 50
 _TRANSLATOR = HTMLTranslator()
 
 
+@lru_cache(maxsize=4096)
 def parse_price(text: str | None) -> tuple[float | None, str | None]:
     """``"USD 4,200.00"``, ``"HK$ 1.234,50"`` or ``"4200"`` as (amount, ISO currency)."""
     if not text:
@@ -74,6 +75,7 @@ def parse_price(text: str | None) -> tuple[float | None, str | None]:
         return None, currency
 
 
+@lru_cache(maxsize=1024)
 def country_code(text: str | None) -> str | None:
     """``"HK"``, ``"Hong Kong"`` or ``"Ships from: China"`` as ISO 3166-1 alpha-2."""
     if not text:
@@ -105,19 +107,30 @@ def _values(root: Any, css: str | None) -> list[str]:
 
 def _first(root: Any, css: str | None) -> str | None:
     for value in _values(root, css):
-        text = re.sub(r"\s+", " ", value).strip()
+        text = collapse_whitespace(value)
         if text:
             return text
     return None
 
 
+@lru_cache(maxsize=256)
+def _rules(extract: ExtractionRules) -> dict[str, str]:
+    """The source's rules over the defaults (sources are frozen: merged once, not per page)."""
+    return {**DEFAULT_RULES, **extract.model_dump(exclude_none=True)}
+
+
+_TITLE = etree.XPath("normalize-space(//title)", smart_strings=False)
+_LANG = etree.XPath("/html/@lang", smart_strings=False)
+
+
 def extract_listing(source: SourceDefinition, page: FetchedPage) -> CrawledPage:
     selector = page.html_selector()
     root = selector.root
-    rules = {**DEFAULT_RULES, **source.extract.model_dump(exclude_none=True)}
-    title = _first(root, rules.get("title")) or selector.xpath("normalize-space(//title)").get() or None
-    text = " ".join(_values(root, rules["text"])) if rules.get("text") else visible_text(selector)
-    text = re.sub(r"\s+", " ", text).strip()
+    rules = _rules(source.extract)
+    title = _first(root, rules.get("title")) or (str(_TITLE(root)) if root is not None else "") or None
+    # visible_text is already whitespace-collapsed; rule values are joined and collapsed here.
+    text = collapse_whitespace(" ".join(_values(root, rules["text"]))) if rules.get("text") else visible_text(selector)
+    declared = _LANG(root) if root is not None else []
     price, currency = parse_price(_first(root, rules.get("price")))
     currency = _first(root, rules.get("currency")) or currency
     images = list(dict.fromkeys(urljoin(page.url, src.strip()) for src in _values(root, rules.get("images"))))
@@ -131,7 +144,7 @@ def extract_listing(source: SourceDefinition, page: FetchedPage) -> CrawledPage:
         "listing",
         title=title,
         text=text or None,
-        language=guess_language(text, selector.xpath("/html/@lang").get()),
+        language=guess_language(text, str(declared[0]) if declared else None),
         published_at=parse_datetime(_first(root, rules.get("published"))),
         price=price,
         price_currency=currency.upper() if currency else None,

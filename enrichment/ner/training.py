@@ -21,6 +21,7 @@ from enrichment.ner.model import (
     Manifest,
     base_encoder_path,
     encode_words,
+    load_model,
     new_classifier,
     piece_labels,
     save_model,
@@ -49,6 +50,8 @@ class TrainingConfig:
     dev_sentences: int = 1000  # held-out WikiANN dev sentences scored after each epoch
     test_sentences: int | None = None  # WikiANN test sentences scored at the end (None: all, 0: none)
     base_model: Path | None = None
+    # Warm start: continue from a saved NER model directory (same labels) instead of the bare encoder.
+    init_from: Path | None = None
     # The word-piece embedding matrix is half the encoder's weights; freezing it halves optimizer work
     # and keeps pretrained vectors for words the NER data never shows. Casing is learned on top.
     freeze_word_embeddings: bool = True
@@ -125,8 +128,14 @@ def train(config: TrainingConfig, progress: ProgressCallback | None = None) -> T
     if not train_set:
         raise ValueError(f"no training sentences found under {config.data_dir}")
     label_to_id = {label: index for index, label in enumerate(LABELS)}
-    base = config.base_model or base_encoder_path()
-    model, tokenizer = new_classifier(base, len(LABELS))
+    if config.init_from is not None:
+        model, tokenizer, previous = load_model(config.init_from)
+        if previous.labels != LABELS:
+            raise ValueError(f"{config.init_from} has labels {previous.labels}, expected {LABELS}")
+        base = Path(previous.base_model) if previous.base_model else config.init_from
+    else:
+        base = config.base_model or base_encoder_path()
+        model, tokenizer = new_classifier(base, len(LABELS))
 
     model.encoder.embeddings.word_embeddings.weight.requires_grad_(not config.freeze_word_embeddings)
     head_parameters = [*model.casing.parameters(), *model.classifier.parameters()]

@@ -46,6 +46,15 @@ def train(
     test_sentences: int | None = typer.Option(None, min=0, help="WikiANN test sentences to score (0: none)"),
     dev_sentences: int = typer.Option(1000, min=0, help="WikiANN dev sentences held out and scored per epoch"),
     max_minutes: float | None = typer.Option(None, min=0.1, help="stop training (and save) after this long"),
+    init_from: Path | None = typer.Option(
+        None, "--init-from", exists=True, file_okay=False, help="continue from this saved NER model (warm start)"
+    ),
+    with_wikiann_dev: bool = typer.Option(
+        False, "--with-wikiann-dev", help="also train on WikiANN dev beyond the held-out --dev-sentences"
+    ),
+    encoder_learning_rate: float = typer.Option(1e-4, min=0.0, help="peak learning rate of the encoder"),
+    head_learning_rate: float = typer.Option(1e-3, min=0.0, help="peak learning rate of the casing and label head"),
+    warmup_fraction: float = typer.Option(0.06, min=0.0, max=0.5, help="share of steps spent warming up"),
 ) -> None:
     """Fine-tune the cased MiniLM token classifier on WikiANN-en + WNUT-17; write model, labels, metrics."""
     from enrichment.ner.training import TrainingConfig
@@ -63,6 +72,11 @@ def train(
         test_sentences=test_sentences,
         dev_sentences=dev_sentences,
         max_minutes=max_minutes,
+        init_from=init_from,
+        use_wikiann_dev=with_wikiann_dev,
+        encoder_learning_rate=encoder_learning_rate,
+        head_learning_rate=head_learning_rate,
+        warmup_fraction=warmup_fraction,
     )
     columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
                TextColumn("loss {task.fields[loss]:.3f}"))

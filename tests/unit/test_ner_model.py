@@ -65,6 +65,24 @@ def test_training_is_reproducible(tmp_path: Path) -> None:
     assert all(bool((first[k] == second[k]).all()) for k in first)  # type: ignore[attr-defined]
 
 
+def test_warm_start_continues_from_a_saved_model(model_dir: Path, tmp_path: Path) -> None:
+    out = tmp_path / "continued"
+    result = runner.invoke(
+        app,
+        ["ner", "train", "--init-from", str(model_dir), "--out", str(out), "--max-sentences", "32",
+         "--max-length", "32", "--with-wikiann-dev", "--dev-sentences", "20", "--test-sentences", "0",
+         "--encoder-learning-rate", "0", "--head-learning-rate", "0", "--threads", "1"],
+    )
+    assert result.exit_code == 0, result.output
+    # With both learning rates at zero, continuing must leave the saved weights exactly as they were.
+    before, after = load_file(str(model_dir / "model.safetensors")), load_file(str(out / "model.safetensors"))
+    assert before.keys() == after.keys()
+    assert all(bool((before[k] == after[k]).all()) for k in before)
+    training = json.loads((out / "ner.json").read_text())["training"]
+    assert training["init_from"] == str(model_dir) and training["use_wikiann_dev"] is True
+    assert json.loads((out / "metrics.json").read_text())["train_sentences"] == 32
+
+
 def test_recognizer_satisfies_protocols(recognizer: TransformerRecognizer) -> None:
     assert isinstance(recognizer, Recognizer) and isinstance(recognizer, TokenTagger)
 
