@@ -3,8 +3,8 @@
 Usage: ``.venv/bin/python benchmarks/crawl_throughput.py [--pages 5000] [--rounds 2] [--concurrency 16]``
 
 The fixture site runs in its own process with a generated section of ``--pages`` listing pages (a tree,
-fanout 10). Both crawls run in this process, in the same reactor, with the same concurrency, no delay and
-robots.txt obeyed:
+fanout 10). Both crawls run in this process, in the same reactor, with the same concurrency (requests and
+``CONCURRENT_ITEMS``), no delay and robots.txt obeyed:
 
 - baseline: a bare ``scrapy.Spider`` that follows every link with a ``LinkExtractor`` and yields nothing;
 - Sekisho: the generic source spider with safety, budget and conditional-request middlewares, listing
@@ -33,6 +33,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from crawlers import settings as crawl_defaults  # noqa: E402
 from crawlers.frontier import ElasticsearchFrontier, Frontier, InMemoryFrontier  # noqa: E402
 from crawlers.runner import call_in_reactor, run_crawl  # noqa: E402
 from crawlers.sinks import CollectingSink, RecordSink  # noqa: E402
@@ -121,7 +122,7 @@ def bare_crawl(start_url: str, concurrency: int) -> tuple[int, int]:
         "DOWNLOAD_DELAY": 0,
         "AUTOTHROTTLE_ENABLED": False,
         "CONCURRENT_REQUESTS": concurrency,
-        "CONCURRENT_ITEMS": 16,
+        "CONCURRENT_ITEMS": crawl_defaults.CONCURRENT_ITEMS,  # the same Scrapy tuning as Sekisho's crawls
         "CONCURRENT_REQUESTS_PER_DOMAIN": concurrency,
         "USER_AGENT": get_settings().crawl_user_agent,
     }

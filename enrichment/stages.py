@@ -1,7 +1,8 @@
-"""Factories of the per-record enrichment stages the stream runs (see ``streams/enrichment_chain.py``).
+"""Factories of the enrichment stages the stream runs (see ``streams/enrichment_chain.py``).
 
-Each factory loads its model once (per Flink worker) and returns a ``Record -> Record`` function, or
-``None`` when its model has not been trained/installed here, so the stream runs with what exists.
+Each factory loads its model once (per Flink worker) and returns a batch stage (records in, records
+out, same order), or ``None`` when its model has not been trained/installed here, so the stream runs
+with what exists. Model-backed stages (NER, risk) make one model call per batch.
 """
 
 from __future__ import annotations
@@ -10,16 +11,17 @@ from collections.abc import Callable
 from functools import partial
 from pathlib import Path
 
-from schemas.records import Consignment, Declaration, Record
+from schemas.records import Record
 from sekisho.settings import Settings, get_settings
+from streams.pipeline import per_record
 
-Stage = Callable[[Record], Record]
+Stage = Callable[[list[Record]], list[Record]]
 
 
 def identifiers_stage(settings: Settings) -> Stage:
     from enrichment.identifiers import extract_identifiers
 
-    return partial(extract_identifiers, default_region=settings.phone_region)
+    return per_record(partial(extract_identifiers, default_region=settings.phone_region), "identifiers")
 
 
 def ner_model_path(settings: Settings | None = None) -> Path:
@@ -32,10 +34,10 @@ def ner_stage(settings: Settings) -> Stage | None:
     if not path.exists():
         return None
     from enrichment.ner.recognizer import load_recognizer
-    from enrichment.ner.record_tagging import tag_record
+    from enrichment.ner.record_tagging import tag_records
 
     recognizer = load_recognizer(path, threads=1)
-    return partial(tag_record, recognizer=recognizer)
+    return partial(tag_records, recognizer=recognizer)
 
 
 def screening_stage(settings: Settings) -> Stage:
@@ -43,8 +45,9 @@ def screening_stage(settings: Settings) -> Stage:
     from enrichment.screening.stage import screen_record
 
     index = load_index(settings.watchlist_dir, settings.home / "cache" / "screening")
-    return partial(screen_record, index=index, threshold=settings.screening_threshold,
-                   max_hits=settings.screening_max_hits)
+    screen = partial(screen_record, index=index, threshold=settings.screening_threshold,
+                     max_hits=settings.screening_max_hits)
+    return per_record(screen, "screening")
 
 
 def risk_model_path(settings: Settings | None = None) -> Path:
@@ -55,15 +58,6 @@ def risk_stage(settings: Settings) -> Stage | None:
     path = risk_model_path(settings)
     if not path.exists():
         return None
-    from enrichment.risk.scorer import load_scorer, score_consignment, score_declaration
+    from enrichment.risk.scorer import load_scorer, score_records
 
-    scorer = load_scorer(path)
-
-    def score(record: Record) -> Record:
-        if isinstance(record, Declaration):
-            return score_declaration(record, scorer)
-        if isinstance(record, Consignment):
-            return score_consignment(record, scorer)
-        return record
-
-    return score
+    return partial(score_records, scorer=load_scorer(path))

@@ -11,14 +11,13 @@ import logging
 from collections.abc import Callable
 from typing import Any
 
-from schemas.records import Record
 from sekisho.settings import Settings, get_settings
-from streams.pipeline import StageChain
+from streams.pipeline import BatchStage, StageChain
 
 log = logging.getLogger(__name__)
 
 
-def _optional(module: str, factory: str) -> Callable[[Settings], Callable[[Record], Record] | None] | None:
+def _optional(module: str, factory: str) -> Callable[[Settings], BatchStage | None] | None:
     try:
         mod = importlib.import_module(module)
     except ImportError:
@@ -27,7 +26,7 @@ def _optional(module: str, factory: str) -> Callable[[Settings], Callable[[Recor
     return fn if callable(fn) else None
 
 
-# (stage name, module, factory returning a Record -> Record stage or None when its model is absent)
+# (stage name, module, factory returning a batch stage, or None when its model is absent)
 ENRICHERS: list[tuple[str, str, str]] = [
     ("identifiers", "enrichment.stages", "identifiers_stage"),
     ("ner", "enrichment.stages", "ner_stage"),

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 from typing import Any
-from urllib.parse import urljoin
+from urllib.parse import urljoin, urlsplit
 
 import pycountry
 from lxml import etree
@@ -41,6 +41,9 @@ _SYMBOLS = {
 _CODE = re.compile(r"\b([A-Z]{3})\b")
 _AMOUNT = re.compile(r"\d[\d.,\s]*")
 _MAX_IMAGES = 50
+# A root-relative path ("/img/1.jpg") without dot segments, query, fragment or parameters: joined with the
+# page's origin it is exactly what urljoin returns, for a fraction of the cost.
+_ROOT_RELATIVE = re.compile(r"/(?!/)[A-Za-z0-9_~!$&'()*+,=:@%.-]*(?:/[A-Za-z0-9_~!$&'()*+,=:@%.-]*)*")
 _TRANSLATOR = HTMLTranslator()
 
 
@@ -92,6 +95,21 @@ def country_code(text: str | None) -> str | None:
         return None
 
 
+def _absolute(base: str, link: str) -> str:
+    """``urljoin(base, link)``, short-cut for the common root-relative link on an http(s) page."""
+    if _ROOT_RELATIVE.fullmatch(link) and "/./" not in f"{link}/" and "/../" not in f"{link}/":
+        origin = _origin(base)
+        if origin is not None:
+            return origin + link
+    return urljoin(base, link)
+
+
+@lru_cache(maxsize=1024)
+def _origin(url: str) -> str | None:
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}" if parts.scheme in ("http", "https") and parts.netloc else None
+
+
 @lru_cache(maxsize=512)
 def _compiled(css: str) -> etree.XPath:
     """A source's CSS rule as compiled XPath (``::text``/``::attr()`` included): compiled once, not per page."""
@@ -133,7 +151,7 @@ def extract_listing(source: SourceDefinition, page: FetchedPage) -> CrawledPage:
     declared = _LANG(root) if root is not None else []
     price, currency = parse_price(_first(root, rules.get("price")))
     currency = _first(root, rules.get("currency")) or currency
-    images = list(dict.fromkeys(urljoin(page.url, src.strip()) for src in _values(root, rules.get("images"))))
+    images = list(dict.fromkeys(_absolute(page.url, src.strip()) for src in _values(root, rules.get("images"))))
     seller = _first(root, rules.get("seller"))
     ship_from = country_code(_first(root, rules.get("ship_from")))
     phones = find_phones(text)

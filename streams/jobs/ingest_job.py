@@ -1,11 +1,13 @@
-"""The ingest job: Kafka raw topic → parse/normalise/enrich → validate → Elasticsearch (+ dead letters).
+"""The ingest job: Kafka raw topic → parse/normalise → enrich → validate → Elasticsearch (+ dead letters).
 
 The job file only wires things: the source is the Flink Kafka SQL connector (``raw`` format, so any
 bytes arrive intact, with topic/partition/offset/headers as metadata columns), the stages come from
 ``streams.pipeline`` and the writes go through ``streams.es_io`` / ``streams.kafka_io``.
 
-Writes are batched per shard: a batch is flushed when it reaches ``es_bulk_chunk`` records, when a
-processing-time timer ``flink_window_ms`` after its first record fires, or when the job ends.
+Parsing runs per message; enrichment, validation and writes run per batch and shard (model calls and
+Great Expectations are far cheaper on batches). A batch is flushed when it reaches ``es_bulk_chunk``
+records, when a processing-time timer ``flink_window_ms`` after its first record fires, or when the job
+ends.
 """
 
 from __future__ import annotations
@@ -44,19 +46,15 @@ def _headers(raw: Any) -> dict[str, str]:
             for k, v in dict(raw).items()}
 
 
-class ParseAndEnrich(FlatMapFunction):  # type: ignore[misc]
+class ParseMessages(FlatMapFunction):  # type: ignore[misc]
     """Raw Kafka row → (shard, record) pairs; every failure is itself a record (a Rejection)."""
 
-    def __init__(self, settings: Settings, enrich: bool) -> None:
+    def __init__(self, settings: Settings) -> None:
         self.settings_json = settings.model_dump_json()
-        self.enrich = enrich
-        self.chain: StageChain | None = None
         self.max_bytes = 0
 
     def open(self, runtime_context: RuntimeContext) -> None:
-        settings = Settings.model_validate_json(self.settings_json)
-        self.max_bytes = settings.max_message_bytes
-        self.chain = default_chain(settings) if self.enrich else None
+        self.max_bytes = Settings.model_validate_json(self.settings_json).max_message_bytes
 
     def flat_map(self, value: Any) -> Iterator[tuple[int, tuple[Record, Origin]]]:
         payload = bytes(value[0] or b"")
@@ -68,17 +66,19 @@ class ParseAndEnrich(FlatMapFunction):  # type: ignore[misc]
             received_at=datetime.fromisoformat(received) if received else datetime.now(UTC),
             topic=value[1], partition=value[2], offset=value[3],
         )
-        for record in process_message(payload, ctx, self.chain, fmt=headers.get("format", "auto"),
+        for record in process_message(payload, ctx, None, fmt=headers.get("format", "auto"),
                                       max_bytes=self.max_bytes):
             yield hash(record.id) % SHARDS, (record, (value[1], value[2], value[3]))
 
 
-class ValidateAndWrite(KeyedProcessFunction):  # type: ignore[misc]
-    """Buffers records, validates each batch with the generated GE suite, bulk-writes it to
-    Elasticsearch (retrying through outages) and sends dead letters to the dead-letter topic."""
+class EnrichValidateWrite(KeyedProcessFunction):  # type: ignore[misc]
+    """Buffers records; per batch: enrichment stages, the generated GE suite, a bulk write to
+    Elasticsearch (retrying through outages), records and dead letters to their topics."""
 
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings, enrich: bool) -> None:
         self.settings_json = settings.model_dump_json()
+        self.enrich = enrich
+        self.chain: StageChain | None = None
         self.buffer: list[tuple[Record, Origin]] = []
         self.settings: Settings | None = None
         self.validator: Any = None
@@ -89,6 +89,7 @@ class ValidateAndWrite(KeyedProcessFunction):  # type: ignore[misc]
         from streams.validation import BatchValidator
 
         self.settings = Settings.model_validate_json(self.settings_json)
+        self.chain = default_chain(self.settings) if self.enrich else None
         self.validator = BatchValidator()
         self.producer = kafka_io.producer(self.settings)
 
@@ -116,7 +117,10 @@ class ValidateAndWrite(KeyedProcessFunction):  # type: ignore[misc]
             return
         batch, self.buffer = self.buffer, []
         origins = {record.id: origin for record, origin in batch}
-        valid, rejected = self.validator.validate([record for record, _ in batch])
+        records = [record for record, _ in batch]
+        if self.chain is not None:
+            records = self.chain.apply_batch(records)
+        valid, rejected = self.validator.validate(records)
         rejected = [_with_origin(r, origins) for r in rejected]
         stamp = {"indexed_at": datetime.now(UTC)}
         es_io.write_records([r.model_copy(update=stamp) for r in (*valid, *rejected)], self.settings)
@@ -197,10 +201,10 @@ def run(settings: Settings | None = None, *, bounded: bool = True, enrich: bool 
     t_env = StreamTableEnvironment.create(env)
     t_env.execute_sql(source_ddl(s, bounded=bounded, group_id=group_id or s.topic("ingest-job")))
     rows = t_env.to_data_stream(t_env.from_path("raw_messages"))
-    records = rows.flat_map(ParseAndEnrich(s, enrich),
+    records = rows.flat_map(ParseMessages(s),
                             output_type=Types.TUPLE([Types.INT(), Types.PICKLED_BYTE_ARRAY()]))
     written = records.key_by(lambda pair: pair[0], key_type=Types.INT()).process(
-        ValidateAndWrite(s), output_type=Types.STRING())
+        EnrichValidateWrite(s, enrich), output_type=Types.STRING())
     written.filter(lambda _line: False).print()
     env.execute(f"sekisho-ingest-{s.namespace}")
 
