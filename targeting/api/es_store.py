@@ -15,7 +15,7 @@ from enrichment.screening.entries import WatchlistEntry as ListedEntry
 from enrichment.screening.loaders import load_all
 from graph.model import Edge, Node
 from graph.store import NODE_TYPE, EsGraphStore
-from schemas.records import RECORD_TYPES, Record, record_from_dict
+from schemas.records import RECORD_TYPES, FlightLeg, Record, record_from_dict
 from sekisho.settings import Settings, get_settings
 from streams import es_io
 from targeting.alerts import Alert
@@ -147,6 +147,11 @@ class EsStore:
     def _records(self, type_name: str, query: dict[str, Any]) -> list[Record]:
         hits = es_io.search(type_name, query, self.settings, size=ARRIVALS_MAX)
         return [record_from_dict(_source(h)) for h in hits]
+
+    def flights_numbered(self, carrier: str, flight_number: str) -> list[FlightLeg]:
+        from targeting.sources import EsSource
+
+        return EsSource(self.settings).flights_numbered(carrier, flight_number)
 
     def arrivals(self, port: str, day: date) -> list[Record]:
         """Passengers disembarking at ``port`` (their day is settled by scoring) and its consignments."""

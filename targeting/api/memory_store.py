@@ -8,6 +8,7 @@ from datetime import date
 from typing import Any
 
 from graph.analytics import InMemoryGraph
+from graph.keys import flight_number_key
 from graph.model import Edge, Node
 from schemas.records import Consignment, FlightLeg, Passenger, Record, record_from_dict
 from targeting.alerts import Alert
@@ -92,6 +93,11 @@ class MemoryStore:
 
     def arrivals(self, port: str, day: date) -> list[Record]:
         return [r for r in self._records() if arrival_port(r) == port.upper()]
+
+    def flights_numbered(self, carrier: str, flight_number: str) -> list[FlightLeg]:
+        wanted = flight_number_key(carrier, flight_number)
+        return [r for r in self._records()
+                if isinstance(r, FlightLeg) and flight_number_key(r.carrier, r.flight_number) == wanted]
 
     def ports(self, day: date) -> list[str]:
         """Ports where a consignment or a passenger (on a flight of that day) arrives."""

@@ -13,7 +13,7 @@ from datetime import date
 from typing import Any, Protocol
 
 from graph.model import Edge, Node
-from schemas.records import Record
+from schemas.records import FlightLeg, Record
 from targeting.alerts import Alert
 from targeting.api.views import AuditEvent, SearchHit, WatchlistEntry, WatchlistFilter
 from targeting.feedback import InspectionResult
@@ -34,6 +34,10 @@ class Store(Protocol):
     # Targeting inputs and outputs.
     def arrivals(self, port: str, day: date) -> list[Record]:
         """Passengers and consignments that may arrive at ``port`` on ``day`` (a superset is fine)."""
+        ...
+
+    def flights_numbered(self, carrier: str, flight_number: str) -> list[FlightLeg]:
+        """Flight legs with this designator (however the feeds spelled the number)."""
         ...
 
     def ports(self, day: date) -> list[str]: ...

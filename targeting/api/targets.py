@@ -7,76 +7,51 @@ node) for the records arriving at a port, so the API can answer for any port and
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from datetime import date
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING
 
 from graph.model import Node
-from schemas.records import Booking, Consignment, FlightLeg, Party, Passenger, Record, record_from_dict
+from schemas.records import FlightLeg, Record, record_from_dict
 from sekisho.settings import Settings
+from targeting import sources
 from targeting.alerts import Alert, alert_for
-from targeting.facts import Related
 from targeting.queue import Capacity, InspectionQueue, build_queue
 from targeting.rules import RuleSet
-from targeting.scoring import TargetScore, score_record
+from targeting.scoring import TargetScore
 
 if TYPE_CHECKING:
     from targeting.api.store import Store
 
 
-class ArrivalSource(Protocol):
-    """What scoring needs from a store."""
+class StoreTargets:
+    """targeting's ``TargetSource`` over the API's ``Store``, so the API scores with exactly the code
+    the CLI, the demo and the worker use (``targeting.sources``)."""
 
-    def arrivals(self, port: str, day: date) -> list[Record]: ...
+    def __init__(self, store: Store) -> None:
+        self.store = store
 
-    def document(self, entity_id: str) -> dict[str, object] | None: ...
+    def records(self, record_type: str, ids: Iterable[str]) -> list[Record]:
+        found: list[Record] = []
+        for record_id in ids:
+            doc = self.store.document(record_id)
+            if doc is not None and doc.get("record_type") == record_type:
+                found.append(record_from_dict(dict(doc)))
+        return found
 
-    def nodes(self, ids: Sequence[str]) -> list[Node]: ...
+    def arrivals(self, port: str, day: date) -> list[Record]:
+        return self.store.arrivals(port, day)
 
+    def graph_node(self, node_id: str) -> Node | None:
+        nodes = self.store.nodes([node_id])
+        return nodes[0] if nodes else None
 
-def _record(source: ArrivalSource, record_id: str | None) -> Record | None:
-    if not record_id:
-        return None
-    doc = source.document(record_id)
-    if doc is None:
-        return None
-    try:
-        return record_from_dict(dict(doc))
-    except ValueError:
-        return None
-
-
-def related_for(source: ArrivalSource, record: Record) -> Related:
-    """The booking, flight legs, trade parties and graph node around ``record``."""
-    nodes = {n.id: n for n in source.nodes([record.id])}
-    if isinstance(record, Passenger):
-        booking = _record(source, record.booking_id)
-        legs = [leg for leg in (_record(source, i) for i in record.flight_leg_ids) if isinstance(leg, FlightLeg)]
-        return Related(
-            booking=booking if isinstance(booking, Booking) else None,
-            flights=legs,
-            graph_node=nodes.get(record.id),
-        )
-    if isinstance(record, Consignment):
-        ids = [record.shipper_id, record.consignee_id, record.notify_party_id]
-        parties = {p.id: p for p in (_record(source, i) for i in ids) if isinstance(p, Party)}
-        return Related(parties=parties, graph_node=nodes.get(record.id))
-    return Related(graph_node=nodes.get(record.id))
+    def flights_numbered(self, carrier: str, flight_number: str) -> list[FlightLeg]:
+        return self.store.flights_numbered(carrier, flight_number)
 
 
-def score_arrivals(
-    source: ArrivalSource, port: str, day: date, rules: RuleSet, settings: Settings
-) -> list[TargetScore]:
-    return [
-        score_record(
-            record,
-            related_for(source, record),
-            rules,
-            settings.targeting_weights,
-            duty_rate=settings.targeting_duty_rate,
-        )
-        for record in source.arrivals(port, day)
-    ]
+def score_arrivals(store: Store, port: str, day: date, rules: RuleSet, settings: Settings) -> list[TargetScore]:
+    return sources.score_arrivals(StoreTargets(store), port, day, rules, settings)
 
 
 def queue_for(scores: Sequence[TargetScore], port: str, day: date, settings: Settings) -> InspectionQueue:
