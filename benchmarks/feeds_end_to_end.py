@@ -13,7 +13,6 @@ import argparse
 import os
 import tempfile
 import time
-import uuid
 from pathlib import Path
 
 
@@ -24,20 +23,15 @@ def main() -> None:
     parser.add_argument("--declarations", type=int, default=400)
     args = parser.parse_args()
 
-    os.environ["SEKISHO_NAMESPACE"] = f"feeds{uuid.uuid4().hex[:6]}"
-    from pipeline_throughput import baseline_job  # the same baseline job as the pipeline benchmark
+    # The same namespace handling and baseline job as the pipeline benchmark.
+    from pipeline_throughput import baseline_job, bench_settings, drop_namespace
 
-    from sekisho import stack as local_stack
-    from sekisho.settings import get_settings
     from streams import es_io, kafka_io
     from streams.generator import generate, spec_for
     from streams.ingest_files import message_files, raw_messages
     from streams.jobs import ingest_job
 
-    settings = get_settings()
-    local_stack.up(settings)
-    kafka_io.ensure_topics(settings)
-    es_io.ensure_indices(settings)
+    settings = bench_settings("feeds")
     out = Path(tempfile.mkdtemp(prefix="sekisho-feeds-"))
     started = time.perf_counter()
     generate(spec_for("demo", seed=3, travellers=args.travellers, consignments=args.consignments,
@@ -57,8 +51,7 @@ def main() -> None:
     print(f"sekisho  (parse, enrich, validate, index): {sent / ours_s:8.0f} messages/s, {records / ours_s:8.0f} "
           f"records/s ({records} records, {ours_s:.1f}s incl. job start)")
     print(f"ratio sekisho/baseline (messages/s): {base_s / ours_s:.2f}")
-    es_io.delete_namespace(settings)
-    kafka_io.delete_topics([settings.topic(n) for n in kafka_io.TOPICS], settings)
+    drop_namespace(settings)
     os._exit(0)
 
 

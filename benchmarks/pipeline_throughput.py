@@ -22,6 +22,7 @@ import threading
 import time
 import uuid
 from datetime import datetime
+from typing import Any
 
 from schemas.records import make_id
 
@@ -110,14 +111,9 @@ def _run_quietly(ingest_job: object, settings: object) -> None:
         ingest_job.run(settings, enrich=False, bounded=False, group_id="latency")  # type: ignore[attr-defined]
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--records", type=int, default=200_000)
-    parser.add_argument("--rate", type=int, default=500)
-    parser.add_argument("--seconds", type=int, default=20)
-    args = parser.parse_args()
-
-    os.environ["SEKISHO_NAMESPACE"] = f"bench{uuid.uuid4().hex[:6]}"
+def bench_settings(prefix: str) -> Any:
+    """A fresh namespace on the running (or started) local stack, with its topics and indices."""
+    os.environ["SEKISHO_NAMESPACE"] = f"{prefix}{uuid.uuid4().hex[:6]}"
     from sekisho import stack as local_stack
     from sekisho.settings import get_settings
     from streams import es_io, kafka_io
@@ -126,6 +122,26 @@ def main() -> None:
     local_stack.up(settings)
     kafka_io.ensure_topics(settings)
     es_io.ensure_indices(settings)
+    return settings
+
+
+def drop_namespace(settings: Any) -> None:
+    from streams import es_io, kafka_io
+
+    es_io.delete_namespace(settings)
+    kafka_io.delete_topics([settings.topic(n) for n in kafka_io.TOPICS], settings)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--records", type=int, default=200_000)
+    parser.add_argument("--rate", type=int, default=500)
+    parser.add_argument("--seconds", type=int, default=20)
+    args = parser.parse_args()
+
+    from streams import es_io
+
+    settings = bench_settings("bench")
     run = uuid.uuid4().hex[:6]
     t0 = time.perf_counter()
     produce(settings, args.records, run)
@@ -146,9 +162,8 @@ def main() -> None:
         p99 = lat[min(len(lat) - 1, int(len(lat) * 0.99))]
         print(f"latency at {args.rate} records/s for {args.seconds}s ({len(lat)} records stored): "
               f"p50 {p50:.0f} ms, p99 {p99:.0f} ms (produce → bulk write to Elasticsearch)")
-    es_io.delete_namespace(settings)
-    es_io.delete_namespace(settings.model_copy(update={"namespace": f"{settings.namespace}lat"}))
-    kafka_io.delete_topics([settings.topic(n) for n in kafka_io.TOPICS], settings)
+    drop_namespace(settings)
+    drop_namespace(settings.model_copy(update={"namespace": f"{settings.namespace}lat"}))
     sys.stdout.flush()
     os._exit(0)  # the unbounded latency job is still running in the JVM
 

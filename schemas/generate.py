@@ -17,7 +17,7 @@ from typing import Annotated, Any, Literal, Union, get_args, get_origin
 from pydantic import BaseModel
 from pydantic.fields import FieldInfo
 
-from schemas.records import RECORD_TYPES, FieldFact
+from schemas.records import FieldFact
 
 TEXT_WITH_KEYWORD: dict[str, Any] = {
     "type": "text",
@@ -104,15 +104,6 @@ def json_schema(cls: type[BaseModel]) -> dict[str, Any]:
     return schema
 
 
-def field_facts(cls: type[BaseModel]) -> dict[str, tuple[set[str], bool]]:
-    """Top-level field name -> (facts, is_list). Facts name checks: country, airport, hs_code, positive..."""
-    result: dict[str, tuple[set[str], bool]] = {}
-    for name, field in cls.model_fields.items():
-        _, extra, is_list = _unwrap(field.annotation)
-        result[name] = ({f.name for f in _facts(field, extra)}, is_list)
-    return result
-
-
 def nested_facts(cls: type[BaseModel], prefix: str = "") -> dict[str, set[str]]:
     """Dotted path (through nested models and lists) -> facts, for every annotated leaf."""
     result: dict[str, set[str]] = {}
@@ -126,6 +117,3 @@ def nested_facts(cls: type[BaseModel], prefix: str = "") -> dict[str, set[str]]:
             result.update(nested_facts(base, prefix=f"{path}."))
     return result
 
-
-def all_mappings() -> dict[str, dict[str, Any]]:
-    return {name: es_mapping(cls) for name, cls in RECORD_TYPES.items()}

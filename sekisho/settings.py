@@ -90,12 +90,6 @@ class Settings(BaseSettings):
     alert_retry_attempts: int = 5
     alert_retry_base_s: float = 0.5
 
-    @property
-    def java_home(self) -> str | None:
-        import os
-
-        return os.environ.get("JAVA_HOME")
-
     def topic(self, name: str) -> str:
         return f"{self.namespace}.{name}"
 

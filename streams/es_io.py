@@ -218,13 +218,6 @@ def scan(type_name: str, query: Mapping[str, Any] | None = None, settings: Setti
         return
 
 
-def update_by_query(type_name: str, body: Mapping[str, Any], settings: Settings | None = None) -> int:
-    s = settings or get_settings()
-    result = client(s).update_by_query(index=alias_name(type_name, s), body=dict(body), refresh=True,
-                                       conflicts="proceed")
-    return int(result.get("updated", 0))
-
-
 def delete_by_query(type_name: str, query: Mapping[str, Any], settings: Settings | None = None) -> int:
     s = settings or get_settings()
     result = client(s).delete_by_query(index=alias_name(type_name, s), body={"query": dict(query)},

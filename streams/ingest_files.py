@@ -9,7 +9,7 @@ from streams.kafka_io import RawMessage
 from streams.parsers.base import message_id_of
 
 # Licence and documentation files that live beside the sample feeds are not messages.
-SKIPPED_NAMES = {"LICENSE", "LICENSE.md", "README.md", "manifest.json"}
+SKIPPED_NAMES = {"README.md", "manifest.json"}
 
 
 def message_files(paths: Iterable[Path]) -> list[Path]:

@@ -83,10 +83,3 @@ def default_chain(settings: Settings | None = None) -> StageChain:
 
     return build_chain(settings=settings)
 
-
-def split(records: Sequence[Record]) -> tuple[list[Record], list[Rejection]]:
-    good: list[Record] = []
-    bad: list[Rejection] = []
-    for record in records:
-        (bad if isinstance(record, Rejection) else good).append(record)  # type: ignore[arg-type]
-    return good, bad

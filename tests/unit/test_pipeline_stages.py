@@ -9,7 +9,7 @@ import pytest
 
 from schemas.records import FlightLeg, Passenger, Rejection, make_id
 from streams.parsers import MessageContext
-from streams.pipeline import StageChain, process_message, split
+from streams.pipeline import StageChain, process_message
 from streams.validation import BatchValidator
 
 CTX = MessageContext(source="unit.json", topic="raw", partition=0, offset=7)
@@ -50,12 +50,6 @@ def test_a_failing_enricher_keeps_the_record_unenriched() -> None:
     chain = StageChain([("broken", broken)])  # type: ignore[list-item]
     (record,) = process_message(_leg_payload(2), CTX, chain)
     assert isinstance(record, FlightLeg)
-
-
-def test_split_separates_dead_letters() -> None:
-    records = process_message(_leg_payload(3), CTX) + process_message(b"junk", CTX)
-    good, bad = split(records)
-    assert len(good) == 1 and len(bad) == 1
 
 
 @pytest.fixture(scope="module")
