@@ -24,9 +24,18 @@ def identifiers_stage(settings: Settings) -> Stage:
     return per_record(partial(extract_identifiers, default_region=settings.phone_region), "identifiers")
 
 
-def ner_model_path(settings: Settings | None = None) -> Path:
+def ner_training_path(settings: Settings | None = None) -> Path:
+    """Where `sekisho ner train` writes by default: the ``ner_model_dir`` setting, else ``model_dir/ner``."""
     s = settings or get_settings()
     return s.ner_model_dir or s.model_dir / "ner"
+
+
+def ner_model_path(settings: Settings | None = None) -> Path:
+    """The NER model to run: a locally trained one when present, else the one shipped in the repository."""
+    from enrichment.ner.model import SHIPPED_MODEL
+
+    path = ner_training_path(settings)
+    return path if path.exists() or (settings or get_settings()).ner_model_dir else SHIPPED_MODEL
 
 
 def ner_stage(settings: Settings) -> Stage | None:

@@ -23,7 +23,7 @@ def generate_feeds(settings: Settings, seed: int = 7) -> Path:
 
 def prepare_models(settings: Settings, console: Console) -> None:
     """Train the risk model on generated declarations when none is installed (about a minute);
-    the NER stage runs when a model trained by `sekisho ner train` is present."""
+    the NER stage runs a locally trained model when there is one, else the packed model that ships."""
     from enrichment.risk import columns as col
     from enrichment.risk.generator import generate_declarations
     from enrichment.risk.model import TrainConfig
@@ -40,9 +40,7 @@ def prepare_models(settings: Settings, console: Console) -> None:
         frame.to_csv(csv, index=False)
         train_and_save(col.load_declarations(csv, with_labels=True), risk_dir, TrainConfig(seed=0, threads=2))
         console.print(f"  risk model trained on 20,000 generated declarations: {risk_dir}")
-    ner_dir = ner_model_path(settings)
-    console.print(f"  NER model: {ner_dir}" if ner_dir.exists()
-                  else "  NER model: none yet (run `sekisho ner train`); the NER stage is skipped")
+    console.print(f"  NER model: {ner_model_path(settings)}")
 
 
 def ingest_paths(paths: list[Path], settings: Settings) -> int:

@@ -48,7 +48,11 @@ class Settings(BaseSettings):
     max_message_bytes: int = 8 * 1024 * 1024
     data_dir: Path = Field(default=PROJECT_ROOT / "data", description="bundled sample feeds and reference data")
     model_dir: Path = Field(default=PROJECT_ROOT / "var" / "models", description="trained models")
-    ner_model_dir: Path | None = Field(default=None, description="NER model directory (default: model_dir/ner)")
+    ner_model_dir: Path | None = Field(
+        default=None,
+        description="NER model directory (default: model_dir/ner once trained, else the packed model that ships "
+        "in enrichment/ner/data/model)",
+    )
     ner_data_dir: Path = Field(
         default=PROJECT_ROOT.parent / "shared" / "data" / "ner", description="WikiANN/WNUT-17 training corpora"
     )

