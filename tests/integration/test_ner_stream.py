@@ -23,8 +23,9 @@ ARTICLE = (
 def test_stream_tags_crawled_articles_and_stores_the_mentions(stack: Settings) -> None:
     assert ner_model_path(stack).exists()  # a trained model, or the packed one that ships
     url = "https://news.example.org/2026/11/osaka-seizure"
-    page = CrawledPage(id=make_id("crawled_page", url), url=url, canonical_url=url, source_name="news-fixture", source_format="web",
-                       kind="article", title="Machine tools for Pyongyang seized in Osaka", text=ARTICLE)
+    page = CrawledPage(id=make_id("crawled_page", url), url=url, canonical_url=url, source_name="news-fixture",
+                       source_format="web", kind="article", title="Machine tools for Pyongyang seized in Osaka",
+                       text=ARTICLE)
     message = kafka_io.RawMessage(payload=canonical_json(page), source="test:ner", format_hint="canonical-json",
                                   key=page.id)
     kafka_io.produce_raw([message], settings=stack)
