@@ -83,7 +83,7 @@ class Mention(Frozen):
     """A named entity found in free text (NER)."""
 
     label: Literal["PER", "ORG", "LOC", "MISC"]
-    text: str
+    text: Text  # full-text searchable, with a keyword sub-field for aggregations
     start: int
     end: int
     score: float | None = None
