@@ -38,6 +38,10 @@ class Settings(BaseSettings):
     flink_parallelism: int = 1
     flink_window_ms: int = 300
     flink_checkpoint_ms: int = 5000
+    flink_fault_once_file: Path | None = Field(
+        default=None,
+        description="recovery drill: while this file exists, the writer deletes it and fails its next batch once",
+    )
 
     # Ingestion HTTP endpoint and analyst API.
     api_host: str = "127.0.0.1"

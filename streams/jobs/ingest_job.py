@@ -8,6 +8,11 @@ Parsing runs per message; enrichment, validation and writes run per batch and sh
 Great Expectations are far cheaper on batches). A batch is flushed when it reaches ``es_bulk_chunk``
 records, when a processing-time timer ``flink_window_ms`` after its first record fires, or when the job
 ends.
+
+Delivery is at least once: a batch waits in Flink keyed state (one list per shard), so a checkpoint
+taken before its flush carries it, and a worker that dies is restored with the batch and its timers;
+Kafka offsets advance only with checkpoints. Writes are idempotent (deterministic ``_id``), so a replay
+after a failure changes nothing.
 """
 
 from __future__ import annotations
@@ -25,6 +30,7 @@ from pyflink.datastream import (
     RuntimeContext,
     StreamExecutionEnvironment,
 )
+from pyflink.datastream.state import ListStateDescriptor
 from pyflink.table import StreamTableEnvironment
 
 from schemas.records import Record, Rejection
@@ -72,14 +78,15 @@ class ParseMessages(FlatMapFunction):  # type: ignore[misc]
 
 
 class EnrichValidateWrite(KeyedProcessFunction):  # type: ignore[misc]
-    """Buffers records; per batch: enrichment stages, the generated GE suite, a bulk write to
-    Elasticsearch (retrying through outages), records and dead letters to their topics."""
+    """Buffers records in keyed state; per batch: enrichment stages, the generated GE suite, a bulk write
+    to Elasticsearch (retrying through outages), records and dead letters to their topics."""
 
     def __init__(self, settings: Settings, enrich: bool) -> None:
         self.settings_json = settings.model_dump_json()
         self.enrich = enrich
         self.chain: StageChain | None = None
-        self.buffer: list[tuple[Record, Origin]] = []
+        self.pending: Any = None  # ListState of (record, origin): the shard's unflushed batch
+        self.sizes: dict[int, int] = {}  # records added per shard since its last flush (this worker's view)
         self.settings: Settings | None = None
         self.validator: Any = None
         self.producer: Any = None
@@ -89,6 +96,7 @@ class EnrichValidateWrite(KeyedProcessFunction):  # type: ignore[misc]
         from streams.validation import BatchValidator
 
         self.settings = Settings.model_validate_json(self.settings_json)
+        self.pending = runtime_context.get_list_state(ListStateDescriptor("pending", Types.PICKLED_BYTE_ARRAY()))
         self.chain = default_chain(self.settings) if self.enrich else None
         self.validator = BatchValidator()
         self.producer = kafka_io.producer(self.settings)
@@ -97,25 +105,34 @@ class EnrichValidateWrite(KeyedProcessFunction):  # type: ignore[misc]
         self, value: tuple[int, tuple[Record, Origin]], ctx: KeyedProcessFunction.Context
     ) -> Iterator[str]:
         assert self.settings is not None
-        self.buffer.append(value[1])
-        if len(self.buffer) == 1:
+        shard = value[0]
+        self.pending.add(value[1])
+        size = self.sizes[shard] = self.sizes.get(shard, 0) + 1
+        if size == 1:
             timers = ctx.timer_service()
             timers.register_processing_time_timer(timers.current_processing_time() + self.settings.flink_window_ms)
             # Processing-time timers do not fire when a bounded input ends, but the final watermark
             # (Long.MAX_VALUE) fires every event-time timer: this one flushes the last batch.
             timers.register_event_time_timer(END_OF_INPUT)
-        if len(self.buffer) >= self.settings.es_bulk_chunk:
-            yield from self.flush()
+        if size >= self.settings.es_bulk_chunk:
+            yield from self.flush(shard)
 
     def on_timer(self, timestamp: int, ctx: KeyedProcessFunction.OnTimerContext) -> Iterator[str]:
-        yield from self.flush()
+        yield from self.flush(ctx.get_current_key())
 
-    def flush(self) -> Iterator[str]:
+    def flush(self, shard: int) -> Iterator[str]:
+        """Process and write the current shard's batch, then clear it (after the writes succeeded)."""
         from streams import es_io
 
-        if not self.buffer:
+        batch: list[tuple[Record, Origin]] = list(self.pending.get() or [])
+        self.sizes[shard] = 0
+        if not batch:
             return
-        batch, self.buffer = self.buffer, []
+        assert self.settings is not None
+        drill = self.settings.flink_fault_once_file
+        if drill is not None and drill.exists():
+            drill.unlink(missing_ok=True)
+            raise RuntimeError(f"recovery drill: failing a batch of {len(batch)} records once")
         origins = {record.id: origin for record, origin in batch}
         records = [record for record, _ in batch]
         if self.chain is not None:
@@ -129,6 +146,7 @@ class EnrichValidateWrite(KeyedProcessFunction):  # type: ignore[misc]
         self._send(self.settings.topic("records"), valid)
         self._send(self.settings.topic("deadletter"), rejected)
         self.producer.flush(timeout=60)
+        self.pending.clear()
         yield f"{len(valid)} {len(rejected)}"
 
     def _send(self, topic: str, records: list[Record] | list[Rejection]) -> None:
@@ -191,9 +209,16 @@ def build_environment(settings: Settings) -> StreamExecutionEnvironment:
 def run(settings: Settings | None = None, *, bounded: bool = True, enrich: bool = True,
         group_id: str | None = None, prepare: bool = True) -> None:
     """Run the job on the local mini-cluster (blocking). Bounded: stop at the offsets present at start."""
+    s = settings or get_settings()
+    build(s, bounded=bounded, enrich=enrich, group_id=group_id, prepare=prepare).execute(f"sekisho-ingest-{s.namespace}")
+
+
+def build(settings: Settings, *, bounded: bool = True, enrich: bool = True, group_id: str | None = None,
+          prepare: bool = True) -> StreamExecutionEnvironment:
+    """The job graph on an environment, ready to ``execute`` (or ``execute_async`` for a job to cancel)."""
     from streams import es_io, kafka_io
 
-    s = settings or get_settings()
+    s = settings
     if prepare:
         kafka_io.ensure_topics(s)
         es_io.ensure_indices(s)
@@ -206,7 +231,7 @@ def run(settings: Settings | None = None, *, bounded: bool = True, enrich: bool 
     written = records.key_by(lambda pair: pair[0], key_type=Types.INT()).process(
         EnrichValidateWrite(s, enrich), output_type=Types.STRING())
     written.filter(lambda _line: False).print()
-    env.execute(f"sekisho-ingest-{s.namespace}")
+    return env
 
 
 if __name__ == "__main__":
