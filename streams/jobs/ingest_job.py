@@ -210,7 +210,8 @@ def run(settings: Settings | None = None, *, bounded: bool = True, enrich: bool 
         group_id: str | None = None, prepare: bool = True) -> None:
     """Run the job on the local mini-cluster (blocking). Bounded: stop at the offsets present at start."""
     s = settings or get_settings()
-    build(s, bounded=bounded, enrich=enrich, group_id=group_id, prepare=prepare).execute(f"sekisho-ingest-{s.namespace}")
+    job = build(s, bounded=bounded, enrich=enrich, group_id=group_id, prepare=prepare)
+    job.execute(f"sekisho-ingest-{s.namespace}")
 
 
 def build(settings: Settings, *, bounded: bool = True, enrich: bool = True, group_id: str | None = None,
