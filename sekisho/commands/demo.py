@@ -95,6 +95,14 @@ def print_summary(settings: Settings) -> None:
                            f"{best.get('matched_name', '')} ({best.get('list_name', '')})",
                            f"{best.get('score', 0):.2f}")
         console.print(screen)
+    pages = es_io.search("crawled_page", {"exists": {"field": "mentions.label"}}, settings, size=500)
+    entities = Counter((m["label"], m["text"]) for page in pages
+                       for m in {(m["label"], m["text"]): m for m in page.get("mentions", [])}.values())
+    if entities:
+        found = Table("type", "entity", "pages", title=f"Named entities in {len(pages)} crawled pages (NER)")
+        for (label, text), n in entities.most_common(10):
+            found.add_row(label, text, str(n))
+        console.print(found)
     console.print("\n[bold]Where to look[/]")
     console.print(f"  Elasticsearch: {settings.es_url}/{settings.namespace}-*/_search")
     console.print(f"  Kafka topics:  {', '.join(settings.topic(t) for t in ('raw', 'deadletter', 'alerts'))} "

@@ -37,5 +37,6 @@ def test_demo_finds_the_planted_network_and_says_where_to_look(stack: Settings, 
     assert "KOREA MINING DEVELOPMENT TRADING CORPORATION" in why and "OFAC SDN" in why and "+85291234567" in why
     assert "edifact.syntax" in out and "edifact.service_characters" in out  # the malformed samples
     assert "Screening leads" in out and "alerts in the last" in out
+    assert "crawled pages (NER)" in out  # the NER stage ran in the stream on the crawled fixture site
     assert "http://127.0.0.1:8640/" in out
     es_io.delete_namespace(demo)
