@@ -15,6 +15,8 @@ from typing import Any, TypeVar
 
 from crawlers.context import FRONTIER, RECORD_SINK, Shared
 from crawlers.frontier import Frontier
+from crawlers.resolver import GuardedResolver
+from crawlers.safety import parse_networks
 from crawlers.settings import crawl_settings
 from crawlers.sinks import RecordSink
 from crawlers.sources import SourceDefinition
@@ -24,6 +26,7 @@ T = TypeVar("T")
 
 _reactor_lock = threading.Lock()
 _reactor_thread: threading.Thread | None = None
+_resolver: GuardedResolver | None = None
 
 
 ASYNCIO_REACTOR = "twisted.internet.asyncioreactor.AsyncioSelectorReactor"
@@ -38,6 +41,11 @@ def _run_reactor(ready: threading.Event) -> None:
         install_reactor(ASYNCIO_REACTOR)
     from twisted.internet import reactor
 
+    from crawlers.resolver import GuardedResolver
+
+    global _resolver
+    _resolver = GuardedResolver(reactor)
+    _resolver.install_on_reactor()
     running: Any = reactor
     running.callWhenRunning(ready.set)
     running.run(installSignalHandlers=False)
@@ -55,6 +63,13 @@ def _ensure_reactor() -> Any:
     from twisted.internet import reactor
 
     return reactor
+
+
+def guarded_resolver() -> GuardedResolver:
+    """The DNS resolver of the crawl reactor (started on first use)."""
+    _ensure_reactor()
+    assert _resolver is not None
+    return _resolver
 
 
 def call_in_reactor(function: Callable[..., Any], *args: Any) -> Any:
@@ -137,6 +152,7 @@ def run_crawl(
     ``"kafka"``; ``overrides`` are Scrapy settings that win over the source's.
     """
     values = crawl_settings(source, settings, **overrides)
+    guarded_resolver().allow(parse_networks(settings.crawl_allowed_private_networks))
     values[FRONTIER] = frontier if isinstance(frontier, str) else Shared(frontier)
     values[RECORD_SINK] = sink if isinstance(sink, str) else Shared(sink)
     started = time.perf_counter()

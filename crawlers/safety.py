@@ -68,7 +68,15 @@ def _host_refusal(host: str, allowed_networks: tuple[Network, ...], resolve: boo
             local = host == "localhost" or host.endswith((".localhost", ".local", ".internal"))
             return "target.private" if local and not allowed_networks else None
     for text in addresses:
-        ip = _address(text)
-        if _is_internal(ip) and not any(ip in network for network in allowed_networks):
-            return "target.private"
+        reason = address_refusal(text, allowed_networks)
+        if reason is not None:
+            return reason
+    return None
+
+
+def address_refusal(text: str, allowed_networks: tuple[Network, ...] = ()) -> str | None:
+    """Why a connection to the IP address ``text`` must not be made, or None when it may."""
+    ip = _address(text)
+    if _is_internal(ip) and not any(ip in network for network in allowed_networks):
+        return "target.private"
     return None
