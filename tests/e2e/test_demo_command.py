@@ -16,12 +16,17 @@ from streams import es_io
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
+PYFLINK_LOOPBACK_VARIABLES = ("PYFLINK_GATEWAY_DISABLED", "PYTHON_LOOPBACK_SERVER_ADDRESS", "_PYFLINK_CONN_INFO_PATH")
+
 
 def test_demo_finds_the_planted_network_and_says_where_to_look(stack: Settings, tmp_path: Path) -> None:
     from targeting.sources import queue_for
 
     namespace = f"demo{uuid.uuid4().hex[:6]}"
-    env = {**os.environ, "SEKISHO_NAMESPACE": namespace, "COLUMNS": "200",
+    # A Flink job run earlier in this pytest process (loopback mode) leaves PyFlink's worker variables in
+    # os.environ; a child inheriting PYFLINK_GATEWAY_DISABLED could not start its own job.
+    inherited = {k: v for k, v in os.environ.items() if k not in PYFLINK_LOOPBACK_VARIABLES}
+    env = {**inherited, "SEKISHO_NAMESPACE": namespace, "COLUMNS": "200",
            "SEKISHO_HOME": str(tmp_path), "SEKISHO_MODEL_DIR": str(PROJECT_ROOT / "var" / "models")}
     result = subprocess.run([sys.executable, "-m", "sekisho.cli", "demo"], env=env, capture_output=True, text=True,
                             timeout=1500, check=False)
