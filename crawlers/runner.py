@@ -41,8 +41,6 @@ def _run_reactor(ready: threading.Event) -> None:
         install_reactor(ASYNCIO_REACTOR)
     from twisted.internet import reactor
 
-    from crawlers.resolver import GuardedResolver
-
     global _resolver
     _resolver = GuardedResolver(reactor)
     _resolver.install_on_reactor()

@@ -34,8 +34,11 @@ def ner_model_path(settings: Settings | None = None) -> Path:
     """The NER model to run: a locally trained one when present, else the one shipped in the repository."""
     from enrichment.ner.model import SHIPPED_MODEL
 
-    path = ner_training_path(settings)
-    return path if path.exists() or (settings or get_settings()).ner_model_dir else SHIPPED_MODEL
+    s = settings or get_settings()
+    if s.ner_model_dir is not None:
+        return s.ner_model_dir
+    trained = s.model_dir / "ner"
+    return trained if trained.exists() else SHIPPED_MODEL
 
 
 def ner_stage(settings: Settings) -> Stage | None:

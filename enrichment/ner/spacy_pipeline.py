@@ -48,11 +48,7 @@ class SpacyRecognizer:
         docs = (Doc(self.nlp.vocab, words=list(tokens)) for tokens in sentences)
         tagged: list[list[str]] = []
         for tokens, doc in zip(sentences, self.nlp.pipe(docs, batch_size=self.batch_size), strict=True):
-            spans = [
-                TokenSpan(entity.start, entity.end, ONTONOTES_TYPES[entity.label_])
-                for entity in doc.ents
-                if entity.label_ in ONTONOTES_TYPES
-            ]
+            spans = [TokenSpan(entity.start, entity.end, label) for entity, label in _product_entities(doc)]
             tagged.append(spans_to_bio(len(tokens), spans))
         return tagged
 
@@ -62,14 +58,18 @@ class SpacyRecognizer:
             results.append(
                 [
                     Mention(
-                        label=cast(EntityLabel, ONTONOTES_TYPES[entity.label_]),
+                        label=cast(EntityLabel, label),
                         text=entity.text,
                         start=entity.start_char,
                         end=entity.end_char,
                         score=1.0,
                     )
-                    for entity in doc.ents
-                    if entity.label_ in ONTONOTES_TYPES
+                    for entity, label in _product_entities(doc)
                 ]
             )
         return results
+
+
+def _product_entities(doc: Any) -> list[tuple[Any, str]]:
+    """The document's entities of a type the product keeps, each with its product label."""
+    return [(entity, ONTONOTES_TYPES[entity.label_]) for entity in doc.ents if entity.label_ in ONTONOTES_TYPES]

@@ -96,8 +96,8 @@ def print_summary(settings: Settings) -> None:
                            f"{best.get('score', 0):.2f}")
         console.print(screen)
     pages = es_io.search("crawled_page", {"exists": {"field": "mentions.label"}}, settings, size=500)
-    entities = Counter((m["label"], m["text"]) for page in pages
-                       for m in {(m["label"], m["text"]): m for m in page.get("mentions", [])}.values())
+    # Each (type, entity) counts once per page, however often the page mentions it.
+    entities = Counter(pair for page in pages for pair in {(m["label"], m["text"]) for m in page.get("mentions", [])})
     if entities:
         found = Table("type", "entity", "pages", title=f"Named entities in {len(pages)} crawled pages (NER)")
         for (label, text), n in entities.most_common(10):

@@ -141,7 +141,6 @@ class EnrichValidateWrite(KeyedProcessFunction):  # type: ignore[misc]
         rejected = [_with_origin(r, origins) for r in rejected]
         stamp = {"indexed_at": datetime.now(UTC)}
         es_io.write_records([r.model_copy(update=stamp) for r in (*valid, *rejected)], self.settings)
-        assert self.settings is not None
         # Valid records continue to the targeting worker (graph, scores, alerts); rejections are dead letters.
         self._send(self.settings.topic("records"), valid)
         self._send(self.settings.topic("deadletter"), rejected)

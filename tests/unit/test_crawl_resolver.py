@@ -27,7 +27,7 @@ def test_the_crawl_reactor_resolves_through_the_guard() -> None:
 def test_names_resolving_to_internal_addresses_are_refused_unless_allowed() -> None:
     from twisted.internet import reactor
 
-    resolver = GuardedResolver(reactor, cache_size=0)
+    resolver = GuardedResolver(reactor)
     with pytest.raises(error.DNSLookupError, match=r"localhost resolved to 127\.0\.0\.1.*target\.private"):
         _resolve(resolver, "localhost")
     resolver.allow(parse_networks(["127.0.0.1/32"]))
