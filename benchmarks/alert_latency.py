@@ -26,11 +26,11 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import httpx
 
+from schemas.indexed import ALERT_TYPE, INSPECTION_TYPE
 from schemas.records import Passenger, ScreeningHit, make_id
+from sekisho import es_io, kafka_io
+from sekisho.kafka_io import RawMessage
 from sekisho.settings import Settings, get_settings
-from streams import es_io, kafka_io
-from streams.kafka_io import RawMessage
-from targeting import indices
 from targeting.alerts import MemorySubscriptions, new_subscription
 from targeting.worker import TargetingWorker, run
 
@@ -167,7 +167,7 @@ def main() -> int:
         for settings in spaces.values():
             kafka_io.ensure_topics(settings)
             es_io.ensure_indices(settings)
-            indices.ensure(settings)
+            es_io.ensure_types([ALERT_TYPE, INSPECTION_TYPE], settings)
         results["relay"] = measure(
             "relay",
             spaces["relay"],

@@ -4,7 +4,7 @@ Usage: ``.venv/bin/python benchmarks/api_ingest.py [--messages 2000] [--clients 
 
 Both paths send the bundled PAXLST messages to the raw topic of a throw-away namespace through one
 long-lived producer and wait for the broker's acknowledgement of each message. The baseline calls
-``streams.kafka_io.send_raw_and_wait`` in-process; the Sekisho path goes through HTTP, API-key
+``sekisho.kafka_io.send_raw_and_wait`` in-process; the Sekisho path goes through HTTP, API-key
 authentication, the size limit and the in-flight gate of ``sekisho serve`` (uvicorn, one worker
 process of its own, as in production).
 Latency is per message (request to 202, or send to acknowledgement); throughput is over the run,
@@ -32,8 +32,8 @@ import uvicorn
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from sekisho import kafka_io  # noqa: E402
 from sekisho.settings import Settings, get_settings  # noqa: E402
-from streams import kafka_io  # noqa: E402
 from targeting.alerts import MemorySubscriptions  # noqa: E402
 from targeting.api import create_app  # noqa: E402
 from targeting.api.ingest import KafkaRawSink  # noqa: E402

@@ -175,7 +175,7 @@ def main() -> None:
     )
     use_stack = not args.no_stack
     if use_stack:
-        from streams import es_io, kafka_io
+        from sekisho import es_io, kafka_io
 
         if not (es_io.is_healthy(settings) and kafka_io.wait_until_reachable(settings, timeout_s=5)):
             sys.exit("the local stack is not running: `sekisho stack up`, or use --no-stack")
@@ -208,7 +208,7 @@ def main() -> None:
         process.terminate()
         process.wait(timeout=10)
         if use_stack:
-            from streams import es_io, kafka_io
+            from sekisho import es_io, kafka_io
 
             es_io.delete_namespace(settings)
             kafka_io.delete_topics([settings.topic("raw")], settings)

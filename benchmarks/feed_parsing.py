@@ -1,7 +1,7 @@
 """Feed parsing throughput per format, against the bare tokenisers in the same run.
 
 For each format the real sample messages (``data/feeds``) are parsed repeatedly for about two seconds
-with ``streams.parsers.parse_message`` (the full path: sniffing, safety checks, records with ids).
+with ``feeds.parse_message`` (the full path: sniffing, safety checks, records with ids).
 Baselines, measured the same way on the same files:
 
 * EDIFACT (PAXLST, PNRGOV): pydifact's tokenizer alone (UNA service characters, release characters),
@@ -25,9 +25,9 @@ from pydifact.control.characters import Characters
 from pydifact.exceptions import EDISyntaxError
 from pydifact.tokenizer import Tokenizer
 
-from streams.parsers import MessageContext, parse_message
-from streams.parsers.base import ParseError
-from streams.parsers.edifact_syntax import (
+from feeds import MessageContext, parse_message
+from feeds.base import ParseError
+from feeds.edifact_syntax import (
     RawSegment,
     pydifact_segments,
     read_segments,

@@ -34,8 +34,8 @@ def _doc(n: int, run: str) -> bytes:
 
 
 def produce(settings: object, count: int, run: str) -> None:
-    from streams import kafka_io
-    from streams.kafka_io import RawMessage
+    from sekisho import kafka_io
+    from sekisho.kafka_io import RawMessage
 
     kafka_io.produce_raw((RawMessage(payload=_doc(n, run), source="bench", key=f"{run}-{n}")
                           for n in range(count)), settings=settings)  # type: ignore[arg-type]
@@ -69,7 +69,7 @@ def sekisho_job(settings: object, group: str) -> float:
 
 def latency(settings: object, rate: int, seconds: int) -> list[float]:
     """Produce at a fixed rate into a running unbounded job; latencies in ms from produce to indexed_at."""
-    from streams import es_io, kafka_io
+    from sekisho import es_io, kafka_io
     from streams.jobs import ingest_job
 
     # A namespace of its own, so the job does not first work through the throughput phase's backlog.
@@ -114,9 +114,9 @@ def _run_quietly(ingest_job: object, settings: object) -> None:
 def bench_settings(prefix: str) -> Any:
     """A fresh namespace on the running (or started) local stack, with its topics and indices."""
     os.environ["SEKISHO_NAMESPACE"] = f"{prefix}{uuid.uuid4().hex[:6]}"
+    from sekisho import es_io, kafka_io
     from sekisho import stack as local_stack
     from sekisho.settings import get_settings
-    from streams import es_io, kafka_io
 
     settings = get_settings()
     local_stack.up(settings)
@@ -126,7 +126,7 @@ def bench_settings(prefix: str) -> Any:
 
 
 def drop_namespace(settings: Any) -> None:
-    from streams import es_io, kafka_io
+    from sekisho import es_io, kafka_io
 
     es_io.delete_namespace(settings)
     kafka_io.delete_topics([settings.topic(n) for n in kafka_io.TOPICS], settings)
@@ -139,7 +139,7 @@ def main() -> None:
     parser.add_argument("--seconds", type=int, default=20)
     args = parser.parse_args()
 
-    from streams import es_io
+    from sekisho import es_io
 
     settings = bench_settings("bench")
     run = uuid.uuid4().hex[:6]

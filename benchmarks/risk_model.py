@@ -19,7 +19,7 @@ from enrichment.risk import columns as col
 from enrichment.risk.evaluation import evaluate_split
 from enrichment.risk.generator import generate_declarations
 from enrichment.risk.model import TrainConfig
-from sekisho.commands.risk import print_evaluation
+from sekisho.cli.commands.risk import print_evaluation
 
 
 def main() -> None:

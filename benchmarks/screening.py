@@ -240,7 +240,7 @@ def main() -> None:
     args = parser.parse_args()
 
     start = time.perf_counter()
-    index = load_index(ROOT / "data" / "watchlists")
+    index = load_index(ROOT / "data" / "watchlists", ROOT / "var" / "cache" / "screening")
     print(f"index: {len(index)} entries, {len(index.names)} names, loaded in {time.perf_counter() - start:.1f}s")
 
     queries = read_queries(args.names_dir)

@@ -3,7 +3,7 @@
 Each known URL has a ``UrlStatus``: when it is next due, the validators of its last fetch (ETag,
 Last-Modified) for conditional requests, and the hash of its last emitted content for change detection.
 Storage sits behind the small ``Frontier`` protocol: ``InMemoryFrontier`` for unit tests and
-``ElasticsearchFrontier`` (through ``streams.es_io``) for real runs. A run loads its source's statuses
+``ElasticsearchFrontier`` (through ``sekisho.es_io``) for real runs. A run loads its source's statuses
 once into a ``CrawlState`` and writes changes back in batches, so the crawl never waits on a round trip
 per URL.
 """
@@ -16,37 +16,14 @@ from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Literal, Protocol
 
-from pydantic import BaseModel, ConfigDict
-
+from schemas.documents import FetchStatus, UrlStatus
+from schemas.indexed import STATUS_TYPE
 from schemas.records import make_id
 from sekisho.settings import Settings
 
-STATUS_TYPE = "crawl_status"
-FetchStatus = Literal["discovered", "fetched", "unchanged", "duplicate", "redirected", "error", "refused"]
 Change = Literal["new", "changed", "unchanged"]
 
 ERROR_BACKOFF_BASE = timedelta(minutes=5)
-
-
-class UrlStatus(BaseModel):
-    """One URL in the frontier (also the document in the ``crawl-status`` index)."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-    id: str
-    url: str  # canonical
-    source_name: str
-    status: FetchStatus = "discovered"
-    depth: int = 0
-    next_fetch_date: datetime | None = None
-    last_fetched: datetime | None = None
-    etag: str | None = None
-    last_modified: str | None = None
-    content_hash: str | None = None
-    http_status: int | None = None
-    fail_count: int = 0
-    record_id: str | None = None
-    reason: str | None = None
 
 
 def status_id(canonical: str) -> str:
@@ -150,7 +127,7 @@ class InMemoryFrontier:
 
 
 class ElasticsearchFrontier:
-    """The frontier as the ``<namespace>-crawl-status`` index, written through ``streams.es_io``.
+    """The frontier as the ``<namespace>-crawl-status`` index, written through ``sekisho.es_io``.
 
     Bulk writes run in a background thread, so the crawl (in the reactor thread) never waits on
     Elasticsearch; ``wait`` (at the end of a crawl) blocks until they are all written.
@@ -159,7 +136,7 @@ class ElasticsearchFrontier:
     IDLE_EXIT_S = 5.0
 
     def __init__(self, settings: Settings) -> None:
-        from streams import es_io
+        from sekisho import es_io
 
         self._es = es_io
         self._settings = settings
@@ -253,13 +230,3 @@ class CrawlState:
 
 def now_utc() -> datetime:
     return datetime.now(UTC)
-
-
-def _register_status_index() -> None:
-    """The status index is an indexed type like the records (``streams.es_io.REGISTERING_MODULES``)."""
-    from streams import es_io
-
-    es_io.register_type(STATUS_TYPE, UrlStatus)
-
-
-_register_status_index()

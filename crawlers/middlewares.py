@@ -17,8 +17,9 @@ from scrapy.http import Response
 
 from crawlers.canonical import canonical_url
 from crawlers.context import ALLOWED_PRIVATE_NETWORKS, CRAWL_BUDGET, CrawlContext, crawl_context
-from crawlers.frontier import FetchStatus, UrlStatus, after_fetch, discovered, now_utc
+from crawlers.frontier import after_fetch, discovered, now_utc
 from crawlers.safety import parse_networks, refusal_reason
+from schemas.documents import FetchStatus, UrlStatus
 
 
 def _is_robots(request: Request) -> bool:

@@ -15,9 +15,10 @@ from scrapy.crawler import Crawler
 from scrapy.exceptions import DropItem
 
 from crawlers.context import WATCHLIST_DIR, CrawlContext, crawl_context, sekisho_settings
-from crawlers.frontier import FetchStatus, after_fetch, change_of, discovered, now_utc
+from crawlers.frontier import after_fetch, change_of, discovered, now_utc
 from crawlers.items import CrawlItem
 from crawlers.watchlist_store import store_list_file
+from schemas.documents import FetchStatus
 
 
 class ChangeDetectionPipeline:

@@ -44,14 +44,14 @@ class CollectingSink:
 
 
 class KafkaSink:
-    """Queues records on the raw topic through ``streams.kafka_io`` without blocking the crawl.
+    """Queues records on the raw topic through ``sekisho.kafka_io`` without blocking the crawl.
 
     The producer batches and sends in its own thread; ``flush`` (at the end of a crawl) waits for every
     acknowledgement and raises if any record was not accepted, so a finished crawl means records landed.
     """
 
     def __init__(self, settings: Settings, topic: str | None = None) -> None:
-        from streams import kafka_io
+        from sekisho import kafka_io
 
         self._kafka = kafka_io
         self._topic = topic or settings.topic("raw")

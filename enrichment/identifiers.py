@@ -381,16 +381,11 @@ def identifiers_of(record: Record, default_region: str = "US") -> list[Identifie
     return result
 
 
-def extract_identifiers(record: Record, default_region: str | None = None) -> Record:
+def extract_identifiers(record: Record, default_region: str) -> Record:
     """The enrichment stage: a copy of ``record`` with ``identifiers`` filled (earlier ones are kept).
 
-    ``default_region`` (ISO 3166 alpha-2) reads national phone numbers; it defaults to the setting
-    ``SEKISHO_PHONE_REGION``.
+    ``default_region`` (ISO 3166 alpha-2, the ``phone_region`` setting) reads national phone numbers.
     """
-    if default_region is None:
-        from sekisho.settings import get_settings
-
-        default_region = get_settings().phone_region
     kept = {(ident.scheme, ident.value, ident.source_field) for ident in record.identifiers}
     new = [
         ident

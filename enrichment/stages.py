@@ -1,47 +1,65 @@
-"""Factories of the enrichment stages the stream runs (see ``streams/enrichment_chain.py``).
+"""Factories of the enrichment stages the stream runs (ordered by ``pipeline/chain.py``).
 
-Each factory loads its model once (per Flink worker) and returns a batch stage (records in, records
-out, same order), or ``None`` when its model has not been trained/installed here, so the stream runs
-with what exists. Model-backed stages (NER, risk) make one model call per batch.
+Each factory gets the worker's settings (it never looks them up), loads its model once (per Flink
+worker) and returns a batch stage (records in, records out, same order), or ``None`` when its model
+has not been trained/installed here, so the stream runs with what exists. Model-backed stages (NER,
+risk) make one model call per batch.
 """
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from functools import partial
 from pathlib import Path
 
 from schemas.records import Record
-from sekisho.settings import Settings, get_settings
-from streams.pipeline import per_record
+from sekisho.settings import Settings
 
-Stage = Callable[[list[Record]], list[Record]]
+log = logging.getLogger(__name__)
+
+RecordStage = Callable[[Record], Record]
+BatchStage = Callable[[list[Record]], list[Record]]
 
 
-def identifiers_stage(settings: Settings) -> Stage:
+def per_record(stage: RecordStage, name: str) -> BatchStage:
+    """A batch stage from a per-record one; a record it fails on passes through unenriched."""
+
+    def run(records: list[Record]) -> list[Record]:
+        out: list[Record] = []
+        for record in records:
+            try:
+                out.append(stage(record))
+            except Exception as exc:  # one odd record must not cost the batch its enrichment
+                log.warning("stage %s failed on %s: %s", name, record.id, exc)
+                out.append(record)
+        return out
+
+    return run
+
+
+def identifiers_stage(settings: Settings) -> BatchStage:
     from enrichment.identifiers import extract_identifiers
 
     return per_record(partial(extract_identifiers, default_region=settings.phone_region), "identifiers")
 
 
-def ner_training_path(settings: Settings | None = None) -> Path:
+def ner_training_path(settings: Settings) -> Path:
     """Where `sekisho ner train` writes by default: the ``ner_model_dir`` setting, else ``model_dir/ner``."""
-    s = settings or get_settings()
-    return s.ner_model_dir or s.model_dir / "ner"
+    return settings.ner_model_dir or settings.model_dir / "ner"
 
 
-def ner_model_path(settings: Settings | None = None) -> Path:
+def ner_model_path(settings: Settings) -> Path:
     """The NER model to run: a locally trained one when present, else the one shipped in the repository."""
     from enrichment.ner.model import SHIPPED_MODEL
 
-    s = settings or get_settings()
-    if s.ner_model_dir is not None:
-        return s.ner_model_dir
-    trained = s.model_dir / "ner"
+    if settings.ner_model_dir is not None:
+        return settings.ner_model_dir
+    trained = settings.model_dir / "ner"
     return trained if trained.exists() else SHIPPED_MODEL
 
 
-def ner_stage(settings: Settings) -> Stage | None:
+def ner_stage(settings: Settings) -> BatchStage | None:
     path = ner_model_path(settings)
     if not path.exists():
         return None
@@ -52,7 +70,7 @@ def ner_stage(settings: Settings) -> Stage | None:
     return partial(tag_records, recognizer=recognizer)
 
 
-def screening_stage(settings: Settings) -> Stage:
+def screening_stage(settings: Settings) -> BatchStage:
     from enrichment.screening.index import load_index
     from enrichment.screening.stage import screen_record
 
@@ -62,11 +80,11 @@ def screening_stage(settings: Settings) -> Stage:
     return per_record(screen, "screening")
 
 
-def risk_model_path(settings: Settings | None = None) -> Path:
-    return (settings or get_settings()).model_dir / "risk"
+def risk_model_path(settings: Settings) -> Path:
+    return settings.model_dir / "risk"
 
 
-def risk_stage(settings: Settings) -> Stage | None:
+def risk_stage(settings: Settings) -> BatchStage | None:
     path = risk_model_path(settings)
     if not path.exists():
         return None

@@ -1,4 +1,4 @@
-"""The link graph in Elasticsearch: node and edge indices written through ``streams.es_io``.
+"""The link graph in Elasticsearch: node and edge indices written through ``sekisho.es_io``.
 
 Nodes are upserted by id, merged with what the index already holds (a phone node seen by a new record
 keeps the roles and flags earlier records gave it); edges are written by their deterministic id.
@@ -15,14 +15,10 @@ from typing import Any
 from graph.analytics import NeighbourSource, RiskPath, Subgraph, extract, paths_to_watchlist, propagate_risk
 from graph.links import links_of
 from graph.model import Edge, Node, merge_nodes
+from schemas.indexed import EDGE_TYPE, NODE_TYPE
 from schemas.records import Record
+from sekisho import es_io
 from sekisho.settings import Settings, get_settings
-from streams import es_io
-
-NODE_TYPE = "graph_node"
-EDGE_TYPE = "graph_edge"
-es_io.register_type(NODE_TYPE, Node)
-es_io.register_type(EDGE_TYPE, Edge)
 
 _BATCH = 1000
 _SEARCH_LIMIT = 5000

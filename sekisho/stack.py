@@ -200,7 +200,7 @@ def _kafka_healthy(settings: Settings) -> bool:
     host, port = _kafka_host_port(settings)
     if not _port_open(host, port):
         return False
-    from streams.kafka_io import wait_until_reachable
+    from sekisho.kafka_io import wait_until_reachable
 
     return wait_until_reachable(settings, timeout_s=3)
 

@@ -2,7 +2,7 @@
 
 - ``alert_for(score)`` decides (pure): the score is over the threshold, or a rule marked ``alert`` fired.
 - ``Deduplicator`` lets a key (the record's type and id) alert once per re-alert window.
-- ``publish`` writes the alert to the ``alerts`` Kafka topic (through ``streams.kafka_io``).
+- ``publish`` writes the alert to the ``alerts`` Kafka topic (through ``sekisho.kafka_io``).
 - ``deliver`` POSTs it to each matching webhook subscription: JSON body, ``X-Sekisho-Signature:
   sha256=<HMAC-SHA256 of the body with the subscription's secret>``, retried with exponential back-off
   on network errors, 408/429 and 5xx answers.
@@ -21,11 +21,12 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any, Literal, Protocol
+from typing import Any, Protocol
 
 import httpx
 from pydantic import Field
 
+from schemas.documents import Alert, Severity
 from schemas.records import Frozen, make_id
 from sekisho.settings import Settings
 from targeting.scoring import TargetScore
@@ -34,24 +35,6 @@ log = logging.getLogger(__name__)
 
 SIGNATURE_HEADER = "X-Sekisho-Signature"
 EVENT_HEADER = "X-Sekisho-Alert-Id"
-Severity = Literal["medium", "high", "critical"]
-
-
-class Alert(Frozen):
-    id: str
-    key: str  # deduplication key
-    record_id: str
-    record_type: str
-    label: str
-    score: float
-    severity: Severity
-    title: str
-    reasons: list[str] = Field(default_factory=list)  # why it alerted: threshold and alert rules
-    explanation: list[str] = Field(default_factory=list)  # every part of the score, with graph paths
-    graph_path: list[str] = Field(default_factory=list)
-    port: str | None = None
-    created_at: datetime
-    source_received_at: datetime | None = None
 
 
 def alert_key(score: TargetScore) -> str:
@@ -317,8 +300,8 @@ def publish(alerts: Sequence[Alert], settings: Settings | None = None, client: A
 
     ``client`` is a producer from ``kafka_io.producer`` a long-running caller keeps open.
     """
+    from sekisho import kafka_io
     from sekisho.settings import get_settings
-    from streams import kafka_io
 
     s = settings or get_settings()
     messages = [

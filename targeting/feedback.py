@@ -14,16 +14,14 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Literal, Protocol
+from typing import Any, Protocol
 
-from pydantic import Field, model_validator
-
-from schemas.records import Frozen, Record, Text, make_id
+from schemas.documents import InspectionResult, Outcome
+from schemas.records import Record
 from sekisho.settings import Settings, get_settings
 
 log = logging.getLogger(__name__)
 
-Outcome = Literal["nothing_found", "seizure", "revenue_recovered"]
 LABEL_COLUMNS = [
     "sgd.id",
     "illicit",
@@ -37,33 +35,6 @@ LABEL_COLUMNS = [
     "result_id",
 ]
 LABELS_FILE = "labels.csv"
-
-
-class InspectionResult(Frozen):
-    """What an officer found when inspecting one selected passenger or consignment."""
-
-    id: str = ""
-    record_id: str
-    record_type: str
-    outcome: Outcome
-    revenue_recovered: float = Field(default=0.0, ge=0)
-    seized_goods: Text | None = None
-    officer: str | None = None
-    port: str | None = None
-    inspected_at: datetime
-    selection: Literal["model", "random", "other"] = "other"
-    score: float | None = None
-    notes: Text | None = None
-
-    @model_validator(mode="after")
-    def _fill_id(self) -> InspectionResult:
-        if not self.id:
-            object.__setattr__(self, "id", make_id("inspection_result", self.record_id, self.inspected_at.isoformat()))
-        return self
-
-    @property
-    def illicit(self) -> bool:
-        return self.outcome != "nothing_found"
 
 
 def label_row(result: InspectionResult) -> dict[str, str]:
@@ -132,10 +103,10 @@ def record_result(
     if not elasticsearch:
         return outcome
     try:
-        from streams import es_io
-        from targeting import indices
+        from schemas.indexed import ALERT_TYPE, INSPECTION_TYPE
+        from sekisho import es_io
 
-        indices.ensure(s)
+        es_io.ensure_types([ALERT_TYPE, INSPECTION_TYPE], s)
         es_io.write_records([result], s)
         outcome.indexed = True
         if result.outcome == "seizure":

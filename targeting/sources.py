@@ -139,7 +139,7 @@ class EsSource:
         self.page = page
 
     def _search(self, record_type: str, query: Mapping[str, Any]) -> list[Record]:
-        from streams import es_io
+        from sekisho import es_io
 
         hits = es_io.search(record_type, query, self.settings, size=self.page)
         return [record_from_dict({k: v for k, v in hit.items() if not k.startswith("_")}) for hit in hits]

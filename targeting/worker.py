@@ -20,10 +20,10 @@ from typing import Any
 import httpx
 
 from graph.model import Edge, Node
+from schemas.documents import Alert
 from schemas.records import Consignment, FlightLeg, Passenger, Record, record_from_dict
 from sekisho.settings import Settings, get_settings
 from targeting.alerts import (
-    Alert,
     Deduplicator,
     Delivery,
     FileSubscriptions,
@@ -99,14 +99,14 @@ class TargetingWorker:
 
     def warm_up(self) -> None:
         """Load the rules, open the producer and make sure the indices exist before the first record."""
-        from streams import kafka_io
-        from targeting import indices
+        from schemas.indexed import ALERT_TYPE, INSPECTION_TYPE
+        from sekisho import kafka_io
 
         self.rules.current()
         if self.publish_alerts and self._producer is None:
             self._producer = kafka_io.producer(self.settings, linger_ms=0)
         if self.index_alerts and not self._indices_ready:
-            indices.ensure(self.settings)
+            es_io.ensure_types([ALERT_TYPE, INSPECTION_TYPE], self.settings)
             self._indices_ready = True
             self._remember_sent_alerts()
         if self.link_graph:
@@ -118,12 +118,12 @@ class TargetingWorker:
 
     def _remember_sent_alerts(self) -> None:
         """Seed deduplication with the alerts indexed within the window: a restart does not re-alert."""
-        from streams import es_io
-        from targeting import indices
+        from schemas.indexed import ALERT_TYPE
+        from sekisho import es_io
 
         since = datetime.now(UTC) - self.dedup.window
         hits = es_io.search(
-            indices.ALERT_TYPE,
+            ALERT_TYPE,
             {"range": {"created_at": {"gte": since.isoformat()}}},
             self.settings,
             size=10_000,
@@ -219,7 +219,7 @@ class TargetingWorker:
         if self.publish_alerts:
             try:
                 if self._producer is None:
-                    from streams import kafka_io
+                    from sekisho import kafka_io
 
                     self._producer = kafka_io.producer(self.settings, linger_ms=0)
                 publish(result.alerts, self.settings, client=self._producer)
@@ -238,11 +238,11 @@ class TargetingWorker:
             )
         if self.index_alerts:
             try:
-                from streams import es_io
-                from targeting import indices
+                from schemas.indexed import ALERT_TYPE, INSPECTION_TYPE
+                from sekisho import es_io
 
                 if not self._indices_ready:
-                    indices.ensure(self.settings)
+                    es_io.ensure_types([ALERT_TYPE, INSPECTION_TYPE], self.settings)
                     self._indices_ready = True
                 es_io.write_records(result.alerts, self.settings)
             except Exception as exc:
@@ -271,7 +271,7 @@ def run(
     on_batch: Callable[[BatchResult], None] | None = None,
 ) -> None:
     """Consume the records topic until ``stop`` is set."""
-    from streams import kafka_io
+    from sekisho import kafka_io
 
     s = settings or get_settings()
     own = worker is None

@@ -30,7 +30,7 @@ def stack_services() -> Settings:
 
 @pytest.fixture(scope="module")
 def stack(stack_services: Settings, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Settings]:
-    from streams import es_io, kafka_io
+    from sekisho import es_io, kafka_io
 
     state: Path = tmp_path_factory.mktemp("stack")
     previous = {name: os.environ.get(name) for name in ISOLATED_ENV}

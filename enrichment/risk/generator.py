@@ -37,7 +37,7 @@ class TariffLine:
 
 
 # Plausible typical values; duty rates are MFN-like (excise folded in for tobacco and alcohol). The
-# codes of the demo feed generator (streams/generator/reference.py) are all here, so a model trained on
+# codes of the demo feed generator (scenario/reference.py) are all here, so a model trained on
 # this data knows their norms.
 TARIFF_LINES: tuple[TariffLine, ...] = (
     TariffLine("610910", "textile", 15.0, 0.2, 0.16),

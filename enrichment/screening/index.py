@@ -225,17 +225,12 @@ def build_index(directory: Path) -> ScreeningIndex:
     return ScreeningIndex.build(load_all(directory), lists_content_hash(directory))
 
 
-def load_index(directory: Path | None = None, cache_dir: Path | None = None) -> ScreeningIndex:
-    """The index of the lists in ``directory`` (default: the ``watchlist_dir`` setting), cached on disk.
+def load_index(directory: Path, cache_dir: Path) -> ScreeningIndex:
+    """The index of the lists in ``directory`` (the ``watchlist_dir`` setting), cached in ``cache_dir``.
 
     The cache file name holds the lists' content hash, so a refreshed list builds a new index and a
     stale one is never read. A cache that cannot be read or written is rebuilt or skipped, never fatal.
     """
-    from sekisho.settings import get_settings
-
-    settings = get_settings()
-    directory = directory or settings.watchlist_dir
-    cache_dir = cache_dir or settings.cache_dir / "screening"
     content_hash = lists_content_hash(directory)
     cache_file = cache_dir / f"index-v{INDEX_FORMAT}-{content_hash[:24]}.pickle"
     if cache_file.exists():

@@ -124,20 +124,13 @@ def screen_query(query: ScreeningQuery, index: ScreeningIndex, threshold: float,
     return hits
 
 
-def screen_record(
-    record: Record, index: ScreeningIndex, threshold: float | None = None, max_hits: int | None = None
-) -> Record:
+def screen_record(record: Record, index: ScreeningIndex, threshold: float, max_hits: int) -> Record:
     """The enrichment stage: a copy of ``record`` with ``screening`` filled (hits sorted by score).
 
-    ``threshold`` and ``max_hits`` (per query) default to the settings ``SEKISHO_SCREENING_THRESHOLD``
-    and ``SEKISHO_SCREENING_MAX_HITS``. A record with nothing to screen comes back unchanged.
+    ``threshold`` and ``max_hits`` (per query) are the deployment's ``screening_threshold`` and
+    ``screening_max_hits`` settings, passed in by the stage factory. A record with nothing to screen
+    comes back unchanged.
     """
-    if threshold is None or max_hits is None:
-        from sekisho.settings import get_settings
-
-        settings = get_settings()
-        threshold = settings.screening_threshold if threshold is None else threshold
-        max_hits = settings.screening_max_hits if max_hits is None else max_hits
     hits: dict[tuple[str, str | None], ScreeningHit] = {}
     for query in queries_of(record):
         for hit in screen_query(query, index, threshold, max_hits):

@@ -2,7 +2,7 @@
 
 The job file only wires things: the source is the Flink Kafka SQL connector (``raw`` format, so any
 bytes arrive intact, with topic/partition/offset/headers as metadata columns), the stages come from
-``streams.pipeline`` and the writes go through ``streams.es_io`` / ``streams.kafka_io``.
+``pipeline.chain`` and the writes go through ``sekisho.es_io`` / ``sekisho.kafka_io``.
 
 Parsing runs per message; enrichment, validation and writes run per batch and shard (model calls and
 Great Expectations are far cheaper on batches). A batch is flushed when it reaches ``es_bulk_chunk``
@@ -33,15 +33,15 @@ from pyflink.datastream import (
 from pyflink.datastream.state import ListStateDescriptor
 from pyflink.table import StreamTableEnvironment
 
+from feeds import MessageContext
+from pipeline.batch import Origin, process_batch
+from pipeline.chain import StageChain, build_chain, process_message
 from schemas.records import Record, Rejection
 from sekisho.settings import Settings, get_settings
-from streams.parsers import MessageContext
-from streams.pipeline import StageChain, default_chain, process_message
 
 log = logging.getLogger(__name__)
 
 SHARDS = 4
-Origin = tuple[str, int, int]  # topic, partition, offset of the raw message a record came from
 END_OF_INPUT = 2**63 - 1
 
 
@@ -92,12 +92,12 @@ class EnrichValidateWrite(KeyedProcessFunction):  # type: ignore[misc]
         self.producer: Any = None
 
     def open(self, runtime_context: RuntimeContext) -> None:
-        from streams import kafka_io
-        from streams.validation import BatchValidator
+        from pipeline.validation import BatchValidator
+        from sekisho import kafka_io
 
         self.settings = Settings.model_validate_json(self.settings_json)
         self.pending = runtime_context.get_list_state(ListStateDescriptor("pending", Types.PICKLED_BYTE_ARRAY()))
-        self.chain = default_chain(self.settings) if self.enrich else None
+        self.chain = build_chain(self.settings) if self.enrich else None
         self.validator = BatchValidator()
         self.producer = kafka_io.producer(self.settings)
 
@@ -122,7 +122,7 @@ class EnrichValidateWrite(KeyedProcessFunction):  # type: ignore[misc]
 
     def flush(self, shard: int) -> Iterator[str]:
         """Process and write the current shard's batch, then clear it (after the writes succeeded)."""
-        from streams import es_io
+        from sekisho import es_io
 
         batch: list[tuple[Record, Origin]] = list(self.pending.get() or [])
         self.sizes[shard] = 0
@@ -134,11 +134,8 @@ class EnrichValidateWrite(KeyedProcessFunction):  # type: ignore[misc]
             drill.unlink(missing_ok=True)
             raise RuntimeError(f"recovery drill: failing a batch of {len(batch)} records once")
         origins = {record.id: origin for record, origin in batch}
-        records = [record for record, _ in batch]
-        if self.chain is not None:
-            records = self.chain.apply_batch(records)
-        valid, rejected = self.validator.validate(records)
-        rejected = [_with_origin(r, origins) for r in rejected]
+        result = process_batch([record for record, _ in batch], self.chain, self.validator, origins)
+        valid, rejected = result.valid, result.rejected
         stamp = {"indexed_at": datetime.now(UTC)}
         es_io.write_records([r.model_copy(update=stamp) for r in (*valid, *rejected)], self.settings)
         # Valid records continue to the targeting worker (graph, scores, alerts); rejections are dead letters.
@@ -156,17 +153,6 @@ class EnrichValidateWrite(KeyedProcessFunction):  # type: ignore[misc]
     def close(self) -> None:
         if self.producer is not None:
             self.producer.close(timeout=10)
-
-
-def _with_origin(rejection: Rejection, origins: dict[str, Origin]) -> Rejection:
-    """Validation dead letters get the topic/partition/offset of the message their record came from."""
-    if rejection.offset is not None:
-        return rejection
-    origin = origins.get(rejection.record_id or rejection.id)
-    if origin is None:
-        return rejection
-    topic, partition, offset = origin
-    return rejection.model_copy(update={"topic": topic, "partition": partition, "offset": offset})
 
 
 def source_ddl(settings: Settings, *, bounded: bool, group_id: str) -> str:
@@ -205,10 +191,10 @@ def build_environment(settings: Settings) -> StreamExecutionEnvironment:
     return env
 
 
-def run(settings: Settings | None = None, *, bounded: bool = True, enrich: bool = True,
+def run(settings: Settings, *, bounded: bool = True, enrich: bool = True,
         group_id: str | None = None, prepare: bool = True) -> None:
     """Run the job on the local mini-cluster (blocking). Bounded: stop at the offsets present at start."""
-    s = settings or get_settings()
+    s = settings
     job = build(s, bounded=bounded, enrich=enrich, group_id=group_id, prepare=prepare)
     job.execute(f"sekisho-ingest-{s.namespace}")
 
@@ -216,7 +202,7 @@ def run(settings: Settings | None = None, *, bounded: bool = True, enrich: bool 
 def build(settings: Settings, *, bounded: bool = True, enrich: bool = True, group_id: str | None = None,
           prepare: bool = True) -> StreamExecutionEnvironment:
     """The job graph on an environment, ready to ``execute`` (or ``execute_async`` for a job to cancel)."""
-    from streams import es_io, kafka_io
+    from sekisho import es_io, kafka_io
 
     s = settings
     if prepare:
@@ -235,4 +221,4 @@ def build(settings: Settings, *, bounded: bool = True, enrich: bool = True, grou
 
 
 if __name__ == "__main__":
-    run(bounded="--unbounded" not in sys.argv)
+    run(get_settings(), bounded="--unbounded" not in sys.argv)

@@ -19,9 +19,10 @@ from fastapi.routing import APIRoute
 from fastapi.staticfiles import StaticFiles
 from pydantic import BaseModel
 
+from feeds import PARSERS
+from schemas.documents import Alert, AuditEvent, InspectionResult
 from sekisho.settings import Settings, get_settings
-from streams.parsers import PARSERS
-from targeting.alerts import Alert, SubscriptionStore, new_subscription
+from targeting.alerts import SubscriptionStore, new_subscription
 from targeting.api import audit, export
 from targeting.api.auth import RoleGate
 from targeting.api.ingest import RETRY_AFTER_SECONDS, InflightLimiter, RawSink, message_id, read_body_limited
@@ -31,7 +32,6 @@ from targeting.api.roles import Role
 from targeting.api.store import Store
 from targeting.api.targets import queue_for, score_arrivals
 from targeting.api.views import (
-    AuditEvent,
     EntityCard,
     GraphPath,
     IngestAccepted,
@@ -41,7 +41,6 @@ from targeting.api.views import (
     SubscriptionIn,
     WatchlistFilter,
 )
-from targeting.feedback import InspectionResult
 from targeting.queue import InspectionQueue
 from targeting.rules import RuleBook
 

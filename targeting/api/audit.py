@@ -5,9 +5,9 @@ from __future__ import annotations
 import secrets
 from datetime import UTC, datetime
 
+from schemas.documents import AuditEvent
 from targeting.api.keys import Principal
 from targeting.api.store import Store
-from targeting.api.views import AuditEvent
 
 
 def audit_event(

@@ -1,4 +1,4 @@
-"""The ``Store`` over Elasticsearch (through ``streams.es_io``): what ``sekisho serve`` runs on.
+"""The ``Store`` over Elasticsearch (through ``sekisho.es_io``): what ``sekisho serve`` runs on.
 
 Records and graph documents are read from the indices the stream writes; the API's own documents
 (audit events, inspection results, alert subscriptions) live in their own indices, registered here.
@@ -14,22 +14,17 @@ from typing import Any
 from enrichment.screening.entries import WatchlistEntry as ListedEntry
 from enrichment.screening.loaders import load_all
 from graph.model import Edge, Node
-from graph.store import NODE_TYPE, EsGraphStore
+from graph.store import EsGraphStore
+from schemas.documents import Alert, AuditEvent, InspectionResult
+from schemas.indexed import ALERT_TYPE, AUDIT_TYPE, INSPECTION_TYPE, NODE_TYPE
 from schemas.records import RECORD_TYPES, FlightLeg, Record, record_from_dict
+from sekisho import es_io
 from sekisho.settings import Settings, get_settings
-from streams import es_io
-from targeting.alerts import Alert
 from targeting.api.export import GRAPH_LIST, GRAPH_LIST_MIN_RISK, risky_node_view
 from targeting.api.memory_store import watchlist_matches
-from targeting.api.views import AuditEvent, SearchHit, WatchlistEntry, WatchlistFilter
-from targeting.feedback import InspectionResult, record_result
+from targeting.api.views import SearchHit, WatchlistEntry, WatchlistFilter
+from targeting.feedback import record_result
 
-AUDIT_TYPE = "api_audit"
-INSPECTION_TYPE = "inspection_result"  # written by targeting.feedback.record_result
-ALERT_TYPE = "alert"  # targeting.alerts.Alert documents, written by the alerting job
-es_io.register_type(AUDIT_TYPE, AuditEvent)
-es_io.register_type(INSPECTION_TYPE, InspectionResult)
-es_io.register_type(ALERT_TYPE, Alert)
 ARRIVALS_MAX = 5000  # candidates per port and day read for scoring
 
 SEARCHED_RECORD_TYPES = [name for name in RECORD_TYPES if name != "rejection"]

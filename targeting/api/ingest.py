@@ -12,8 +12,8 @@ from typing import Protocol
 
 from fastapi import HTTPException, Request
 
+from feeds.base import message_id_of
 from sekisho.settings import Settings, get_settings
-from streams.parsers.base import message_id_of
 
 RETRY_AFTER_SECONDS = "1"
 
@@ -35,10 +35,10 @@ class MemoryRawSink:
 
 
 class KafkaRawSink:
-    """Sends through ``streams.kafka_io`` with one long-lived producer shared by all requests."""
+    """Sends through ``sekisho.kafka_io`` with one long-lived producer shared by all requests."""
 
     def __init__(self, settings: Settings | None = None) -> None:
-        from streams import kafka_io
+        from sekisho import kafka_io
 
         self.settings = settings or get_settings()
         self._kafka_io = kafka_io

@@ -1,6 +1,6 @@
 """Kibana saved objects (data views, saved searches, visualisations, dashboards, a graph workspace).
 
-They are generated here from the index names of ``streams.es_io`` and checked against the mappings
+They are generated here from the index names of ``sekisho.es_io`` and checked against the mappings
 generated from ``schemas`` (tests/unit/test_api_kibana.py), then written to ``infra/kibana/*.ndjson``,
 which the production compose file imports into Kibana 7.10:
 
@@ -15,8 +15,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from sekisho import es_io
 from sekisho.settings import Settings
-from streams import es_io
 
 KIBANA_VERSION = "7.10.2"
 SavedObject = dict[str, Any]

@@ -10,10 +10,9 @@ from typing import Any
 from graph.analytics import InMemoryGraph
 from graph.keys import flight_number_key
 from graph.model import Edge, Node
+from schemas.documents import Alert, AuditEvent, InspectionResult
 from schemas.records import Consignment, FlightLeg, Passenger, Record, record_from_dict
-from targeting.alerts import Alert
-from targeting.api.views import AuditEvent, SearchHit, WatchlistEntry, WatchlistFilter
-from targeting.feedback import InspectionResult
+from targeting.api.views import SearchHit, WatchlistEntry, WatchlistFilter
 
 
 def _text_of(value: Any) -> str:

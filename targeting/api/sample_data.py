@@ -255,7 +255,7 @@ def index_planted(settings: Settings, day: date | None = None) -> list[Record]:
     What the stream does for fed messages, done directly: for demos and tests of the Elasticsearch-backed API.
     """
     from graph.store import EsGraphStore, link_records, refresh_risk
-    from streams import es_io
+    from sekisho import es_io
     from targeting.api.es_store import EsStore
 
     the_day = day or datetime.now(UTC).date()

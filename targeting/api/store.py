@@ -13,10 +13,9 @@ from datetime import date
 from typing import Any, Protocol
 
 from graph.model import Edge, Node
+from schemas.documents import Alert, AuditEvent, InspectionResult
 from schemas.records import FlightLeg, Record
-from targeting.alerts import Alert
-from targeting.api.views import AuditEvent, SearchHit, WatchlistEntry, WatchlistFilter
-from targeting.feedback import InspectionResult
+from targeting.api.views import SearchHit, WatchlistEntry, WatchlistFilter
 
 
 class Store(Protocol):

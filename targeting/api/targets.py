@@ -12,10 +12,11 @@ from datetime import date
 from typing import TYPE_CHECKING
 
 from graph.model import Node
+from schemas.documents import Alert
 from schemas.records import FlightLeg, Record, record_from_dict
 from sekisho.settings import Settings
 from targeting import sources
-from targeting.alerts import Alert, alert_for
+from targeting.alerts import alert_for
 from targeting.queue import Capacity, InspectionQueue, build_queue
 from targeting.rules import RuleSet
 from targeting.scoring import TargetScore

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from targeting.feedback import Outcome
+from schemas.documents import Outcome
 
 
 class View(BaseModel):
@@ -126,17 +126,6 @@ class WatchlistFilter(View):
     lists: list[str] = Field(default_factory=list)
     min_risk: float | None = None
     since: date | None = None
-
-
-class AuditEvent(View):
-    id: str
-    at: datetime
-    key_id: str
-    role: str
-    action: str  # search, entity.view, graph.paths, export.watchlist, queue.view, ...
-    path: str
-    params: dict[str, str] = Field(default_factory=dict)
-    result_count: int | None = None
 
 
 class IngestAccepted(View):

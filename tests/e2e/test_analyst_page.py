@@ -218,7 +218,7 @@ def es_backed(stack: Settings) -> Store:
 
 @pytest.mark.integration
 def test_analyst_page_on_elasticsearch(es_backed: Store, stack: Settings, tmp_path: Path) -> None:
-    from streams import es_io
+    from sekisho import es_io
 
     app, key = app_with_key(es_backed, stack.model_copy(update={"feedback_dir": tmp_path / "feedback"}))
     shots = tmp_path / "shots"

@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
+from sekisho import es_io
 from sekisho.settings import PROJECT_ROOT, Settings
-from streams import es_io
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 

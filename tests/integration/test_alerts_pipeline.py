@@ -13,10 +13,10 @@ import pytest
 
 from graph.model import Node
 from graph.store import EsGraphStore
+from schemas.indexed import ALERT_TYPE, INSPECTION_TYPE
 from schemas.records import Record
+from sekisho import es_io, kafka_io
 from sekisho.settings import Settings
-from streams import es_io, kafka_io
-from targeting import indices
 from targeting.alerts import SIGNATURE_HEADER, FileSubscriptions, new_subscription, verify
 from targeting.worker import BatchResult, TargetingWorker, run
 from tests.unit.test_targeting_alerts import Receiver
@@ -37,7 +37,7 @@ def private(stack: Settings, tmp_path: Path) -> Iterator[Settings]:
     )
     kafka_io.ensure_topics(settings)
     es_io.ensure_indices(settings)
-    indices.ensure(settings)
+    es_io.ensure_types([ALERT_TYPE, INSPECTION_TYPE], settings)
     yield settings
     es_io.delete_namespace(settings)
     kafka_io.delete_topics([settings.topic(n) for n in kafka_io.TOPICS], settings)
@@ -125,7 +125,7 @@ def test_planted_traveller_alerts_once_at_the_webhook(private: Settings) -> None
     ]
     assert [a["record_id"] for a in on_topic].count(volkov) == 1
     es_io.refresh(private)
-    assert es_io.count(indices.ALERT_TYPE, private, {"term": {"record_id": volkov}}) == 1
+    assert es_io.count(ALERT_TYPE, private, {"term": {"record_id": volkov}}) == 1
 
 
 def test_a_booking_arriving_after_its_traveller_escalates_the_alert(private: Settings) -> None:

@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
+from sekisho import es_io, kafka_io
 from sekisho.settings import Settings
-from streams import es_io, kafka_io
 from targeting.alerts import FileSubscriptions
 from targeting.api import create_app
 from targeting.api.es_store import EsStore

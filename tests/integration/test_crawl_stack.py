@@ -12,10 +12,10 @@ from crawlers.fixture_site import FixtureServer
 from crawlers.frontier import STATUS_TYPE
 from crawlers.runner import CrawlReport, run_crawl
 from crawlers.sources import SourceDefinition, load_sources
+from feeds import MessageContext, parse_message
 from schemas.records import CrawledPage
+from sekisho import es_io, kafka_io
 from sekisho.settings import Settings
-from streams import es_io, kafka_io
-from streams.parsers import MessageContext, parse_message
 
 pytestmark = pytest.mark.integration
 

@@ -7,12 +7,12 @@ from pathlib import Path
 
 import pytest
 
+from feeds import MessageContext, parse_message
+from feeds.files import message_files, raw_messages
 from schemas.records import Rejection
+from sekisho import es_io, kafka_io
 from sekisho.settings import PROJECT_ROOT, Settings
-from streams import es_io, kafka_io
-from streams.ingest_files import message_files, raw_messages
 from streams.jobs import ingest_job
-from streams.parsers import MessageContext, parse_message
 
 pytestmark = pytest.mark.integration
 

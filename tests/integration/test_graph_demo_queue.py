@@ -14,8 +14,8 @@ import pytest
 
 from graph.store import explain_node, link_indexed
 from schemas.records import RECORD_TYPES, Booking, Record, ScreeningHit, record_from_dict
+from sekisho import es_io
 from sekisho.settings import Settings
-from streams import es_io
 from targeting.sources import EsSource, queue_for
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]

@@ -13,8 +13,8 @@ from graph.analytics import extract, paths_to_watchlist
 from graph.model import Edge, Node
 from graph.store import EDGE_TYPE, NODE_TYPE, EsGraphStore, link_records, refresh_risk
 from schemas.generate import es_mapping
+from sekisho import es_io
 from sekisho.settings import Settings
-from streams import es_io
 from tests.unit.test_targeting_planted import PHONE_PATH, bystanders, planted_records
 
 pytestmark = pytest.mark.integration
@@ -97,9 +97,10 @@ def test_live_graph_mappings_are_the_generated_ones(private: Settings) -> None:
 
 
 def test_an_officers_seizure_is_labelled_indexed_and_seeds_the_graph(private: Settings) -> None:
+    from schemas.documents import InspectionResult
+    from schemas.indexed import INSPECTION_TYPE
     from schemas.records import Consignment
-    from targeting import indices
-    from targeting.feedback import InspectionResult, read_labels, record_result
+    from targeting.feedback import read_labels, record_result
 
     store = EsGraphStore(private)
     seized, later = (
@@ -130,7 +131,7 @@ def test_an_officers_seizure_is_labelled_indexed_and_seeds_the_graph(private: Se
     assert outcome.indexed and not outcome.errors and outcome.seized_nodes == [seized.id]
     assert read_labels(private.feedback_dir / "labels.csv")[0]["illicit"] == "1"
     es_io.refresh(private)
-    assert es_io.count(indices.RESULT_TYPE, private) == 1
+    assert es_io.count(INSPECTION_TYPE, private) == 1
     after = store.node(later.id)
     assert after is not None and after.graph_risk > 0.3
     assert (after.risk_explanation or "").startswith("consignment 160-0000002 is consigned to consignee SHARED")

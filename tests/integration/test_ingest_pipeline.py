@@ -11,11 +11,11 @@ import pytest
 
 from schemas.generate import es_mapping
 from schemas.records import RECORD_TYPES, make_id
+from sekisho import es_io, kafka_io
 from sekisho import stack as local_stack
+from sekisho.kafka_io import RawMessage
 from sekisho.settings import Settings
-from streams import es_io, kafka_io
 from streams.jobs import ingest_job
-from streams.kafka_io import RawMessage
 
 pytestmark = pytest.mark.integration
 

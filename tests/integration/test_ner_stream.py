@@ -7,8 +7,8 @@ import pytest
 from crawlers.sinks import canonical_json
 from enrichment.stages import ner_model_path
 from schemas.records import CrawledPage, make_id
+from sekisho import es_io, kafka_io
 from sekisho.settings import Settings
-from streams import es_io, kafka_io
 from streams.jobs import ingest_job
 
 pytestmark = pytest.mark.integration

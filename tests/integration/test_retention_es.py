@@ -9,11 +9,12 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 from typer.testing import CliRunner
 
+from feeds import MessageContext, parse_message
+from scenario import WorldSpec, build_world, render
 from schemas.records import Booking, Passenger, Record, Rejection
+from sekisho import es_io
 from sekisho.settings import Settings, get_settings
-from streams import es_io, retention
-from streams.generator import WorldSpec, build_world, render
-from streams.parsers import MessageContext, parse_message
+from targeting import retention
 
 pytestmark = pytest.mark.integration
 

@@ -13,8 +13,8 @@ from enrichment.risk.model import TrainConfig
 from enrichment.risk.scorer import load_scorer, score_records
 from enrichment.risk.store import train_and_save
 from schemas.records import Consignment, Declaration, GoodsItem, record_from_dict
+from sekisho import es_io
 from sekisho.settings import Settings
-from streams import es_io
 
 pytestmark = pytest.mark.integration
 

@@ -6,17 +6,17 @@ from datetime import date
 
 import pytest
 
+from feeds.base import MessageContext
+from pipeline.chain import build_chain
 from schemas.records import Consignment, Passenger, TravelDocument, record_from_dict
+from sekisho import es_io
 from sekisho.settings import Settings
-from streams import es_io
-from streams.enrichment_chain import build_chain
-from streams.parsers.base import MessageContext
 
 pytestmark = pytest.mark.integration
 
 
 def test_screened_records_keep_their_hits_and_identifiers_in_elasticsearch(stack: Settings) -> None:
-    chain = build_chain({"identifiers", "screening"})
+    chain = build_chain(stack, {"identifiers", "screening"})
     assert [name for name, _ in chain.stages] == ["identifiers", "screening"]
     passenger = Passenger(
         id="passenger-screening-it",

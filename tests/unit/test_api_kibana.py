@@ -12,8 +12,9 @@ import pytest
 import graph.store  # noqa: F401 - registers the graph indices
 import targeting.api.es_store  # noqa: F401 - registers the API's indices (audit, inspections, alerts)
 from schemas.generate import es_mapping
+from schemas.indexed import INDEXED_TYPES
+from sekisho import es_io
 from sekisho.settings import Settings
-from streams import es_io
 from targeting.api import kibana
 
 KIBANA_DIR = Path(__file__).resolve().parents[2] / "infra" / "kibana"
@@ -38,7 +39,7 @@ def flatten(properties: dict[str, Any], prefix: str = "") -> dict[str, str]:
 
 def fields_of_title(title: str) -> dict[str, str]:
     """The fields of a data view title (one alias or a comma list of them), from the generated mappings."""
-    by_alias = {es_io.alias_name(name, SETTINGS): cls for name, cls in es_io.indexed_types().items()}
+    by_alias = {es_io.alias_name(name, SETTINGS): cls for name, cls in INDEXED_TYPES.items()}
     fields: dict[str, str] = {}
     for alias in title.split(","):
         assert alias in by_alias, f"data view {alias!r} names no generated index"

@@ -17,9 +17,9 @@ from crawlers.extractors.language import guess_language
 from crawlers.extractors.listing import country_code, parse_price
 from crawlers.fixture_site.site import build_site
 from crawlers.sources import load_sources
+from feeds import MessageContext, parse_message
 from schemas.records import CrawledPage, make_id
 from sekisho.settings import get_settings
-from streams.parsers import MessageContext, parse_message
 
 BASE = "http://127.0.0.1:8651"
 NOW = datetime(2026, 3, 2, 12, 0, tzinfo=UTC)

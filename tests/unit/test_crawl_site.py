@@ -14,11 +14,12 @@ import pytest
 
 from crawlers.canonical import canonical_url
 from crawlers.fixture_site import FixtureServer
-from crawlers.frontier import InMemoryFrontier, UrlStatus
+from crawlers.frontier import InMemoryFrontier
 from crawlers.runner import CrawlReport, run_crawl
 from crawlers.sinks import CollectingSink
 from crawlers.sources import SourceDefinition, load_sources, source_from_mapping
 from crawlers.watchlist_store import latest_list_files
+from schemas.documents import UrlStatus
 from sekisho.settings import Settings, get_settings
 
 HANG_S = 3.0

@@ -12,11 +12,11 @@ from lxml import etree
 from pydifact.segmentcollection import Interchange
 from typer.testing import CliRunner
 
+from feeds import MessageContext, parse_message
+from scenario import Message, WorldSpec, build_world, edifact, message_count, render
+from scenario.world import World
 from schemas.records import Booking, Consignment, Declaration, Party, Passenger, Record, Rejection
 from sekisho.cli import app
-from streams.generator import Message, WorldSpec, build_world, edifact, message_count, render
-from streams.generator.world import World
-from streams.parsers import MessageContext, parse_message
 
 DAY = date(2026, 11, 25)
 pytestmark = pytest.mark.filterwarnings("ignore::pydifact.exceptions.MissingImplementationWarning",

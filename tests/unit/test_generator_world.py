@@ -12,12 +12,12 @@ from hypothesis import given
 from hypothesis import strategies as st
 from stdnum import imo, iso6346
 
+from scenario import WorldSpec, build_world, render
+from scenario import identifiers as ids
+from scenario import reference as ref
+from scenario.planted import listed_companies, load_scenario
+from scenario.world import World
 from sekisho.settings import PROJECT_ROOT
-from streams.generator import WorldSpec, build_world, render
-from streams.generator import identifiers as ids
-from streams.generator import reference as ref
-from streams.generator.planted import listed_companies, load_scenario
-from streams.generator.world import World
 
 DAY = date(2026, 11, 25)
 

@@ -6,10 +6,10 @@ from pathlib import Path
 
 import pytest
 
+from feeds import MessageContext, cargo_imp, cargo_xml, sniff
+from feeds.base import ParseError
+from feeds.check_digits import awb_check_digit_valid
 from schemas.records import Consignment, FlightLeg, Party, Record
-from streams.parsers import MessageContext, cargo_imp, cargo_xml, sniff
-from streams.parsers.base import ParseError
-from streams.parsers.check_digits import awb_check_digit_valid
 
 FEEDS = Path(__file__).resolve().parents[2] / "data" / "feeds"
 CTX = MessageContext(source="test")

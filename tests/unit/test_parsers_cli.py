@@ -9,7 +9,7 @@ from typing import Any
 import typer
 from typer.testing import CliRunner
 
-from sekisho.commands.parse import register
+from sekisho.cli.commands.parse import register
 
 # The command mounted on its own app, exactly as sekisho.cli mounts it, so that these tests do not
 # depend on every other command module importing cleanly.

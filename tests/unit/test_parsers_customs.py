@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
+from feeds import MessageContext, ens, parse_message, sniff, wco
+from feeds.base import ParseError
 from schemas.records import Consignment, Declaration, Party, Record
-from streams.parsers import MessageContext, ens, parse_message, sniff, wco
-from streams.parsers.base import ParseError
 
 FEEDS = Path(__file__).resolve().parents[2] / "data" / "feeds"
 CTX = MessageContext(source="test")

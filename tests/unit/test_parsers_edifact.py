@@ -10,8 +10,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from pydifact.control.characters import Characters
 
-from streams.parsers.base import ParseError
-from streams.parsers.edifact_syntax import (
+from feeds.base import ParseError
+from feeds.edifact_syntax import (
     RawSegment,
     pydifact_segments,
     read_segments,

@@ -7,9 +7,9 @@ from datetime import date
 
 import pytest
 
+from feeds import MessageContext, parse_message
+from scenario import Message, WorldSpec, build_world, render
 from schemas.records import Booking, Consignment, Declaration, FlightLeg, Passenger, Record, Rejection
-from streams.generator import Message, WorldSpec, build_world, render
-from streams.parsers import MessageContext, parse_message
 
 
 def _count(cls: type[Record]) -> Callable[[list[Record]], int]:

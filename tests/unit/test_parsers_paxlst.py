@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
+from feeds import MessageContext, parse_message, paxlst, sniff
+from feeds.base import ParseError
+from feeds.check_digits import mrz_check_digit, mrz_document_number_valid
 from schemas.records import FlightLeg, Passenger, Record, Rejection
-from streams.parsers import MessageContext, parse_message, paxlst, sniff
-from streams.parsers.base import ParseError
-from streams.parsers.check_digits import mrz_check_digit, mrz_document_number_valid
 
 FEEDS = Path(__file__).resolve().parents[2] / "data" / "feeds" / "paxlst"
 

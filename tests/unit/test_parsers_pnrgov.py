@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
+from feeds import MessageContext, parse_message, pnrgov
+from feeds.base import ParseError
 from schemas.records import Booking, FlightLeg, Passenger, Record, Rejection
-from streams.parsers import MessageContext, parse_message, pnrgov
-from streams.parsers.base import ParseError
 
 FEEDS = Path(__file__).resolve().parents[2] / "data" / "feeds" / "pnrgov"
 
@@ -249,7 +249,7 @@ def test_full_card_numbers_are_masked() -> None:
 
 
 def test_same_flight_has_the_same_leg_id_in_api_and_pnr() -> None:
-    from streams.parsers import paxlst
+    from feeds import paxlst
 
     api = (FEEDS.parent / "paxlst" / "test1.edi").read_text("utf-8")
     api = api.replace("UA0989", "UA0988").replace("DTM+189:1701271725:201", "DTM+189:1809281220:201")

@@ -12,8 +12,8 @@ from pathlib import Path
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from feeds import PARSERS, MessageContext, parse_message
 from schemas.records import Record, Rejection
-from streams.parsers import PARSERS, MessageContext, parse_message
 
 FEEDS = Path(__file__).resolve().parents[2] / "data" / "feeds"
 SAMPLES = {

@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
+from feeds import PARSERS, MessageContext, parse_message
 from schemas.records import Rejection
-from sekisho.settings import get_settings
-from streams.parsers import PARSERS, MessageContext, parse_message
 
 FEEDS = Path(__file__).resolve().parents[2] / "data" / "feeds"
 CTX = MessageContext(source="hostile")
@@ -77,30 +75,29 @@ def test_empty_payloads(payload: bytes) -> None:
     assert reject(payload).reason == "payload.empty"
 
 
-@pytest.fixture
-def small_limit(monkeypatch: pytest.MonkeyPatch) -> Iterator[int]:
-    monkeypatch.setenv("SEKISHO_MAX_MESSAGE_BYTES", "1000")
-    get_settings.cache_clear()
-    yield 1000
-    get_settings.cache_clear()
-
-
 @pytest.mark.parametrize("fmt", ["auto", *sorted(PARSERS)])
-def test_oversized_payloads(small_limit: int, fmt: str) -> None:
+def test_oversized_payloads(fmt: str) -> None:
     payload = (FEEDS / "pnrgov" / "bigMessagePnr.edi").read_bytes()
-    assert len(payload) > small_limit
-    assert reject(payload, fmt).reason == "payload.too_large"
+    assert len(payload) > 1000
+    records = parse_message(payload, CTX, fmt, max_bytes=1000)
+    assert len(records) == 1 and isinstance(records[0], Rejection)
+    assert records[0].reason == "payload.too_large" and "limit of 1000" in (records[0].detail or "")
 
 
-def test_each_parser_refuses_oversized_input_itself(small_limit: int) -> None:
-    from streams.parsers.base import ParseError
+def test_size_limit_comes_from_the_caller() -> None:
+    payload = (FEEDS / "pnrgov" / "bigMessagePnr.edi").read_bytes()
+    assert all(r.record_type != "rejection" for r in parse_message(payload, CTX, max_bytes=len(payload)))
+
+
+def test_each_parser_refuses_empty_input_itself() -> None:
+    from feeds.base import ParseError
 
     for module in PARSERS.values():
         if module.FORMAT == "canonical-json":
             continue
         with pytest.raises(ParseError) as caught:
-            module.parse(b"U" * (small_limit + 1), CTX)
-        assert caught.value.reason == "payload.too_large"
+            module.parse(b"  \n", CTX)
+        assert caught.value.reason == "payload.empty"
 
 
 def test_unknown_content_and_unknown_format() -> None:

@@ -7,10 +7,10 @@ from datetime import date
 
 import pytest
 
+from feeds import MessageContext
+from pipeline.chain import StageChain, process_message
+from pipeline.validation import BatchValidator
 from schemas.records import FlightLeg, Passenger, Rejection, make_id
-from streams.parsers import MessageContext
-from streams.pipeline import StageChain, process_message
-from streams.validation import BatchValidator
 
 CTX = MessageContext(source="unit.json", topic="raw", partition=0, offset=7)
 

@@ -9,6 +9,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from feeds import MessageContext, parse_message
+from scenario import WorldSpec, build_world, render
 from schemas.records import (
     Booking,
     Identifier,
@@ -19,9 +21,7 @@ from schemas.records import (
     TravelDocument,
     record_from_dict,
 )
-from streams.generator import WorldSpec, build_world, render
-from streams.parsers import MessageContext, parse_message
-from streams.retention import (
+from targeting.retention import (
     MASKED_NAME,
     Action,
     depersonalise,

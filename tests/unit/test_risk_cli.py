@@ -22,7 +22,7 @@ def _run(*args: str) -> str:
 
 
 def test_generate_train_score_evaluate_retrain(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr("sekisho.commands.risk.console", Console(width=200))
+    monkeypatch.setattr("sekisho.cli.commands.risk.console", Console(width=200))
     data, model = tmp_path / "declarations.csv", tmp_path / "model"
     _run("generate", "--out", str(data), "--rows", "3000", "--seed", "4")
     frame = pd.read_csv(data, dtype=str)

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from datetime import date
 
+from pipeline.validation import expectation_suite_json, generated_checks
 from schemas.generate import es_mapping, index_version, json_schema, nested_facts
 from schemas.records import RECORD_TYPES, Consignment, Passenger, Rejection, make_id
-from streams.validation import expectation_suite_json, generated_checks
 
 
 def test_text_fields_are_searchable_with_a_keyword_subfield() -> None:

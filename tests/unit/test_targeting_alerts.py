@@ -12,10 +12,10 @@ from pathlib import Path
 import httpx
 import pytest
 
+from schemas.documents import Alert
 from targeting.alerts import (
     EVENT_HEADER,
     SIGNATURE_HEADER,
-    Alert,
     Deduplicator,
     FileSubscriptions,
     alert_body,

@@ -9,10 +9,10 @@ import pytest
 
 from graph.analytics import InMemoryGraph, propagate_risk
 from graph.model import Node, edge
+from schemas.documents import InspectionResult
 from sekisho.settings import Settings
 from targeting.feedback import (
     LABEL_COLUMNS,
-    InspectionResult,
     append_labels,
     label_row,
     read_labels,

@@ -1,0 +1,490 @@
+"""IATA Cargo-IMP text messages -> Consignment, Party and FlightLeg records.
+
+* FWB (air waybill): the AWB line (number with its mod-7 check digit, origin, destination, pieces,
+  weight), FLT, RTG routing, SHP/CNE/NFY/AGT parties (NAM, ADR, LOC and continuation lines), CVD values,
+  RTD rate lines with their goods descriptions (NG/NC) and HS codes (NH), SPH special handling.
+* FFM (flight manifest): the flight line, points of unloading, ULDs and one line per AWB (split
+  shipments of one AWB in several ULDs are one consignment with one goods item per line).
+* FHL (house manifest): the master AWB (MBI) and its house waybills (HBS, HTS, TXT, SHP/CNE).
+
+A payload may hold several messages one after another (as the sample files do).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from feeds.base import MessageContext, ParseError
+from feeds.check_digits import awb_check_digit_valid
+from feeds.country_codes import to_alpha2
+from feeds.flight_designators import split_designator
+from feeds.payload_text import check_not_empty, decode_text
+from feeds.record_assembly import Provenance, build_party, clean, merge_by_id
+from schemas.records import Address, Consignment, FlightLeg, GoodsItem, Identifier, Party, Record, make_id
+
+FORMAT = "cargo-imp"
+
+MESSAGE_START = re.compile(r"^(FWB|FFM|FHL)/\d+\s*$")
+SHIPMENT = re.compile(
+    r"^(?P<awb>\d{3}-\d{8})(?P<origin>[A-Z]{3})(?P<destination>[A-Z]{3})"
+    r"/(?P<code>[TPSD])(?P<pieces>\d+)(?:(?P<unit>[KL])(?P<weight>\d+(?:\.\d+)?))?"
+    r"(?:DG\d+)?(?:MC(?P<volume>\d+(?:\.\d+)?))?(?:T(?P<total>\d+))?(?:/(?P<description>.*))?$"
+)
+FFM_FLIGHT = re.compile(
+    r"^\d+/(?P<flight>[A-Z0-9]{2}[A-Z]?\d{1,4}[A-Z]?)/(?P<day>\d{2}[A-Z]{3})(?:\d{4})?/(?P<origin>[A-Z]{3})"
+)
+UNLOADING = re.compile(r"^(?P<airport>[A-Z]{3})(?:/.*)?$")
+HOUSE = re.compile(
+    r"^HBS/(?P<house>[^/]+)/(?P<origin>[A-Z]{3})(?P<destination>[A-Z]{3})/(?P<pieces>\d+)"
+    r"/(?P<unit>[KL])(?P<weight>\d+(?:\.\d+)?)(?:/(?P<slac>\d*))?(?:/(?P<description>.*))?$"
+)
+TAG_LINE = re.compile(r"^([A-Z]{3})(?:/|$)")
+SPECIAL_HANDLING = re.compile(r"^(/[A-Z]{3})+$")
+FFM_TAGS = frozenset({"ULD", "OSI", "COR", "OCI", "DIM", "SSR", "SCI", "OTH", "LAST", "CONT"})
+PARTY_TAGS = {"SHP": "shipper", "CNE": "consignee", "NFY": "notify", "AGT": "agent"}
+POUNDS_TO_KG = 0.45359237
+
+
+def sniff(payload: bytes) -> bool:
+    head = payload[:64].lstrip(b"\xef\xbb\xbf \t\r\n")
+    return MESSAGE_START.match(head.split(b"\n", 1)[0].decode("latin-1").strip()) is not None
+
+
+def _kg(unit: str | None, weight: str | None) -> float | None:
+    if not weight:
+        return None
+    value = float(weight)
+    return round(value * POUNDS_TO_KG, 3) if unit == "L" else value
+
+
+def _split_messages(text: str) -> list[tuple[str, list[str]]]:
+    messages: list[tuple[str, list[str]]] = []
+    for raw in text.splitlines():
+        line = raw.rstrip()
+        match = MESSAGE_START.match(line.strip())
+        if match:
+            messages.append((match.group(1), []))
+        elif messages and line.strip():
+            messages[-1][1].append(line.strip())
+    return messages
+
+
+# ---------------------------------------------------------------------------------------------
+# Parties
+
+
+@dataclass
+class _PartyBlock:
+    role: str
+    name_lines: list[str] = field(default_factory=list)
+    address_lines: list[str] = field(default_factory=list)
+    city: str | None = None
+    region: str | None = None
+    country: str | None = None
+    postcode: str | None = None
+    phones: list[str] = field(default_factory=list)
+    account: str | None = None
+
+
+def _read_party_line(block: _PartyBlock, line: str, previous: str) -> str:
+    """One line of a SHP/CNE/NFY/AGT block; returns which sub-field it continued."""
+    if line.startswith("NAM/"):
+        block.name_lines.append(line[4:])
+        return "NAM"
+    if line.startswith("ADR/"):
+        block.address_lines.append(line[4:])
+        return "ADR"
+    if line.startswith("LOC/"):
+        parts = line[4:].split("/")
+        block.city = clean(parts[0])
+        block.region = clean(parts[1]) if len(parts) > 1 else None
+        return "LOC"
+    if not line.startswith("/"):
+        return previous
+    rest = line[1:]
+    if previous == "AGT-NAME":  # agent blocks: account line, then /name, then /place
+        block.city = block.city or clean(rest)
+        return "AGT-PLACE"
+    if previous == "AGT" and not block.name_lines:
+        block.name_lines.append(rest)
+        return "AGT-NAME"
+    if previous == "NAM":
+        block.name_lines.append(rest)
+        return "NAM"
+    if previous == "ADR":
+        block.address_lines.append(rest)
+        return "ADR"
+    if previous in ("LOC", "CTRY"):
+        parts = rest.split("/")
+        if parts and len(parts[0]) == 2 and parts[0].isalpha():
+            block.country = to_alpha2(parts[0])
+            block.postcode = clean(parts[1]) if len(parts) > 1 else None
+            for kind, number in zip(parts[2::2], parts[3::2], strict=False):
+                if kind in ("TE", "FX") and number.strip():
+                    block.phones.append(re.sub(r"[^\d+]", "", number))
+        return "CTRY"
+    return previous
+
+
+def _party_record(block: _PartyBlock, provenance: Provenance) -> Party | None:
+    name = clean(" ".join(block.name_lines))
+    if not name:
+        return None
+    lines = [line for line in (clean(a) for a in block.address_lines) if line]
+    address = None
+    if lines or block.city or block.country:
+        address = Address(
+            lines=lines, city=block.city, region=block.region, postcode=block.postcode, country=block.country
+        )
+    return build_party(
+        provenance,
+        name=name,
+        role=block.role,
+        address=address,
+        phones=block.phones,
+        schema_name="Organization",
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# FWB
+
+
+@dataclass
+class _RateLine:
+    pieces: int | None = None
+    weight_kg: float | None = None
+    descriptions: list[str] = field(default_factory=list)
+    hs_codes: list[str] = field(default_factory=list)
+    origin_country: str | None = None
+
+
+def _hs_code(value: str) -> str | None:
+    digits = re.sub(r"\D", "", value)
+    return digits if re.fullmatch(r"\d{4}(\d{2}){0,3}", digits) else None
+
+
+def _rate_line(fields: list[str], lines: list[_RateLine]) -> None:
+    """One RTD line (``/1/P1/K2400/CU/...`` or ``/NG/ABRASIVE PASTE``) split at ``/``."""
+    if fields and fields[0].isdigit():
+        fields = fields[1:]  # the line number
+    if not fields:
+        return
+    if fields[0] in ("NG", "NC") and len(fields) > 1:
+        if not lines:
+            lines.append(_RateLine())
+        text = clean("/".join(fields[1:]))
+        if text:
+            lines[-1].descriptions.append(text)
+        return
+    if fields[0] == "NH" and len(fields) > 1:
+        code = _hs_code(fields[1])
+        if code and lines:
+            lines[-1].hs_codes.append(code)
+        return
+    if fields[0] == "NO" and len(fields) > 1 and lines:
+        lines[-1].origin_country = to_alpha2(fields[1])
+        return
+    pieces = next((f[1:] for f in fields if re.fullmatch(r"P\d+", f)), None)
+    weight = next((f for f in fields if re.fullmatch(r"[KL]\d+(\.\d+)?", f)), None)
+    if pieces is not None:
+        lines.append(_RateLine(pieces=int(pieces), weight_kg=_kg(weight[0], weight[1:]) if weight else None))
+
+
+def _parse_fwb(lines: list[str], provenance: Provenance) -> list[Record]:
+    if not lines:
+        raise ParseError("cargo_imp.syntax", "FWB without an air waybill line")
+    shipment = SHIPMENT.match(lines[0])
+    if shipment is None:
+        raise ParseError("cargo_imp.syntax", f"FWB air waybill line not understood: {lines[0][:60]!r}")
+    awb = shipment.group("awb")
+    blocks: list[_PartyBlock] = []
+    rate_lines: list[_RateLine] = []
+    special_handling: list[str] = []
+    routing: list[str] = []
+    flights: list[tuple[str, str]] = []
+    currency: str | None = None
+    declared_value: float | None = None
+    section, previous = "", ""
+    for line in lines[1:]:
+        tag_match = TAG_LINE.match(line)
+        if tag_match and not line.startswith(("NAM/", "ADR/", "LOC/")):
+            section, previous = tag_match.group(1), tag_match.group(1)
+            rest = line[4:]
+            if section in PARTY_TAGS:
+                blocks.append(_PartyBlock(role=PARTY_TAGS[section], account=clean(rest.split("/")[0]) or None))
+            elif section == "FLT":
+                parts = rest.split("/")
+                flights.extend((parts[i], parts[i + 1] if i + 1 < len(parts) else "") for i in range(0, len(parts), 2))
+            elif section == "RTG":  # to-airport + by-carrier pairs: SVORU/AMSRU/LGG
+                routing.extend(part for part in rest.split("/") if len(part) >= 3)
+            elif section == "CVD":
+                parts = rest.split("/") + [""] * 6
+                currency = clean(parts[0])
+                customs = parts[4]
+                declared_value = float(customs) if re.fullmatch(r"\d+(\.\d+)?", customs) else None
+            elif section == "RTD":
+                _rate_line(rest.split("/"), rate_lines)
+            elif section == "SPH":
+                special_handling.extend(code for code in rest.split("/") if re.fullmatch(r"[A-Z]{3}", code))
+            continue
+        if section in PARTY_TAGS and blocks:
+            previous = _read_party_line(blocks[-1], line, previous)
+        elif section == "RTD" and line.startswith("/"):
+            _rate_line(line[1:].split("/"), rate_lines)
+    parties = [p for p in (_party_record(block, provenance) for block in blocks) if p is not None]
+    by_role = {p.roles[0]: p for p in parties}
+    carrier, flight_number = split_designator(flights[0][0]) if flights and flights[0][0] else ("", "")
+    if not carrier and routing and re.fullmatch(r"[A-Z0-9]{2}", routing[0][3:]):
+        carrier = routing[0][3:]  # no booked flight: the first carrier of the routing
+    goods = [
+        GoodsItem(
+            sequence=index,
+            description="; ".join(line.descriptions) or None,
+            hs_code=line.hs_codes[0] if line.hs_codes else None,
+            package_count=line.pieces,
+            gross_weight_kg=line.weight_kg,
+            origin_country=line.origin_country,
+        )
+        for index, line in enumerate(rate_lines, start=1)
+    ]
+    shipper, consignee, notify = by_role.get("shipper"), by_role.get("consignee"), by_role.get("notify")
+    origin, destination = shipment.group("origin"), shipment.group("destination")
+    consignment = Consignment(
+        id=make_id("consignment", "MAWB", awb, origin, destination),
+        transport_document=awb,
+        document_type="MAWB",
+        transport_mode="air",
+        carrier=carrier or None,
+        flight_number=f"{carrier}{flight_number}" if carrier and flight_number else None,
+        origin=origin,
+        destination=destination,
+        shipper_id=shipper.id if shipper else None,
+        consignee_id=consignee.id if consignee else None,
+        notify_party_id=notify.id if notify else None,
+        shipper_name=shipper.name if shipper else None,
+        consignee_name=consignee.name if consignee else None,
+        goods=goods,
+        total_pieces=int(shipment.group("pieces")),
+        total_weight_kg=_kg(shipment.group("unit"), shipment.group("weight")),
+        declared_value=declared_value,
+        currency=currency,
+        special_handling=special_handling,
+        identifiers=[Identifier(scheme="awb", value=awb, valid=awb_check_digit_valid(awb), source_field="FWB")],
+        **provenance.fields(),
+    )
+    return [consignment, *parties]
+
+
+# ---------------------------------------------------------------------------------------------
+# FFM
+
+
+@dataclass
+class _ManifestLine:
+    awb: str
+    origin: str
+    destination: str
+    pieces: int
+    weight_kg: float | None
+    description: str | None
+    uld: str | None
+    unloading: str | None
+    special_handling: list[str] = field(default_factory=list)
+
+
+def _parse_ffm(lines: list[str], provenance: Provenance) -> list[Record]:
+    if not lines:
+        raise ParseError("cargo_imp.syntax", "FFM without a flight line")
+    flight = FFM_FLIGHT.match(lines[0])
+    if flight is None:
+        raise ParseError("cargo_imp.syntax", f"FFM flight line not understood: {lines[0][:60]!r}")
+    carrier, number = split_designator(flight.group("flight"))
+    day, departure = flight.group("day"), flight.group("origin")
+    unloading_points: list[str] = []
+    manifest: list[_ManifestLine] = []
+    uld: str | None = None
+    last_tag = ""
+    for line in lines[1:]:
+        shipment = SHIPMENT.match(line)
+        if shipment:
+            manifest.append(
+                _ManifestLine(
+                    awb=shipment.group("awb"),
+                    origin=shipment.group("origin"),
+                    destination=shipment.group("destination"),
+                    pieces=int(shipment.group("pieces")),
+                    weight_kg=_kg(shipment.group("unit"), shipment.group("weight")),
+                    description=clean(shipment.group("description")),
+                    uld=uld,
+                    unloading=unloading_points[-1] if unloading_points else None,
+                )
+            )
+            last_tag = "AWB"
+            continue
+        if line.startswith("ULD/"):
+            ident = re.split(r"[-/]", line[4:], maxsplit=1)[0].strip()
+            uld = None if ident.upper() in ("", "BULK") else ident
+            last_tag = "ULD"
+            continue
+        if SPECIAL_HANDLING.match(line) and last_tag == "AWB" and manifest:
+            manifest[-1].special_handling.extend(line.strip("/").split("/"))
+            continue
+        tag = TAG_LINE.match(line)
+        if tag and tag.group(1) in FFM_TAGS:
+            last_tag = tag.group(1)
+            continue
+        point = UNLOADING.match(line)
+        if point and not line.startswith("/"):
+            unloading_points.append(point.group("airport"))
+            uld, last_tag = None, "POU"
+    legs: list[FlightLeg] = []
+    previous = departure
+    for arrival in unloading_points:
+        legs.append(
+            FlightLeg(
+                id=make_id("flight_leg", carrier, number, day, previous),
+                carrier=carrier,
+                flight_number=number,
+                departure_airport=previous,
+                arrival_airport=arrival,
+                **provenance.fields(),
+            )
+        )
+        previous = arrival
+    grouped: dict[tuple[str, str, str], list[_ManifestLine]] = {}
+    for item in manifest:
+        grouped.setdefault((item.awb, item.origin, item.destination), []).append(item)
+    consignments: list[Record] = []
+    for (awb, origin, destination), items in grouped.items():
+        weights = [i.weight_kg for i in items if i.weight_kg is not None]
+        consignments.append(
+            Consignment(
+                id=make_id("consignment", "FFM", awb, origin, destination, carrier, number, day),
+                transport_document=awb,
+                document_type="MAWB",
+                transport_mode="air",
+                carrier=carrier,
+                flight_number=f"{carrier}{number}",
+                containers=list(dict.fromkeys(i.uld for i in items if i.uld)),
+                origin=origin,
+                destination=destination,
+                port_of_arrival=items[0].unloading,
+                goods=[
+                    GoodsItem(
+                        sequence=n,
+                        description=i.description,
+                        package_count=i.pieces,
+                        gross_weight_kg=i.weight_kg,
+                    )
+                    for n, i in enumerate(items, start=1)
+                ],
+                total_pieces=sum(i.pieces for i in items),
+                total_weight_kg=round(sum(weights), 3) if weights else None,
+                special_handling=list(dict.fromkeys(code for i in items for code in i.special_handling)),
+                identifiers=[Identifier(scheme="awb", value=awb, valid=awb_check_digit_valid(awb), source_field="FFM")],
+                **provenance.fields(),
+            )
+        )
+    return [*merge_by_id(legs), *consignments]
+
+
+# ---------------------------------------------------------------------------------------------
+# FHL
+
+
+def _parse_fhl(lines: list[str], provenance: Provenance) -> list[Record]:
+    master_line = next((line for line in lines if line.startswith("MBI/")), None)
+    master = SHIPMENT.match(master_line[4:]) if master_line else None
+    if master is None:
+        raise ParseError("cargo_imp.syntax", "FHL without a master air waybill (MBI) line")
+    awb = master.group("awb")
+    records: list[Record] = []
+    houses: list[tuple[re.Match[str], list[str], list[_PartyBlock]]] = []
+    section, previous = "", ""
+    for line in lines:
+        house = HOUSE.match(line)
+        if house:
+            houses.append((house, [], []))
+            section = "HBS"
+            continue
+        if not houses:
+            continue
+        _, extra, blocks = houses[-1]
+        tag = TAG_LINE.match(line)
+        if tag and not line.startswith(("NAM/", "ADR/", "LOC/")):
+            section, previous = tag.group(1), tag.group(1)
+            if section in PARTY_TAGS:
+                blocks.append(_PartyBlock(role=PARTY_TAGS[section]))
+            elif section in ("TXT", "HTS"):
+                extra.append(line)
+            continue
+        if section in PARTY_TAGS and blocks:
+            previous = _read_party_line(blocks[-1], line, previous)
+        elif section in ("TXT", "HTS") and line.startswith("/"):
+            extra.append(section + line)
+    for house, extra, blocks in houses:
+        parties = [p for p in (_party_record(block, provenance) for block in blocks) if p is not None]
+        by_role = {p.roles[0]: p for p in parties}
+        hs_codes = [
+            code
+            for line in extra
+            if line.startswith("HTS")
+            for code in (_hs_code(part) for part in line[4:].split("/"))
+            if code
+        ]
+        text = clean(" ".join(line[4:] for line in extra if line.startswith("TXT")))
+        shipper, consignee = by_role.get("shipper"), by_role.get("consignee")
+        house_number = house.group("house").strip()
+        weight = _kg(house.group("unit"), house.group("weight"))
+        records.append(
+            Consignment(
+                id=make_id("consignment", "HAWB", house_number, awb),
+                transport_document=house_number,
+                document_type="HAWB",
+                master_document=awb,
+                transport_mode="air",
+                origin=house.group("origin"),
+                destination=house.group("destination"),
+                shipper_id=shipper.id if shipper else None,
+                consignee_id=consignee.id if consignee else None,
+                shipper_name=shipper.name if shipper else None,
+                consignee_name=consignee.name if consignee else None,
+                goods=[
+                    GoodsItem(
+                        sequence=1,
+                        description=clean(house.group("description")) or text,
+                        hs_code=hs_codes[0] if hs_codes else None,
+                        package_count=int(house.group("pieces")),
+                        gross_weight_kg=weight,
+                    )
+                ],
+                total_pieces=int(house.group("pieces")),
+                total_weight_kg=weight,
+                identifiers=[Identifier(scheme="awb", value=awb, valid=awb_check_digit_valid(awb), source_field="MBI")],
+                **provenance.fields(),
+            )
+        )
+        records.extend(parties)
+    return records
+
+
+PARSERS = {"FWB": _parse_fwb, "FFM": _parse_ffm, "FHL": _parse_fhl}
+
+
+def parse(payload: bytes, ctx: MessageContext) -> list[Record]:
+    check_not_empty(payload)
+    # Cargo-IMP is plain ASCII by definition; Latin-1 bytes are tolerated (they decode to something).
+    text = decode_text(payload, latin1_allowed=True)
+    messages = _split_messages(text)
+    if not messages:
+        raise ParseError("cargo_imp.syntax", "no FWB/FFM/FHL message header")
+    provenance = Provenance.of(payload, ctx, FORMAT)
+    records: list[Record] = []
+    for kind, lines in messages:
+        records.extend(PARSERS[kind](lines, provenance))
+    parties = merge_by_id(r for r in records if isinstance(r, Party))
+    legs = merge_by_id(r for r in records if isinstance(r, FlightLeg))
+    others = [r for r in records if not isinstance(r, Party | FlightLeg)]
+    return [*others, *legs, *parties]

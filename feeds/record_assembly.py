@@ -1,0 +1,124 @@
+"""What the format parsers share when they turn parsed values into records.
+
+Provenance (format, source, message id), deterministic ids that stay unique inside one message, party
+identities, and merging the records that several parts of one message describe (the same flight leg in a
+header and an itinerary, the same company as shipper and notify party).
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, TypeVar
+
+from feeds.base import MessageContext, message_id_of
+from schemas.records import Address, Party, Record, make_id
+
+R = TypeVar("R", bound=Record)
+
+
+@dataclass(frozen=True)
+class Provenance:
+    source_format: str
+    source: str | None
+    message_id: str
+    received_at: datetime | None
+
+    @classmethod
+    def of(cls, payload: bytes, ctx: MessageContext, source_format: str) -> Provenance:
+        return cls(source_format, ctx.source, ctx.message_id or message_id_of(payload), ctx.received_at)
+
+    def fields(self) -> dict[str, Any]:
+        return {
+            "source_format": self.source_format,
+            "source": self.source,
+            "message_id": self.message_id,
+            "received_at": self.received_at,
+        }
+
+
+class IdAllocator:
+    """``make_id`` that never hands out the same id twice within one message.
+
+    Two records with the same natural key in one message (the same test passport for every crew member,
+    say) are different records; the second gets an ordinal, which is still deterministic.
+    """
+
+    def __init__(self) -> None:
+        self._seen: Counter[str] = Counter()
+
+    def __call__(self, record_type: str, *natural_key: object) -> str:
+        record_id = make_id(record_type, *natural_key)
+        self._seen[record_id] += 1
+        count = self._seen[record_id]
+        return record_id if count == 1 else make_id(record_type, *natural_key, f"#{count}")
+
+
+def clean(value: str | None) -> str | None:
+    """Collapse blanks; ``None`` for empty strings."""
+    if value is None:
+        return None
+    text = " ".join(value.split())
+    return text or None
+
+
+def _merge_values(first: Any, second: Any) -> Any:
+    if isinstance(first, list) and isinstance(second, list):
+        return first + [item for item in second if item not in first]
+    return first if first not in (None, "", []) else second
+
+
+def merge_by_id(records: Iterable[R]) -> list[R]:
+    """One record per id, in first-seen order; later duplicates fill fields the first left empty."""
+    merged: dict[str, R] = {}
+    for record in records:
+        existing = merged.get(record.id)
+        if existing is None:
+            merged[record.id] = record
+            continue
+        update = {
+            name: _merge_values(getattr(existing, name), getattr(record, name))
+            for name in type(record).model_fields
+            if name not in ("id", "record_type")
+        }
+        merged[record.id] = existing.model_copy(update=update)
+    return list(merged.values())
+
+
+def party_id(name: str, address: Address | None, registration_ids: list[str]) -> str:
+    """A trade party's identity: its registration number (EORI, TIN) when known, else name and address.
+
+    The key carries no message or source, so the same company named in many waybills and declarations
+    is one node in the link graph.
+    """
+    if registration_ids:
+        return make_id("party", "registration", registration_ids[0])
+    where = address or Address()
+    return make_id("party", name, " ".join(where.lines), where.city, where.postcode, where.country)
+
+
+def build_party(
+    provenance: Provenance,
+    *,
+    name: str,
+    role: str,
+    address: Address | None = None,
+    phones: list[str] | None = None,
+    emails: list[str] | None = None,
+    registration_ids: list[str] | None = None,
+    schema_name: str = "LegalEntity",
+) -> Party:
+    registrations = [r for r in (registration_ids or []) if r]
+    return Party(
+        id=party_id(name, address, registrations),
+        name=name,
+        schema_name=schema_name,
+        roles=[role],
+        address=address,
+        phones=[p for p in (phones or []) if p],
+        emails=[e for e in (emails or []) if e],
+        registration_ids=registrations,
+        **provenance.fields(),
+    )

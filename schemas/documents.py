@@ -1,0 +1,95 @@
+"""The documents Sekisho's own work writes beside the records: alerts, inspection results, the API's
+audit trail and the crawl frontier's URL states. Declared here, like the records, so that the index
+registry (``schemas/indexed.py``) and the generated mappings see every indexed type in one place.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from schemas.records import Frozen, Text, make_id
+
+Severity = Literal["medium", "high", "critical"]
+Outcome = Literal["nothing_found", "seizure", "revenue_recovered"]
+FetchStatus = Literal["discovered", "fetched", "unchanged", "duplicate", "redirected", "error", "refused"]
+
+
+class Alert(Frozen):
+    id: str
+    key: str  # deduplication key
+    record_id: str
+    record_type: str
+    label: str
+    score: float
+    severity: Severity
+    title: str
+    reasons: list[str] = Field(default_factory=list)  # why it alerted: threshold and alert rules
+    explanation: list[str] = Field(default_factory=list)  # every part of the score, with graph paths
+    graph_path: list[str] = Field(default_factory=list)
+    port: str | None = None
+    created_at: datetime
+    source_received_at: datetime | None = None
+
+
+class InspectionResult(Frozen):
+    """What an officer found when inspecting one selected passenger or consignment."""
+
+    id: str = ""
+    record_id: str
+    record_type: str
+    outcome: Outcome
+    revenue_recovered: float = Field(default=0.0, ge=0)
+    seized_goods: Text | None = None
+    officer: str | None = None
+    port: str | None = None
+    inspected_at: datetime
+    selection: Literal["model", "random", "other"] = "other"
+    score: float | None = None
+    notes: Text | None = None
+
+    @model_validator(mode="after")
+    def _fill_id(self) -> InspectionResult:
+        if not self.id:
+            object.__setattr__(self, "id", make_id("inspection_result", self.record_id, self.inspected_at.isoformat()))
+        return self
+
+    @property
+    def illicit(self) -> bool:
+        return self.outcome != "nothing_found"
+
+
+class AuditEvent(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    id: str
+    at: datetime
+    key_id: str
+    role: str
+    action: str  # search, entity.view, graph.paths, export.watchlist, queue.view, ...
+    path: str
+    params: dict[str, str] = Field(default_factory=dict)
+    result_count: int | None = None
+
+
+class UrlStatus(BaseModel):
+    """One URL in the frontier (also the document in the ``crawl-status`` index)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    id: str
+    url: str  # canonical
+    source_name: str
+    status: FetchStatus = "discovered"
+    depth: int = 0
+    next_fetch_date: datetime | None = None
+    last_fetched: datetime | None = None
+    etag: str | None = None
+    last_modified: str | None = None
+    content_hash: str | None = None
+    http_status: int | None = None
+    fail_count: int = 0
+    record_id: str | None = None
+    reason: str | None = None

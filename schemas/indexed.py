@@ -1,0 +1,44 @@
+"""The one registry of indexed types: every document type that has an Elasticsearch index, by name.
+
+The records (``schemas/records.py``) and the documents of the graph and of Sekisho's own work
+(``schemas/graph.py``, ``schemas/documents.py``) are declared beside it; the Elasticsearch adapter
+(``sekisho/es_io.py``) creates and names indices from this table alone. Nothing registers at import time.
+"""
+
+from __future__ import annotations
+
+from pydantic import BaseModel
+
+from schemas.documents import Alert, AuditEvent, InspectionResult, UrlStatus
+from schemas.graph import Edge, Node
+from schemas.records import RECORD_TYPES, Record
+
+NODE_TYPE = "graph_node"
+EDGE_TYPE = "graph_edge"
+ALERT_TYPE = "alert"
+INSPECTION_TYPE = "inspection_result"
+AUDIT_TYPE = "api_audit"
+STATUS_TYPE = "crawl_status"
+
+DOCUMENT_TYPES: dict[str, type[BaseModel]] = {
+    NODE_TYPE: Node,
+    EDGE_TYPE: Edge,
+    ALERT_TYPE: Alert,
+    INSPECTION_TYPE: InspectionResult,
+    AUDIT_TYPE: AuditEvent,
+    STATUS_TYPE: UrlStatus,
+}
+
+INDEXED_TYPES: dict[str, type[BaseModel]] = {**RECORD_TYPES, **DOCUMENT_TYPES}
+
+_NAME_OF: dict[type[BaseModel], str] = {cls: name for name, cls in DOCUMENT_TYPES.items()}
+
+
+def type_name_of(document: BaseModel) -> str:
+    """The indexed type a document belongs to (its index name stem)."""
+    if isinstance(document, Record):
+        return document.record_type
+    name = _NAME_OF.get(type(document))
+    if name is None:
+        raise ValueError(f"{type(document).__name__} is not an indexed type")
+    return name

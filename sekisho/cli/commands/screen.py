@@ -1,0 +1,124 @@
+"""`sekisho screen pairs` and `sekisho screen name`: watchlist name matching from the command line.
+
+``pairs FILE.csv --left COL --right COL [--schema-col COL]`` copies the CSV (to stdout or ``--out``)
+with two added columns: ``score`` (0-1) and ``match`` (``true``/``false`` at the default threshold,
+the setting ``SEKISHO_SCREENING_THRESHOLD``).
+
+``name "…" [--schema Person]`` screens one name against every list and shows the best entries with
+their scores and what matched.
+"""
+
+from __future__ import annotations
+
+import csv
+import sys
+from pathlib import Path
+from typing import TextIO
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from sekisho.settings import get_settings
+
+app = typer.Typer(
+    help="Screen names against the sanctions and watchlists (OFAC, UN, US CSL, BIS DPL).",
+    no_args_is_help=True,
+)
+err_console = Console(stderr=True)
+
+
+def _column(header: list[str], name: str, option: str) -> int:
+    if name not in header:
+        err_console.print(f"[red]{option} {name!r} is not a column of the CSV (columns: {', '.join(header)})[/red]")
+        raise typer.Exit(2)
+    return header.index(name)
+
+
+def _copy_with_scores(
+    source: TextIO, target: TextIO, left: str, right: str, schema_col: str | None, threshold: float
+) -> int:
+    from enrichment.screening.matcher import NameMatcher, Subject
+    from enrichment.screening.names import kind_of, prepare_name
+
+    reader = csv.reader(source)
+    writer = csv.writer(target, lineterminator="\n")
+    header = next(reader, None)
+    if header is None:
+        err_console.print("[red]the CSV is empty[/red]")
+        raise typer.Exit(2)
+    left_at = _column(header, left, "--left")
+    right_at = _column(header, right, "--right")
+    schema_at = _column(header, schema_col, "--schema-col") if schema_col else None
+    writer.writerow([*header, "score", "match"])
+    matcher = NameMatcher()
+    rows = 0
+    for row in reader:
+        if not row:
+            continue
+        cells = row + [""] * (len(header) - len(row))
+        kind = kind_of(cells[schema_at].strip()) if schema_at is not None else "UNK"
+        comparison = matcher.compare(
+            Subject((prepare_name(cells[left_at], kind),)), Subject((prepare_name(cells[right_at], kind),))
+        )
+        writer.writerow([*row, f"{comparison.score:.4f}", "true" if comparison.score >= threshold else "false"])
+        rows += 1
+    return rows
+
+
+@app.command()
+def pairs(
+    file: Path = typer.Argument(..., exists=True, dir_okay=False, help="CSV with a header row"),
+    left: str = typer.Option(..., "--left", help="column with the first name of each pair"),
+    right: str = typer.Option(..., "--right", help="column with the second name of each pair"),
+    schema_col: str | None = typer.Option(
+        None, "--schema-col", help="column with the kind of both names: Person, Company, Vessel, LegalEntity…"
+    ),
+    out: Path | None = typer.Option(None, "--out", help="write here instead of stdout"),
+) -> None:
+    """Score each pair of names in a CSV; adds the columns `score` (0-1) and `match` (true/false)."""
+    threshold = get_settings().screening_threshold
+    with file.open(encoding="utf-8-sig", newline="") as source:
+        if out is None:
+            _copy_with_scores(source, sys.stdout, left, right, schema_col, threshold)
+        else:
+            with out.open("w", encoding="utf-8", newline="") as target:
+                rows = _copy_with_scores(source, target, left, right, schema_col, threshold)
+            err_console.print(f"{rows} pairs scored -> {out}")
+
+
+@app.command()
+def name(
+    query: str = typer.Argument(..., help="the name to screen, in any script"),
+    schema: str | None = typer.Option(None, "--schema", help="Person, Company, Vessel or Aircraft"),
+    dob: str | None = typer.Option(None, "--dob", help="date of birth, YYYY or YYYY-MM-DD (evidence)"),
+    country: list[str] = typer.Option([], "--country", help="nationality, ISO alpha-2 (evidence); repeatable"),
+    limit: int = typer.Option(10, "--limit", min=1, help="how many entries to show"),
+    watchlists: Path | None = typer.Option(None, "--watchlists", help="list directory (default: the setting)"),
+) -> None:
+    """Show the list entries that best match a name, with scores and explanations."""
+    from enrichment.screening.index import load_index
+
+    settings = get_settings()
+    with err_console.status("loading the watchlist index…"):
+        index = load_index(watchlists or settings.watchlist_dir, settings.home / "cache" / "screening")
+        matches = index.screen_name(query, schema, birth_date=dob, countries=tuple(country), limit=limit)
+    console = Console()
+    if not matches:
+        console.print(f"no list entry resembles {query!r}")
+        return
+    table = Table(title=f"{query} — best list entries (match from {settings.screening_threshold:.2f})")
+    for column in ("score", "match", "list", "entry", "schema", "matched name", "why"):
+        table.add_column(column, overflow="fold")
+    for match in matches:
+        is_match = match.score >= settings.screening_threshold
+        table.add_row(
+            f"{match.score:.3f}",
+            "[bold red]yes[/bold red]" if is_match else "no",
+            match.entry.list_name,
+            match.entry.entry_id,
+            match.entry.schema,
+            match.comparison.names.right,
+            "; ".join([match.comparison.names.describe(), *match.comparison.evidence]),
+        )
+    console.print(table)

@@ -1,0 +1,282 @@
+"""The Kafka adapter: the only module that imports the Kafka client.
+
+Raw messages go on ``<namespace>.raw`` exactly as carriers send them (bytes, no envelope); the key is the
+message id (sha256 of the payload) and headers carry the source name and an optional format hint.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import time
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from kafka import KafkaAdminClient, KafkaConsumer, KafkaProducer
+from kafka.admin import NewTopic
+from kafka.errors import KafkaError, TopicAlreadyExistsError
+
+from feeds.base import message_id_of
+from sekisho.settings import Settings
+
+# Topics every environment has, with their role.
+TOPICS = {
+    "raw": "raw messages from feeds, crawlers and the ingestion endpoint",
+    "deadletter": "rejected input with reason, source, offset and raw payload",
+    "records": "canonical records after parse, validation and enrichment",
+    "alerts": "targeting alerts for counter-terrorism units",
+}
+
+
+@dataclass(frozen=True)
+class RawMessage:
+    payload: bytes
+    source: str
+    format_hint: str = "auto"
+    key: str = ""
+    headers: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def message_id(self) -> str:
+        return self.key or message_id_of(self.payload)
+
+
+@dataclass(frozen=True)
+class ConsumedMessage:
+    topic: str
+    partition: int
+    offset: int
+    key: bytes | None
+    value: bytes
+    headers: dict[str, str]
+    timestamp_ms: int
+
+
+def admin(settings: Settings) -> KafkaAdminClient:
+    s = settings
+    return KafkaAdminClient(bootstrap_servers=s.kafka_bootstrap, client_id="sekisho-admin")
+
+
+def ensure_topics(settings: Settings, names: Iterable[str] = TOPICS) -> list[str]:
+    """Create the namespace's topics if missing; returns their full names."""
+    s = settings
+    full = [s.topic(name) for name in names]
+    client = admin(s)
+    try:
+        existing = set(client.list_topics())
+        missing = [
+            NewTopic(name=name, num_partitions=s.kafka_partitions, replication_factor=1)
+            for name in full
+            if name not in existing
+        ]
+        if missing:
+            with contextlib.suppress(TopicAlreadyExistsError):  # another process created it meanwhile
+                client.create_topics(missing)
+    finally:
+        client.close()
+    return full
+
+
+def delete_topics(names: Iterable[str], settings: Settings) -> None:
+    client = admin(settings)
+    try:
+        existing = set(client.list_topics())
+        doomed = [n for n in names if n in existing]
+        if doomed:
+            client.delete_topics(doomed)
+    finally:
+        client.close()
+
+
+def producer(settings: Settings, **overrides: Any) -> KafkaProducer:
+    s = settings
+    options: dict[str, Any] = {
+        "bootstrap_servers": s.kafka_bootstrap,
+        "acks": "all",
+        "linger_ms": 20,
+        "max_request_size": s.max_message_bytes + 65536,
+        "retries": 10,
+        "compression_type": None,
+    }
+    options.update(overrides)
+    return KafkaProducer(**options)
+
+
+def _headers(message: RawMessage) -> list[tuple[str, bytes]]:
+    headers = {"source": message.source, "format": message.format_hint, **message.headers}
+    headers.setdefault("received_at", datetime.now(UTC).isoformat())
+    return [(k, v.encode("utf-8")) for k, v in headers.items()]
+
+
+def produce_raw(
+    messages: Iterable[RawMessage],
+    *,
+    topic: str | None = None,
+    settings: Settings,
+    on_sent: Callable[[RawMessage], None] | None = None,
+    client: KafkaProducer | None = None,
+) -> int:
+    """Put raw messages on the raw topic (blocking until all are acknowledged); returns how many."""
+    s = settings
+    target = topic or s.topic("raw")
+    own = client is None
+    kp = client or producer(s)
+    count = 0
+    try:
+        futures = []
+        for message in messages:
+            futures.append(
+                kp.send(target, key=message.message_id.encode(), value=message.payload, headers=_headers(message))
+            )
+            count += 1
+            if on_sent is not None:
+                on_sent(message)
+            if len(futures) >= 1000:
+                for future in futures:
+                    future.get(timeout=60)
+                futures.clear()
+        kp.flush(timeout=60)
+        for future in futures:
+            future.get(timeout=60)
+    finally:
+        if own:
+            kp.close(timeout=10)
+    return count
+
+
+def send_raw_and_wait(
+    message: RawMessage, *, client: KafkaProducer, settings: Settings, timeout_s: float = 30.0
+) -> None:
+    """Send one raw message and wait for its own acknowledgement (no flush), so that concurrent callers
+    sharing ``client`` (the ingestion endpoint) share its batches."""
+    s = settings
+    future = client.send(s.topic("raw"), key=message.message_id.encode(), value=message.payload,
+                         headers=_headers(message))
+    future.get(timeout=timeout_s)
+
+
+def send_raw(client: KafkaProducer, message: RawMessage, *, topic: str) -> Any:
+    """Queue one raw message without waiting (the producer batches in its own thread); returns its future.
+
+    For producers that must not block (the crawlers' reactor thread); ``client.flush()`` waits for all.
+    """
+    return client.send(topic, key=message.message_id.encode(), value=message.payload, headers=_headers(message))
+
+
+def produce_json(
+    topic: str, items: Iterable[tuple[str, dict[str, Any]]], settings: Settings
+) -> int:
+    """Put JSON documents keyed by id on a topic (dead letters, records, alerts)."""
+    kp = producer(settings)
+    count = 0
+    try:
+        for key, doc in items:
+            kp.send(topic, key=key.encode(), value=json.dumps(doc, default=str).encode())
+            count += 1
+        kp.flush(timeout=60)
+    finally:
+        kp.close(timeout=10)
+    return count
+
+
+def _consumer(topic: str, s: Settings, group_id: str | None, from_beginning: bool, **options: Any) -> KafkaConsumer:
+    return KafkaConsumer(
+        topic,
+        bootstrap_servers=s.kafka_bootstrap,
+        group_id=group_id,
+        auto_offset_reset="earliest" if from_beginning else "latest",
+        enable_auto_commit=group_id is not None,
+        fetch_max_bytes=s.max_message_bytes + 65536,
+        max_partition_fetch_bytes=s.max_message_bytes + 65536,
+        **options,
+    )
+
+
+def _consumed(record: Any) -> ConsumedMessage:
+    return ConsumedMessage(
+        topic=record.topic,
+        partition=record.partition,
+        offset=record.offset,
+        key=record.key,
+        value=record.value,
+        headers={k: v.decode("utf-8", "replace") for k, v in (record.headers or [])},
+        timestamp_ms=record.timestamp,
+    )
+
+
+def consume(
+    topic: str,
+    *,
+    settings: Settings,
+    group_id: str | None = None,
+    from_beginning: bool = True,
+    idle_timeout_s: float = 5.0,
+    max_messages: int | None = None,
+) -> Iterator[ConsumedMessage]:
+    """Read a topic until it has been idle for ``idle_timeout_s`` (or ``max_messages`` were read)."""
+    s = settings
+    consumer = _consumer(topic, s, group_id, from_beginning, consumer_timeout_ms=int(idle_timeout_s * 1000))
+    seen = 0
+    try:
+        for record in consumer:
+            yield _consumed(record)
+            seen += 1
+            if max_messages is not None and seen >= max_messages:
+                break
+    finally:
+        consumer.close()
+
+
+def end_offsets(topic: str, settings: Settings) -> dict[int, int]:
+    """Latest offset per partition (how far a topic has been written)."""
+    from kafka import TopicPartition
+
+    s = settings
+    consumer = KafkaConsumer(bootstrap_servers=s.kafka_bootstrap)
+    try:
+        partitions = consumer.partitions_for_topic(topic) or set()
+        tps = [TopicPartition(topic, p) for p in partitions]
+        return {tp.partition: off for tp, off in consumer.end_offsets(tps).items()}
+    finally:
+        consumer.close()
+
+
+def wait_until_reachable(settings: Settings, timeout_s: float = 60.0) -> bool:
+    s = settings
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        try:
+            client = admin(s)
+            client.list_topics()
+            client.close()
+            return True
+        except (KafkaError, OSError, ValueError):
+            time.sleep(0.5)
+    return False
+
+
+def follow(
+    topic: str,
+    *,
+    settings: Settings,
+    group_id: str | None = None,
+    from_beginning: bool = False,
+    poll_timeout_ms: int = 200,
+    max_records: int = 500,
+    stop: Callable[[], bool] = lambda: False,
+) -> Iterator[list[ConsumedMessage]]:
+    """Read a topic as long as ``stop()`` is false, yielding each poll's batch (empty when idle).
+
+    For long-running consumers (the targeting/alert worker): one consumer, one group join, low latency.
+    """
+    s = settings
+    consumer = _consumer(topic, s, group_id, from_beginning, fetch_max_wait_ms=min(poll_timeout_ms, 100))
+    try:
+        while not stop():
+            polled = consumer.poll(timeout_ms=poll_timeout_ms, max_records=max_records)
+            yield [_consumed(record) for records in polled.values() for record in records]
+    finally:
+        consumer.close()
+
