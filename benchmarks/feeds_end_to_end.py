@@ -26,9 +26,9 @@ def main() -> None:
     # The same namespace handling and baseline job as the pipeline benchmark.
     from pipeline_throughput import baseline_job, bench_settings, drop_namespace
 
-    from feeds.files import message_files, raw_messages
     from scenario import generate, spec_for
     from sekisho import es_io, kafka_io
+    from sekisho.cli.feed_files import message_files, raw_messages
     from streams.jobs import ingest_job
 
     settings = bench_settings("feeds")

@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import base64
-import hashlib
 from dataclasses import dataclass
 from datetime import datetime
 
-from schemas.records import Rejection, make_id
+from schemas.records import Rejection, make_id, message_id_of
 
 RAW_KEEP_BYTES = 64 * 1024  # what a dead letter keeps of the payload
 
@@ -31,10 +30,6 @@ class ParseError(Exception):
         super().__init__(f"{reason}: {detail}")
         self.reason = reason
         self.detail = detail
-
-
-def message_id_of(payload: bytes) -> str:
-    return hashlib.sha256(payload).hexdigest()
 
 
 def raw_text(payload: bytes) -> str:

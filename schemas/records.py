@@ -45,6 +45,11 @@ def make_id(record_type: str, *natural_key: object) -> str:
     return f"{record_type}-{digest}"
 
 
+def message_id_of(payload: bytes) -> str:
+    """The id of a raw message: the SHA-256 of its bytes (the Kafka key of the raw topic)."""
+    return hashlib.sha256(payload).hexdigest()
+
+
 class Frozen(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True)
 

@@ -98,7 +98,12 @@ def _reindex(es: Elasticsearch, source: str, dest: str, cls: type[BaseModel]) ->
     if dropped:
         body["script"] = {"lang": "painless", "params": {"dropped": dropped},
                           "source": "for (f in params.dropped) { ctx._source.remove(f) }"}
-    result = es.reindex(body=body, refresh=True, wait_for_completion=True, request_timeout=3600)
+    try:
+        result = dict(es.reindex(body=body, refresh=True, wait_for_completion=True, request_timeout=3600))
+    except TransportError as exc:  # document failures come back as a 400 with the report in ``info``
+        if not isinstance(exc.info, dict) or not exc.info.get("failures"):
+            raise
+        result = exc.info
     failures = result.get("failures") or []
     if failures:
         reasons = sorted({str(f.get("cause", {}).get("reason", f))[:200] for f in failures})
@@ -131,7 +136,8 @@ def bulk_actions(records: Iterable[BaseModel], settings: Settings) -> Iterator[d
     s = settings
     for record in records:
         rid = getattr(record, "id")  # noqa: B009 - every indexed type has an id
-        yield {"_op_type": "index", "_index": alias_name(type_name_of(record), s), "_id": rid, "_source": document(record)}
+        yield {"_op_type": "index", "_index": alias_name(type_name_of(record), s), "_id": rid,
+               "_source": document(record)}
 
 
 def write_actions(

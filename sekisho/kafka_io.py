@@ -18,7 +18,7 @@ from kafka import KafkaAdminClient, KafkaConsumer, KafkaProducer
 from kafka.admin import NewTopic
 from kafka.errors import KafkaError, TopicAlreadyExistsError
 
-from feeds.base import message_id_of
+from schemas.records import message_id_of
 from sekisho.settings import Settings
 
 # Topics every environment has, with their role.

@@ -7,6 +7,7 @@ bash infra/local/install.sh || exit 1
 status=0
 echo "== ruff"; .venv/bin/ruff check . || status=1
 echo "== mypy --strict"; .venv/bin/mypy || status=1
+echo "== import contracts"; .venv/bin/lint-imports --no-cache || status=1
 echo "== pytest"
 .venv/bin/python -m pytest -p no:cacheprovider "$@"
 rc=$?

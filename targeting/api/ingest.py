@@ -12,7 +12,7 @@ from typing import Protocol
 
 from fastapi import HTTPException, Request
 
-from feeds.base import message_id_of
+from schemas.records import message_id_of
 from sekisho.settings import Settings, get_settings
 
 RETRY_AFTER_SECONDS = "1"

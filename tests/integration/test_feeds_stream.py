@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 
 from feeds import MessageContext, parse_message
-from feeds.files import message_files, raw_messages
 from schemas.records import Rejection
 from sekisho import es_io, kafka_io
+from sekisho.cli.feed_files import message_files, raw_messages
 from sekisho.settings import PROJECT_ROOT, Settings
 from streams.jobs import ingest_job
 

@@ -41,7 +41,7 @@ def register(app: typer.Typer) -> None:
         stream job with enrichment, build the link graph and the day's queue, and print what was found."""
         from sekisho import es_io
         from sekisho import stack as local_stack
-        from sekisho.cli.demo_steps import (
+        from sekisho.cli.commands.demo_steps import (
             build_graph_and_queue,
             crawl_fixture_site,
             generate_feeds,

@@ -21,8 +21,8 @@ def register(app: typer.Typer) -> None:
         run_job: bool = typer.Option(False, "--run-job", help="then run the stream job until the topic is drained"),
     ) -> None:
         """Produce raw messages to Kafka (with progress), then optionally process them with PyFlink."""
-        from feeds.files import message_files, raw_messages
         from sekisho import kafka_io
+        from sekisho.cli.feed_files import message_files, raw_messages
 
         settings = get_settings()
         try:

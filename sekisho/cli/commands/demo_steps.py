@@ -44,8 +44,8 @@ def prepare_models(settings: Settings, console: Console) -> None:
 
 
 def ingest_paths(paths: list[Path], settings: Settings) -> int:
-    from feeds.files import message_files, raw_messages
     from sekisho import kafka_io
+    from sekisho.cli.feed_files import message_files, raw_messages
 
     kafka_io.ensure_topics(settings)
     return kafka_io.produce_raw(raw_messages(message_files(paths)), settings=settings)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
-from feeds.base import message_id_of
+from schemas.records import message_id_of
 from sekisho.kafka_io import RawMessage
 
 # Licence and documentation files that live beside the sample feeds are not messages.
