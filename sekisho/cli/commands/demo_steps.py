@@ -107,6 +107,7 @@ def build_graph_and_queue(settings: Settings, console: Console, port: str = "NRT
     """Link everything indexed into the graph, propagate risk, raise alerts, print the day's queue."""
     from graph.store import link_indexed
     from schemas.indexed import ALERT_TYPE, INSPECTION_TYPE
+    from sekisho import es_io
     from sekisho.cli.commands.targeting import print_alerts, print_queue
     from targeting.sources import queue_for
 
