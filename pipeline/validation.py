@@ -1,93 +1,23 @@
-"""Batch validation with Great Expectations suites generated from the schema's field facts.
+"""Batch validation: runs the Great Expectations suite that ``schemas.generate`` derives from the field
+facts, and turns failures into dead letters. No rule is written here.
 
-A batch of records is flattened into one long frame (one row per annotated value: record id, field path,
-value), and each expectation is scoped to its path with a ``row_condition``. One GE validation per batch
-keeps the cost per record low. Records with a failed expectation become dead letters naming it.
+A batch of records is flattened into one long frame (one row per checked value: the record's position,
+its field path, the value as text, number and day; ``schemas.generate.FRAME_COLUMNS``), and each
+expectation is scoped to its path with a ``row_condition``. One GE validation per batch keeps the cost per
+record low. Records with a failed expectation become dead letters naming it.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
-from datetime import UTC, date, datetime
-from functools import lru_cache
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import date
 from typing import Any
 
 import pandas as pd
-import pycountry
 
-from schemas.generate import nested_facts
-from schemas.records import RECORD_TYPES, Record, Rejection, make_id
-
-HS_CODE_REGEX = r"^(0[1-9]|[1-8]\d|9[0-7])\d{2}(\d{2}){0,3}$"
-AIRPORT_REGEX = r"^[A-Z]{3}$"
-
-
-@dataclass(frozen=True)
-class Check:
-    """One generated expectation: a GE expectation class name, its column and keyword arguments."""
-
-    expectation: str
-    path: str  # "<record_type>.<dotted field path>"
-    column: str
-    kwargs: tuple[tuple[str, Any], ...]
-
-    @property
-    def label(self) -> str:
-        return f"{self.expectation}({self.path})"
-
-
-def _countries() -> list[str]:
-    return sorted({c.alpha_2 for c in pycountry.countries} | {"XK"})  # Kosovo is used on travel documents
-
-
-def checks_for_fact(path: str, fact: str, today: date) -> list[Check]:
-    if fact == "country":
-        return [Check("ExpectColumnValuesToBeInSet", path, "text", (("value_set", tuple(_countries())),))]
-    if fact == "airport":
-        return [Check("ExpectColumnValuesToMatchRegex", path, "text", (("regex", AIRPORT_REGEX),))]
-    if fact == "hs_code":
-        return [Check("ExpectColumnValuesToMatchRegex", path, "text", (("regex", HS_CODE_REGEX),))]
-    if fact == "positive":
-        return [Check("ExpectColumnValuesToBeBetween", path, "number", (("min_value", 0),))]
-    if fact == "past_date":
-        return [Check("ExpectColumnValuesToBeBetween", path, "day",
-                      (("min_value", datetime(1900, 1, 1)),
-                       ("max_value", datetime(today.year, today.month, today.day))))]
-    if fact == "check_digits":
-        return [Check("ExpectColumnValuesToNotBeInSet", path, "text", (("value_set", ("false",)),))]
-    return []
-
-
-def generated_checks(today: date | None = None) -> list[Check]:
-    """Every expectation derived from ``schemas.records`` (the single source of truth)."""
-    day = today or datetime.now(UTC).date()
-    checks: list[Check] = []
-    for type_name, cls in RECORD_TYPES.items():
-        if type_name == "rejection":
-            continue
-        for path, facts in sorted(nested_facts(cls).items()):
-            for fact in sorted(facts):
-                checks.extend(checks_for_fact(f"{type_name}.{path}", fact, day))
-    return checks
-
-
-def expectation_suite_json(today: date | None = None) -> dict[str, Any]:
-    """The generated suite in GE's JSON form (what `sekisho schemas export` writes)."""
-    return {
-        "name": "sekisho-records",
-        "expectations": [
-            {"type": _snake(c.expectation), "kwargs": {"column": c.column, **dict(c.kwargs),
-                                                       "row_condition": f'path=="{c.path}"',
-                                                       "condition_parser": "pandas"}}
-            for c in generated_checks(today)
-        ],
-    }
-
-
-def _snake(name: str) -> str:
-    return "".join(f"_{ch.lower()}" if ch.isupper() else ch for ch in name).lstrip("_")
+from schemas.generate import DAY_COLUMN, FRAME_COLUMNS, PATH_COLUMN, POSITION_COLUMN, Check, generated_checks
+from schemas.records import Record, Rejection, make_id
 
 
 def _leaf_values(data: Any, parts: list[str]) -> Iterable[Any]:
@@ -104,14 +34,18 @@ def _leaf_values(data: Any, parts: list[str]) -> Iterable[Any]:
         yield from _leaf_values(data.get(parts[0]), parts[1:])
 
 
-@lru_cache(maxsize=1)
-def _paths() -> dict[str, list[str]]:
-    return {t: sorted(nested_facts(cls)) for t, cls in RECORD_TYPES.items() if t != "rejection"}
+def checked_paths(checks: Iterable[Check]) -> dict[str, list[str]]:
+    """Record type -> the dotted field paths some check looks at."""
+    paths: dict[str, set[str]] = {}
+    for check in checks:
+        record_type, _, path = check.path.partition(".")
+        paths.setdefault(record_type, set()).add(path)
+    return {record_type: sorted(found) for record_type, found in paths.items()}
 
 
-def long_frame(records: Sequence[Record]) -> pd.DataFrame:
+def long_frame(records: Sequence[Record], paths: Mapping[str, Sequence[str]]) -> pd.DataFrame:
+    """The validation frame of a batch: one row per value at a checked path (``paths`` by record type)."""
     rows: list[tuple[int, str, str | None, float | None, str | None]] = []
-    paths = _paths()
     for position, record in enumerate(records):
         doc = record.model_dump(mode="json")
         for path in paths.get(record.record_type, []):
@@ -120,8 +54,8 @@ def long_frame(records: Sequence[Record]) -> pd.DataFrame:
                 text = json.dumps(value) if isinstance(value, bool) else str(value)
                 day = str(value)[:10] if isinstance(value, str) and len(value) >= 10 else None
                 rows.append((position, f"{record.record_type}.{path}", text, number, day))
-    frame = pd.DataFrame(rows, columns=["position", "path", "text", "number", "day"])
-    frame["day"] = pd.to_datetime(frame["day"], errors="coerce", format="ISO8601")
+    frame = pd.DataFrame(rows, columns=list(FRAME_COLUMNS))
+    frame[DAY_COLUMN] = pd.to_datetime(frame[DAY_COLUMN], errors="coerce", format="ISO8601")
     return frame
 
 
@@ -133,6 +67,7 @@ class BatchValidator:
 
         self._gx = gx
         self.checks = generated_checks(today)
+        self._paths = checked_paths(self.checks)
         self._context = gx.get_context(mode="ephemeral")
         from great_expectations.data_context.types.base import ProgressBarsConfig
 
@@ -156,18 +91,20 @@ class BatchValidator:
         suite = self._gx.ExpectationSuite(name=f"sekisho-records-{number}")
         for check in checks:
             cls = getattr(gxe, check.expectation)
-            suite.add_expectation(cls(column=check.column, row_condition=f'path=="{check.path}"',
-                                      condition_parser="pandas", **dict(check.kwargs)))
+            kwargs = dict(check.kwargs)
+            suite.add_expectation(
+                cls(column=check.column, row_condition=check.row_condition, condition_parser="pandas", **kwargs)
+            )
         return self._context.suites.add(suite)
 
     def validate(self, records: Sequence[Record]) -> tuple[list[Record], list[Rejection]]:
         """Split a batch into valid records and dead letters (one per failing record)."""
         candidates = [r for r in records if not isinstance(r, Rejection)]
         passthrough = [r for r in records if isinstance(r, Rejection)]
-        frame = long_frame(candidates)
+        frame = long_frame(candidates, self._paths)
         if frame.empty:
             return candidates, passthrough
-        present = set(frame["path"])
+        present = set(frame[PATH_COLUMN])
         failures: dict[int, list[str]] = {}
         batch = self._batch_definition.get_batch(batch_parameters={"dataframe": frame})
         result = batch.validate(self._suite_for(present), result_format={"result_format": "COMPLETE"})
@@ -182,7 +119,7 @@ class BatchValidator:
             label = f"{_camel(config.type)}({path})"
             check = by_label.get(label)
             for index in outcome.result.get("unexpected_index_list") or []:
-                position = int(frame.at[int(index), "position"])
+                position = int(frame.at[int(index), POSITION_COLUMN])
                 failures.setdefault(position, []).append(check.label if check else label)
         valid: list[Record] = []
         rejected: list[Rejection] = list(passthrough)

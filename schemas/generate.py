@@ -1,9 +1,19 @@
 """Generators: everything derived from the declarations in ``schemas.records`` (and graph types).
 
+The field facts (``schemas.records.FieldFact``) are read here and nowhere else:
+
 - ``es_mapping(cls)``: the Elasticsearch mapping of a record type.
 - ``index_version(cls)``: a short hash of that mapping, so a changed mapping gets a new index behind the alias.
 - ``json_schema(cls)``: JSON Schema (pydantic's, with the field facts kept as ``x-sekisho`` keys).
-- ``expectations(cls)``: Great Expectations expectation configurations for a record type.
+- ``nested_facts(cls)``: dotted field path -> the facts on it, through nested models and lists.
+- ``expectations(cls, today)``: the Great Expectations expectations of a record type, one ``Check`` per
+  rule on a fact (``checks_for_fact``); ``generated_checks(today)`` for every record type and
+  ``expectation_suite_json(today)`` the same in GE's JSON form.
+
+The expectations run over the *validation frame*: one row per annotated value of a batch, with the
+columns ``FRAME_COLUMNS`` (the record's position in the batch, ``<record_type>.<dotted path>``, the value
+as text, as a number, and as a day). ``pipeline.validation`` builds that frame and runs the checks; it
+knows no rule of its own.
 """
 
 from __future__ import annotations
@@ -11,13 +21,14 @@ from __future__ import annotations
 import hashlib
 import json
 import types
-from datetime import date, datetime
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
 from typing import Annotated, Any, Literal, Union, get_args, get_origin
 
 from pydantic import BaseModel
 from pydantic.fields import FieldInfo
 
-from schemas.records import FieldFact
+from schemas.records import RECORD_TYPES, FieldFact, Record
 
 TEXT_WITH_KEYWORD: dict[str, Any] = {
     "type": "text",
@@ -104,16 +115,138 @@ def json_schema(cls: type[BaseModel]) -> dict[str, Any]:
     return schema
 
 
-def nested_facts(cls: type[BaseModel], prefix: str = "") -> dict[str, set[str]]:
+def nested_facts(cls: type[BaseModel], prefix: str = "") -> dict[str, tuple[FieldFact, ...]]:
     """Dotted path (through nested models and lists) -> facts, for every annotated leaf."""
-    result: dict[str, set[str]] = {}
+    result: dict[str, tuple[FieldFact, ...]] = {}
     for name, field in cls.model_fields.items():
         base, extra, _ = _unwrap(field.annotation)
         path = f"{prefix}{name}"
-        facts = {f.name for f in _facts(field, extra)}
+        facts = tuple(dict.fromkeys(_facts(field, extra)))
         if facts:
             result[path] = facts
         if isinstance(base, type) and issubclass(base, BaseModel):
             result.update(nested_facts(base, prefix=f"{path}."))
     return result
 
+
+# ---------------------------------------------------------------------------------------------
+# Great Expectations
+
+POSITION_COLUMN = "position"
+PATH_COLUMN = "path"
+TEXT_COLUMN = "text"
+NUMBER_COLUMN = "number"
+DAY_COLUMN = "day"
+FRAME_COLUMNS = (POSITION_COLUMN, PATH_COLUMN, TEXT_COLUMN, NUMBER_COLUMN, DAY_COLUMN)
+
+
+@dataclass(frozen=True)
+class Check:
+    """One generated expectation: a GE expectation class name, its path, column and keyword arguments."""
+
+    expectation: str
+    path: str  # "<record_type>.<dotted field path>"
+    column: str
+    kwargs: tuple[tuple[str, Any], ...]
+
+    @property
+    def label(self) -> str:
+        return f"{self.expectation}({self.path})"
+
+    @property
+    def row_condition(self) -> str:
+        return f'{PATH_COLUMN}=="{self.path}"'
+
+
+def _as_datetime(day: date) -> datetime:
+    return datetime(day.year, day.month, day.day)
+
+
+def checks_for_fact(fact: FieldFact, path: str, today: date) -> list[Check]:
+    """The expectations a fact's rule makes on the values at ``path`` (none for a fact without a rule)."""
+    checks: list[Check] = []
+    if fact.pattern is not None:
+        checks.append(Check("ExpectColumnValuesToMatchRegex", path, TEXT_COLUMN, (("regex", fact.pattern),)))
+    if fact.one_of is not None:
+        checks.append(
+            Check("ExpectColumnValuesToBeInSet", path, TEXT_COLUMN, (("value_set", tuple(sorted(fact.one_of))),))
+        )
+    if fact.none_of is not None:
+        checks.append(
+            Check("ExpectColumnValuesToNotBeInSet", path, TEXT_COLUMN, (("value_set", tuple(sorted(fact.none_of))),))
+        )
+    bounds = (("min_value", fact.minimum), ("max_value", fact.maximum))
+    if any(value is not None for _, value in bounds):
+        checks.append(
+            Check(
+                "ExpectColumnValuesToBeBetween",
+                path,
+                NUMBER_COLUMN,
+                tuple((key, value) for key, value in bounds if value is not None),
+            )
+        )
+    days = (
+        ("min_value", _as_datetime(fact.earliest) if fact.earliest is not None else None),
+        ("max_value", _as_datetime(today) if fact.not_after_today else None),
+    )
+    if any(value is not None for _, value in days):
+        checks.append(
+            Check(
+                "ExpectColumnValuesToBeBetween",
+                path,
+                DAY_COLUMN,
+                tuple((key, value) for key, value in days if value is not None),
+            )
+        )
+    return checks
+
+
+def _today(today: date | None) -> date:
+    return today or datetime.now(UTC).date()
+
+
+def expectations(cls: type[Record], today: date | None = None) -> list[Check]:
+    """The expectations of one record type, generated from the facts on its fields (nested ones too)."""
+    day = _today(today)
+    checks: list[Check] = []
+    for path, facts in sorted(nested_facts(cls).items()):
+        for fact in sorted(facts, key=lambda f: f.name):
+            checks.extend(checks_for_fact(fact, f"{cls.RECORD_TYPE}.{path}", day))
+    return checks
+
+
+def generated_checks(today: date | None = None) -> list[Check]:
+    """Every expectation derived from ``schemas.records`` (dead letters have none: they are not validated)."""
+    day = _today(today)
+    return [check for cls in RECORD_TYPES.values() for check in expectations(cls, day)]
+
+
+def _json_value(value: Any) -> Any:
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, tuple):
+        return [_json_value(v) for v in value]
+    return value
+
+
+def expectation_suite_json(today: date | None = None) -> dict[str, Any]:
+    """The generated suite in GE's JSON form (serialisable: days as ISO strings, sets as lists)."""
+    return {
+        "name": "sekisho-records",
+        "expectations": [
+            {
+                "type": _snake(c.expectation),
+                "kwargs": {
+                    "column": c.column,
+                    **{key: _json_value(value) for key, value in c.kwargs},
+                    "row_condition": c.row_condition,
+                    "condition_parser": "pandas",
+                },
+            }
+            for c in generated_checks(today)
+        ],
+    }
+
+
+def _snake(name: str) -> str:
+    return "".join(f"_{ch.lower()}" if ch.isupper() else ch for ch in name).lstrip("_")

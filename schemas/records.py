@@ -4,38 +4,81 @@ Everything else is generated from these declarations (``schemas.generate``): Ela
 mappings, JSON Schema, Great Expectations suites and the Flink row types. Records are frozen
 pydantic models; stages return new records (``model_copy(update=...)``) instead of mutating.
 
-Field annotations carry the few facts the generators cannot infer from the Python type:
-``Text`` (full-text searchable, with a keyword sub-field), ``Country`` (ISO 3166-1 alpha-2),
-``Airport`` (IATA code), ``HsCode`` and ``Positive`` numbers.
+Field annotations carry the few facts the generators cannot infer from the Python type, each a
+``FieldFact`` with its rule as data: ``Text`` (full-text searchable, with a keyword sub-field; no rule),
+``Country`` (one of the ISO 3166-1 alpha-2 codes), ``Airport`` (IATA code), ``HsCode`` (Harmonized
+System), ``Positive`` numbers, ``PastDate`` and the MRZ check-digit flag. The construction-time
+constraints (pydantic ``Field``) are taken from the same facts where the rule needs no context: the HS
+code and airport patterns and the lower bound of positive numbers. Rules that need context (today's
+date) or that a whole message must not fail to parse over (an unknown country code) are checked per
+batch, by the Great Expectations suite generated from the facts.
 """
 
 from __future__ import annotations
 
 import hashlib
+from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Annotated, Any, ClassVar, Literal
 
+import pycountry
 from pydantic import BaseModel, ConfigDict, Field
 
 
+@dataclass(frozen=True)
 class FieldFact:
-    """A marker placed in ``Annotated[...]`` that the generators read."""
+    """A marker placed in ``Annotated[...]`` that the generators read: a name and the rule every value of
+    the field obeys, as data. ``schemas.generate`` turns the rule into expectations; a fact without a rule
+    (``text``) only shapes the mapping.
 
-    def __init__(self, name: str, **facts: Any) -> None:
-        self.name = name
-        self.facts = facts
+    Values are compared as the validation frame holds them: ``pattern``, ``one_of`` and ``none_of`` on
+    the text form (booleans as ``true``/``false``), ``minimum``/``maximum`` on numbers, ``earliest`` and
+    ``not_after_today`` on days.
+    """
+
+    name: str
+    pattern: str | None = None  # a regular expression every value matches
+    one_of: frozenset[str] | None = None  # the values allowed
+    none_of: frozenset[str] | None = None  # values not allowed
+    minimum: float | None = None  # inclusive bounds of a number
+    maximum: float | None = None
+    earliest: date | None = None  # the first allowed day
+    not_after_today: bool = False  # no day after the day of validation
+
+    @property
+    def has_rule(self) -> bool:
+        rules = (self.pattern, self.one_of, self.none_of, self.minimum, self.maximum, self.earliest)
+        return self.not_after_today or any(rule is not None for rule in rules)
 
     def __repr__(self) -> str:
         return f"FieldFact({self.name!r})"
 
 
+def _countries() -> frozenset[str]:
+    return frozenset({c.alpha_2 for c in pycountry.countries} | {"XK"})  # Kosovo is used on travel documents
+
+
+# Harmonized System: chapter 01-97, heading and subheading (6 digits), optionally the national 8- or
+# 10-digit extension. A 4-digit heading alone does not classify goods.
+HS_CODE_PATTERN = r"^(?:0[1-9]|[1-8]\d|9[0-7])\d{4}(?:\d{2}){0,2}$"
+
 TEXT = FieldFact("text")
+COUNTRY = FieldFact("country", one_of=_countries())
+AIRPORT = FieldFact("airport", pattern=r"^[A-Z]{3}$")
+HS_CODE = FieldFact("hs_code", pattern=HS_CODE_PATTERN)
+POSITIVE = FieldFact("positive", minimum=0)
+PAST_DATE = FieldFact("past_date", earliest=date(1900, 1, 1), not_after_today=True)
+CHECK_DIGITS = FieldFact("check_digits", none_of=frozenset({"false"}))
+
+FIELD_FACTS: tuple[FieldFact, ...] = (TEXT, COUNTRY, AIRPORT, HS_CODE, POSITIVE, PAST_DATE, CHECK_DIGITS)
+
 Text = Annotated[str, TEXT]
-Country = Annotated[str, FieldFact("country"), Field(pattern=r"^[A-Z]{2}$")]
-Airport = Annotated[str, FieldFact("airport"), Field(pattern=r"^[A-Z]{3}$")]
-HsCode = Annotated[str, FieldFact("hs_code"), Field(pattern=r"^\d{4}(\d{2}){0,3}$")]
-Positive = Annotated[float, FieldFact("positive"), Field(ge=0)]
-PastDate = Annotated[date, FieldFact("past_date")]
+Country = Annotated[str, COUNTRY, Field(pattern=r"^[A-Z]{2}$")]  # the shape here; membership per batch
+Airport = Annotated[str, AIRPORT, Field(pattern=AIRPORT.pattern)]
+HsCode = Annotated[str, HS_CODE, Field(pattern=HS_CODE.pattern)]
+Positive = Annotated[float, POSITIVE, Field(ge=POSITIVE.minimum)]
+PastDate = Annotated[date, PAST_DATE]
+CheckDigits = Annotated[bool, CHECK_DIGITS]
 
 
 def make_id(record_type: str, *natural_key: object) -> str:
@@ -72,7 +115,7 @@ class TravelDocument(Frozen):
     number: str
     issuing_country: Country | None = None
     expiry_date: date | None = None
-    check_digits_valid: Annotated[bool | None, FieldFact("check_digits")] = None
+    check_digits_valid: CheckDigits | None = None
 
 
 class Identifier(Frozen):

@@ -8,16 +8,24 @@ from datetime import date
 import pytest
 
 from feeds import MessageContext
+from pipeline.batch import process_batch
 from pipeline.chain import StageChain, process_message
 from pipeline.validation import BatchValidator
-from schemas.records import FlightLeg, Passenger, Rejection, make_id
+from schemas.records import FlightLeg, Passenger, Record, Rejection, RiskAssessment, make_id
 
 CTX = MessageContext(source="unit.json", topic="raw", partition=0, offset=7)
 
 
 def _leg_payload(n: int) -> bytes:
-    return json.dumps({"record_type": "flight_leg", "id": make_id("flight_leg", n), "source_format": "canonical-json",
-                       "carrier": "JL", "flight_number": str(n)}).encode()
+    return json.dumps(
+        {
+            "record_type": "flight_leg",
+            "id": make_id("flight_leg", n),
+            "source_format": "canonical-json",
+            "carrier": "JL",
+            "flight_number": str(n),
+        }
+    ).encode()
 
 
 def test_canonical_json_becomes_typed_records() -> None:
@@ -27,9 +35,13 @@ def test_canonical_json_becomes_typed_records() -> None:
 
 @pytest.mark.parametrize(
     ("payload", "reason"),
-    [(b"", "payload.empty"), (b"\x00\x01garbage", "format.unknown"), (b'{"record_type": "x", ', "json.malformed"),
-     (b'{"record_type": "martian", "id": "1"}', "schema.unknown_type"),
-     (b'{"record_type": "flight_leg", "id": "1", "source_format": "x"}', "schema.invalid")],
+    [
+        (b"", "payload.empty"),
+        (b"\x00\x01garbage", "format.unknown"),
+        (b'{"record_type": "x", ', "json.malformed"),
+        (b'{"record_type": "martian", "id": "1"}', "schema.unknown_type"),
+        (b'{"record_type": "flight_leg", "id": "1", "source_format": "x"}', "schema.invalid"),
+    ],
 )
 def test_bad_input_becomes_one_dead_letter_with_a_reason(payload: bytes, reason: str) -> None:
     (rejected,) = process_message(payload, CTX)
@@ -72,3 +84,52 @@ def test_batch_validation_rejects_exactly_the_records_that_break_an_expectation(
 def test_batches_with_nothing_to_check_pass_through(validator: BatchValidator) -> None:
     leg = FlightLeg(id="l1", source_format="t", carrier="JL", flight_number="1")
     assert validator.validate([leg]) == ([leg], [])
+
+
+def _batch() -> tuple[Passenger, Passenger, Rejection]:
+    ok = Passenger(id="p-ok", source_format="t", full_name="A B", nationality="JP")
+    bad = Passenger(id="p-bad", source_format="t", full_name="C D", nationality="ZZ")  # not an ISO 3166 country
+    (parse_dead_letter,) = process_message(b"", CTX)
+    assert isinstance(parse_dead_letter, Rejection)
+    return ok, bad, parse_dead_letter
+
+
+def test_a_batch_splits_into_valid_records_and_dead_letters_with_their_origins(validator: BatchValidator) -> None:
+    ok, bad, parse_dead_letter = _batch()
+    origins = {ok.id: ("raw", 3, 100), bad.id: ("raw", 3, 101), parse_dead_letter.id: ("raw", 9, 999)}
+    result = process_batch([ok, bad, parse_dead_letter], None, validator, origins)
+    assert result.valid == [ok]
+    by_stage = {r.stage: r for r in result.rejected}
+    assert len(result.rejected) == 2 and set(by_stage) == {"parse", "validate"}
+    rejected = by_stage["validate"]
+    assert (rejected.record_id, rejected.reason) == (bad.id, "validation.expectation")
+    assert rejected.expectation == "ExpectColumnValuesToBeInSet(passenger.nationality)"
+    assert (rejected.topic, rejected.partition, rejected.offset) == ("raw", 3, 101)
+    assert by_stage["parse"] == parse_dead_letter  # keeps the origin it was parsed with
+    assert (parse_dead_letter.topic, parse_dead_letter.partition, parse_dead_letter.offset) == ("raw", 0, 7)
+
+
+def test_a_failing_enrichment_stage_leaves_the_batch_unenriched_but_whole(validator: BatchValidator) -> None:
+    ok, bad, parse_dead_letter = _batch()
+    seen: list[int] = []
+
+    def broken(_records: list[Record]) -> list[Record]:
+        raise RuntimeError("model exploded")
+
+    def loses_records(records: list[Record]) -> list[Record]:
+        return records[:1]
+
+    def scores(records: list[Record]) -> list[Record]:
+        seen.append(len(records))
+        return [r.model_copy(update={"risk": RiskAssessment(score=0.5, model="unit")}) for r in records]
+
+    unenriched = process_batch(
+        [ok, bad, parse_dead_letter], StageChain([("broken", broken), ("loses", loses_records)]), validator
+    )
+    assert unenriched.valid == [ok]
+    assert sorted(r.record_id or r.id for r in unenriched.rejected) == sorted([bad.id, parse_dead_letter.id])
+    chain = StageChain([("broken", broken), ("scores", scores)])
+    result = process_batch([ok, bad, parse_dead_letter], chain, validator)
+    assert seen == [2]  # the stages after the failing one still run, over the records (not the dead letter)
+    assert [(r.id, r.risk) for r in result.valid] == [(ok.id, RiskAssessment(score=0.5, model="unit"))]
+    assert {r.record_id or r.id for r in result.rejected} == {bad.id, parse_dead_letter.id}

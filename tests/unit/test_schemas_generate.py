@@ -2,11 +2,42 @@
 
 from __future__ import annotations
 
-from datetime import date
+import json
+import re
+from datetime import date, datetime
 
-from pipeline.validation import expectation_suite_json, generated_checks
-from schemas.generate import es_mapping, index_version, json_schema, nested_facts
-from schemas.records import RECORD_TYPES, Consignment, Passenger, Rejection, make_id
+import pytest
+from hypothesis import HealthCheck, example, given, settings
+from hypothesis import strategies as st
+from pydantic import ValidationError
+
+from pipeline.validation import BatchValidator
+from schemas.generate import (
+    FRAME_COLUMNS,
+    checks_for_fact,
+    es_mapping,
+    expectation_suite_json,
+    expectations,
+    generated_checks,
+    index_version,
+    json_schema,
+    nested_facts,
+)
+from schemas.records import (
+    COUNTRY,
+    FIELD_FACTS,
+    HS_CODE,
+    HS_CODE_PATTERN,
+    RECORD_TYPES,
+    Consignment,
+    FieldFact,
+    GoodsItem,
+    Passenger,
+    Rejection,
+    make_id,
+)
+
+TODAY = date(2026, 1, 1)
 
 
 def test_text_fields_are_searchable_with_a_keyword_subfield() -> None:
@@ -48,18 +79,104 @@ def test_json_schema_keeps_field_facts() -> None:
 
 def test_facts_are_found_through_nested_lists() -> None:
     facts = nested_facts(Consignment)
-    assert facts["goods.hs_code"] == {"hs_code"}
-    assert facts["goods.origin_country"] == {"country"}
+    assert facts["goods.hs_code"] == (HS_CODE,)
+    assert facts["goods.origin_country"] == (COUNTRY,)
 
 
 def test_expectations_are_generated_from_the_facts() -> None:
-    checks = {(c.expectation, c.path) for c in generated_checks(date(2026, 1, 1))}
+    checks = {(c.expectation, c.path) for c in generated_checks(TODAY)}
     assert ("ExpectColumnValuesToBeInSet", "passenger.nationality") in checks
     assert ("ExpectColumnValuesToMatchRegex", "consignment.goods.hs_code") in checks
     assert ("ExpectColumnValuesToBeBetween", "passenger.date_of_birth") in checks
     assert ("ExpectColumnValuesToNotBeInSet", "passenger.documents.check_digits_valid") in checks
-    suite = expectation_suite_json(date(2026, 1, 1))
+    suite = expectation_suite_json(TODAY)
     assert {e["type"] for e in suite["expectations"]} >= {"expect_column_values_to_be_in_set"}
+    assert json.loads(json.dumps(suite)) == suite  # the JSON form is JSON
+
+
+def test_every_fact_with_a_rule_produces_an_expectation() -> None:
+    import great_expectations.expectations as gxe
+
+    on_fields = {fact for cls in RECORD_TYPES.values() for facts in nested_facts(cls).values() for fact in facts}
+    assert on_fields == set(FIELD_FACTS)  # every fact is declared in one place and used
+    for fact in FIELD_FACTS:
+        checks = checks_for_fact(fact, "x.y", TODAY)
+        assert bool(checks) == fact.has_rule, fact
+        assert all(hasattr(gxe, c.expectation) and c.column in FRAME_COLUMNS for c in checks)
+    generated = {c.path for c in generated_checks(TODAY)}
+    for type_name, cls in RECORD_TYPES.items():
+        assert {c.path for c in expectations(cls, TODAY)} <= generated
+        for path, facts in nested_facts(cls).items():
+            assert any(f.has_rule for f in facts) == (f"{type_name}.{path}" in generated), path
+    assert expectations(Rejection, TODAY) == []  # dead letters are not validated
+
+
+def test_each_part_of_a_rule_becomes_its_own_expectation() -> None:
+    fact = FieldFact(
+        "all",
+        pattern="^a$",
+        one_of=frozenset({"a"}),
+        none_of=frozenset({"b"}),
+        minimum=0,
+        maximum=1,
+        earliest=date(2000, 1, 1),
+        not_after_today=True,
+    )
+    kinds = [(c.expectation, c.column, dict(c.kwargs)) for c in checks_for_fact(fact, "x.y", TODAY)]
+    assert kinds == [
+        ("ExpectColumnValuesToMatchRegex", "text", {"regex": "^a$"}),
+        ("ExpectColumnValuesToBeInSet", "text", {"value_set": ("a",)}),
+        ("ExpectColumnValuesToNotBeInSet", "text", {"value_set": ("b",)}),
+        ("ExpectColumnValuesToBeBetween", "number", {"min_value": 0, "max_value": 1}),
+        (
+            "ExpectColumnValuesToBeBetween",
+            "day",
+            {"min_value": datetime(2000, 1, 1), "max_value": datetime(2026, 1, 1)},
+        ),
+    ]
+
+
+def test_the_hs_code_rule_is_the_harmonized_system() -> None:
+    """Chapters 01-97, a 6-digit subheading, optionally extended to 8 or 10 digits."""
+    valid = ["010121", "970600", "84713000", "8471300010", "030617"]
+    invalid = ["", "0101", "8471", "000000", "980000", "990000", "8471301", "847130001", "847130000100", "84713O"]
+    assert [c for c in valid if not re.fullmatch(HS_CODE_PATTERN, c)] == []
+    assert [c for c in invalid if re.fullmatch(HS_CODE_PATTERN, c)] == []
+    assert [c for c in invalid if _constructs(c)] == []
+    regexes = {dict(c.kwargs)["regex"] for c in generated_checks(TODAY) if c.path.endswith(".hs_code")}
+    assert regexes == {HS_CODE_PATTERN}
+
+
+@pytest.fixture(scope="module")
+def validator() -> BatchValidator:
+    return BatchValidator(today=TODAY)
+
+
+def _constructs(code: str) -> bool:
+    try:
+        GoodsItem(hs_code=code)
+    except ValidationError:
+        return False
+    return True
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(codes=st.lists(st.text(alphabet="0123456789", max_size=12), min_size=1, max_size=30, unique=True))
+@example(codes=["010000", "970000", "980000", "000000", "0101", "01010101", "0101010101", "010101010101", "9999"])
+def test_the_record_validator_and_the_expectation_agree_on_hs_codes(
+    validator: BatchValidator, codes: list[str]
+) -> None:
+    # Goods items built without validation, so the expectation sees the codes construction would refuse.
+    records = [
+        Consignment(
+            id=f"c{i}", source_format="t", transport_document="X", goods=[GoodsItem.model_construct(hs_code=code)]
+        )
+        for i, code in enumerate(codes)
+    ]
+    valid, rejected = validator.validate(records)
+    passed = {r.id for r in valid}
+    assert {code: f"c{i}" in passed for i, code in enumerate(codes)} == {code: _constructs(code) for code in codes}
+    assert {r.expectation for r in rejected} <= {"ExpectColumnValuesToMatchRegex(consignment.goods.hs_code)"}
 
 
 def test_ids_are_deterministic_and_typed() -> None:
