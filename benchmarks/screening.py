@@ -32,6 +32,7 @@ import multiprocessing
 import random
 import sys
 import time
+import unicodedata
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -43,11 +44,125 @@ sys.path.insert(0, str(ROOT))
 
 from enrichment.screening.index import ScreeningIndex, load_index  # noqa: E402
 from enrichment.screening.loaders import UN_CONSOLIDATED, country_code, load_all  # noqa: E402
-from enrichment.screening.matcher import clear_similarity_cache  # noqa: E402
-from enrichment.screening.names import prepare_name  # noqa: E402
+from enrichment.screening.matcher import NameMatcher, Subject, clear_similarity_cache  # noqa: E402
+from enrichment.screening.names import kind_of, prepare_name  # noqa: E402
 from sekisho.settings import get_settings  # noqa: E402
 
 SEED = 20260225
+PAIRS = ROOT / "data" / "names" / "screening_pairs.csv"
+
+
+@dataclass(frozen=True)
+class LabelledPair:
+    split: str
+    kind: str
+    schema: str
+    label: bool
+    left: str
+    right: str
+    entry_id: str
+
+
+def read_pairs(path: Path = PAIRS) -> list[LabelledPair]:
+    with path.open(encoding="utf-8") as handle:
+        return [
+            LabelledPair(
+                row["split"],
+                row["kind"],
+                row["schema"],
+                row["label"] == "1",
+                row["left"],
+                row["right"],
+                row["entry_id"],
+            )
+            for row in csv.DictReader(handle)
+        ]
+
+
+def _script(text: str) -> str:
+    for char in text:
+        if char.isalpha():
+            return "LATIN" if ord(char) < 0x250 else unicodedata.name(char, "?").split()[0]
+    return "?"
+
+
+def is_cross_script(pair: LabelledPair) -> bool:
+    return _script(pair.left) != _script(pair.right)
+
+
+_MATCHER = NameMatcher()
+
+
+def sekisho_pair(pair: LabelledPair) -> float:
+    kind = kind_of(pair.schema)
+    left = Subject((prepare_name(pair.left, kind),))
+    right = Subject((prepare_name(pair.right, kind),))
+    return _MATCHER.compare(left, right).score
+
+
+def baseline_pair(pair: LabelledPair) -> float:
+    """rapidfuzz ``token_sort_ratio`` of the ASCII forms (``normality.ascii_text``)."""
+    return fuzz.token_sort_ratio(ascii_text(pair.left).lower(), ascii_text(pair.right).lower()) / 100
+
+
+def pair_accuracy(pairs: list[LabelledPair], default: float, verbose: bool = True) -> dict[str, float]:
+    """P/R/F1 on dev and test pairs; thresholds chosen on dev only. Returns the chosen thresholds."""
+    dev = [p for p in pairs if p.split == "dev"]
+    test = [p for p in pairs if p.split == "test"]
+    print(
+        f"\nlabelled pairs ({PAIRS.relative_to(ROOT)}): dev {len(dev)} ({sum(p.label for p in dev)} positive), "
+        f"test {len(test)} ({sum(p.label for p in test)} positive); split by entity, thresholds chosen on dev"
+    )
+    print(f"{'matcher':<30}{'threshold':>10}{'part':>6}{'precision':>11}{'recall':>9}{'F1':>7}{'x-script R':>12}")
+    chosen: dict[str, float] = {}
+    for label, scorer in (("sekisho", sekisho_pair), ("baseline token_sort_ratio", baseline_pair)):
+        scores = {id(p): scorer(p) for p in pairs}
+        threshold = best_threshold([scores[id(p)] for p in dev], [p.label for p in dev])
+        chosen[label] = threshold
+        rows = [(label, threshold)] + ([(f"{label} (product default)", default)] if label == "sekisho" else [])
+        for name, t in rows:
+            for part, subset in (("dev", dev), ("test", test)):
+                p_, r_, f_ = prf([scores[id(p)] for p in subset], [p.label for p in subset], t)
+                xs = [p for p in subset if p.label and is_cross_script(p)]
+                xr = sum(scores[id(p)] >= t for p in xs) / max(1, len(xs))
+                print(f"{name:<30}{t:>10.2f}{part:>6}{p_:>11.3f}{r_:>9.3f}{f_:>7.3f}{xr:>12.3f}")
+        if label == "sekisho" and verbose:
+            print(
+                f"  per kind at the product default {default:.2f} "
+                "(dev / test; recall for positives, false alerts for negatives)"
+            )
+            for kind in sorted({p.kind for p in pairs}):
+                cells = []
+                for subset in (dev, test):
+                    rows_k = [p for p in subset if p.kind == kind]
+                    hit = sum(scores[id(p)] >= default for p in rows_k)
+                    cells.append(f"{hit / max(1, len(rows_k)):.3f} (n={len(rows_k)})")
+                what = "recall" if next(p for p in pairs if p.kind == kind).label else "false alerts"
+                print(f"    {kind:<22}{what:<13}{cells[0]:>18}{cells[1]:>18}")
+    return chosen
+
+
+def blocking_recall(index: ScreeningIndex, pairs: list[LabelledPair]) -> None:
+    """Share of true matches whose list entry the blocking proposes for the query name (full index).
+
+    Pairs whose query is itself one of the entry's listed names are left out (found trivially)."""
+    by_id = {entry.entry_id: no for no, entry in enumerate(index.entries)}
+    print("\nblocking recall (positive pairs against a list entry: its entry among the candidates of the query)")
+    for part in ("dev", "test"):
+        rows = [
+            p
+            for p in pairs
+            if p.split == part
+            and p.label
+            and p.entry_id in by_id
+            and p.left not in index.entries[by_id[p.entry_id]].names
+        ]
+        found = 0
+        for p in rows:
+            query = prepare_name(p.left, kind_of(p.schema))
+            entries = {index.name_entry[n] for n in index.candidates(query)}
+            found += by_id[p.entry_id] in entries
+        print(f"  {part}: {found / max(1, len(rows)):.3f} of {len(rows)}")
 
 
 @dataclass(frozen=True)
@@ -237,11 +352,23 @@ def main() -> None:
     parser.add_argument("--names-dir", type=Path, default=ROOT.parent / "shared" / "data" / "names")
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--brute-sample", type=int, default=200)
+    parser.add_argument(
+        "--only", choices=("pairs", "blocking", "names", "cross-script", "throughput"), action="append", default=None
+    )
     args = parser.parse_args()
+    parts = set(args.only or ("pairs", "blocking", "names", "cross-script", "throughput"))
+    default = get_settings().screening_threshold
 
+    pairs = read_pairs()
+    if "pairs" in parts:
+        pair_accuracy(pairs, default)
+    if parts <= {"pairs"}:
+        return
     start = time.perf_counter()
     index = load_index(ROOT / "data" / "watchlists", ROOT / "var" / "cache" / "screening")
-    print(f"index: {len(index)} entries, {len(index.names)} names, loaded in {time.perf_counter() - start:.1f}s")
+    print(f"\nindex: {len(index)} entries, {len(index.names)} names, loaded in {time.perf_counter() - start:.1f}s")
+    if "blocking" in parts:
+        blocking_recall(index, pairs)
 
     queries = read_queries(args.names_dir)
     evaluated = queries
