@@ -12,10 +12,10 @@ from typing import Any, Generic, TypeVar
 from crawlers.frontier import CrawlState, ElasticsearchFrontier, Frontier, InMemoryFrontier
 from crawlers.sinks import KafkaSink, RecordSink
 from crawlers.sources import SourceDefinition
-from sekisho.settings import Settings, get_settings
+from sekisho.settings import Settings
 
 # Scrapy setting names read by Sekisho components.
-SEKISHO_SETTINGS = "SEKISHO_SETTINGS"  # a sekisho.settings.Settings (default: get_settings())
+SEKISHO_SETTINGS = "SEKISHO_SETTINGS"  # the sekisho.settings.Settings the crawl runs with (set by crawl_settings)
 FRONTIER = "SEKISHO_FRONTIER"  # a Frontier, or "elasticsearch" / "memory"
 RECORD_SINK = "SEKISHO_RECORD_SINK"  # a RecordSink, or "kafka"
 ALLOWED_PRIVATE_NETWORKS = "SEKISHO_ALLOWED_PRIVATE_NETWORKS"
@@ -51,7 +51,9 @@ class CrawlContext:
 
 def sekisho_settings(scrapy_settings: Any) -> Settings:
     value = _unwrap(scrapy_settings.get(SEKISHO_SETTINGS))
-    return value if isinstance(value, Settings) else get_settings()
+    if not isinstance(value, Settings):
+        raise RuntimeError(f"the Scrapy settings carry no {SEKISHO_SETTINGS}: build them with crawlers.settings")
+    return value
 
 
 def build_frontier(scrapy_settings: Any) -> Frontier:

@@ -13,8 +13,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, TypeVar
 
-from feeds.base import MessageContext, message_id_of
-from schemas.records import Address, Party, Record, make_id
+from feeds.base import MessageContext
+from schemas.records import Address, Party, Record, make_id, message_id_of
 
 R = TypeVar("R", bound=Record)
 

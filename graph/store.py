@@ -18,7 +18,7 @@ from graph.model import Edge, Node, merge_nodes
 from schemas.indexed import EDGE_TYPE, NODE_TYPE
 from schemas.records import Record
 from sekisho import es_io
-from sekisho.settings import Settings, get_settings
+from sekisho.settings import Settings
 
 _BATCH = 1000
 _SEARCH_LIMIT = 5000
@@ -34,8 +34,8 @@ def _batches(ids: Iterable[str]) -> Iterable[list[str]]:
 class EsGraphStore:
     """A ``NeighbourSource`` and writer over the node and edge indices of one namespace."""
 
-    def __init__(self, settings: Settings | None = None) -> None:
-        self.settings = settings or get_settings()
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
 
     def ensure(self) -> None:
         es_io.ensure_index(NODE_TYPE, self.settings)
@@ -176,7 +176,7 @@ def _is_extract_stub(node: Node) -> bool:
 
 
 def explain_node(
-    node_id: str, *, depth: int = RISK_DEPTH, limit: int = 3, settings: Settings | None = None
+    node_id: str, *, depth: int = RISK_DEPTH, limit: int = 3, settings: Settings
 ) -> tuple[Node | None, list[RiskPath]]:
     """A node after fresh propagation around it, and its strongest explained paths to watchlisted or
     seized nodes (what ``sekisho graph explain`` and the API's graph paths show)."""
@@ -197,7 +197,7 @@ def load_all(store: EsGraphStore) -> Subgraph:
 
 
 def link_indexed(
-    settings: Settings | None = None, *, batch: int = 1000, on_progress: Callable[[int], None] | None = None
+    settings: Settings, *, batch: int = 1000, on_progress: Callable[[int], None] | None = None
 ) -> tuple[int, int]:
     """Link every record already indexed into the graph, then propagate risk over the whole graph.
 
@@ -206,7 +206,7 @@ def link_indexed(
     """
     from schemas.records import RECORD_TYPES, record_from_dict
 
-    s = settings or get_settings()
+    s = settings
     store = EsGraphStore(s)
     store.ensure()
     linked = 0

@@ -1,6 +1,6 @@
 """Realistic feed generator: a consistent world rendered into the wire formats carriers and traders send.
 
-``generate(spec, out_dir)`` builds the world (``world.build_world``), plants the demo scenario and
+``generate(spec, out_dir)`` builds the world (``compose.build_world``), plants the demo scenario and
 random suspicious patterns (``planted``) and writes PAXLST, PNRGOV, Cargo-IMP FWB/FFM, Cargo-XML XFWB,
 ENS CC315A and WCO declarations plus a ``manifest.json`` (``render``).
 """
@@ -12,8 +12,9 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
+from scenario.compose import build_world
 from scenario.render import Message, message_count, render, write_feeds
-from scenario.world import World, WorldSpec, build_world
+from scenario.world import World, WorldSpec
 
 PROFILES: dict[str, dict[str, int]] = {
     "demo": {"travellers": 200, "consignments": 60, "declarations": 40},

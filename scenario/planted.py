@@ -27,26 +27,26 @@ from scenario.world import (
     PostalAddress,
     WorldBuilder,
 )
-from sekisho.settings import get_settings
+from sekisho.settings import BUNDLED_DATA
 
 LISTED_PROGRAMS = ("DPRK", "NPWMD", "IRAN", "SYRIA")  # proliferation and sanctions programmes of interest
 
 
-def world_yaml_path() -> Path:
-    return get_settings().data_dir / "planted" / "world.yaml"
+PLANTED_WORLD = BUNDLED_DATA / "planted" / "world.yaml"
+BUNDLED_SDN = BUNDLED_DATA / "watchlists" / "sdn.csv"
 
 
 @lru_cache(maxsize=4)
-def load_scenario(path: Path | None = None) -> dict[str, Any]:
-    with (path or world_yaml_path()).open(encoding="utf-8") as handle:
+def load_scenario(path: Path = PLANTED_WORLD) -> dict[str, Any]:
+    with path.open(encoding="utf-8") as handle:
         data: dict[str, Any] = yaml.safe_load(handle)
     return data
 
 
 @lru_cache(maxsize=2)
-def listed_companies(sdn_csv: Path | None = None) -> tuple[tuple[str, str, str], ...]:
+def listed_companies(sdn_csv: Path = BUNDLED_SDN) -> tuple[tuple[str, str, str], ...]:
     """(entry id, name, programme) of organisations on the bundled OFAC SDN snapshot in programmes of interest."""
-    path = sdn_csv or get_settings().data_dir / "watchlists" / "sdn.csv"
+    path = sdn_csv
     found: list[tuple[str, str, str]] = []
     with path.open(encoding="latin-1", newline="") as handle:
         for row in csv.reader(handle):

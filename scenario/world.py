@@ -1,9 +1,10 @@
 """The generated world: people, companies, flights, bookings, consignments and declarations.
 
-``build_world`` is pure: the same ``WorldSpec`` (seed, date, sizes) gives the same world. Entities are
-frozen dataclasses that the message writers render into carrier and trader wire formats; the same
-person or company is referenced by key from several feeds (a traveller's phone is the contact of a
-PNR, a consignee of an air waybill is the importer of a declaration).
+``WorldBuilder`` is pure: the same ``WorldSpec`` (seed, date, sizes) gives the same normal traffic;
+``scenario.compose.build_world`` adds the planted scenario (``scenario.planted`` builds on this module,
+never the reverse). Entities are frozen dataclasses that the message writers render into carrier and
+trader wire formats; the same person or company is referenced by key from several feeds (a traveller's
+phone is the contact of a PNR, a consignee of an air waybill is the importer of a declaration).
 """
 
 from __future__ import annotations
@@ -499,22 +500,3 @@ class WorldBuilder:
         self.rng.shuffle(pool)
         for consignment in pool[:max(0, count - len(self.world.declarations))]:
             self.declaration_for(consignment)
-
-
-def build_world(spec: WorldSpec) -> World:
-    """The whole world for a spec: normal traffic, then the planted scenario and random patterns."""
-    from scenario import planted  # the planted patterns build on the normal population
-
-    builder = WorldBuilder(spec)
-    for designator in planted.scenario_designators():
-        builder.reserve(designator=designator)
-    flights = builder.add_flights()
-    builder.add_companies()
-    scenario_people = planted.plant_scenario(builder, flights)
-    people = builder.add_people(max(0, spec.travellers - scenario_people))
-    builder.add_bookings(people, flights)
-    consignments_left = max(0, spec.consignments - len(builder.world.air) - len(builder.world.sea))
-    builder.add_consignments(consignments_left, flights)
-    planted.plant_random_patterns(builder, flights)
-    builder.add_declarations(spec.declarations)
-    return builder.world

@@ -12,6 +12,7 @@ from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
+BUNDLED_DATA = PROJECT_ROOT / "data"  # sample feeds, watchlists and the planted scenario shipped in the repository
 
 
 class Settings(BaseSettings):
@@ -50,7 +51,7 @@ class Settings(BaseSettings):
     api_max_inflight: int = Field(default=64, description="ingestion requests in flight before answering 429")
 
     max_message_bytes: int = 8 * 1024 * 1024
-    data_dir: Path = Field(default=PROJECT_ROOT / "data", description="bundled sample feeds and reference data")
+    data_dir: Path = Field(default=BUNDLED_DATA, description="bundled sample feeds and reference data")
     model_dir: Path = Field(default=PROJECT_ROOT / "var" / "models", description="trained models")
     ner_model_dir: Path | None = Field(
         default=None,

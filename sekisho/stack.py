@@ -26,7 +26,7 @@ from pathlib import Path
 from urllib.error import URLError
 from urllib.request import urlopen
 
-from sekisho.settings import PROJECT_ROOT, Settings, get_settings
+from sekisho.settings import PROJECT_ROOT, Settings
 
 INFRA = PROJECT_ROOT / "infra" / "local"
 LOCK_FILE = INFRA / "artifacts.lock"
@@ -41,8 +41,8 @@ class StackError(RuntimeError):
 # Artifacts
 
 
-def artifact_dir(component: str, settings: Settings | None = None) -> Path:
-    return (settings or get_settings()).cache_dir / component
+def artifact_dir(component: str, settings: Settings) -> Path:
+    return settings.cache_dir / component
 
 
 def _sha256(path: Path) -> str:
@@ -75,7 +75,7 @@ def _resolve(component: str, target: Path) -> None:
     tmp.rename(target)
 
 
-def fetch_artifacts(component: str, settings: Settings | None = None) -> Path:
+def fetch_artifacts(component: str, settings: Settings) -> Path:
     """Make sure the pinned jars of a component are in the cache and match the lock file."""
     target = artifact_dir(component, settings)
     expected = _load_lock().get(component)
@@ -93,7 +93,7 @@ def fetch_artifacts(component: str, settings: Settings | None = None) -> Path:
     return target
 
 
-def write_lock(settings: Settings | None = None) -> dict[str, dict[str, str]]:
+def write_lock(settings: Settings) -> dict[str, dict[str, str]]:
     """Re-resolve every component and record the sha256 of each jar (run after changing a POM)."""
     lock: dict[str, dict[str, str]] = {}
     for component in COMPONENTS:
@@ -104,7 +104,7 @@ def write_lock(settings: Settings | None = None) -> dict[str, dict[str, str]]:
     return lock
 
 
-def flink_connector_jars(settings: Settings | None = None) -> list[Path]:
+def flink_connector_jars(settings: Settings) -> list[Path]:
     return sorted(fetch_artifacts("flink", settings).glob("*.jar"))
 
 
@@ -126,8 +126,8 @@ def _run_dir(settings: Settings) -> Path:
     return path
 
 
-def log_file(name: str, settings: Settings | None = None) -> Path:
-    s = settings or get_settings()
+def log_file(name: str, settings: Settings) -> Path:
+    s = settings
     path = s.home / "logs"
     path.mkdir(parents=True, exist_ok=True)
     return path / f"{name}.log"
@@ -247,17 +247,17 @@ class ServiceStatus:
     log: Path
 
 
-def status(settings: Settings | None = None) -> list[ServiceStatus]:
-    s = settings or get_settings()
+def status(settings: Settings) -> list[ServiceStatus]:
+    s = settings
     return [ServiceStatus(name, _pid(name, s), svc.healthy(s), svc.port(s), log_file(name, s))
             for name, svc in SERVICES.items()]
 
 
-def up(settings: Settings | None = None, *, timeout_s: float = 180.0,
+def up(settings: Settings, *, timeout_s: float = 180.0,
        on_progress: Callable[[str], None] | None = None, services: tuple[str, ...] = ("kafka", "elasticsearch")
        ) -> list[ServiceStatus]:
     """Start what is not running yet and wait until every service is healthy."""
-    s = settings or get_settings()
+    s = settings
     say = on_progress or (lambda _msg: None)
     fetch_artifacts("flink", s)
     for name in services:
@@ -282,9 +282,9 @@ def up(settings: Settings | None = None, *, timeout_s: float = 180.0,
     return status(s)
 
 
-def stop_service(name: str, settings: Settings | None = None, timeout_s: float = 60.0) -> bool:
+def stop_service(name: str, settings: Settings, timeout_s: float = 60.0) -> bool:
     """Stop one service (SIGTERM, then SIGKILL after the timeout). Returns whether it was running."""
-    s = settings or get_settings()
+    s = settings
     pid = _pid(name, s)
     if pid is None:
         return False
@@ -299,12 +299,12 @@ def stop_service(name: str, settings: Settings | None = None, timeout_s: float =
     return True
 
 
-def start_service(name: str, settings: Settings | None = None, timeout_s: float = 180.0) -> None:
+def start_service(name: str, settings: Settings, timeout_s: float = 180.0) -> None:
     up(settings, timeout_s=timeout_s, services=(name,))
 
 
-def down(settings: Settings | None = None, *, purge: bool = False) -> list[str]:
-    s = settings or get_settings()
+def down(settings: Settings, *, purge: bool = False) -> list[str]:
+    s = settings
     stopped = [name for name in reversed(list(SERVICES)) if stop_service(name, s)]
     if purge:
         for name in SERVICES:

@@ -295,15 +295,14 @@ def dispatch(
     ]
 
 
-def publish(alerts: Sequence[Alert], settings: Settings | None = None, client: Any = None) -> int:
+def publish(alerts: Sequence[Alert], settings: Settings, client: Any = None) -> int:
     """Put alerts on the alerts topic keyed by their dedup key (so one key stays in one partition).
 
     ``client`` is a producer from ``kafka_io.producer`` a long-running caller keeps open.
     """
     from sekisho import kafka_io
-    from sekisho.settings import get_settings
 
-    s = settings or get_settings()
+    s = settings
     messages = [
         kafka_io.RawMessage(payload=alert_body(a), source="targeting", format_hint="alert", key=a.key) for a in alerts
     ]

@@ -18,7 +18,7 @@ from typing import Any, Protocol
 
 from schemas.documents import InspectionResult, Outcome
 from schemas.records import Record
-from sekisho.settings import Settings, get_settings
+from sekisho.settings import Settings
 
 log = logging.getLogger(__name__)
 
@@ -87,7 +87,7 @@ class FeedbackOutcome:
 def record_result(
     result: InspectionResult,
     *,
-    settings: Settings | None = None,
+    settings: Settings,
     elasticsearch: bool = True,
     extra_seized: Sequence[str] = (),
 ) -> FeedbackOutcome:
@@ -96,7 +96,7 @@ def record_result(
     ``extra_seized`` names other graph nodes the seizure implicates (e.g. the consignee), flagged too.
     Failures to reach Elasticsearch come back in ``errors``; the label is never lost.
     """
-    s = settings or get_settings()
+    s = settings
     row = label_row(result)
     written = append_labels([row], s.feedback_dir / LABELS_FILE)
     outcome = FeedbackOutcome(result=result, label=row, labels_written=written)
@@ -155,11 +155,11 @@ def training_rows(labels: Iterable[dict[str, str]], lookup: RecordLookup) -> lis
     return rows
 
 
-def retrain(model_dir: Path, lookup: RecordLookup, settings: Settings | None = None) -> Any:
+def retrain(model_dir: Path, lookup: RecordLookup, settings: Settings) -> Any:
     """Refit the risk model with the officers' results so far (``enrichment.risk.retrain``)."""
     from enrichment.risk.store import retrain as refit
 
-    s = settings or get_settings()
+    s = settings
     rows = training_rows(read_labels(s.feedback_dir / LABELS_FILE), lookup)
     if not rows:
         raise ValueError("no inspection results on consignments or declarations to learn from")

@@ -27,7 +27,7 @@ from enum import StrEnum
 from typing import Any
 
 from schemas.records import Booking, Identifier, Passenger, Record, Rejection, record_from_dict
-from sekisho.settings import Settings, get_settings
+from sekisho.settings import Settings
 
 PNR_SOURCE_FORMAT = "pnrgov"
 # Dead letters of PNR messages keep the raw payload, names and all: they fall under the same policy.
@@ -195,7 +195,7 @@ def depersonalise_query(record_type: str, as_of: datetime, policy: RetentionPoli
 
 
 def apply(as_of: datetime, *, dry_run: bool = False, policy: RetentionPolicy = DEFAULT_POLICY,
-          settings: Settings | None = None) -> dict[str, int]:
+          settings: Settings) -> dict[str, int]:
     """Run the policy on the Elasticsearch indices; returns counts per record type and action.
 
     Deletion runs first (so nothing is masked only to be deleted), then due records are scanned,
@@ -203,7 +203,7 @@ def apply(as_of: datetime, *, dry_run: bool = False, policy: RetentionPolicy = D
     """
     from sekisho import es_io  # the Elasticsearch adapter is needed only here, not by the policy
 
-    chunk = (settings or get_settings()).es_bulk_chunk
+    chunk = settings.es_bulk_chunk
     counts: dict[str, int] = {f"{t}.{action}": 0 for t in PNR_RECORD_TYPES for action in ("deleted", "depersonalised")}
     present = [t for t in PNR_RECORD_TYPES if es_io.count(t, settings) > 0]  # 0 also when the index is missing
     for record_type in present:

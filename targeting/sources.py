@@ -18,7 +18,7 @@ from graph.keys import flight_number_key
 from graph.links import links_of
 from graph.model import Node
 from schemas.records import Booking, Consignment, FlightLeg, Party, Passenger, Record, record_from_dict
-from sekisho.settings import Settings, get_settings
+from sekisho.settings import Settings
 from targeting.facts import Related
 from targeting.queue import InspectionQueue
 from targeting.rules import RuleSet
@@ -61,9 +61,9 @@ def related_for(record: Record, source: TargetSource, as_of: datetime | None = N
 
 
 def score_arrivals(
-    source: TargetSource, port: str, day: date, rules: RuleSet, settings: Settings | None = None
+    source: TargetSource, port: str, day: date, rules: RuleSet, settings: Settings
 ) -> list[TargetScore]:
-    s = settings or get_settings()
+    s = settings
     return [
         score_record(record, related_for(record, source), rules, s.targeting_weights, duty_rate=s.targeting_duty_rate)
         for record in source.arrivals(port, day)
@@ -134,8 +134,8 @@ class MemorySource:
 class EsSource:
     """Records and graph nodes from the namespace's Elasticsearch indices."""
 
-    def __init__(self, settings: Settings | None = None, page: int = 10_000) -> None:
-        self.settings = settings or get_settings()
+    def __init__(self, settings: Settings, page: int = 10_000) -> None:
+        self.settings = settings
         self.page = page
 
     def _search(self, record_type: str, query: Mapping[str, Any]) -> list[Record]:
@@ -218,13 +218,13 @@ def queue_for(
     exams: int | None = None,
     random_share: float | None = None,
     seed: int = 0,
-    settings: Settings | None = None,
+    settings: Settings,
 ) -> InspectionQueue:
     """The explained inspection queue of a port and day (what the CLI and the API show)."""
     from targeting.queue import Capacity, build_queue
     from targeting.rules import RuleBook
 
-    s = settings or get_settings()
+    s = settings
     ruleset = rules if rules is not None else RuleBook(s.targeting_rules_dir).current()
     scores = score_arrivals(source or EsSource(s), port, day, ruleset, s)
     capacity = Capacity(

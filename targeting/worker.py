@@ -22,7 +22,7 @@ import httpx
 from graph.model import Edge, Node
 from schemas.documents import Alert
 from schemas.records import Consignment, FlightLeg, Passenger, Record, record_from_dict
-from sekisho.settings import Settings, get_settings
+from sekisho.settings import Settings
 from targeting.alerts import (
     Deduplicator,
     Delivery,
@@ -73,7 +73,7 @@ class _NodesFirst:
 class TargetingWorker:
     def __init__(
         self,
-        settings: Settings | None = None,
+        settings: Settings,
         *,
         rules: RuleBook | None = None,
         subscriptions: SubscriptionStore | None = None,
@@ -82,7 +82,7 @@ class TargetingWorker:
         publish_alerts: bool = True,
         index_alerts: bool = True,
     ) -> None:
-        self.settings = settings or get_settings()
+        self.settings = settings
         self.rules = rules or RuleBook(self.settings.targeting_rules_dir)
         self.subscriptions = subscriptions or FileSubscriptions(self.settings.alert_subscriptions_file)
         self.source: TargetSource = source or EsSource(self.settings)
@@ -100,7 +100,7 @@ class TargetingWorker:
     def warm_up(self) -> None:
         """Load the rules, open the producer and make sure the indices exist before the first record."""
         from schemas.indexed import ALERT_TYPE, INSPECTION_TYPE
-        from sekisho import kafka_io
+        from sekisho import es_io, kafka_io
 
         self.rules.current()
         if self.publish_alerts and self._producer is None:
@@ -262,7 +262,7 @@ def records_of(messages: Iterable[bytes]) -> tuple[list[Record], list[str]]:
 
 
 def run(
-    settings: Settings | None = None,
+    settings: Settings,
     *,
     worker: TargetingWorker | None = None,
     group_id: str = "sekisho-targeting",
@@ -273,7 +273,7 @@ def run(
     """Consume the records topic until ``stop`` is set."""
     from sekisho import kafka_io
 
-    s = settings or get_settings()
+    s = settings
     own = worker is None
     active = worker or TargetingWorker(s)
     halt = stop or threading.Event()

@@ -15,11 +15,12 @@ import socket
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from typing import Any, ClassVar
 from urllib.parse import urlsplit
 
 from crawlers.fixture_site.site import BASE_PLACEHOLDER, FixtureSite, Page, build_site
-from sekisho.settings import get_settings
+from sekisho.settings import BUNDLED_DATA, get_settings
 
 REDIRECTS = {
     "/edge/redirect.html": "/edge/target.html",
@@ -149,11 +150,13 @@ class FixtureServer:
         self._thread: threading.Thread | None = None
 
     @classmethod
-    def bundled(cls, port: int = 0, big_pages: int = 0, **options: float) -> FixtureServer:
-        settings = get_settings()
+    def bundled(
+        cls, port: int = 0, big_pages: int = 0, data_dir: Path = BUNDLED_DATA, **options: float
+    ) -> FixtureServer:
+        """The fixture site built from the planted scenario and watchlists under ``data_dir``."""
         site = build_site(
-            settings.data_dir / "planted" / "world.yaml",
-            settings.data_dir / "watchlists",
+            data_dir / "planted" / "world.yaml",
+            data_dir / "watchlists",
             big_pages=big_pages,
         )
         return cls(site, port, **options)
@@ -185,11 +188,12 @@ class FixtureServer:
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description="Serve the Sekisho fixture site on 127.0.0.1.")
-    default_port = int(urlsplit(get_settings().crawl_fixture_site_url).port or 8651)
+    settings = get_settings()
+    default_port = int(urlsplit(settings.crawl_fixture_site_url).port or 8651)
     parser.add_argument("--port", type=int, default=default_port, help="0 picks a free port")
     parser.add_argument("--big", type=int, default=0, help="also serve a generated section of this many pages")
     args = parser.parse_args(argv)
-    server = FixtureServer.bundled(port=args.port, big_pages=args.big)
+    server = FixtureServer.bundled(port=args.port, big_pages=args.big, data_dir=settings.data_dir)
     print(f"fixture site on {server.url} ({len(server.site.pages)} pages + {args.big} generated)", flush=True)
     try:
         server.httpd.serve_forever()

@@ -21,7 +21,7 @@ from pydantic import BaseModel
 
 from feeds import PARSERS
 from schemas.documents import Alert, AuditEvent, InspectionResult
-from sekisho.settings import Settings, get_settings
+from sekisho.settings import Settings
 from targeting.alerts import SubscriptionStore, new_subscription
 from targeting.api import audit, export
 from targeting.api.auth import RoleGate
@@ -439,10 +439,11 @@ def create_app(
     key_store: KeyStore,
     raw_sink: RawSink,
     subscriptions: SubscriptionStore,
-    settings: Settings | None = None,
+    settings: Settings,
 ) -> FastAPI:
-    """The whole HTTP interface over the given data, keys, raw-message sink and webhook subscriptions."""
-    s = settings or get_settings()
+    """The whole HTTP interface over the given data, keys, raw-message sink and webhook subscriptions,
+    configured by ``settings`` (read once by the entry point, ``sekisho serve``)."""
+    s = settings
     app = FastAPI(
         title="Sekisho",
         version="0.1.0",

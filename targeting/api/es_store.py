@@ -19,7 +19,7 @@ from schemas.documents import Alert, AuditEvent, InspectionResult
 from schemas.indexed import ALERT_TYPE, AUDIT_TYPE, INSPECTION_TYPE, NODE_TYPE
 from schemas.records import RECORD_TYPES, FlightLeg, Record, record_from_dict
 from sekisho import es_io
-from sekisho.settings import Settings, get_settings
+from sekisho.settings import Settings
 from targeting.api.export import GRAPH_LIST, GRAPH_LIST_MIN_RISK, risky_node_view
 from targeting.api.memory_store import watchlist_matches
 from targeting.api.views import SearchHit, WatchlistEntry, WatchlistFilter
@@ -81,8 +81,8 @@ def listed_view(entry: ListedEntry) -> WatchlistEntry:
 
 
 class EsStore:
-    def __init__(self, settings: Settings | None = None) -> None:
-        self.settings = settings or get_settings()
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
         self.graph = EsGraphStore(self.settings)
         self._listed: list[WatchlistEntry] | None = None
         self._lock = threading.Lock()

@@ -13,7 +13,7 @@ from typing import Protocol
 from fastapi import HTTPException, Request
 
 from schemas.records import message_id_of
-from sekisho.settings import Settings, get_settings
+from sekisho.settings import Settings
 
 RETRY_AFTER_SECONDS = "1"
 
@@ -37,10 +37,10 @@ class MemoryRawSink:
 class KafkaRawSink:
     """Sends through ``sekisho.kafka_io`` with one long-lived producer shared by all requests."""
 
-    def __init__(self, settings: Settings | None = None) -> None:
+    def __init__(self, settings: Settings) -> None:
         from sekisho import kafka_io
 
-        self.settings = settings or get_settings()
+        self.settings = settings
         self._kafka_io = kafka_io
         # No linger: each request waits for its own acknowledgement; batches still form under load.
         self._producer = kafka_io.producer(self.settings, linger_ms=0)

@@ -257,8 +257,8 @@ class Bundle:
         return "".join(json.dumps(obj, sort_keys=True) + "\n" for obj in self.objects)
 
 
-def bundles(settings: Settings | None = None) -> list[Bundle]:
-    s = settings or Settings(namespace="sekisho")
+def bundles(settings: Settings) -> list[Bundle]:
+    s = settings
     views = {name: data_view(name, s) for name in TIME_FIELDS}
 
     high_risk_pax = saved_search(
@@ -422,10 +422,10 @@ def bundles(settings: Settings | None = None) -> list[Bundle]:
     ]
 
 
-def write(directory: Path) -> list[Path]:
+def write(directory: Path, settings: Settings) -> list[Path]:
     directory.mkdir(parents=True, exist_ok=True)
     written = []
-    for bundle in bundles():
+    for bundle in bundles(settings):
         path = directory / f"{bundle.name}.ndjson"
         path.write_text(bundle.ndjson(), encoding="utf-8")
         written.append(path)
@@ -433,5 +433,7 @@ def write(directory: Path) -> list[Path]:
 
 
 if __name__ == "__main__":
-    for written_path in write(Path(sys.argv[1] if len(sys.argv) > 1 else "infra/kibana")):
+    # The shipped saved objects are for the default namespace, whatever this shell's environment says.
+    target = Path(sys.argv[1] if len(sys.argv) > 1 else "infra/kibana")
+    for written_path in write(target, Settings(namespace="sekisho")):
         print(written_path)

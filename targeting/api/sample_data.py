@@ -32,7 +32,7 @@ from schemas.records import (
     TravelDocument,
     make_id,
 )
-from sekisho.settings import Settings, get_settings
+from sekisho.settings import BUNDLED_DATA, Settings
 from targeting.api.export import is_watch_worthy, risky_node_view
 from targeting.api.memory_store import MemoryStore
 from targeting.api.targets import alerts_for, score_arrivals
@@ -43,9 +43,11 @@ SOURCE = "planted"
 FORMAT = "canonical-json"
 
 
-def load_world(path: Path | None = None) -> dict[str, Any]:
-    world_path = path or get_settings().data_dir / "planted" / "world.yaml"
-    world: dict[str, Any] = yaml.safe_load(world_path.read_text(encoding="utf-8"))
+PLANTED_WORLD = "planted/world.yaml"  # under the data directory
+
+
+def load_world(path: Path = BUNDLED_DATA / PLANTED_WORLD) -> dict[str, Any]:
+    world: dict[str, Any] = yaml.safe_load(path.read_text(encoding="utf-8"))
     return world
 
 
@@ -215,11 +217,11 @@ def planted_records(world: dict[str, Any], day: date) -> list[Record]:
     return records
 
 
-def sample_store(day: date | None = None, world: dict[str, Any] | None = None) -> MemoryStore:
-    """A ``MemoryStore`` holding the planted story and its graph, arriving on ``day`` (default today)."""
-    w = world or load_world()
+def sample_store(settings: Settings, day: date | None = None, world: dict[str, Any] | None = None) -> MemoryStore:
+    """A ``MemoryStore`` holding the planted story and its graph, arriving on ``day`` (default today),
+    scored with ``settings``' rules and weights."""
+    w = world or load_world(settings.data_dir / PLANTED_WORLD)
     the_day = day or datetime.now(UTC).date()
-    settings = get_settings()
     store = MemoryStore()
     records = planted_records(w, the_day)
     store.add_records(records)
@@ -259,7 +261,7 @@ def index_planted(settings: Settings, day: date | None = None) -> list[Record]:
     from targeting.api.es_store import EsStore
 
     the_day = day or datetime.now(UTC).date()
-    records = planted_records(load_world(), the_day)
+    records = planted_records(load_world(settings.data_dir / PLANTED_WORLD), the_day)
     es_io.write_records(records, settings)
     graph = EsGraphStore(settings)
     graph.ensure()

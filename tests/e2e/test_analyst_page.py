@@ -20,7 +20,7 @@ import pytest
 import uvicorn
 from fastapi import FastAPI
 
-from sekisho.settings import Settings
+from sekisho.settings import Settings, get_settings
 from targeting.alerts import MemorySubscriptions
 from targeting.api import create_app
 from targeting.api.ingest import MemoryRawSink
@@ -66,7 +66,7 @@ def serve(app: FastAPI) -> Iterator[str]:
     thread.join(10)
 
 
-def app_with_key(store: Store, settings: Settings | None = None) -> tuple[FastAPI, str]:
+def app_with_key(store: Store, settings: Settings) -> tuple[FastAPI, str]:
     keys = MemoryKeyStore()
     app = create_app(store, keys, MemoryRawSink(), MemorySubscriptions(), settings)
     return app, create_key(keys, Role.ADMIN, "Officer Sato")
@@ -198,8 +198,9 @@ def check(seen: dict[str, str], shots: Path) -> None:
 
 
 def test_analyst_page_on_the_sample(tmp_path: Path) -> None:
-    store = sample_store()
-    app, key = app_with_key(store)
+    settings = get_settings()
+    store = sample_store(settings)
+    app, key = app_with_key(store, settings)
     for base in serve(app):
         seen = walk_the_page(base, key, tmp_path)
     check(seen, tmp_path)

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
+from sekisho.settings import get_settings
 from targeting.alerts import MemorySubscriptions
 from targeting.api import create_app
 from targeting.api.app import route_roles
@@ -21,7 +22,7 @@ from targeting.api.sample_data import sample_store
 
 def build() -> tuple[TestClient, dict[Role, str]]:
     keys = MemoryKeyStore()
-    app = create_app(sample_store(), keys, MemoryRawSink(), MemorySubscriptions())
+    app = create_app(sample_store(get_settings()), keys, MemoryRawSink(), MemorySubscriptions(), get_settings())
     plain = {role: create_key(keys, role, f"test-{role.value}") for role in Role}
     return TestClient(app), plain
 
@@ -122,7 +123,8 @@ def test_key_created_by_admin_route_works() -> None:
 
 def test_revoked_key_is_refused_at_once() -> None:
     keys = MemoryKeyStore()
-    client = TestClient(create_app(sample_store(), keys, MemoryRawSink(), MemorySubscriptions()))
+    settings = get_settings()
+    client = TestClient(create_app(sample_store(settings), keys, MemoryRawSink(), MemorySubscriptions(), settings))
     plain = create_key(keys, Role.ANALYST, "leaver")
     headers = {"Authorization": f"Bearer {plain}"}
     assert client.get("/api/me", headers=headers).status_code == 200  # now cached as verified

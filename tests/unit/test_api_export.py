@@ -10,6 +10,7 @@ from datetime import date, timedelta
 from fastapi.testclient import TestClient
 from followthemoney import model
 
+from sekisho.settings import get_settings
 from targeting.alerts import MemorySubscriptions
 from targeting.api import create_app
 from targeting.api.ingest import MemoryRawSink
@@ -42,7 +43,7 @@ def store_with(count: int) -> MemoryStore:
 
 def client_for(store: MemoryStore) -> tuple[TestClient, dict[str, str]]:
     keys = MemoryKeyStore()
-    client = TestClient(create_app(store, keys, MemoryRawSink(), MemorySubscriptions()))
+    client = TestClient(create_app(store, keys, MemoryRawSink(), MemorySubscriptions(), get_settings()))
     return client, {"Authorization": f"Bearer {create_key(keys, Role.ENFORCEMENT, 'desk')}"}
 
 

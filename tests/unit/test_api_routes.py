@@ -6,6 +6,7 @@ from datetime import date
 
 from fastapi.testclient import TestClient
 
+from sekisho.settings import get_settings
 from targeting.alerts import MemorySubscriptions
 from targeting.api import create_app
 from targeting.api.ingest import MemoryRawSink
@@ -19,8 +20,8 @@ DAY = date(2026, 11, 25)
 
 def setup() -> tuple[TestClient, MemoryStore, dict[Role, dict[str, str]]]:
     keys = MemoryKeyStore()
-    store = sample_store(day=DAY)
-    client = TestClient(create_app(store, keys, MemoryRawSink(), MemorySubscriptions()))
+    store = sample_store(get_settings(), day=DAY)
+    client = TestClient(create_app(store, keys, MemoryRawSink(), MemorySubscriptions(), get_settings()))
     auth = {
         role: {"Authorization": f"Bearer {create_key(keys, role, role.value + '-user')}"} for role in Role
     }

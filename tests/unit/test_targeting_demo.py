@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from schemas.records import Booking, Record, ScreeningHit, record_from_dict
+from sekisho.settings import get_settings
 from targeting.sources import MemorySource, queue_for
 
 DAY = date(2026, 11, 25)
@@ -35,7 +36,9 @@ def demo_records(tmp_path_factory: pytest.TempPathFactory) -> list[Record]:
 
 
 def test_planted_consignment_tops_the_queue_on_rules_alone(demo_records: list[Record]) -> None:
-    queue = queue_for("NRT", DAY, source=MemorySource(demo_records), xray=5, exams=2, random_share=0.0)
+    queue = queue_for(
+        "NRT", DAY, source=MemorySource(demo_records), xray=5, exams=2, random_share=0.0, settings=get_settings()
+    )
     top = queue.picks[0]
     assert top.label.startswith("160-12345675") and top.inspection == "exam"
     assert any("described as parts (MACHINE PARTS)" in line for line in top.explanation)
@@ -62,7 +65,9 @@ def test_with_the_payer_screened_the_explanations_carry_the_sdn_path(demo_record
         else r
         for r in demo_records
     ]
-    queue = queue_for("NRT", DAY, source=MemorySource(records), xray=5, exams=2, random_share=0.0)
+    queue = queue_for(
+        "NRT", DAY, source=MemorySource(records), xray=5, exams=2, random_share=0.0, settings=get_settings()
+    )
     by_label = {p.label: p for p in queue.picks}
     cargo = next(p for p in queue.picks if p.label.startswith("160-12345675"))
     assert cargo.explanation[0] == (

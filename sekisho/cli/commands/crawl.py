@@ -95,7 +95,7 @@ def register(app: typer.Typer) -> None:
             from crawlers.fixture_site import FixtureServer
 
             port = urlsplit(settings.crawl_fixture_site_url).port or 8651
-            server = FixtureServer.bundled(port=port).start()
+            server = FixtureServer.bundled(port=port, data_dir=settings.data_dir).start()
             console.print(f"fixture site on {server.url}")
         if sink == "kafka":
             from sekisho import kafka_io

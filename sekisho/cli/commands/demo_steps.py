@@ -63,7 +63,7 @@ def crawl_fixture_site(settings: Settings, console: Console) -> int:
     allowed = settings.model_copy(update={"crawl_allowed_private_networks": [f"{fixture.hostname}/32"]})
     emitted = 0
     table = Table("source", "kind", "pages emitted", "seconds", title="crawl")
-    with FixtureServer.bundled(port=fixture.port or 8651):
+    with FixtureServer.bundled(port=fixture.port or 8651, data_dir=settings.data_dir):
         for source in sources:
             report = run_crawl(source, allowed, sink="kafka", frontier="elasticsearch")
             summary = report.summary()

@@ -16,6 +16,7 @@ from rich.table import Table
 
 from graph.analytics import Subgraph, ego_network, extract, paths_to_watchlist
 from graph.model import Node
+from sekisho.settings import get_settings
 
 app = typer.Typer(
     help="Explore the link graph: paths to watchlisted nodes, neighbourhoods, risk.", no_args_is_help=True
@@ -33,7 +34,7 @@ def _subgraph(start: str, depth: int, records: list[Path] | None) -> Subgraph:
         return extract(source.graph, [start], depth=depth)
     from graph.store import EsGraphStore, refresh_risk
 
-    store = EsGraphStore()
+    store = EsGraphStore(get_settings())
     fresh = {node.id: node for node in refresh_risk(store, [start], depth=depth)}
     sub = extract(store, [start], depth=depth)
     return Subgraph({k: fresh.get(k, v) for k, v in sub.nodes.items()}, sub.edges)
@@ -93,7 +94,7 @@ def link(records: list[Path] = typer.Argument(..., help="canonical JSON records 
     from targeting.sources import MemorySource
 
     source = MemorySource.from_jsonl(records)
-    store = EsGraphStore()
+    store = EsGraphStore(get_settings())
     store.ensure()
     written, ids = link_records(source.all(), store)
     store.refresh()
@@ -110,7 +111,7 @@ def propagate(
     """Recompute graph risk around some nodes in Elasticsearch and write it back."""
     from graph.store import EsGraphStore, refresh_risk
 
-    store = EsGraphStore()
+    store = EsGraphStore(get_settings())
     nodes = refresh_risk(store, around, depth=depth)
     store.refresh()
     risky = sorted((n for n in nodes if n.graph_risk > 0), key=lambda n: -n.graph_risk)[:15]

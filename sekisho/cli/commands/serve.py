@@ -85,7 +85,7 @@ def register(app: typer.Typer) -> None:
         if sample:
             from targeting.api.sample_data import sample_store
 
-            store, sink = sample_store(), MemoryRawSink()
+            store, sink = sample_store(settings), MemoryRawSink()
             console.print("[yellow]sample mode:[/] planted scenario in memory; ingested messages are not kept")
         else:
             from sekisho import es_io

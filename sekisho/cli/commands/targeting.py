@@ -33,7 +33,7 @@ RecordsOption = typer.Option(None, "--records", help="canonical JSON records (JS
 
 
 def _source(records: list[Path] | None) -> TargetSource:
-    return MemorySource.from_jsonl(records) if records else EsSource()
+    return MemorySource.from_jsonl(records) if records else EsSource(get_settings())
 
 
 def _rules(rules_dir: Path | None) -> RuleBook:
@@ -69,6 +69,7 @@ def queue(
         exams=exams,
         random_share=random_share,
         seed=seed,
+        settings=get_settings(),
     )
     if as_json:
         typer.echo(result.model_dump_json(indent=2))
@@ -194,7 +195,7 @@ def result(
     except ValueError as exc:
         console.print(f"[red]{exc}[/]")
         raise typer.Exit(2) from exc
-    stored = record_result(inspection)
+    stored = record_result(inspection, settings=get_settings())
     console.print(
         f"result {inspection.id}: label written ({stored.labels_written}), indexed: {stored.indexed}, "
         f"seized nodes: {', '.join(stored.seized_nodes) or '-'}"
@@ -259,7 +260,7 @@ def worker(
 
     console.print(f"targeting worker on {get_settings().topic('records')} (Ctrl-C to stop)")
     try:
-        run(group_id=group_id, from_beginning=from_beginning, stop=stop, on_batch=report)
+        run(get_settings(), group_id=group_id, from_beginning=from_beginning, stop=stop, on_batch=report)
     except KeyboardInterrupt:
         stop.set()
 
@@ -270,10 +271,10 @@ def alerts(
     limit: int = typer.Option(20),
 ) -> None:
     """List the latest alerts from the alert index, newest first."""
-    print_alerts(hours, limit)
+    print_alerts(get_settings(), hours, limit)
 
 
-def print_alerts(hours: float = 24.0, limit: int = 20, settings: Settings | None = None) -> None:
+def print_alerts(settings: Settings, hours: float = 24.0, limit: int = 20) -> None:
     """The latest alerts from the alert index as a table (also used by `sekisho demo`)."""
     from datetime import timedelta
 
