@@ -17,8 +17,8 @@ from scrapy.exceptions import DropItem
 from crawlers.context import WATCHLIST_DIR, CrawlContext, crawl_context, sekisho_settings
 from crawlers.frontier import after_fetch, change_of, discovered, now_utc
 from crawlers.items import CrawlItem
-from crawlers.watchlist_store import store_list_file
 from schemas.documents import FetchStatus
+from sekisho.list_store import store_list_file
 
 
 class ChangeDetectionPipeline:
@@ -72,7 +72,7 @@ class WatchlistStorePipeline:
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> WatchlistStorePipeline:
         configured = crawler.settings.get(WATCHLIST_DIR)
-        directory = Path(configured) if configured else sekisho_settings(crawler.settings).home / "crawl" / "watchlists"
+        directory = Path(configured) if configured else sekisho_settings(crawler.settings).list_store_dir
         return cls(directory)
 
     def process_item(self, item: CrawlItem, spider: Spider | None = None) -> CrawlItem:

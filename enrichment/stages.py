@@ -14,6 +14,7 @@ from functools import partial
 from pathlib import Path
 
 from schemas.records import Record
+from sekisho.list_store import screening_list_dir
 from sekisho.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -70,11 +71,16 @@ def ner_stage(settings: Settings) -> BatchStage | None:
     return partial(tag_records, recognizer=recognizer)
 
 
+def screening_lists(settings: Settings) -> Path:
+    """The directory screening reads: the bundled snapshot with the crawler's latest files in place."""
+    return screening_list_dir(settings.watchlist_dir, settings.list_store_dir, settings.home / "cache" / "lists")
+
+
 def screening_stage(settings: Settings) -> BatchStage:
     from enrichment.screening.index import load_index
     from enrichment.screening.stage import screen_record
 
-    index = load_index(settings.watchlist_dir, settings.home / "cache" / "screening")
+    index = load_index(screening_lists(settings), settings.home / "cache" / "screening")
     screen = partial(screen_record, index=index, threshold=settings.screening_threshold,
                      max_hits=settings.screening_max_hits)
     return per_record(screen, "screening")

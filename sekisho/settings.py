@@ -66,6 +66,11 @@ class Settings(BaseSettings):
     # Customs identifiers and watchlist screening.
     phone_region: str = Field(default="US", description="region for phone numbers written without +country")
     watchlist_dir: Path = Field(default=PROJECT_ROOT / "data" / "watchlists", description="watchlist snapshot")
+    crawled_watchlist_dir: Path | None = Field(
+        default=None,
+        description="where the list crawler stores fetched list files (default <home>/crawl/watchlists); screening "
+        "uses the latest crawled file of each list in place of the snapshot's",
+    )
     screening_threshold: float = Field(
         default=0.87, description="score from which a watchlist hit is a match (tuned: benchmarks/screening.py)"
     )
@@ -98,6 +103,10 @@ class Settings(BaseSettings):
     alert_webhook_timeout_s: float = 5.0
     alert_retry_attempts: int = 5
     alert_retry_base_s: float = 0.5
+
+    @property
+    def list_store_dir(self) -> Path:
+        return self.crawled_watchlist_dir or self.home / "crawl" / "watchlists"
 
     def topic(self, name: str) -> str:
         return f"{self.namespace}.{name}"

@@ -18,8 +18,8 @@ from crawlers.frontier import InMemoryFrontier
 from crawlers.runner import CrawlReport, run_crawl
 from crawlers.sinks import CollectingSink
 from crawlers.sources import SourceDefinition, load_sources, source_from_mapping
-from crawlers.watchlist_store import latest_list_files
 from schemas.documents import UrlStatus
+from sekisho.list_store import latest_list_files
 from sekisho.settings import Settings, get_settings
 
 HANG_S = 3.0

@@ -94,14 +94,17 @@ def name(
     dob: str | None = typer.Option(None, "--dob", help="date of birth, YYYY or YYYY-MM-DD (evidence)"),
     country: list[str] = typer.Option([], "--country", help="nationality, ISO alpha-2 (evidence); repeatable"),
     limit: int = typer.Option(10, "--limit", min=1, help="how many entries to show"),
-    watchlists: Path | None = typer.Option(None, "--watchlists", help="list directory (default: the setting)"),
+    watchlists: Path | None = typer.Option(
+        None, "--watchlists", help="list directory (default: the snapshot with the latest crawled lists in place)"
+    ),
 ) -> None:
     """Show the list entries that best match a name, with scores and explanations."""
     from enrichment.screening.index import load_index
+    from enrichment.stages import screening_lists
 
     settings = get_settings()
     with err_console.status("loading the watchlist index…"):
-        index = load_index(watchlists or settings.watchlist_dir, settings.home / "cache" / "screening")
+        index = load_index(watchlists or screening_lists(settings), settings.home / "cache" / "screening")
         matches = index.screen_name(query, schema, birth_date=dob, countries=tuple(country), limit=limit)
     console = Console()
     if not matches:
