@@ -66,11 +66,9 @@ class Settings(BaseSettings):
     # Customs identifiers and watchlist screening.
     phone_region: str = Field(default="US", description="region for phone numbers written without +country")
     watchlist_dir: Path = Field(default=PROJECT_ROOT / "data" / "watchlists", description="watchlist snapshot")
-    crawled_watchlist_dir: Path | None = Field(
-        default=None,
-        description="where the list crawler stores fetched list files (default <home>/crawl/watchlists); screening "
-        "uses the latest crawled file of each list in place of the snapshot's",
-    )
+    # Where the list crawler stores fetched list files (default <home>/crawl/watchlists); screening uses the
+    # latest crawled file of each list in place of the snapshot's file of the same name.
+    crawled_watchlist_dir: Path | None = None
     screening_threshold: float = Field(
         default=0.87, description="score from which a watchlist hit is a match (tuned: benchmarks/screening.py)"
     )

@@ -159,6 +159,27 @@ class RiskModel:
         )
 
 
+def _fit_early_stopped(
+    params: dict[str, Any],
+    config: TrainConfig,
+    features: pd.DataFrame,
+    target: npt.NDArray[Any],
+    fit: npt.NDArray[np.bool_],
+    hold: npt.NDArray[np.bool_],
+) -> tuple[lgb.Booster, int]:
+    """A booster trained on the ``fit`` rows, stopped early on the ``hold`` rows, and its round count."""
+    train_set = lgb.Dataset(features[fit], target[fit], free_raw_data=False)
+    valid_set = lgb.Dataset(features[hold], target[hold], reference=train_set)
+    booster = lgb.train(
+        params,
+        train_set,
+        num_boost_round=config.n_estimators,
+        valid_sets=[valid_set],
+        callbacks=[lgb.early_stopping(config.early_stopping_rounds, verbose=False)],
+    )
+    return booster, max(20, booster.best_iteration or config.n_estimators)
+
+
 def _params(config: TrainConfig, objective: str) -> dict[str, Any]:
     return {
         "objective": objective,
@@ -239,31 +260,15 @@ def train_model(labelled: pd.DataFrame, config: TrainConfig | None = None) -> Ri
         classifier_params["monotone_constraints"] = [
             -1 if name.startswith(DECREASING_RISK_PREFIXES) else 0 for name in feature_names
         ]
-    train_set = lgb.Dataset(features[fit], illicit[fit], free_raw_data=False)
-    valid_set = lgb.Dataset(features[hold], illicit[hold], reference=train_set)
-    classifier = lgb.train(
-        classifier_params,
-        train_set,
-        num_boost_round=config.n_estimators,
-        valid_sets=[valid_set],
-        callbacks=[lgb.early_stopping(config.early_stopping_rounds, verbose=False)],
-    )
-    classifier_rounds = max(20, classifier.best_iteration or config.n_estimators)
+    classifier, classifier_rounds = _fit_early_stopped(classifier_params, config, features, illicit, fit, hold)
 
     positives_fit = fit & (illicit > 0)
     positives_hold = hold & (illicit > 0)
     revenue_params = _params(config, "regression")
     revenue_params["min_child_samples"] = max(10, config.min_child_samples // 2)
-    revenue_train = lgb.Dataset(features[positives_fit], log_revenue[positives_fit], free_raw_data=False)
-    revenue_valid = lgb.Dataset(features[positives_hold], log_revenue[positives_hold], reference=revenue_train)
-    revenue_model = lgb.train(
-        revenue_params,
-        revenue_train,
-        num_boost_round=config.n_estimators,
-        valid_sets=[revenue_valid],
-        callbacks=[lgb.early_stopping(config.early_stopping_rounds, verbose=False)],
+    revenue_model, revenue_rounds = _fit_early_stopped(
+        revenue_params, config, features, log_revenue, positives_fit, positives_hold
     )
-    revenue_rounds = max(20, revenue_model.best_iteration or config.n_estimators)
 
     # Choose the blend and the calibration on the held-out latest slice.
     hold_features = features[hold]

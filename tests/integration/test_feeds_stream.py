@@ -32,7 +32,25 @@ def _expected(files: list[Path]) -> tuple[Counter[str], set[str]]:
     return Counter({t: len(v) for t, v in ids.items()}), rejected
 
 
-def test_sample_feeds_flow_into_their_indices_enriched(stack: Settings) -> None:
+@pytest.fixture(scope="module")
+def with_risk_model(stack: Settings, tmp_path_factory: pytest.TempPathFactory) -> Settings:
+    """The stack's settings with a risk model of their own (a small one trained on generated declarations),
+    so the stream scores declarations whatever else ran before."""
+    from enrichment.risk import columns as col
+    from enrichment.risk.generator import generate_declarations
+    from enrichment.risk.model import TrainConfig
+    from enrichment.risk.store import train_and_save
+    from enrichment.stages import risk_model_path
+
+    settings = stack.model_copy(update={"model_dir": tmp_path_factory.mktemp("models")})
+    csv = settings.model_dir / "declarations.csv"
+    generate_declarations(5_000, seed=3).to_csv(csv, index=False)
+    train_and_save(col.load_declarations(csv, with_labels=True), risk_model_path(settings), TrainConfig(seed=0))
+    return settings
+
+
+def test_sample_feeds_flow_into_their_indices_enriched(with_risk_model: Settings) -> None:
+    stack = with_risk_model
     files = message_files([FEEDS])
     expected, rejected_sources = _expected(files)
     assert rejected_sources == {str(FEEDS / "pnrgov" / "pnrBadFormat.edi"),
