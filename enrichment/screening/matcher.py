@@ -18,6 +18,7 @@ from typing import Protocol
 from rapidfuzz.distance import OSA
 
 from enrichment.screening.names import PreparedName, Token, skeleton
+from enrichment.screening.rarity import NO_RARITY, TokenRarity
 
 # How much evidence moves a score. Positive evidence only counts on a name that already looks alike.
 DOB_EXACT_BONUS = 0.10
@@ -31,6 +32,10 @@ KIND_MISMATCH = 0.25
 LEGAL_FORM_MISMATCH = 0.05
 EVIDENCE_FLOOR = 0.70  # name score from which supporting evidence adds up
 INITIAL_WEIGHT = 0.4
+PARTICLE_WEIGHT = 0.2
+EXTRA_PART_COST = 0.3  # share of its weight a part costs when only one name has it
+MINOR_EXTRA_COST = 0.1  # the same for a patronymic, a particle or an initial
+SINGLE_PART_CAP = 0.7  # the most a person's name earns on one shared part when either name has more
 FUZZY_FLOOR = 0.70  # token similarity under which two tokens do not pair at all
 
 
@@ -147,10 +152,6 @@ def _spelling_similarity(left: Token, right: Token, abjad: bool) -> tuple[float,
     return best, why
 
 
-def _weight(token: Token) -> float:
-    return INITIAL_WEIGHT if token.is_initial else 1.0
-
-
 def _needs_merge(name: PreparedName, other: PreparedName) -> bool:
     if name.joins and not name.joins.isdisjoint(other.texts):
         return True
@@ -177,6 +178,7 @@ def _merge_joined(tokens: tuple[Token, ...], other: PreparedName) -> tuple[Token
                         symbols=first.symbols | second.symbols,
                         abjad=first.abjad or second.abjad,
                         is_initial=False,
+                        role="name",
                     )
                 )
                 index += 2
@@ -186,17 +188,27 @@ def _merge_joined(tokens: tuple[Token, ...], other: PreparedName) -> tuple[Token
     return tuple(result)
 
 
-def compare_names(left: PreparedName, right: PreparedName) -> NameComparison:
-    """Order-free alignment of name parts; the score is the matched share of both names' weight."""
-    left_tokens = _merge_joined(left.tokens, right) if _needs_merge(left, right) else left.tokens
-    right_tokens = _merge_joined(right.tokens, left) if _needs_merge(right, left) else right.tokens
-    if not left_tokens or not right_tokens:
-        return NameComparison(0.0, left.original, right.original, (), (), ())
-    total = 0.0
-    for token in left_tokens:
-        total += INITIAL_WEIGHT if token.is_initial else 1.0
-    for token in right_tokens:
-        total += INITIAL_WEIGHT if token.is_initial else 1.0
+def _part_weight(token: Token, rarity: TokenRarity) -> float:
+    """What a part weighs in its name: its rarity in the lists, less for initials and particles."""
+    if token.role == "initial":
+        return INITIAL_WEIGHT
+    if token.role == "particle":
+        return PARTICLE_WEIGHT
+    return rarity.weight(token.text)
+
+
+def _absence_cost(token: Token, weight: float, conflict: bool) -> float:
+    """What an unpaired part costs: all of its weight when both names have parts the other lacks
+    (two different people), a small share when the other name is simply shorter."""
+    if conflict:
+        return weight
+    if token.role in ("particle", "patronymic", "initial"):
+        return weight * MINOR_EXTRA_COST
+    return weight * EXTRA_PART_COST
+
+
+def _align(left_tokens: tuple[Token, ...], right_tokens: tuple[Token, ...]) -> list[tuple[float, int, int, str]]:
+    """Greedy one-to-one pairing of parts, best similarity first; the same from either side."""
     candidates: list[tuple[float, str, str, int, int, str]] = []
     for i, a in enumerate(left_tokens):
         for j, b in enumerate(right_tokens):
@@ -208,25 +220,65 @@ def compare_names(left: PreparedName, right: PreparedName) -> NameComparison:
     candidates.sort(key=lambda item: (-item[0], item[1], item[2]))
     used_left: set[int] = set()
     used_right: set[int] = set()
-    pairs: list[tuple[str, str, float, str]] = []
-    matched = 0.0
+    pairs: list[tuple[float, int, int, str]] = []
     for similarity, _, _, i, j, why in candidates:
         if i in used_left or j in used_right:
             continue
         used_left.add(i)
         used_right.add(j)
-        a, b = left_tokens[i], right_tokens[j]
-        matched += similarity * (_weight(a) + _weight(b))
-        pairs.append((a.text, b.text, similarity, why))
-    score = matched / total if total else 0.0
+        pairs.append((similarity, i, j, why))
+    return pairs
+
+
+def compare_names(left: PreparedName, right: PreparedName, rarity: TokenRarity = NO_RARITY) -> NameComparison:
+    """Order-free alignment of name parts, scored as a weighted mean over the paired parts.
+
+    Absence is not conflict: when only one name has parts the other lacks (a middle name, a
+    patronymic, a qualifier), those parts cost ``EXTRA_PART_COST`` of their weight; when both names
+    have unpaired parts, every unpaired part costs its full weight. Parts weigh by their rarity.
+    """
+    left_tokens = _merge_joined(left.tokens, right) if _needs_merge(left, right) else left.tokens
+    right_tokens = _merge_joined(right.tokens, left) if _needs_merge(right, left) else right.tokens
+    if not left_tokens or not right_tokens:
+        return NameComparison(0.0, left.original, right.original, (), (), ())
+    aligned = _align(left_tokens, right_tokens)
+    left_weights = [_part_weight(token, rarity) for token in left_tokens]
+    right_weights = [_part_weight(token, rarity) for token in right_tokens]
+    credit = 0.0
+    mass = 0.0
+    pairs: list[tuple[str, str, float, str]] = []
+    for similarity, i, j, why in aligned:
+        weight = min(left_weights[i], right_weights[j])
+        credit += similarity * weight
+        mass += weight
+        pairs.append((left_tokens[i].text, right_tokens[j].text, similarity, why))
+    paired_left = {i for _, i, _, _ in aligned}
+    paired_right = {j for _, _, j, _ in aligned}
+    extra_left = [i for i in range(len(left_tokens)) if i not in paired_left]
+    extra_right = [j for j in range(len(right_tokens)) if j not in paired_right]
+    conflict = _is_significant(left_tokens, extra_left) and _is_significant(right_tokens, extra_right)
+    for i in extra_left:
+        mass += _absence_cost(left_tokens[i], left_weights[i], conflict)
+    for j in extra_right:
+        mass += _absence_cost(right_tokens[j], right_weights[j], conflict)
+    score = credit / mass if mass else 0.0
+    if (extra_left or extra_right) and "ORG" not in (left.kind, right.kind):
+        named = sum(1 for _, i, _, _ in aligned if left_tokens[i].role in ("name", "patronymic"))
+        if named <= 1:  # one shared given name or surname is a namesake, not a match ("Kim" / "Kim Jong Un")
+            score = min(score, SINGLE_PART_CAP)
     return NameComparison(
         score=round(min(1.0, score), 6),
         left=left.original,
         right=right.original,
         pairs=tuple(pairs),
-        unmatched_left=tuple(t.text for i, t in enumerate(left_tokens) if i not in used_left),
-        unmatched_right=tuple(t.text for j, t in enumerate(right_tokens) if j not in used_right),
+        unmatched_left=tuple(left_tokens[i].text for i in extra_left),
+        unmatched_right=tuple(right_tokens[j].text for j in extra_right),
     )
+
+
+def _is_significant(tokens: tuple[Token, ...], unpaired: list[int]) -> bool:
+    """Whether unpaired parts say "someone else": a given name, surname or patronymic does, a particle does not."""
+    return any(tokens[i].role != "particle" for i in unpaired)
 
 
 def _year(value: str) -> int | None:
@@ -258,17 +310,23 @@ def kinds_compatible(left: PreparedName, right: PreparedName) -> bool:
 
 
 class NameMatcher:
-    """The default matcher: token alignment plus birth date, nationality, identifier and kind evidence."""
+    """The default matcher: token alignment plus birth date, nationality, identifier and kind evidence.
+
+    ``rarity`` weighs name parts by how common they are in the lists (the index passes its own).
+    """
+
+    def __init__(self, rarity: TokenRarity = NO_RARITY) -> None:
+        self.rarity = rarity
 
     def compare_names(self, left: PreparedName, right: PreparedName) -> NameComparison:
-        return compare_names(left, right)
+        return compare_names(left, right, self.rarity)
 
     def compare(self, left: Subject, right: Subject) -> Comparison:
         best: NameComparison | None = None
         best_pair: tuple[PreparedName, PreparedName] | None = None
         for a in left.names:
             for b in right.names:
-                names = compare_names(a, b)
+                names = compare_names(a, b, self.rarity)
                 if best is None or names.score > best.score:
                     best, best_pair = names, (a, b)
         if best is None or best_pair is None:

@@ -20,6 +20,8 @@ from rigour.names import NamePartTag, NameTypeTag, analyze_names, extract_org_ty
 from rigour.text import ascii_text, metaphone
 
 NameKind = Literal["PER", "ORG", "OBJ", "UNK"]
+# What a part is to its name: most are plain name parts; the others cost less when absent.
+TokenRole = Literal["name", "particle", "patronymic", "initial", "number"]
 
 # Schema names of the record and list side, mapped to what the name analysis needs to know.
 SCHEMA_KINDS: dict[str, NameKind] = {
@@ -40,6 +42,15 @@ _GENERIC_ORG_WORDS = frozenset(
     {"company", "co", "corp", "corporation", "inc", "incorporated", "limited", "ltd", "llc", "plc", "sa", "ag"}
 )
 _ABJAD_SCRIPTS = ("ARABIC", "HEBREW", "SYRIAC", "THAANA")
+# Name particles: real parts of a name (kept, so "X bin Y" keeps its structure) that say little alone.
+PARTICLES = frozenset(
+    {
+        "al", "el", "bin", "ibn", "bint", "binti", "ben", "ould", "abu", "umm", "van", "von", "der", "den",
+        "de", "da", "di", "du", "del", "della", "dos", "das", "do", "des", "la", "le", "y", "ter", "ten",
+    }
+)  # fmt: skip
+# Father's-name endings (Russian, Ukrainian, Turkic): present in one record, often absent in another.
+_PATRONYMIC_ENDINGS = ("ovich", "evich", "ovna", "evna", "ichna", "ogly", "oglu", "uly", "kyzy", "qizi")
 _DIGRAPHS = (("kh", "k"), ("sh", "s"), ("th", "t"), ("dh", "d"), ("gh", "g"), ("ph", "f"), ("ch", "s"))
 _SKELETON_DROP = re.compile(r"[aeiouywh'`]")
 _SKELETON_MAP = str.maketrans({"q": "k", "c": "k", "v": "w", "p": "b", "j": "j", "x": "ks"})
@@ -56,6 +67,7 @@ class Token:
     symbols: frozenset[str]
     abjad: bool  # written in a script without (most) vowels
     is_initial: bool
+    role: TokenRole = "name"
 
 
 @dataclass(frozen=True, slots=True)
@@ -113,11 +125,29 @@ def skeleton(text: str) -> str:
     return "".join(collapsed)
 
 
+def role_of(text: str, person: bool) -> TokenRole:
+    if len(text) == 1:
+        return "initial"
+    if text.isdigit():
+        return "number"
+    if text in PARTICLES:
+        return "particle"
+    if person and len(text) > 6 and text.endswith(_PATRONYMIC_ENDINGS):
+        return "patronymic"
+    return "name"
+
+
 @lru_cache(maxsize=200_000)
-def _make_token(text: str, symbols: frozenset[str], abjad: bool) -> Token:
+def _make_token(text: str, symbols: frozenset[str], abjad: bool, person: bool = False) -> Token:
     sound = metaphone(text) if len(text) >= 3 and text.isalpha() else ""
     return Token(
-        text=text, phonetic=sound, skeleton=skeleton(text), symbols=symbols, abjad=abjad, is_initial=len(text) == 1
+        text=text,
+        phonetic=sound,
+        skeleton=skeleton(text),
+        symbols=symbols,
+        abjad=abjad,
+        is_initial=len(text) == 1,
+        role=role_of(text, person),
     )
 
 
@@ -148,8 +178,8 @@ def prepare_name(original: str, kind: NameKind = "UNK") -> PreparedName:
     for part in name.parts:
         if part.tag == NamePartTag.LEGAL:
             continue
-        if part.tag == NamePartTag.STOP and len(part.form) > 1:
-            continue  # "al", "of", "the": noise for matching
+        if part.tag == NamePartTag.STOP and kind == "ORG" and len(part.form) > 1 and part.form not in PARTICLES:
+            continue  # "of", "the" in a company name; a person's "Un" (Kim Jong Un) or "bin" is a real part
         abjad = _is_abjad(part.form)
         symbols = frozenset(part_symbols.get(part.index, ()))
         for word in _ascii_words(part.form):
@@ -158,7 +188,7 @@ def prepare_name(original: str, kind: NameKind = "UNK") -> PreparedName:
             word_symbols = symbols
             if word in _ABD_FORMS or (abjad and word == "bd"):
                 word_symbols = symbols | _ABD_SYMBOL
-            tokens.append(_make_token(word, word_symbols, abjad))
+            tokens.append(_make_token(word, word_symbols, abjad, kind != "ORG"))
     if kind != "PER" and len(tokens) > 1:
         # Legal-form words rigour leaves in place ("Company Ltd" keeps "company") carry no identity.
         kept = [token for token in tokens if token.text not in _GENERIC_ORG_WORDS]

@@ -1,0 +1,63 @@
+"""One test (or a few) per matching rule: absence against conflict, rarity, fuzzy tokens, numbers,
+legal forms, scripts, acronyms, initials, splits and joins, nicknames and lineage order."""
+
+from __future__ import annotations
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from enrichment.screening.matcher import NameMatcher, Subject, compare_names
+from enrichment.screening.names import NameKind, prepare_name
+from enrichment.screening.rarity import MIN_WEIGHT, TokenRarity
+
+THRESHOLD = 0.87
+MATCHER = NameMatcher()
+
+
+def score(left: str, right: str, kind: NameKind = "PER", matcher: NameMatcher = MATCHER) -> float:
+    return matcher.compare(Subject((prepare_name(left, kind),)), Subject((prepare_name(right, kind),))).score
+
+
+# 1. Absence is not conflict ----------------------------------------------------------------------
+
+
+def test_a_missing_part_costs_less_than_a_different_part() -> None:
+    shorter = score("Orlando Libreros Diez", "LIBREROS DIEZ, Orlando Alberto")
+    different = score("Orlando Libreros Diez Ramon", "LIBREROS DIEZ, Orlando Alberto")
+    assert shorter >= THRESHOLD > different
+
+
+def test_a_missing_patronymic_or_particle_costs_least() -> None:
+    patronymic = score("Oleg Deripaska", "DERIPASKA, Oleg Vladimirovich")
+    middle_name = score("Oleg Deripaska", "DERIPASKA, Oleg Nikolai")
+    assert patronymic > middle_name
+    assert score("Osama Laden", "Osama bin Laden") > middle_name
+
+
+def test_one_shared_part_is_not_a_match() -> None:
+    assert score("Smith", "John Smith") < THRESHOLD
+    assert score("Kim", "Kim Jong Un") <= 0.7
+
+
+def test_rarity_weighs_common_parts_less() -> None:
+    rarity = TokenRarity.from_names([["mohammed", "x" + str(n)] for n in range(500)] + [["rahmani"]])
+    assert rarity.weight("mohammed") == MIN_WEIGHT and rarity.weight("rahmani") == 1.0
+    assert rarity.weight("never-seen") == 1.0
+    weighted = NameMatcher(rarity)
+    # Agreeing only on the common part of a name is weaker evidence than agreeing on the rare one.
+    common_shared = score("Mohammed Rahmani", "Mohammed Karimi", matcher=weighted)
+    rare_shared = score("Mohammed Rahmani", "Abdullah Rahmani", matcher=weighted)
+    assert common_shared < rare_shared
+
+
+parts = st.sampled_from(["omar", "hassan", "rahmani", "kotwal", "petrovich", "bin", "de", "j", "ali", "noorzai"])
+
+
+@settings(max_examples=120, deadline=None)
+@given(st.lists(parts, min_size=1, max_size=4, unique=True), parts)
+def test_an_extra_part_never_raises_the_score(base: list[str], extra: str) -> None:
+    name = " ".join(base)
+    longer = " ".join([*base, extra])
+    assert compare_names(prepare_name(name, "PER"), prepare_name(longer, "PER")).score <= 1.0
+    if extra not in base:
+        assert score(name, longer) < 1.0
