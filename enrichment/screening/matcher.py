@@ -15,10 +15,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Protocol
 
-from rapidfuzz.distance import OSA
-
 from enrichment.screening.names import PreparedName, Token, skeleton
 from enrichment.screening.rarity import NO_RARITY, TokenRarity
+from enrichment.screening.scripts import LATIN
+from enrichment.screening.similarity import clear_similarity_cache, credit, token_similarity
 
 # How much evidence moves a score. Positive evidence only counts on a name that already looks alike.
 DOB_EXACT_BONUS = 0.10
@@ -36,7 +36,6 @@ PARTICLE_WEIGHT = 0.2
 EXTRA_PART_COST = 0.3  # share of its weight a part costs when only one name has it
 MINOR_EXTRA_COST = 0.1  # the same for a patronymic, a particle or an initial
 SINGLE_PART_CAP = 0.7  # the most a person's name earns on one shared part when either name has more
-FUZZY_FLOOR = 0.70  # token similarity under which two tokens do not pair at all
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,6 +82,9 @@ class Comparison:
         return text
 
 
+__all__ = ["Comparison", "Matcher", "NameComparison", "NameMatcher", "Subject", "clear_similarity_cache"]
+
+
 class Matcher(Protocol):
     """Anything that scores two subjects in [0, 1] and says why."""
 
@@ -93,63 +95,6 @@ class Matcher(Protocol):
     def weigh(
         self, names: NameComparison, left_name: PreparedName, right_name: PreparedName, left: Subject, right: Subject
     ) -> Comparison: ...
-
-
-_SIMILARITY_CACHE: dict[tuple[str, str, bool], tuple[float, str]] = {}
-_SIMILARITY_CACHE_MAX = 500_000
-
-
-def clear_similarity_cache() -> None:
-    """Forget memoised token similarities (benchmarks measure cold queries)."""
-    _SIMILARITY_CACHE.clear()
-
-
-def token_similarity(left: Token, right: Token) -> tuple[float, str]:
-    """How alike two name parts are, and why; symmetric."""
-    if left.text == right.text:
-        return 1.0, "same"
-    if left.is_initial or right.is_initial:
-        if left.text[0] == right.text[0]:
-            return 0.8, "initial"
-        return 0.0, ""
-    if left.symbols and left.symbols & right.symbols:
-        return 0.92, "variant"
-    abjad = left.abjad or right.abjad
-    key = (left.text, right.text, abjad) if left.text < right.text else (right.text, left.text, abjad)
-    cached = _SIMILARITY_CACHE.get(key)
-    if cached is None:
-        cached = _spelling_similarity(left, right, abjad)
-        if len(_SIMILARITY_CACHE) >= _SIMILARITY_CACHE_MAX:
-            _SIMILARITY_CACHE.clear()
-        _SIMILARITY_CACHE[key] = cached
-    return cached
-
-
-def _collapse_doubles(text: str) -> str:
-    return "".join(char for i, char in enumerate(text) if i == 0 or text[i - 1] != char)
-
-
-def _is_keyboard_slip(left: str, right: str) -> bool:
-    """Two swapped letters or a doubled one: the typos that still leave a short name recognisable."""
-    if OSA.distance(left, right) != 1:
-        return False
-    return sorted(left) == sorted(right) or _collapse_doubles(left) == _collapse_doubles(right)
-
-
-def _spelling_similarity(left: Token, right: Token, abjad: bool) -> tuple[float, str]:
-    best, why = OSA.normalized_similarity(left.text, right.text), "spelling"
-    if best < 0.8 and _is_keyboard_slip(left.text, right.text):
-        best, why = 0.8, "typo"
-    # Same metaphone only counts for names long enough to carry sound (not John/Jane: both "JN").
-    if len(left.phonetic) >= 3 and left.phonetic == right.phonetic and 0.5 <= best < 0.85:
-        best, why = 0.85, "sound"
-    if abjad and len(left.skeleton) >= 2 and best < 0.85:
-        consonants = OSA.normalized_similarity(left.skeleton, right.skeleton)
-        if consonants >= 0.75 and consonants * 0.9 > best:
-            best, why = consonants * 0.9, "consonants"
-    if best < FUZZY_FLOOR:
-        return 0.0, ""
-    return best, why
 
 
 def _needs_merge(name: PreparedName, other: PreparedName) -> bool:
@@ -179,6 +124,7 @@ def _merge_joined(tokens: tuple[Token, ...], other: PreparedName) -> tuple[Token
                         abjad=first.abjad or second.abjad,
                         is_initial=False,
                         role="name",
+                        script=first.script if first.script != LATIN else second.script,
                     )
                 )
                 index += 2
@@ -244,12 +190,12 @@ def compare_names(left: PreparedName, right: PreparedName, rarity: TokenRarity =
     aligned = _align(left_tokens, right_tokens)
     left_weights = [_part_weight(token, rarity) for token in left_tokens]
     right_weights = [_part_weight(token, rarity) for token in right_tokens]
-    credit = 0.0
+    earned = 0.0
     mass = 0.0
     pairs: list[tuple[str, str, float, str]] = []
     for similarity, i, j, why in aligned:
         weight = min(left_weights[i], right_weights[j])
-        credit += similarity * weight
+        earned += credit(similarity, why) * weight
         mass += weight
         pairs.append((left_tokens[i].text, right_tokens[j].text, similarity, why))
     paired_left = {i for _, i, _, _ in aligned}
@@ -261,7 +207,7 @@ def compare_names(left: PreparedName, right: PreparedName, rarity: TokenRarity =
         mass += _absence_cost(left_tokens[i], left_weights[i], conflict)
     for j in extra_right:
         mass += _absence_cost(right_tokens[j], right_weights[j], conflict)
-    score = credit / mass if mass else 0.0
+    score = earned / mass if mass else 0.0
     if (extra_left or extra_right) and "ORG" not in (left.kind, right.kind):
         named = sum(1 for _, i, _, _ in aligned if left_tokens[i].role in ("name", "patronymic"))
         if named <= 1:  # one shared given name or surname is a namesake, not a match ("Kim" / "Kim Jong Un")

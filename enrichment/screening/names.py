@@ -19,6 +19,8 @@ from typing import Literal
 from rigour.names import NamePartTag, NameTypeTag, analyze_names, extract_org_types
 from rigour.text import ascii_text, metaphone
 
+from enrichment.screening.scripts import LATIN, script_of
+
 NameKind = Literal["PER", "ORG", "OBJ", "UNK"]
 # What a part is to its name: most are plain name parts; the others cost less when absent.
 TokenRole = Literal["name", "particle", "patronymic", "initial", "number"]
@@ -47,11 +49,15 @@ PARTICLES = frozenset(
     {
         "al", "el", "bin", "ibn", "bint", "binti", "ben", "ould", "abu", "umm", "van", "von", "der", "den",
         "de", "da", "di", "du", "del", "della", "dos", "das", "do", "des", "la", "le", "y", "ter", "ten",
+        # Titles rigour leaves in place in South Asian and Arabic names: "Haji", "Mullah", "Sheikh".
+        "bn", "bnt", "abw",  # "بن", "بنت", "ابو" as transliterated without vowels
+        "haji", "hajji", "alhaj", "mullah", "mulla", "maulavi", "mawlawi", "sheikh", "shaikh", "shaykh", "qari",
     }
 )  # fmt: skip
 # Father's-name endings (Russian, Ukrainian, Turkic): present in one record, often absent in another.
 _PATRONYMIC_ENDINGS = ("ovich", "evich", "ovna", "evna", "ichna", "ogly", "oglu", "uly", "kyzy", "qizi")
 _DIGRAPHS = (("kh", "k"), ("sh", "s"), ("th", "t"), ("dh", "d"), ("gh", "g"), ("ph", "f"), ("ch", "s"))
+_APOSTROPHES = re.compile(r"['`\u2018\u2019\u02bc\u02bb\u02be\u02bf]")
 _SKELETON_DROP = re.compile(r"[aeiouywh'`]")
 _SKELETON_MAP = str.maketrans({"q": "k", "c": "k", "v": "w", "p": "b", "j": "j", "x": "ks"})
 _SKELETON_DROP_W = re.compile(r"w")
@@ -68,6 +74,7 @@ class Token:
     abjad: bool  # written in a script without (most) vowels
     is_initial: bool
     role: TokenRole = "name"
+    script: str = LATIN  # the script the part was written in; not Latin means ``text`` is a transliteration
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,7 +104,7 @@ def kind_of(schema: str | None) -> NameKind:
 @lru_cache(maxsize=200_000)
 def _ascii_words(form: str) -> tuple[str, ...]:
     """ASCII words of one name part; dense scripts (CJK) may become several syllables."""
-    text = ascii_text(form).lower()
+    text = _APOSTROPHES.sub("", ascii_text(form).lower())  # "Ma'ruf", "معروف" (ain as ') are one word
     return tuple(word for word in re.split(r"[^a-z0-9]+", text) if word)
 
 
@@ -138,7 +145,7 @@ def role_of(text: str, person: bool) -> TokenRole:
 
 
 @lru_cache(maxsize=200_000)
-def _make_token(text: str, symbols: frozenset[str], abjad: bool, person: bool = False) -> Token:
+def _make_token(text: str, symbols: frozenset[str], abjad: bool, person: bool = False, script: str = LATIN) -> Token:
     sound = metaphone(text) if len(text) >= 3 and text.isalpha() else ""
     return Token(
         text=text,
@@ -148,6 +155,7 @@ def _make_token(text: str, symbols: frozenset[str], abjad: bool, person: bool = 
         abjad=abjad,
         is_initial=len(text) == 1,
         role=role_of(text, person),
+        script=script,
     )
 
 
@@ -181,6 +189,7 @@ def prepare_name(original: str, kind: NameKind = "UNK") -> PreparedName:
         if part.tag == NamePartTag.STOP and kind == "ORG" and len(part.form) > 1 and part.form not in PARTICLES:
             continue  # "of", "the" in a company name; a person's "Un" (Kim Jong Un) or "bin" is a real part
         abjad = _is_abjad(part.form)
+        script = script_of(part.form)
         symbols = frozenset(part_symbols.get(part.index, ()))
         for word in _ascii_words(part.form):
             if abjad and word.startswith("al") and len(word) > 4:
@@ -188,7 +197,7 @@ def prepare_name(original: str, kind: NameKind = "UNK") -> PreparedName:
             word_symbols = symbols
             if word in _ABD_FORMS or (abjad and word == "bd"):
                 word_symbols = symbols | _ABD_SYMBOL
-            tokens.append(_make_token(word, word_symbols, abjad, kind != "ORG"))
+            tokens.append(_make_token(word, word_symbols, abjad, kind != "ORG", script))
     if kind != "PER" and len(tokens) > 1:
         # Legal-form words rigour leaves in place ("Company Ltd" keeps "company") carry no identity.
         kept = [token for token in tokens if token.text not in _GENERIC_ORG_WORDS]

@@ -9,6 +9,7 @@ from hypothesis import strategies as st
 from enrichment.screening.matcher import NameMatcher, Subject, compare_names
 from enrichment.screening.names import NameKind, prepare_name
 from enrichment.screening.rarity import MIN_WEIGHT, TokenRarity
+from enrichment.screening.similarity import edit_budget, token_similarity
 
 THRESHOLD = 0.87
 MATCHER = NameMatcher()
@@ -61,3 +62,42 @@ def test_an_extra_part_never_raises_the_score(base: list[str], extra: str) -> No
     assert compare_names(prepare_name(name, "PER"), prepare_name(longer, "PER")).score <= 1.0
     if extra not in base:
         assert score(name, longer) < 1.0
+
+
+# 2. Length-aware fuzzy tokens --------------------------------------------------------------------
+
+
+def _similarity(left: str, right: str) -> float:
+    a, b = prepare_name(left, "PER").tokens[0], prepare_name(right, "PER").tokens[0]
+    return token_similarity(a, b)[0]
+
+
+def test_edit_budget_grows_with_length() -> None:
+    assert [edit_budget(n) for n in (2, 3, 8, 9, 12, 13)] == [0, 1, 1, 2, 2, 3]
+    assert _similarity("Omar", "Amar") == 0.8  # one edit on a short part: partial credit
+    assert _similarity("Benavide", "Benavides") > 0.85
+    assert _similarity("Oleg", "Olga") == 0.0  # two edits on four letters: another name
+    assert _similarity("Jorgge", "Jorge") == 0.95  # a doubled letter
+
+
+def test_a_short_typo_earns_partial_credit() -> None:
+    exact = score("Tanya Muchinguri", "MUCHINGURI, Tanya")
+    typo = score("Tnya Muchinguri", "MUCHINGURI, Tanya")
+    assert exact == 1.0 and 0.75 < typo < exact
+
+
+def test_one_weak_pair_cannot_carry_a_long_name() -> None:
+    # "Carlos"/"Carla": two edits on five letters; the other three parts agree.
+    assert score("Carlos Alberto Osorio Zambrano", "Carla Alberto Osorio Zambrano") < THRESHOLD
+    assert score("Oleg Vladimirovich Deripaska Ivanov", "Olga Vladimirovich Deripaska Ivanov") < THRESHOLD
+
+
+words = st.text(alphabet="abcdehiklmnorstuyz", min_size=1, max_size=12)
+
+
+@settings(max_examples=200, deadline=None)
+@given(words, words)
+def test_token_similarity_is_symmetric_and_bounded(left: str, right: str) -> None:
+    forward, backward = _similarity(left, right), _similarity(right, left)
+    assert forward == backward and 0.0 <= forward <= 1.0
+    assert (forward == 1.0) == (left == right)
