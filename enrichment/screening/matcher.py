@@ -35,6 +35,7 @@ INITIAL_WEIGHT = 0.4
 PARTICLE_WEIGHT = 0.2
 EXTRA_PART_COST = 0.3  # share of its weight a part costs when only one name has it
 MINOR_EXTRA_COST = 0.1  # the same for a patronymic, a particle or an initial
+NUMBER_CONFLICT = 0.6  # factor on the name score when the names carry different numbers
 SINGLE_PART_CAP = 0.7  # the most a person's name earns on one shared part when either name has more
 
 
@@ -208,6 +209,8 @@ def compare_names(left: PreparedName, right: PreparedName, rarity: TokenRarity =
     for j in extra_right:
         mass += _absence_cost(right_tokens[j], right_weights[j], conflict)
     score = earned / mass if mass else 0.0
+    if _has_number(left_tokens, extra_left) and _has_number(right_tokens, extra_right):
+        score *= NUMBER_CONFLICT  # "Atlas III" / "Atlas IV": another entity of a numbered series
     if (extra_left or extra_right) and "ORG" not in (left.kind, right.kind):
         named = sum(1 for _, i, _, _ in aligned if left_tokens[i].role in ("name", "patronymic"))
         if named <= 1:  # one shared given name or surname is a namesake, not a match ("Kim" / "Kim Jong Un")
@@ -220,6 +223,10 @@ def compare_names(left: PreparedName, right: PreparedName, rarity: TokenRarity =
         unmatched_left=tuple(left_tokens[i].text for i in extra_left),
         unmatched_right=tuple(right_tokens[j].text for j in extra_right),
     )
+
+
+def _has_number(tokens: tuple[Token, ...], unpaired: list[int]) -> bool:
+    return any(tokens[i].role == "number" for i in unpaired)
 
 
 def _is_significant(tokens: tuple[Token, ...], unpaired: list[int]) -> bool:

@@ -16,9 +16,11 @@ from functools import lru_cache
 from itertools import pairwise
 from typing import Literal
 
-from rigour.names import NamePartTag, NameTypeTag, analyze_names, extract_org_types
+from rigour.names import NamePartTag, NameTypeTag, analyze_names
 from rigour.text import ascii_text, metaphone
 
+from enrichment.screening.legal_forms import is_legal_word, org_types_in, strip_person_legal_forms
+from enrichment.screening.numbers import is_roman, number_value
 from enrichment.screening.scripts import LATIN, script_of
 
 NameKind = Literal["PER", "ORG", "OBJ", "UNK"]
@@ -40,9 +42,6 @@ _TOKEN_SYMBOL_CATEGORIES = frozenset({"NAME", "NICK", "SYMBOL", "DOMAIN", "ORDIN
 # "Abd" (servant of) written every way: Abdul, Abdel, Abd al-, and "bd" when Arabic script loses the ain.
 _ABD_FORMS = frozenset({"abd", "abdul", "abdel", "abdal", "abdoul", "abdu", "abdol"})
 _ABD_SYMBOL = frozenset({"SYMBOL:ABDUL"})
-_GENERIC_ORG_WORDS = frozenset(
-    {"company", "co", "corp", "corporation", "inc", "incorporated", "limited", "ltd", "llc", "plc", "sa", "ag"}
-)
 _ABJAD_SCRIPTS = ("ARABIC", "HEBREW", "SYRIAC", "THAANA")
 # Name particles: real parts of a name (kept, so "X bin Y" keeps its structure) that say little alone.
 PARTICLES = frozenset(
@@ -133,10 +132,10 @@ def skeleton(text: str) -> str:
 
 
 def role_of(text: str, person: bool) -> TokenRole:
-    if len(text) == 1:
-        return "initial"
     if text.isdigit():
         return "number"
+    if len(text) == 1:
+        return "initial"
     if text in PARTICLES:
         return "particle"
     if person and len(text) > 6 and text.endswith(_PATRONYMIC_ENDINGS):
@@ -153,10 +152,17 @@ def _make_token(text: str, symbols: frozenset[str], abjad: bool, person: bool = 
         skeleton=skeleton(text),
         symbols=symbols,
         abjad=abjad,
-        is_initial=len(text) == 1,
+        is_initial=len(text) == 1 and not text.isdigit(),
         role=role_of(text, person),
         script=script,
     )
+
+
+def _numeric_symbol(symbols: frozenset[str]) -> int | None:
+    for symbol in symbols:
+        if symbol.startswith("NUMERIC:") and symbol[8:].isdigit():
+            return int(symbol[8:])
+    return None
 
 
 @lru_cache(maxsize=100_000)
@@ -165,10 +171,11 @@ def prepare_name(original: str, kind: NameKind = "UNK") -> PreparedName:
 
     A name of unknown kind that carries a legal form ("... LLC", "OOO ...") is read as an organisation.
     """
-    if kind == "UNK" and extract_org_types(original):
+    if kind == "UNK" and org_types_in(original):
         kind = "ORG"
+    text = strip_person_legal_forms(original) if kind == "PER" else original
     analysed = analyze_names(
-        _TYPE_TAGS[kind], [original], infer_initials=kind in ("PER", "UNK"), consolidate=False, phonetics=False
+        _TYPE_TAGS[kind], [text], infer_initials=kind in ("PER", "UNK"), consolidate=False, phonetics=False
     )
     if not analysed:
         return PreparedName(original=original, kind=kind, tokens=(), org_classes=frozenset())
@@ -178,13 +185,15 @@ def prepare_name(original: str, kind: NameKind = "UNK") -> PreparedName:
     for span in name.spans:
         category = str(span.symbol.category).rsplit(".", 1)[-1]
         if category == "ORG_CLASS":
-            org_classes.add(str(span.symbol.id))
+            if not (len(span.parts) == 1 and is_roman(span.parts[0].form)):
+                org_classes.add(str(span.symbol.id))
         elif category in _TOKEN_SYMBOL_CATEGORIES and len(span.parts) == 1:
             # A symbol of a phrase ("Abd al-Samad") says nothing about each of its words alone.
             part_symbols.setdefault(span.parts[0].index, set()).add(f"{category}:{span.symbol.id}")
+    person = kind != "ORG"
     tokens: list[Token] = []
     for part in name.parts:
-        if part.tag == NamePartTag.LEGAL:
+        if part.tag == NamePartTag.LEGAL and not is_roman(part.form):
             continue
         if part.tag == NamePartTag.STOP and kind == "ORG" and len(part.form) > 1 and part.form not in PARTICLES:
             continue  # "of", "the" in a company name; a person's "Un" (Kim Jong Un) or "bin" is a real part
@@ -194,13 +203,19 @@ def prepare_name(original: str, kind: NameKind = "UNK") -> PreparedName:
         for word in _ascii_words(part.form):
             if abjad and word.startswith("al") and len(word) > 4:
                 word = word[2:]  # the article is written joined in Arabic script ("التكريتي")
+            value = number_value(word, kind == "PER")
+            if value is None and not person:
+                value = _numeric_symbol(symbols)  # rigour's number words in other languages ("quince")
+            if value is not None:
+                tokens.append(_make_token(str(value), frozenset(), False, person, LATIN))
+                continue
             word_symbols = symbols
             if word in _ABD_FORMS or (abjad and word == "bd"):
                 word_symbols = symbols | _ABD_SYMBOL
-            tokens.append(_make_token(word, word_symbols, abjad, kind != "ORG", script))
+            tokens.append(_make_token(word, word_symbols, abjad, person, script))
     if kind != "PER" and len(tokens) > 1:
-        # Legal-form words rigour leaves in place ("Company Ltd" keeps "company") carry no identity.
-        kept = [token for token in tokens if token.text not in _GENERIC_ORG_WORDS]
+        # Legal-form words rigour leaves in place ("Company Ltd" keeps "company", "Incorporeted") carry no identity.
+        kept = [token for token in tokens if not is_legal_word(token.text)]
         tokens = kept or tokens
     joins = [a.text + b.text for a, b in pairwise(tokens)]
     return PreparedName(

@@ -8,6 +8,7 @@ from hypothesis import strategies as st
 
 from enrichment.screening.matcher import NameMatcher, Subject, compare_names
 from enrichment.screening.names import NameKind, prepare_name
+from enrichment.screening.numbers import number_value, roman_value
 from enrichment.screening.rarity import MIN_WEIGHT, TokenRarity
 from enrichment.screening.similarity import edit_budget, token_similarity
 
@@ -101,3 +102,42 @@ def test_token_similarity_is_symmetric_and_bounded(left: str, right: str) -> Non
     forward, backward = _similarity(left, right), _similarity(right, left)
     assert forward == backward and 0.0 <= forward <= 1.0
     assert (forward == 1.0) == (left == right)
+
+
+# 3. Numbers and legal forms ----------------------------------------------------------------------
+
+
+def test_number_words_digits_and_roman_numerals_agree() -> None:
+    assert score("One Basic Element", "1 BASIC ELEMENT", "ORG") == 1.0
+    assert score("ATLAS KIAN QESHM III", "ATLAS KIAN QESHM 3", "ORG") == 1.0
+    assert score("KIM SONG 2", "KIM SONG II", "UNK") == 1.0  # not taken for the legal form "ИП"
+
+
+def test_different_numbers_count_against() -> None:
+    assert score("ATLAS KIAN QESHM III", "ATLAS KIAN QESHM IV", "ORG") < 0.7
+    assert score("AGUSTIN GRAJALES LTDA. II", "AGUSTIN GRAJALES LTDA. VII", "ORG") < 0.7
+
+
+@given(st.integers(min_value=1, max_value=39))
+def test_roman_numerals_read_back(value: int) -> None:
+    numerals = [("x", 10), ("ix", 9), ("v", 5), ("iv", 4), ("i", 1)]
+    text, rest = "", value
+    for numeral, amount in numerals:
+        while rest >= amount:
+            text, rest = text + numeral, rest - amount
+    expected = value if len(text) >= 2 else None
+    assert roman_value(text) == expected
+    assert number_value("xi", person=True) is None  # "Xi" is a name in a person's name
+
+
+def test_legal_forms_leave_person_names_and_misspellings_are_recognised() -> None:
+    assert score("KNOWLES Samuel S.A.", "KNOWLES, Samuel") == 1.0
+    assert score("Mohammad Hasan Rahmani GmbH", "MOHAMMAD HASAN RAHMANI") == 1.0
+    assert [t.text for t in prepare_name("Pedro Sa", "PER").tokens] == ["pedro", "sa"]  # a surname here
+    assert score("Acme Trading Incorporeted", "ACME TRADING", "ORG") == 1.0
+    assert score("Acme Trading Compnay Limted", "ACME TRADING", "ORG") == 1.0
+
+
+def test_real_particles_are_kept() -> None:
+    assert [t.text for t in prepare_name("Osama bin Laden", "PER").tokens] == ["osama", "bin", "laden"]
+    assert [t.text for t in prepare_name("Kim Jong Un", "PER").tokens] == ["kim", "jong", "un"]
