@@ -27,7 +27,7 @@ from enrichment.screening.matcher import Comparison, Matcher, NameComparison, Na
 from enrichment.screening.names import NameKind, PreparedName, Token, kind_of, prepare_name
 from enrichment.screening.rarity import TokenRarity
 
-INDEX_FORMAT = 13  # bump when the pickled layout or the name preparation changes
+INDEX_FORMAT = 14  # bump when the pickled layout or the name preparation changes
 CANDIDATES_PER_NAME = 12  # names scored by the matcher per query name
 MAX_POSTINGS = 1200  # keys this common ("mohammed") rank candidates only through rarer keys
 CANDIDATE_SHARE = 0.3

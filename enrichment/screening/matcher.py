@@ -17,7 +17,7 @@ from typing import Protocol
 
 from enrichment.screening.names import PreparedName, Token, skeleton
 from enrichment.screening.rarity import NO_RARITY, TokenRarity
-from enrichment.screening.scripts import LATIN
+from enrichment.screening.scripts import LATIN, loose_reading
 from enrichment.screening.similarity import clear_similarity_cache, credit, token_similarity
 
 # How much evidence moves a score. Positive evidence only counts on a name that already looks alike.
@@ -98,40 +98,60 @@ class Matcher(Protocol):
     ) -> Comparison: ...
 
 
+def _written_as_one(joined: str, other: PreparedName) -> bool:
+    """Whether ``other`` writes ``joined`` as one part, in Latin or as a CJK syllable run."""
+    if joined in other.texts:
+        return True
+    return bool(other.cjk_script) and any(
+        loose_reading(joined, rules) in other.loose_texts for rules in (other.cjk_script, "HIRAGANA")
+    )
+
+
 def _needs_merge(name: PreparedName, other: PreparedName) -> bool:
     if name.joins and not name.joins.isdisjoint(other.texts):
+        return True
+    if other.cjk_script and any(_written_as_one(joined, other) for joined in name.joins):
         return True
     if name.has_abjad and not name.join_skeletons.isdisjoint(other.skeletons):
         return True
     return other.has_abjad and not name.join_skeletons.isdisjoint(other.abjad_skeletons)
 
 
+def _joined_token(run: tuple[Token, ...]) -> Token:
+    joined = "".join(token.text for token in run)
+    scripts = [token.script for token in run if token.script != LATIN]
+    return Token(
+        text=joined,
+        phonetic="",
+        skeleton=skeleton(joined),
+        symbols=frozenset().union(*(token.symbols for token in run)),
+        abjad=any(token.abjad for token in run),
+        is_initial=False,
+        role="name",
+        script=scripts[0] if scripts else LATIN,
+    )
+
+
 def _merge_joined(tokens: tuple[Token, ...], other: PreparedName) -> tuple[Token, ...]:
-    """Join two adjacent tokens when the other name writes them as one word (Abdul Hai / Abdulhai)."""
+    """Join two or three adjacent tokens when the other name writes them as one word (Abdul Hai /
+    Abdulhai, Mart Inez / Martinez, Jae-ho / 재호)."""
     result: list[Token] = []
     index = 0
     while index < len(tokens):
-        if index + 1 < len(tokens):
-            first, second = tokens[index], tokens[index + 1]
-            joined = first.text + second.text
-            consonants = other.skeletons if first.abjad or second.abjad else other.abjad_skeletons
-            if joined in other.texts or skeleton(joined) in consonants:
-                result.append(
-                    Token(
-                        text=joined,
-                        phonetic="",
-                        skeleton=skeleton(joined),
-                        symbols=first.symbols | second.symbols,
-                        abjad=first.abjad or second.abjad,
-                        is_initial=False,
-                        role="name",
-                        script=first.script if first.script != LATIN else second.script,
-                    )
-                )
-                index += 2
+        for size in (3, 2):
+            run = tokens[index : index + size]
+            if len(run) < size:
                 continue
-        result.append(tokens[index])
-        index += 1
+            joined = "".join(token.text for token in run)
+            abjad = any(token.abjad for token in run)
+            consonants = other.skeletons if abjad else other.abjad_skeletons
+            if _written_as_one(joined, other) or (size == 2 and skeleton(joined) in consonants):
+                result.append(_joined_token(run))
+                index += size
+                break
+        else:
+            result.append(tokens[index])
+            index += 1
     return tuple(result)
 
 
@@ -159,7 +179,7 @@ def _align(left_tokens: tuple[Token, ...], right_tokens: tuple[Token, ...]) -> l
     candidates: list[tuple[float, str, str, int, int, str]] = []
     for i, a in enumerate(left_tokens):
         for j, b in enumerate(right_tokens):
-            similarity, why = (1.0, "same") if a.text == b.text else token_similarity(a, b)
+            similarity, why = token_similarity(a, b)
             if similarity > 0:
                 low, high = (a.text, b.text) if a.text <= b.text else (b.text, a.text)
                 candidates.append((similarity, low, high, i, j, why))

@@ -17,11 +17,11 @@ from itertools import pairwise
 from typing import Literal
 
 from rigour.names import NamePartTag, NameTypeTag, analyze_names
-from rigour.text import ascii_text, metaphone
+from rigour.text import metaphone
 
 from enrichment.screening.legal_forms import is_legal_word, org_types_in, strip_person_legal_forms
 from enrichment.screening.numbers import is_roman, number_value
-from enrichment.screening.scripts import LATIN, script_of
+from enrichment.screening.scripts import CJK_SCRIPTS, CONSONANT_SCRIPTS, LATIN, loose_reading, read_part, script_of
 
 NameKind = Literal["PER", "ORG", "OBJ", "UNK"]
 # What a part is to its name: most are plain name parts; the others cost less when absent.
@@ -36,7 +36,9 @@ SCHEMA_KINDS: dict[str, NameKind] = {
     "Aircraft": "OBJ",
     "LegalEntity": "UNK",
 }
-_TYPE_TAGS = {"PER": NameTypeTag.PER, "ORG": NameTypeTag.ORG, "OBJ": NameTypeTag.OBJ, "UNK": NameTypeTag.UNK}
+# A name of unknown kind without a legal form is analysed as a person's, so that it gets the person-name
+# symbols (Saddam = صدام, Sandy = Alexander) whatever the schema says.
+_TYPE_TAGS = {"PER": NameTypeTag.PER, "ORG": NameTypeTag.ORG, "OBJ": NameTypeTag.OBJ, "UNK": NameTypeTag.PER}
 # Symbol categories that say two tokens are the same name part (a variant, nickname or abbreviation).
 _TOKEN_SYMBOL_CATEGORIES = frozenset({"NAME", "NICK", "SYMBOL", "DOMAIN", "ORDINAL", "NUMERIC", "LOCATION"})
 # "Abd" (servant of) written every way: Abdul, Abdel, Abd al-, and "bd" when Arabic script loses the ain.
@@ -56,7 +58,6 @@ PARTICLES = frozenset(
 # Father's-name endings (Russian, Ukrainian, Turkic): present in one record, often absent in another.
 _PATRONYMIC_ENDINGS = ("ovich", "evich", "ovna", "evna", "ichna", "ogly", "oglu", "uly", "kyzy", "qizi")
 _DIGRAPHS = (("kh", "k"), ("sh", "s"), ("th", "t"), ("dh", "d"), ("gh", "g"), ("ph", "f"), ("ch", "s"))
-_APOSTROPHES = re.compile(r"['`\u2018\u2019\u02bc\u02bb\u02be\u02bf]")
 _SKELETON_DROP = re.compile(r"[aeiouywh'`]")
 _SKELETON_MAP = str.maketrans({"q": "k", "c": "k", "v": "w", "p": "b", "j": "j", "x": "ks"})
 _SKELETON_DROP_W = re.compile(r"w")
@@ -74,6 +75,8 @@ class Token:
     is_initial: bool
     role: TokenRole = "name"
     script: str = LATIN  # the script the part was written in; not Latin means ``text`` is a transliteration
+    native: str = ""  # the part in its own script, when not Latin (compared as such against the same script)
+    alternates: frozenset[str] = frozenset()  # other readings: kanji read as Japanese, "Park" for "박"
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,11 +88,13 @@ class PreparedName:
     tokens: tuple[Token, ...]
     org_classes: frozenset[str]
     texts: frozenset[str] = frozenset()
-    joins: frozenset[str] = frozenset()  # adjacent tokens written together: "abdul"+"hai"
+    joins: frozenset[str] = frozenset()  # two or three adjacent tokens written together: "abdul"+"hai"
     abjad_skeletons: frozenset[str] = frozenset()  # skeletons of tokens from vowel-less scripts
     join_skeletons: frozenset[str] = frozenset()
     skeletons: frozenset[str] = frozenset()
     has_abjad: bool = False
+    loose_texts: frozenset[str] = frozenset()  # CJK readings with romanisation conventions made equal
+    cjk_script: str = ""  # the CJK script of the name's parts, if any
 
     @property
     def compact(self) -> str:
@@ -98,13 +103,6 @@ class PreparedName:
 
 def kind_of(schema: str | None) -> NameKind:
     return SCHEMA_KINDS.get(schema or "", "UNK")
-
-
-@lru_cache(maxsize=200_000)
-def _ascii_words(form: str) -> tuple[str, ...]:
-    """ASCII words of one name part; dense scripts (CJK) may become several syllables."""
-    text = _APOSTROPHES.sub("", ascii_text(form).lower())  # "Ma'ruf", "معروف" (ain as ') are one word
-    return tuple(word for word in re.split(r"[^a-z0-9]+", text) if word)
 
 
 @lru_cache(maxsize=200_000)
@@ -131,9 +129,11 @@ def skeleton(text: str) -> str:
     return "".join(collapsed)
 
 
-def role_of(text: str, person: bool) -> TokenRole:
+def role_of(text: str, person: bool, script: str = LATIN) -> TokenRole:
     if text.isdigit():
         return "number"
+    if script in CJK_SCRIPTS:
+        return "name"  # "i" (이) and "bin" (彬) are whole syllables there, not initials or particles
     if len(text) == 1:
         return "initial"
     if text in PARTICLES:
@@ -144,7 +144,15 @@ def role_of(text: str, person: bool) -> TokenRole:
 
 
 @lru_cache(maxsize=200_000)
-def _make_token(text: str, symbols: frozenset[str], abjad: bool, person: bool = False, script: str = LATIN) -> Token:
+def _make_token(
+    text: str,
+    symbols: frozenset[str],
+    abjad: bool,
+    person: bool = False,
+    script: str = LATIN,
+    native: str = "",
+    alternates: tuple[str, ...] = (),
+) -> Token:
     sound = metaphone(text) if len(text) >= 3 and text.isalpha() else ""
     return Token(
         text=text,
@@ -152,9 +160,11 @@ def _make_token(text: str, symbols: frozenset[str], abjad: bool, person: bool = 
         skeleton=skeleton(text),
         symbols=symbols,
         abjad=abjad,
-        is_initial=len(text) == 1 and not text.isdigit(),
-        role=role_of(text, person),
+        is_initial=len(text) == 1 and not text.isdigit() and script not in CJK_SCRIPTS,
+        role=role_of(text, person, script),
         script=script,
+        native=native,
+        alternates=frozenset(alternates),
     )
 
 
@@ -197,10 +207,11 @@ def prepare_name(original: str, kind: NameKind = "UNK") -> PreparedName:
             continue
         if part.tag == NamePartTag.STOP and kind == "ORG" and len(part.form) > 1 and part.form not in PARTICLES:
             continue  # "of", "the" in a company name; a person's "Un" (Kim Jong Un) or "bin" is a real part
-        abjad = _is_abjad(part.form)
         script = script_of(part.form)
+        abjad = script in CONSONANT_SCRIPTS or _is_abjad(part.form)
         symbols = frozenset(part_symbols.get(part.index, ()))
-        for word in _ascii_words(part.form):
+        for reading in read_part(part.form, script, len(name.parts) == 1, person):
+            word = reading.text
             if abjad and word.startswith("al") and len(word) > 4:
                 word = word[2:]  # the article is written joined in Arabic script ("التكريتي")
             value = number_value(word, kind == "PER")
@@ -212,12 +223,13 @@ def prepare_name(original: str, kind: NameKind = "UNK") -> PreparedName:
             word_symbols = symbols
             if word in _ABD_FORMS or (abjad and word == "bd"):
                 word_symbols = symbols | _ABD_SYMBOL
-            tokens.append(_make_token(word, word_symbols, abjad, person, script))
+            tokens.append(_make_token(word, word_symbols, abjad, person, script, reading.native, reading.alternates))
     if kind != "PER" and len(tokens) > 1:
         # Legal-form words rigour leaves in place ("Company Ltd" keeps "company", "Incorporeted") carry no identity.
         kept = [token for token in tokens if not is_legal_word(token.text)]
         tokens = kept or tokens
     joins = [a.text + b.text for a, b in pairwise(tokens)]
+    joins += [a.text + b.text + c.text for a, b, c in zip(tokens, tokens[1:], tokens[2:], strict=False)]
     return PreparedName(
         original=original,
         kind=kind,
@@ -229,4 +241,12 @@ def prepare_name(original: str, kind: NameKind = "UNK") -> PreparedName:
         skeletons=frozenset(t.skeleton for t in tokens if len(t.skeleton) >= 3),
         join_skeletons=frozenset(skeleton(join) for join in joins),
         has_abjad=any(t.abjad for t in tokens),
+        loose_texts=frozenset(
+            loose_reading(reading, rules)
+            for t in tokens
+            if t.script in CJK_SCRIPTS
+            for reading in (t.text, *t.alternates)
+            for rules in (t.script, "HIRAGANA")
+        ),
+        cjk_script=next((t.script for t in tokens if t.script in CJK_SCRIPTS), ""),
     )

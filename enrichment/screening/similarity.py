@@ -11,7 +11,7 @@ from __future__ import annotations
 from rapidfuzz.distance import OSA
 
 from enrichment.screening.names import Token
-from enrichment.screening.scripts import LATIN
+from enrichment.screening.scripts import CJK_SCRIPTS, LATIN, loose_reading
 
 INITIAL_SIMILARITY = 0.8
 VARIANT_SIMILARITY = 0.95  # rigour knows both spellings as the same name (symbols)
@@ -21,6 +21,7 @@ SOUND_SIMILARITY = 0.85  # same metaphone, spelled apart
 SHORT_EDIT_SIMILARITY = 0.8  # one edit on a part of three letters or less
 WEAK_SIMILARITY = 0.8  # under this two Latin parts are not the same part
 TRANSLITERATION_FLOOR = 0.7  # the same for a part transliterated from another script
+ROMANISATION_SIMILARITY = 0.95  # a CJK part and a romanisation equal up to the system's conventions
 
 _SIMILARITY_CACHE: dict[tuple[str, str, bool], tuple[float, str]] = {}
 _SIMILARITY_CACHE_MAX = 500_000
@@ -44,6 +45,8 @@ def edit_budget(length: int) -> int:
 
 def token_similarity(left: Token, right: Token) -> tuple[float, str]:
     """How alike two name parts are, and why; symmetric; 0.0 when they are not the same part."""
+    if left.native and right.native and left.script == right.script:
+        return _same_script_similarity(left, right)
     if left.text == right.text:
         return 1.0, "same"
     if left.is_initial or right.is_initial:
@@ -54,6 +57,8 @@ def token_similarity(left: Token, right: Token) -> tuple[float, str]:
         return 0.0, ""  # 12 and 13 are different numbers, however close they are spelled
     if left.symbols and left.symbols & right.symbols:
         return VARIANT_SIMILARITY, "variant"
+    if left.script in CJK_SCRIPTS or right.script in CJK_SCRIPTS:
+        return _romanisation_similarity(left, right)
     abjad = left.abjad or right.abjad
     transliterated = left.script != LATIN or right.script != LATIN
     key = (left.text, right.text, transliterated) if left.text < right.text else (right.text, left.text, transliterated)
@@ -67,6 +72,39 @@ def token_similarity(left: Token, right: Token) -> tuple[float, str]:
             _SIMILARITY_CACHE.clear()
         _SIMILARITY_CACHE[key] = cached
     return cached
+
+
+def _same_script_similarity(left: Token, right: Token) -> tuple[float, str]:
+    """Two parts written in the same non-Latin script compare in that script: "美玉" and "梅玉" are two
+    names even though both read "meiyu"; Cyrillic or Arabic spellings compare letter by letter."""
+    if left.native == right.native:
+        return 1.0, "same"
+    if left.script in CJK_SCRIPTS:
+        return 0.0, ""
+    if left.symbols and left.symbols & right.symbols:
+        return VARIANT_SIMILARITY, "variant"
+    return _spelling_similarity(left, right)
+
+
+def _romanisation_similarity(left: Token, right: Token) -> tuple[float, str]:
+    """A Chinese, Japanese or Korean part against its romanisation: any of its readings, with the
+    conventions of romanisation systems made equal ("Seong-ho"/"Song Ho", "Yōko"/"Youko"/"Yoko")."""
+    native, other = (left, right) if left.script in CJK_SCRIPTS else (right, left)
+    if other.script in CJK_SCRIPTS:
+        return 0.0, ""  # Chinese against Korean characters: no common reading worth trusting
+    best, why = 0.0, ""
+    for reading in (native.text, *native.alternates):
+        if reading == other.text:
+            return 1.0, "same"
+        for script in (native.script, "HIRAGANA"):
+            mine, theirs = loose_reading(reading, script), loose_reading(other.text, script)
+            if mine == theirs:
+                best, why = max((best, why), (ROMANISATION_SIMILARITY, "romanisation"))
+            elif min(len(mine), len(theirs)) >= 4:
+                similarity = OSA.normalized_similarity(mine, theirs) * ROMANISATION_SIMILARITY
+                if similarity >= TRANSLITERATION_FLOOR + 0.1 and similarity > best:
+                    best, why = round(similarity, 4), "romanisation"
+    return best, why
 
 
 def collapse_doubles(text: str) -> str:

@@ -3,7 +3,7 @@ legal forms, scripts, acronyms, initials, splits and joins, nicknames and lineag
 
 from __future__ import annotations
 
-from hypothesis import given, settings
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from enrichment.screening.matcher import NameMatcher, Subject, compare_names
@@ -69,8 +69,9 @@ def test_an_extra_part_never_raises_the_score(base: list[str], extra: str) -> No
 
 
 def _similarity(left: str, right: str) -> float:
-    a, b = prepare_name(left, "PER").tokens[0], prepare_name(right, "PER").tokens[0]
-    return token_similarity(a, b)[0]
+    left_tokens, right_tokens = prepare_name(left, "PER").tokens, prepare_name(right, "PER").tokens
+    assume(left_tokens and right_tokens)  # "llc" is a legal form, not a person's name part
+    return token_similarity(left_tokens[0], right_tokens[0])[0]
 
 
 def test_edit_budget_grows_with_length() -> None:
@@ -141,3 +142,41 @@ def test_legal_forms_leave_person_names_and_misspellings_are_recognised() -> Non
 def test_real_particles_are_kept() -> None:
     assert [t.text for t in prepare_name("Osama bin Laden", "PER").tokens] == ["osama", "bin", "laden"]
     assert [t.text for t in prepare_name("Kim Jong Un", "PER").tokens] == ["kim", "jong", "un"]
+
+
+# 4. Scripts ------------------------------------------------------------------------------------
+
+
+def test_korean_names_read_as_passports_write_them() -> None:
+    assert score("재호 성호 김", "KIM, Jae-ho Seong Ho") >= THRESHOLD
+    assert score("영숙 이", "LEE, Yeong Suk") >= THRESHOLD  # final consonant and surname spelling
+    assert score("김정은", "Kim Jong Un") >= THRESHOLD  # written without spaces: split after the surname
+    assert score("은정 건우 오", "Eunjeong Geon-u O") >= THRESHOLD
+
+
+def test_kanji_are_read_as_japanese_too() -> None:
+    assert score("幹 結衣 岡田", "Kan Yui Okada") >= THRESHOLD
+    assert score("千代 陽子 高橋", "Chiyo Yoko Takahashi") >= THRESHOLD  # long vowel written short
+    assert score("佐藤 直樹", "SATO Naoki") >= THRESHOLD
+
+
+def test_chinese_syllable_runs_are_one_part() -> None:
+    assert [t.text for t in prepare_name("春美 子豪 李", "PER").tokens] == ["chunmei", "zihao", "li"]
+    assert score("春美 子豪 李", "LI Chunmei Zihao") == 1.0
+    assert score("习近平", "Xi Jinping") == 1.0
+
+
+def test_same_script_names_compare_in_their_script() -> None:
+    # Same pinyin (meiyu), different characters: two names.
+    assert score("美玉 柏霖 許", "梅玉 柏霖 許") < 0.7
+    assert score("张伟", "張偉") == 1.0  # simplified and traditional writing of one name
+
+
+def test_thai_and_khmer_are_not_lost() -> None:
+    assert prepare_name("ហ៊ុន សែន", "PER").tokens  # Khmer: ICU has no transliterator for it
+    assert score("สมชาย ใจดี", "Somchai Jaidee") >= 0.6
+
+
+def test_person_symbols_attach_without_a_schema() -> None:
+    assert prepare_name("Saddam Hussein", "UNK").tokens[0].symbols
+    assert score("صدام حسين", "Saddam Hussein", "UNK") >= THRESHOLD
