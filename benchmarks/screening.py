@@ -33,6 +33,7 @@ import random
 import sys
 import time
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -90,14 +91,11 @@ def is_cross_script(pair: LabelledPair) -> bool:
     return _script(pair.left) != _script(pair.right)
 
 
-_MATCHER = NameMatcher()
-
-
-def sekisho_pair(pair: LabelledPair) -> float:
+def sekisho_pair(pair: LabelledPair, matcher: NameMatcher) -> float:
     kind = kind_of(pair.schema)
     left = Subject((prepare_name(pair.left, kind),))
     right = Subject((prepare_name(pair.right, kind),))
-    return _MATCHER.compare(left, right).score
+    return matcher.compare(left, right).score
 
 
 def baseline_pair(pair: LabelledPair) -> float:
@@ -105,8 +103,12 @@ def baseline_pair(pair: LabelledPair) -> float:
     return fuzz.token_sort_ratio(ascii_text(pair.left).lower(), ascii_text(pair.right).lower()) / 100
 
 
-def pair_accuracy(pairs: list[LabelledPair], default: float, verbose: bool = True) -> dict[str, float]:
-    """P/R/F1 on dev and test pairs; thresholds chosen on dev only. Returns the chosen thresholds."""
+def pair_accuracy(
+    pairs: list[LabelledPair], default: float, matcher: NameMatcher, verbose: bool = True
+) -> dict[str, float]:
+    """P/R/F1 on dev and test pairs; thresholds chosen on dev only. Returns the chosen thresholds.
+
+    ``matcher`` is the index's own (name parts weighed by their rarity in the lists)."""
     dev = [p for p in pairs if p.split == "dev"]
     test = [p for p in pairs if p.split == "test"]
     print(
@@ -115,7 +117,11 @@ def pair_accuracy(pairs: list[LabelledPair], default: float, verbose: bool = Tru
     )
     print(f"{'matcher':<30}{'threshold':>10}{'part':>6}{'precision':>11}{'recall':>9}{'F1':>7}{'x-script R':>12}")
     chosen: dict[str, float] = {}
-    for label, scorer in (("sekisho", sekisho_pair), ("baseline token_sort_ratio", baseline_pair)):
+    scorers: tuple[tuple[str, Callable[[LabelledPair], float]], ...] = (
+        ("sekisho", lambda pair: sekisho_pair(pair, matcher)),
+        ("baseline token_sort_ratio", baseline_pair),
+    )
+    for label, scorer in scorers:
         scores = {id(p): scorer(p) for p in pairs}
         threshold = best_threshold([scores[id(p)] for p in dev], [p.label for p in dev])
         chosen[label] = threshold
@@ -360,13 +366,13 @@ def main() -> None:
     default = get_settings().screening_threshold
 
     pairs = read_pairs()
-    if "pairs" in parts:
-        pair_accuracy(pairs, default)
-    if parts <= {"pairs"}:
-        return
     start = time.perf_counter()
     index = load_index(ROOT / "data" / "watchlists", ROOT / "var" / "cache" / "screening")
-    print(f"\nindex: {len(index)} entries, {len(index.names)} names, loaded in {time.perf_counter() - start:.1f}s")
+    print(f"index: {len(index)} entries, {len(index.names)} names, loaded in {time.perf_counter() - start:.1f}s")
+    if "pairs" in parts:
+        pair_accuracy(pairs, default, index.matcher)
+    if parts <= {"pairs"}:
+        return
     if "blocking" in parts:
         blocking_recall(index, pairs)
 

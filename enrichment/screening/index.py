@@ -25,8 +25,9 @@ from enrichment.screening.entries import WatchlistEntry
 from enrichment.screening.loaders import LIST_FILES, compact_identifier, lists_content_hash, load_all
 from enrichment.screening.matcher import Comparison, Matcher, NameComparison, NameMatcher, Subject
 from enrichment.screening.names import NameKind, PreparedName, Token, kind_of, prepare_name
+from enrichment.screening.rarity import TokenRarity
 
-INDEX_FORMAT = 12  # bump when the pickled layout or the name preparation changes
+INDEX_FORMAT = 14  # bump when the pickled layout or the name preparation changes
 CANDIDATES_PER_NAME = 12  # names scored by the matcher per query name
 MAX_POSTINGS = 1200  # keys this common ("mohammed") rank candidates only through rarer keys
 CANDIDATE_SHARE = 0.3
@@ -90,6 +91,12 @@ class ScreeningIndex:
     name_lengths: npt.NDArray[np.float64] = field(default_factory=lambda: np.zeros(0))
     evidence: list[Subject] = field(default_factory=list)  # per entry: dates, countries, identifiers
     content_hash: str = ""
+    rarity: TokenRarity = field(default_factory=TokenRarity)
+
+    @property
+    def matcher(self) -> NameMatcher:
+        """The default matcher, weighing name parts by their rarity in these lists."""
+        return NameMatcher(self.rarity)
 
     @classmethod
     def build(cls, entries: list[WatchlistEntry], content_hash: str = "") -> ScreeningIndex:
@@ -114,6 +121,7 @@ class ScreeningIndex:
         index.evidence = [entry_subject_evidence(entry) for entry in entries]
         index.name_lengths = np.array([0.01 * len(name.tokens) for name in index.names], dtype=np.float64)
         index.key_weight = {key: math.log(1 + total / len(names)) for key, names in index.postings.items()}
+        index.rarity = TokenRarity.from_names([token.text for token in name.tokens] for name in index.names)
         return index
 
     def __len__(self) -> int:
@@ -167,7 +175,7 @@ class ScreeningIndex:
         schema: str | None = None,
     ) -> list[Match]:
         """The best entries for a query subject, at most ``limit``, each with its explanation."""
-        matcher = matcher or DEFAULT_MATCHER
+        matcher = matcher or self.matcher
         best_names: dict[int, tuple[NameComparison, int, PreparedName]] = {}
         for query_name in query.names:
             for name_no in self.candidates(query_name):
@@ -217,7 +225,6 @@ class ScreeningIndex:
         return self.screen(query, limit=limit, min_score=min_score, schema=restrict)
 
 
-DEFAULT_MATCHER = NameMatcher()
 _NO_NAME = PreparedName(original="", kind="UNK", tokens=(), org_classes=frozenset())
 
 

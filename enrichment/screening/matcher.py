@@ -15,9 +15,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Protocol
 
-from rapidfuzz.distance import OSA
-
 from enrichment.screening.names import PreparedName, Token, skeleton
+from enrichment.screening.rarity import NO_RARITY, TokenRarity
+from enrichment.screening.scripts import LATIN, loose_reading
+from enrichment.screening.similarity import clear_similarity_cache, credit, token_similarity
 
 # How much evidence moves a score. Positive evidence only counts on a name that already looks alike.
 DOB_EXACT_BONUS = 0.10
@@ -31,7 +32,11 @@ KIND_MISMATCH = 0.25
 LEGAL_FORM_MISMATCH = 0.05
 EVIDENCE_FLOOR = 0.70  # name score from which supporting evidence adds up
 INITIAL_WEIGHT = 0.4
-FUZZY_FLOOR = 0.70  # token similarity under which two tokens do not pair at all
+PARTICLE_WEIGHT = 0.2
+EXTRA_PART_COST = 0.3  # share of its weight a part costs when only one name has it
+MINOR_EXTRA_COST = 0.1  # the same for a patronymic, a particle or an initial
+NUMBER_CONFLICT = 0.6  # factor on the name score when the names carry different numbers
+SINGLE_PART_CAP = 0.7  # the most a person's name earns on one shared part when either name has more
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,6 +83,9 @@ class Comparison:
         return text
 
 
+__all__ = ["Comparison", "Matcher", "NameComparison", "NameMatcher", "Subject", "clear_similarity_cache"]
+
+
 class Matcher(Protocol):
     """Anything that scores two subjects in [0, 1] and says why."""
 
@@ -90,117 +98,88 @@ class Matcher(Protocol):
     ) -> Comparison: ...
 
 
-_SIMILARITY_CACHE: dict[tuple[str, str, bool], tuple[float, str]] = {}
-_SIMILARITY_CACHE_MAX = 500_000
-
-
-def clear_similarity_cache() -> None:
-    """Forget memoised token similarities (benchmarks measure cold queries)."""
-    _SIMILARITY_CACHE.clear()
-
-
-def token_similarity(left: Token, right: Token) -> tuple[float, str]:
-    """How alike two name parts are, and why; symmetric."""
-    if left.text == right.text:
-        return 1.0, "same"
-    if left.is_initial or right.is_initial:
-        if left.text[0] == right.text[0]:
-            return 0.8, "initial"
-        return 0.0, ""
-    if left.symbols and left.symbols & right.symbols:
-        return 0.92, "variant"
-    abjad = left.abjad or right.abjad
-    key = (left.text, right.text, abjad) if left.text < right.text else (right.text, left.text, abjad)
-    cached = _SIMILARITY_CACHE.get(key)
-    if cached is None:
-        cached = _spelling_similarity(left, right, abjad)
-        if len(_SIMILARITY_CACHE) >= _SIMILARITY_CACHE_MAX:
-            _SIMILARITY_CACHE.clear()
-        _SIMILARITY_CACHE[key] = cached
-    return cached
-
-
-def _collapse_doubles(text: str) -> str:
-    return "".join(char for i, char in enumerate(text) if i == 0 or text[i - 1] != char)
-
-
-def _is_keyboard_slip(left: str, right: str) -> bool:
-    """Two swapped letters or a doubled one: the typos that still leave a short name recognisable."""
-    if OSA.distance(left, right) != 1:
-        return False
-    return sorted(left) == sorted(right) or _collapse_doubles(left) == _collapse_doubles(right)
-
-
-def _spelling_similarity(left: Token, right: Token, abjad: bool) -> tuple[float, str]:
-    best, why = OSA.normalized_similarity(left.text, right.text), "spelling"
-    if best < 0.8 and _is_keyboard_slip(left.text, right.text):
-        best, why = 0.8, "typo"
-    # Same metaphone only counts for names long enough to carry sound (not John/Jane: both "JN").
-    if len(left.phonetic) >= 3 and left.phonetic == right.phonetic and 0.5 <= best < 0.85:
-        best, why = 0.85, "sound"
-    if abjad and len(left.skeleton) >= 2 and best < 0.85:
-        consonants = OSA.normalized_similarity(left.skeleton, right.skeleton)
-        if consonants >= 0.75 and consonants * 0.9 > best:
-            best, why = consonants * 0.9, "consonants"
-    if best < FUZZY_FLOOR:
-        return 0.0, ""
-    return best, why
-
-
-def _weight(token: Token) -> float:
-    return INITIAL_WEIGHT if token.is_initial else 1.0
+def _written_as_one(joined: str, other: PreparedName) -> bool:
+    """Whether ``other`` writes ``joined`` as one part, in Latin or as a CJK syllable run."""
+    if joined in other.texts:
+        return True
+    return bool(other.cjk_script) and any(
+        loose_reading(joined, rules) in other.loose_texts for rules in (other.cjk_script, "HIRAGANA")
+    )
 
 
 def _needs_merge(name: PreparedName, other: PreparedName) -> bool:
     if name.joins and not name.joins.isdisjoint(other.texts):
+        return True
+    if other.cjk_script and any(_written_as_one(joined, other) for joined in name.joins):
         return True
     if name.has_abjad and not name.join_skeletons.isdisjoint(other.skeletons):
         return True
     return other.has_abjad and not name.join_skeletons.isdisjoint(other.abjad_skeletons)
 
 
+def _joined_token(run: tuple[Token, ...]) -> Token:
+    joined = "".join(token.text for token in run)
+    scripts = [token.script for token in run if token.script != LATIN]
+    return Token(
+        text=joined,
+        phonetic="",
+        skeleton=skeleton(joined),
+        symbols=frozenset().union(*(token.symbols for token in run)),
+        abjad=any(token.abjad for token in run),
+        is_initial=False,
+        role="name",
+        script=scripts[0] if scripts else LATIN,
+    )
+
+
 def _merge_joined(tokens: tuple[Token, ...], other: PreparedName) -> tuple[Token, ...]:
-    """Join two adjacent tokens when the other name writes them as one word (Abdul Hai / Abdulhai)."""
+    """Join two or three adjacent tokens when the other name writes them as one word (Abdul Hai /
+    Abdulhai, Mart Inez / Martinez, Jae-ho / 재호)."""
     result: list[Token] = []
     index = 0
     while index < len(tokens):
-        if index + 1 < len(tokens):
-            first, second = tokens[index], tokens[index + 1]
-            joined = first.text + second.text
-            consonants = other.skeletons if first.abjad or second.abjad else other.abjad_skeletons
-            if joined in other.texts or skeleton(joined) in consonants:
-                result.append(
-                    Token(
-                        text=joined,
-                        phonetic="",
-                        skeleton=skeleton(joined),
-                        symbols=first.symbols | second.symbols,
-                        abjad=first.abjad or second.abjad,
-                        is_initial=False,
-                    )
-                )
-                index += 2
+        for size in (3, 2):
+            run = tokens[index : index + size]
+            if len(run) < size:
                 continue
-        result.append(tokens[index])
-        index += 1
+            joined = "".join(token.text for token in run)
+            abjad = any(token.abjad for token in run)
+            consonants = other.skeletons if abjad else other.abjad_skeletons
+            if _written_as_one(joined, other) or (size == 2 and skeleton(joined) in consonants):
+                result.append(_joined_token(run))
+                index += size
+                break
+        else:
+            result.append(tokens[index])
+            index += 1
     return tuple(result)
 
 
-def compare_names(left: PreparedName, right: PreparedName) -> NameComparison:
-    """Order-free alignment of name parts; the score is the matched share of both names' weight."""
-    left_tokens = _merge_joined(left.tokens, right) if _needs_merge(left, right) else left.tokens
-    right_tokens = _merge_joined(right.tokens, left) if _needs_merge(right, left) else right.tokens
-    if not left_tokens or not right_tokens:
-        return NameComparison(0.0, left.original, right.original, (), (), ())
-    total = 0.0
-    for token in left_tokens:
-        total += INITIAL_WEIGHT if token.is_initial else 1.0
-    for token in right_tokens:
-        total += INITIAL_WEIGHT if token.is_initial else 1.0
+def _part_weight(token: Token, rarity: TokenRarity) -> float:
+    """What a part weighs in its name: its rarity in the lists, less for initials and particles."""
+    if token.role == "initial":
+        return INITIAL_WEIGHT
+    if token.role == "particle":
+        return PARTICLE_WEIGHT
+    return rarity.weight(token.text)
+
+
+def _absence_cost(token: Token, weight: float, conflict: bool) -> float:
+    """What an unpaired part costs: all of its weight when both names have parts the other lacks
+    (two different people), a small share when the other name is simply shorter."""
+    if conflict:
+        return weight
+    if token.role in ("particle", "patronymic", "initial"):
+        return weight * MINOR_EXTRA_COST
+    return weight * EXTRA_PART_COST
+
+
+def _align(left_tokens: tuple[Token, ...], right_tokens: tuple[Token, ...]) -> list[tuple[float, int, int, str]]:
+    """Greedy one-to-one pairing of parts, best similarity first; the same from either side."""
     candidates: list[tuple[float, str, str, int, int, str]] = []
     for i, a in enumerate(left_tokens):
         for j, b in enumerate(right_tokens):
-            similarity, why = (1.0, "same") if a.text == b.text else token_similarity(a, b)
+            similarity, why = token_similarity(a, b)
             if similarity > 0:
                 low, high = (a.text, b.text) if a.text <= b.text else (b.text, a.text)
                 candidates.append((similarity, low, high, i, j, why))
@@ -208,25 +187,71 @@ def compare_names(left: PreparedName, right: PreparedName) -> NameComparison:
     candidates.sort(key=lambda item: (-item[0], item[1], item[2]))
     used_left: set[int] = set()
     used_right: set[int] = set()
-    pairs: list[tuple[str, str, float, str]] = []
-    matched = 0.0
+    pairs: list[tuple[float, int, int, str]] = []
     for similarity, _, _, i, j, why in candidates:
         if i in used_left or j in used_right:
             continue
         used_left.add(i)
         used_right.add(j)
-        a, b = left_tokens[i], right_tokens[j]
-        matched += similarity * (_weight(a) + _weight(b))
-        pairs.append((a.text, b.text, similarity, why))
-    score = matched / total if total else 0.0
+        pairs.append((similarity, i, j, why))
+    return pairs
+
+
+def compare_names(left: PreparedName, right: PreparedName, rarity: TokenRarity = NO_RARITY) -> NameComparison:
+    """Order-free alignment of name parts, scored as a weighted mean over the paired parts.
+
+    Absence is not conflict: when only one name has parts the other lacks (a middle name, a
+    patronymic, a qualifier), those parts cost ``EXTRA_PART_COST`` of their weight; when both names
+    have unpaired parts, every unpaired part costs its full weight. Parts weigh by their rarity.
+    """
+    left_tokens = _merge_joined(left.tokens, right) if _needs_merge(left, right) else left.tokens
+    right_tokens = _merge_joined(right.tokens, left) if _needs_merge(right, left) else right.tokens
+    if not left_tokens or not right_tokens:
+        return NameComparison(0.0, left.original, right.original, (), (), ())
+    aligned = _align(left_tokens, right_tokens)
+    left_weights = [_part_weight(token, rarity) for token in left_tokens]
+    right_weights = [_part_weight(token, rarity) for token in right_tokens]
+    earned = 0.0
+    mass = 0.0
+    pairs: list[tuple[str, str, float, str]] = []
+    for similarity, i, j, why in aligned:
+        weight = min(left_weights[i], right_weights[j])
+        earned += credit(similarity, why) * weight
+        mass += weight
+        pairs.append((left_tokens[i].text, right_tokens[j].text, similarity, why))
+    paired_left = {i for _, i, _, _ in aligned}
+    paired_right = {j for _, _, j, _ in aligned}
+    extra_left = [i for i in range(len(left_tokens)) if i not in paired_left]
+    extra_right = [j for j in range(len(right_tokens)) if j not in paired_right]
+    conflict = _is_significant(left_tokens, extra_left) and _is_significant(right_tokens, extra_right)
+    for i in extra_left:
+        mass += _absence_cost(left_tokens[i], left_weights[i], conflict)
+    for j in extra_right:
+        mass += _absence_cost(right_tokens[j], right_weights[j], conflict)
+    score = earned / mass if mass else 0.0
+    if _has_number(left_tokens, extra_left) and _has_number(right_tokens, extra_right):
+        score *= NUMBER_CONFLICT  # "Atlas III" / "Atlas IV": another entity of a numbered series
+    if (extra_left or extra_right) and "ORG" not in (left.kind, right.kind):
+        named = sum(1 for _, i, _, _ in aligned if left_tokens[i].role in ("name", "patronymic"))
+        if named <= 1:  # one shared given name or surname is a namesake, not a match ("Kim" / "Kim Jong Un")
+            score = min(score, SINGLE_PART_CAP)
     return NameComparison(
         score=round(min(1.0, score), 6),
         left=left.original,
         right=right.original,
         pairs=tuple(pairs),
-        unmatched_left=tuple(t.text for i, t in enumerate(left_tokens) if i not in used_left),
-        unmatched_right=tuple(t.text for j, t in enumerate(right_tokens) if j not in used_right),
+        unmatched_left=tuple(left_tokens[i].text for i in extra_left),
+        unmatched_right=tuple(right_tokens[j].text for j in extra_right),
     )
+
+
+def _has_number(tokens: tuple[Token, ...], unpaired: list[int]) -> bool:
+    return any(tokens[i].role == "number" for i in unpaired)
+
+
+def _is_significant(tokens: tuple[Token, ...], unpaired: list[int]) -> bool:
+    """Whether unpaired parts say "someone else": a given name, surname or patronymic does, a particle does not."""
+    return any(tokens[i].role != "particle" for i in unpaired)
 
 
 def _year(value: str) -> int | None:
@@ -258,17 +283,23 @@ def kinds_compatible(left: PreparedName, right: PreparedName) -> bool:
 
 
 class NameMatcher:
-    """The default matcher: token alignment plus birth date, nationality, identifier and kind evidence."""
+    """The default matcher: token alignment plus birth date, nationality, identifier and kind evidence.
+
+    ``rarity`` weighs name parts by how common they are in the lists (the index passes its own).
+    """
+
+    def __init__(self, rarity: TokenRarity = NO_RARITY) -> None:
+        self.rarity = rarity
 
     def compare_names(self, left: PreparedName, right: PreparedName) -> NameComparison:
-        return compare_names(left, right)
+        return compare_names(left, right, self.rarity)
 
     def compare(self, left: Subject, right: Subject) -> Comparison:
         best: NameComparison | None = None
         best_pair: tuple[PreparedName, PreparedName] | None = None
         for a in left.names:
             for b in right.names:
-                names = compare_names(a, b)
+                names = compare_names(a, b, self.rarity)
                 if best is None or names.score > best.score:
                     best, best_pair = names, (a, b)
         if best is None or best_pair is None:

@@ -16,10 +16,16 @@ from functools import lru_cache
 from itertools import pairwise
 from typing import Literal
 
-from rigour.names import NamePartTag, NameTypeTag, analyze_names, extract_org_types
-from rigour.text import ascii_text, metaphone
+from rigour.names import NamePartTag, NameTypeTag, analyze_names
+from rigour.text import metaphone
+
+from enrichment.screening.legal_forms import is_legal_word, org_types_in, strip_person_legal_forms
+from enrichment.screening.numbers import is_roman, number_value
+from enrichment.screening.scripts import CJK_SCRIPTS, CONSONANT_SCRIPTS, LATIN, loose_reading, read_part, script_of
 
 NameKind = Literal["PER", "ORG", "OBJ", "UNK"]
+# What a part is to its name: most are plain name parts; the others cost less when absent.
+TokenRole = Literal["name", "particle", "patronymic", "initial", "number"]
 
 # Schema names of the record and list side, mapped to what the name analysis needs to know.
 SCHEMA_KINDS: dict[str, NameKind] = {
@@ -30,16 +36,27 @@ SCHEMA_KINDS: dict[str, NameKind] = {
     "Aircraft": "OBJ",
     "LegalEntity": "UNK",
 }
-_TYPE_TAGS = {"PER": NameTypeTag.PER, "ORG": NameTypeTag.ORG, "OBJ": NameTypeTag.OBJ, "UNK": NameTypeTag.UNK}
+# A name of unknown kind without a legal form is analysed as a person's, so that it gets the person-name
+# symbols (Saddam = صدام, Sandy = Alexander) whatever the schema says.
+_TYPE_TAGS = {"PER": NameTypeTag.PER, "ORG": NameTypeTag.ORG, "OBJ": NameTypeTag.OBJ, "UNK": NameTypeTag.PER}
 # Symbol categories that say two tokens are the same name part (a variant, nickname or abbreviation).
 _TOKEN_SYMBOL_CATEGORIES = frozenset({"NAME", "NICK", "SYMBOL", "DOMAIN", "ORDINAL", "NUMERIC", "LOCATION"})
 # "Abd" (servant of) written every way: Abdul, Abdel, Abd al-, and "bd" when Arabic script loses the ain.
 _ABD_FORMS = frozenset({"abd", "abdul", "abdel", "abdal", "abdoul", "abdu", "abdol"})
 _ABD_SYMBOL = frozenset({"SYMBOL:ABDUL"})
-_GENERIC_ORG_WORDS = frozenset(
-    {"company", "co", "corp", "corporation", "inc", "incorporated", "limited", "ltd", "llc", "plc", "sa", "ag"}
-)
 _ABJAD_SCRIPTS = ("ARABIC", "HEBREW", "SYRIAC", "THAANA")
+# Name particles: real parts of a name (kept, so "X bin Y" keeps its structure) that say little alone.
+PARTICLES = frozenset(
+    {
+        "al", "el", "bin", "ibn", "bint", "binti", "ben", "ould", "abu", "umm", "van", "von", "der", "den",
+        "de", "da", "di", "du", "del", "della", "dos", "das", "do", "des", "la", "le", "y", "ter", "ten",
+        # Titles rigour leaves in place in South Asian and Arabic names: "Haji", "Mullah", "Sheikh".
+        "bn", "bnt", "abw",  # "بن", "بنت", "ابو" as transliterated without vowels
+        "haji", "hajji", "alhaj", "mullah", "mulla", "maulavi", "mawlawi", "sheikh", "shaikh", "shaykh", "qari",
+    }
+)  # fmt: skip
+# Father's-name endings (Russian, Ukrainian, Turkic): present in one record, often absent in another.
+_PATRONYMIC_ENDINGS = ("ovich", "evich", "ovna", "evna", "ichna", "ogly", "oglu", "uly", "kyzy", "qizi")
 _DIGRAPHS = (("kh", "k"), ("sh", "s"), ("th", "t"), ("dh", "d"), ("gh", "g"), ("ph", "f"), ("ch", "s"))
 _SKELETON_DROP = re.compile(r"[aeiouywh'`]")
 _SKELETON_MAP = str.maketrans({"q": "k", "c": "k", "v": "w", "p": "b", "j": "j", "x": "ks"})
@@ -56,6 +73,10 @@ class Token:
     symbols: frozenset[str]
     abjad: bool  # written in a script without (most) vowels
     is_initial: bool
+    role: TokenRole = "name"
+    script: str = LATIN  # the script the part was written in; not Latin means ``text`` is a transliteration
+    native: str = ""  # the part in its own script, when not Latin (compared as such against the same script)
+    alternates: frozenset[str] = frozenset()  # other readings: kanji read as Japanese, "Park" for "박"
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,11 +88,13 @@ class PreparedName:
     tokens: tuple[Token, ...]
     org_classes: frozenset[str]
     texts: frozenset[str] = frozenset()
-    joins: frozenset[str] = frozenset()  # adjacent tokens written together: "abdul"+"hai"
+    joins: frozenset[str] = frozenset()  # two or three adjacent tokens written together: "abdul"+"hai"
     abjad_skeletons: frozenset[str] = frozenset()  # skeletons of tokens from vowel-less scripts
     join_skeletons: frozenset[str] = frozenset()
     skeletons: frozenset[str] = frozenset()
     has_abjad: bool = False
+    loose_texts: frozenset[str] = frozenset()  # CJK readings with romanisation conventions made equal
+    cjk_script: str = ""  # the CJK script of the name's parts, if any
 
     @property
     def compact(self) -> str:
@@ -80,13 +103,6 @@ class PreparedName:
 
 def kind_of(schema: str | None) -> NameKind:
     return SCHEMA_KINDS.get(schema or "", "UNK")
-
-
-@lru_cache(maxsize=200_000)
-def _ascii_words(form: str) -> tuple[str, ...]:
-    """ASCII words of one name part; dense scripts (CJK) may become several syllables."""
-    text = ascii_text(form).lower()
-    return tuple(word for word in re.split(r"[^a-z0-9]+", text) if word)
 
 
 @lru_cache(maxsize=200_000)
@@ -113,12 +129,50 @@ def skeleton(text: str) -> str:
     return "".join(collapsed)
 
 
+def role_of(text: str, person: bool, script: str = LATIN) -> TokenRole:
+    if text.isdigit():
+        return "number"
+    if script in CJK_SCRIPTS:
+        return "name"  # "i" (이) and "bin" (彬) are whole syllables there, not initials or particles
+    if len(text) == 1:
+        return "initial"
+    if text in PARTICLES:
+        return "particle"
+    if person and len(text) > 6 and text.endswith(_PATRONYMIC_ENDINGS):
+        return "patronymic"
+    return "name"
+
+
 @lru_cache(maxsize=200_000)
-def _make_token(text: str, symbols: frozenset[str], abjad: bool) -> Token:
+def _make_token(
+    text: str,
+    symbols: frozenset[str],
+    abjad: bool,
+    person: bool = False,
+    script: str = LATIN,
+    native: str = "",
+    alternates: tuple[str, ...] = (),
+) -> Token:
     sound = metaphone(text) if len(text) >= 3 and text.isalpha() else ""
     return Token(
-        text=text, phonetic=sound, skeleton=skeleton(text), symbols=symbols, abjad=abjad, is_initial=len(text) == 1
+        text=text,
+        phonetic=sound,
+        skeleton=skeleton(text),
+        symbols=symbols,
+        abjad=abjad,
+        is_initial=len(text) == 1 and not text.isdigit() and script not in CJK_SCRIPTS,
+        role=role_of(text, person, script),
+        script=script,
+        native=native,
+        alternates=frozenset(alternates),
     )
+
+
+def _numeric_symbol(symbols: frozenset[str]) -> int | None:
+    for symbol in symbols:
+        if symbol.startswith("NUMERIC:") and symbol[8:].isdigit():
+            return int(symbol[8:])
+    return None
 
 
 @lru_cache(maxsize=100_000)
@@ -127,10 +181,11 @@ def prepare_name(original: str, kind: NameKind = "UNK") -> PreparedName:
 
     A name of unknown kind that carries a legal form ("... LLC", "OOO ...") is read as an organisation.
     """
-    if kind == "UNK" and extract_org_types(original):
+    if kind == "UNK" and org_types_in(original):
         kind = "ORG"
+    text = strip_person_legal_forms(original) if kind == "PER" else original
     analysed = analyze_names(
-        _TYPE_TAGS[kind], [original], infer_initials=kind in ("PER", "UNK"), consolidate=False, phonetics=False
+        _TYPE_TAGS[kind], [text], infer_initials=kind in ("PER", "UNK"), consolidate=False, phonetics=False
     )
     if not analysed:
         return PreparedName(original=original, kind=kind, tokens=(), org_classes=frozenset())
@@ -140,30 +195,41 @@ def prepare_name(original: str, kind: NameKind = "UNK") -> PreparedName:
     for span in name.spans:
         category = str(span.symbol.category).rsplit(".", 1)[-1]
         if category == "ORG_CLASS":
-            org_classes.add(str(span.symbol.id))
+            if not (len(span.parts) == 1 and is_roman(span.parts[0].form)):
+                org_classes.add(str(span.symbol.id))
         elif category in _TOKEN_SYMBOL_CATEGORIES and len(span.parts) == 1:
             # A symbol of a phrase ("Abd al-Samad") says nothing about each of its words alone.
             part_symbols.setdefault(span.parts[0].index, set()).add(f"{category}:{span.symbol.id}")
+    person = kind != "ORG"
     tokens: list[Token] = []
     for part in name.parts:
-        if part.tag == NamePartTag.LEGAL:
+        if part.tag == NamePartTag.LEGAL and not is_roman(part.form):
             continue
-        if part.tag == NamePartTag.STOP and len(part.form) > 1:
-            continue  # "al", "of", "the": noise for matching
-        abjad = _is_abjad(part.form)
+        if part.tag == NamePartTag.STOP and kind == "ORG" and len(part.form) > 1 and part.form not in PARTICLES:
+            continue  # "of", "the" in a company name; a person's "Un" (Kim Jong Un) or "bin" is a real part
+        script = script_of(part.form)
+        abjad = script in CONSONANT_SCRIPTS or _is_abjad(part.form)
         symbols = frozenset(part_symbols.get(part.index, ()))
-        for word in _ascii_words(part.form):
+        for reading in read_part(part.form, script, len(name.parts) == 1, person):
+            word = reading.text
             if abjad and word.startswith("al") and len(word) > 4:
                 word = word[2:]  # the article is written joined in Arabic script ("التكريتي")
+            value = number_value(word, kind == "PER")
+            if value is None and not person:
+                value = _numeric_symbol(symbols)  # rigour's number words in other languages ("quince")
+            if value is not None:
+                tokens.append(_make_token(str(value), frozenset(), False, person, LATIN))
+                continue
             word_symbols = symbols
             if word in _ABD_FORMS or (abjad and word == "bd"):
                 word_symbols = symbols | _ABD_SYMBOL
-            tokens.append(_make_token(word, word_symbols, abjad))
+            tokens.append(_make_token(word, word_symbols, abjad, person, script, reading.native, reading.alternates))
     if kind != "PER" and len(tokens) > 1:
-        # Legal-form words rigour leaves in place ("Company Ltd" keeps "company") carry no identity.
-        kept = [token for token in tokens if token.text not in _GENERIC_ORG_WORDS]
+        # Legal-form words rigour leaves in place ("Company Ltd" keeps "company", "Incorporeted") carry no identity.
+        kept = [token for token in tokens if not is_legal_word(token.text)]
         tokens = kept or tokens
     joins = [a.text + b.text for a, b in pairwise(tokens)]
+    joins += [a.text + b.text + c.text for a, b, c in zip(tokens, tokens[1:], tokens[2:], strict=False)]
     return PreparedName(
         original=original,
         kind=kind,
@@ -175,4 +241,12 @@ def prepare_name(original: str, kind: NameKind = "UNK") -> PreparedName:
         skeletons=frozenset(t.skeleton for t in tokens if len(t.skeleton) >= 3),
         join_skeletons=frozenset(skeleton(join) for join in joins),
         has_abjad=any(t.abjad for t in tokens),
+        loose_texts=frozenset(
+            loose_reading(reading, rules)
+            for t in tokens
+            if t.script in CJK_SCRIPTS
+            for reading in (t.text, *t.alternates)
+            for rules in (t.script, "HIRAGANA")
+        ),
+        cjk_script=next((t.script for t in tokens if t.script in CJK_SCRIPTS), ""),
     )

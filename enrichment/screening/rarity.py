@@ -1,0 +1,44 @@
+"""How much a name part says about who is meant: parts common in the lists weigh less.
+
+"Mohammed", "Ali" or "Trading" are shared by hundreds of listed names, so agreeing on them is weak
+evidence and missing them is a small loss; a rare surname is most of a name's identity. The weight
+falls with the logarithm of a part's document frequency (how many list names contain it), from 1.0
+for a part seen once (or never: a query part the lists do not know) to ``MIN_WEIGHT`` for the most
+common part of all.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+MIN_WEIGHT = 0.35
+RARE_COUNT = 3  # parts seen this often or less weigh fully
+
+
+@dataclass(frozen=True, slots=True)
+class TokenRarity:
+    """Document frequencies of name parts across the list names."""
+
+    counts: dict[str, int] = field(default_factory=dict)
+    max_count: int = 1
+
+    @classmethod
+    def from_names(cls, names: Iterable[Iterable[str]]) -> TokenRarity:
+        """Count each part once per name it appears in."""
+        counts: Counter[str] = Counter()
+        for parts in names:
+            counts.update(set(parts))
+        return cls(counts=dict(counts), max_count=max(counts.values(), default=1))
+
+    def weight(self, text: str) -> float:
+        count = self.counts.get(text, 0)
+        if count <= RARE_COUNT or self.max_count <= RARE_COUNT:
+            return 1.0
+        share = math.log(count / RARE_COUNT) / math.log(self.max_count / RARE_COUNT)
+        return round(1.0 - (1.0 - MIN_WEIGHT) * share, 4)
+
+
+NO_RARITY = TokenRarity()
