@@ -232,17 +232,6 @@ class TerminatorRepair:
                 pieces[-1] += line
         return pieces
 
-    def split_text(self, text: str) -> str:
-        """The same over a whole interchange, for the scanner that handles release characters."""
-        parts = text.split(self.terminator)
-        for index, part in enumerate(parts):
-            core = part.lstrip(" \r\n")
-            if "\n" in core or "\r" in core:
-                pieces = self.split(core, index + 1)
-                if len(pieces) > 1:
-                    parts[index] = part[: len(part) - len(core)] + (self.terminator + "\n").join(pieces)
-        return self.terminator.join(parts)
-
 
 def scan_segments(text: str, characters: Characters, repair: TerminatorRepair | None = None) -> list[RawSegment]:
     """Split an interchange (after UNA) into segments, elements and components.
@@ -256,8 +245,10 @@ def scan_segments(text: str, characters: Characters, repair: TerminatorRepair | 
     release, terminator = characters.escape_character, characters.segment_terminator
     if release not in text:
         return _split_without_release(text, component, data, terminator, repair)
-    if repair is not None and ("\n" in text or "\r" in text):
-        text = repair.split_text(text)
+    protected = _protect_escapes(text, characters)
+    if protected is not None:
+        escaped = ESCAPED_BACK[component + data + release + terminator]
+        return _split_without_release(protected, component, data, terminator, repair, escaped)
     special = re.compile("[" + re.escape(component + data + release + terminator) + "]")
     segments: list[RawSegment] = []
     elements: list[tuple[str, ...]] = []
@@ -275,7 +266,19 @@ def scan_segments(text: str, characters: Characters, repair: TerminatorRepair | 
         char = text[index]
         if index > position:
             piece = text[position:index]
-            pieces.append(piece.translate(STRAY_LINE_BREAKS) if "\n" in piece or "\r" in piece else piece)
+            if "\n" not in piece and "\r" not in piece:
+                pieces.append(piece)
+            elif repair is not None and char in (data, terminator):
+                # A line break inside a segment: wrapping, or a lost terminator before a known tag.
+                parts = repair.split(piece, len(segments) + 1)
+                pieces.append(parts[0])
+                if len(parts) > 1:
+                    elements.append(_element([*components, "".join(pieces)]))
+                    segments.append(tuple(elements))
+                    segments.extend(((tag,),) for tag in parts[1:-1])
+                    elements, components, pieces = [], [], [parts[-1]]
+            else:
+                pieces.append(piece.translate(STRAY_LINE_BREAKS))
         open_segment = True
         if char == release:
             if index + 1 >= end:
@@ -305,8 +308,48 @@ def scan_segments(text: str, characters: Characters, repair: TerminatorRepair | 
     return segments
 
 
+# Escaped service characters (``?+``, ``?:``, ``?'``, ``??``) stand in for themselves during splitting as
+# private-use characters, so that escaped text takes the fast ``str.split`` path too.
+PLACEHOLDERS = "\ue000\ue001\ue002\ue003"
+
+
+class _EscapedBack(dict[str, dict[int, str]]):
+    """Per service characters (component, data, release, terminator as one string): the table that turns
+    placeholders back into the characters they stand for."""
+
+    def __missing__(self, chars: str) -> dict[int, str]:
+        table = {ord(placeholder): char for placeholder, char in zip(PLACEHOLDERS, chars, strict=True)}
+        self[chars] = table
+        return table
+
+
+ESCAPED_BACK = _EscapedBack()
+
+
+def _protect_escapes(text: str, characters: Characters) -> str | None:
+    """``text`` with every escaped service character replaced by its placeholder, or None when the text has
+    escapes the fast path does not reproduce exactly (a release before any other character or a line
+    break, or at the very end) or already holds a placeholder."""
+    if not text.isascii() and any(placeholder in text for placeholder in PLACEHOLDERS):
+        return None
+    release = characters.escape_character
+    protected = text.replace(release + release, PLACEHOLDERS[2])
+    for placeholder, char in (
+        (PLACEHOLDERS[0], characters.component_separator),
+        (PLACEHOLDERS[1], characters.data_separator),
+        (PLACEHOLDERS[3], characters.segment_terminator),
+    ):
+        protected = protected.replace(release + char, placeholder)
+    return None if release in protected else protected
+
+
 def _split_without_release(
-    text: str, component: str, data: str, terminator: str, repair: TerminatorRepair | None = None
+    text: str,
+    component: str,
+    data: str,
+    terminator: str,
+    repair: TerminatorRepair | None = None,
+    escaped: dict[int, str] | None = None,
 ) -> list[RawSegment]:
     """``scan_segments`` for the common case of no release character at all: plain ``str.split``."""
     parts = text.split(terminator)
@@ -325,7 +368,10 @@ def _split_without_release(
             body = body.translate(STRAY_LINE_BREAKS)
         if not body and number == last and number:
             continue  # a doubled terminator at the very end is ignored
-        segments.append(_elements(body, component, data))
+        segment = _elements(body, component, data)
+        if escaped is not None and not body.isascii():  # placeholders are not ASCII: O(1) check first
+            segment = tuple(tuple(part.translate(escaped) for part in element) for element in segment)
+        segments.append(segment)
     return segments
 
 

@@ -73,7 +73,7 @@ def sniff(payload: bytes) -> bool:
 
 def airport(code: str) -> str | None:
     value = code.strip().upper()
-    return value if len(value) == 3 and value.isalpha() else None
+    return value if len(value) == 3 and value.isascii() and value.isalpha() else None
 
 
 def _read_message(message: EdifactMessage, reference_year: int) -> tuple[list[_Leg], list[_Person]]:

@@ -129,7 +129,7 @@ def sniff(payload: bytes) -> bool:
 
 def _airport(code: str) -> str | None:
     value = code.strip().upper()
-    return value if len(value) == 3 and value.isalpha() else None
+    return value if len(value) == 3 and value.isascii() and value.isalpha() else None
 
 
 def _strip_title(given: str) -> str:

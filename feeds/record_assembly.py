@@ -40,7 +40,7 @@ class Provenance:
         return replace(self, warnings=self.warnings + extra) if extra else self
 
     def fields(self) -> dict[str, Any]:
-        fields = {
+        fields: dict[str, Any] = {
             "source_format": self.source_format,
             "source": self.source,
             "message_id": self.message_id,

@@ -309,6 +309,7 @@ class Consignment(Record):
     transport_document: str  # AWB number, B/L, house waybill
     document_type: str | None = None  # MAWB, HAWB, BL, ENS...
     master_document: str | None = None
+    amends: str | None = None  # an amendment: the MRN (or LRN) of the declaration it amends
     transport_mode: Literal["air", "sea", "road", "rail", "post", "other"] = "other"
     carrier: str | None = None
     flight_number: str | None = None
