@@ -11,7 +11,7 @@ import pytest
 from feeds import MessageContext, cargo_imp, ens, parse_message, sniff
 from feeds.base import ParseError
 from scenario.off_spec import untagged_parties
-from schemas.records import Booking, Consignment, Party, Passenger, Record, Rejection
+from schemas.records import Booking, Consignment, FlightLeg, Party, Passenger, Record, Rejection
 
 FEEDS = Path(__file__).resolve().parents[2] / "data" / "feeds"
 CTX = MessageContext(source="tolerance")
@@ -231,12 +231,8 @@ def test_fsu_status_events_and_the_flight() -> None:
         ("ARR", "JFK", "17APR", "1830"),
     ]
     assert consignment.status_events[1].destination == "JFK" and consignment.status_events[1].pieces == 2
-    (leg,) = [r for r in records if r.record_type == "flight_leg"]
-    assert (getattr(leg, "carrier"), getattr(leg, "flight_number"), getattr(leg, "departure_airport")) == (
-        "AF",
-        "77",
-        "CDG",
-    )
+    (leg,) = [r for r in records if isinstance(r, FlightLeg)]
+    assert (leg.carrier, leg.flight_number, leg.departure_airport, leg.arrival_airport) == ("AF", "77", "CDG", "JFK")
     assert {"awb"} == {i.scheme for i in consignment.identifiers}
 
 
