@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import base64
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from schemas.records import Rejection, make_id, message_id_of
+from schemas.records import ParseWarning, Rejection, make_id, message_id_of
 
 RAW_KEEP_BYTES = 64 * 1024  # what a dead letter keeps of the payload
 
@@ -32,6 +33,26 @@ class ParseError(Exception):
         self.detail = detail
 
 
+class WarningLog:
+    """The deviations a parser tolerated while reading one message (or one part of it), in order, once each."""
+
+    def __init__(self) -> None:
+        self.items: list[ParseWarning] = []
+
+    def add(self, code: str, detail: str) -> None:
+        warning = ParseWarning(code=code, detail=detail[:500])
+        if warning not in self.items:
+            self.items.append(warning)
+
+    def extend(self, warnings: Sequence[ParseWarning]) -> None:
+        for warning in warnings:
+            if warning not in self.items:
+                self.items.append(warning)
+
+    def __bool__(self) -> bool:
+        return bool(self.items)
+
+
 def raw_text(payload: bytes) -> str:
     """The payload as text for a dead letter: UTF-8 when it is, else ``base64:`` + base64."""
     head = payload[:RAW_KEEP_BYTES]
@@ -51,10 +72,14 @@ def rejection(
     source_format: str = "unknown",
     expectation: str | None = None,
     record_type_expected: str | None = None,
+    part: str | None = None,
+    warnings: Sequence[ParseWarning] = (),
 ) -> Rejection:
+    """A dead letter for ``payload``; ``part`` names the piece that failed when the rest of the message did not."""
     digest = message_id_of(payload)
+    key = (digest, stage, reason, expectation or "", record_type_expected or "", *((part,) if part else ()))
     return Rejection(
-        id=make_id("rejection", digest, stage, reason, expectation or "", record_type_expected or ""),
+        id=make_id("rejection", *key),
         source_format=source_format,
         source=ctx.source,
         message_id=ctx.message_id or digest,
@@ -70,4 +95,6 @@ def rejection(
         raw_size=len(payload),
         expectation=expectation,
         record_type_expected=record_type_expected,
+        part=part,
+        parse_warnings=list(warnings),
     )

@@ -6,31 +6,61 @@
 * FFM (flight manifest): the flight line, points of unloading, ULDs and one line per AWB (split
   shipments of one AWB in several ULDs are one consignment with one goods item per line).
 * FHL (house manifest): the master AWB (MBI) and its house waybills (HBS, HTS, TXT, SHP/CNE).
+* FSU (status update): read by ``cargo_status``.
 
-A payload may hold several messages one after another (as the sample files do).
+A payload may hold several messages one after another (as the sample files do), and may arrive inside a
+Type-B envelope (``transport_envelope``). Other Cargo-IMP messages (FBL, FFA, FSR ...) are rejected with
+a reason that names the message type and version.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from feeds.base import MessageContext, ParseError
+from feeds.base import MessageContext, ParseError, WarningLog, rejection
+from feeds.cargo_imp_lines import SHIPMENT, kg
+from feeds.cargo_status import parse_fsu
 from feeds.check_digits import awb_check_digit_valid
 from feeds.country_codes import to_alpha2
 from feeds.flight_designators import split_designator
 from feeds.payload_text import check_not_empty, decode_text
-from feeds.record_assembly import Provenance, build_party, clean, merge_by_id
+from feeds.record_assembly import Provenance, build_party, clean, merge_by_id, with_warnings
+from feeds.transport_envelope import locate, strip_envelope
 from schemas.records import Address, Consignment, FlightLeg, GoodsItem, Identifier, Party, Record, make_id
 
 FORMAT = "cargo-imp"
 
-MESSAGE_START = re.compile(r"^(FWB|FFM|FHL)/\d+\s*$")
-SHIPMENT = re.compile(
-    r"^(?P<awb>\d{3}-\d{8})(?P<origin>[A-Z]{3})(?P<destination>[A-Z]{3})"
-    r"/(?P<code>[TPSD])(?P<pieces>\d+)(?:(?P<unit>[KL])(?P<weight>\d+(?:\.\d+)?))?"
-    r"(?:DG\d+)?(?:MC(?P<volume>\d+(?:\.\d+)?))?(?:T(?P<total>\d+))?(?:/(?P<description>.*))?$"
-)
+# Cargo-IMP message types, by standard message identifier; those read here have a parser in ``PARSERS``.
+MESSAGE_NAMES = {
+    "FWB": "air waybill",
+    "FFM": "flight manifest",
+    "FHL": "house waybill list",
+    "FSU": "status update",
+    "FBL": "freight booked list",
+    "FFA": "freight booking answer",
+    "FFR": "freight booking request",
+    "FSR": "status request",
+    "FSA": "status answer",
+    "FWR": "air waybill request",
+    "FMA": "acknowledgement",
+    "FNA": "error notification",
+    "FZB": "house waybill",
+    "FDA": "discrepancy advice",
+    "FAD": "advice",
+    "CSN": "customs status notification",
+    "CSD": "consignment security declaration",
+    "FRI": "customs information",
+    "FRX": "customs information cancellation",
+    "FRC": "customs information correction",
+    "FXI": "customs information (express)",
+    "FHI": "house customs information",
+    "FCC": "charges correction",
+    "FUM": "ULD control message",
+}
+MESSAGE_START = re.compile(r"^(" + "|".join(MESSAGE_NAMES) + r")/(\d+)\s*$")
+CARGO_START = re.compile(rb"(?:" + "|".join(MESSAGE_NAMES).encode() + rb")/\d+[ \t]*(?:\r|\n|$)")
 FFM_FLIGHT = re.compile(
     r"^\d+/(?P<flight>[A-Z0-9]{2}[A-Z]?\d{1,4}[A-Z]?)/(?P<day>\d{2}[A-Z]{3})(?:\d{4})?/(?P<origin>[A-Z]{3})"
 )
@@ -43,30 +73,22 @@ TAG_LINE = re.compile(r"^([A-Z]{3})(?:/|$)")
 SPECIAL_HANDLING = re.compile(r"^(/[A-Z]{3})+$")
 FFM_TAGS = frozenset({"ULD", "OSI", "COR", "OCI", "DIM", "SSR", "SCI", "OTH", "LAST", "CONT"})
 PARTY_TAGS = {"SHP": "shipper", "CNE": "consignee", "NFY": "notify", "AGT": "agent"}
-POUNDS_TO_KG = 0.45359237
 
 
 def sniff(payload: bytes) -> bool:
-    head = payload[:64].lstrip(b"\xef\xbb\xbf \t\r\n")
-    return MESSAGE_START.match(head.split(b"\n", 1)[0].decode("latin-1").strip()) is not None
+    return locate(payload, CARGO_START)
 
 
-def _kg(unit: str | None, weight: str | None) -> float | None:
-    if not weight:
-        return None
-    value = float(weight)
-    return round(value * POUNDS_TO_KG, 3) if unit == "L" else value
-
-
-def _split_messages(text: str) -> list[tuple[str, list[str]]]:
-    messages: list[tuple[str, list[str]]] = []
+def _split_messages(text: str) -> list[tuple[str, str, list[str]]]:
+    """(type, version, lines) of each message in the payload."""
+    messages: list[tuple[str, str, list[str]]] = []
     for raw in text.splitlines():
         line = raw.rstrip()
         match = MESSAGE_START.match(line.strip())
         if match:
-            messages.append((match.group(1), []))
+            messages.append((match.group(1), match.group(2), []))
         elif messages and line.strip():
-            messages[-1][1].append(line.strip())
+            messages[-1][2].append(line.strip())
     return messages
 
 
@@ -77,6 +99,7 @@ def _split_messages(text: str) -> list[tuple[str, list[str]]]:
 @dataclass
 class _PartyBlock:
     role: str
+    tag: str = ""
     name_lines: list[str] = field(default_factory=list)
     address_lines: list[str] = field(default_factory=list)
     city: str | None = None
@@ -85,10 +108,34 @@ class _PartyBlock:
     postcode: str | None = None
     phones: list[str] = field(default_factory=list)
     account: str | None = None
+    ignored: list[str] = field(default_factory=list)
+
+
+COUNTRY_LINE = re.compile(r"^[A-Z]{2}(?:/|$)")
+# The untagged layout (``SHP/ACCOUNT`` then ``/name``, ``/street``, ``/place/state``, ``/CC/postcode/TE/phone``):
+# what the next ``/`` line is after each step.
+UNTAGGED_NEXT = {"NAME": "U-NAME", "U-NAME": "U-ADR", "U-ADR": "U-LOC"}
+
+
+def _country_line(block: _PartyBlock, rest: str) -> None:
+    parts = rest.split("/")
+    block.country = to_alpha2(parts[0])
+    block.postcode = clean(parts[1]) if len(parts) > 1 else None
+    for kind, number in zip(parts[2::2], parts[3::2], strict=False):
+        if kind in ("TE", "FX") and number.strip():
+            block.phones.append(re.sub(r"[^\d+]", "", number))
+
+
+def _place(block: _PartyBlock, rest: str) -> None:
+    parts = rest.split("/")
+    block.city = clean(parts[0])
+    block.region = clean(parts[1]) if len(parts) > 1 else None
 
 
 def _read_party_line(block: _PartyBlock, line: str, previous: str) -> str:
-    """One line of a SHP/CNE/NFY/AGT block; returns which sub-field it continued."""
+    """One line of a SHP/CNE/NFY/AGT block, tagged (``NAM/``, ``ADR/``, ``LOC/`` and ``/`` continuations)
+    or untagged (``/`` lines in the fixed order name, street, place, country); returns the step it read.
+    A line that fits neither is kept in ``ignored`` and reported."""
     if line.startswith("NAM/"):
         block.name_lines.append(line[4:])
         return "NAM"
@@ -96,11 +143,10 @@ def _read_party_line(block: _PartyBlock, line: str, previous: str) -> str:
         block.address_lines.append(line[4:])
         return "ADR"
     if line.startswith("LOC/"):
-        parts = line[4:].split("/")
-        block.city = clean(parts[0])
-        block.region = clean(parts[1]) if len(parts) > 1 else None
+        _place(block, line[4:])
         return "LOC"
     if not line.startswith("/"):
+        block.ignored.append(line)
         return previous
     rest = line[1:]
     if previous == "AGT-NAME":  # agent blocks: account line, then /name, then /place
@@ -115,21 +161,29 @@ def _read_party_line(block: _PartyBlock, line: str, previous: str) -> str:
     if previous == "ADR":
         block.address_lines.append(rest)
         return "ADR"
-    if previous in ("LOC", "CTRY"):
-        parts = rest.split("/")
-        if parts and len(parts[0]) == 2 and parts[0].isalpha():
-            block.country = to_alpha2(parts[0])
-            block.postcode = clean(parts[1]) if len(parts) > 1 else None
-            for kind, number in zip(parts[2::2], parts[3::2], strict=False):
-                if kind in ("TE", "FX") and number.strip():
-                    block.phones.append(re.sub(r"[^\d+]", "", number))
+    if COUNTRY_LINE.match(rest) and (previous in ("LOC", "U-LOC", "U-ADR") or block.name_lines):
+        _country_line(block, rest)
         return "CTRY"
+    if previous == block.tag and not block.name_lines:
+        block.name_lines.append(rest)
+        return "U-NAME"
+    if previous == "U-NAME":
+        block.address_lines.append(rest)
+        return "U-ADR"
+    if previous == "U-ADR":
+        _place(block, rest)
+        return "U-LOC"
+    block.ignored.append(line)
     return previous
 
 
-def _party_record(block: _PartyBlock, provenance: Provenance) -> Party | None:
+def _party_record(block: _PartyBlock, provenance: Provenance, log: WarningLog, where: str) -> Party | None:
     name = clean(" ".join(block.name_lines))
+    if block.ignored:
+        shown = "; ".join(repr(line[:40]) for line in block.ignored[:3])
+        log.add("cargo_imp.party_line_ignored", f"{where}: {block.tag} lines not understood: {shown}")
     if not name:
+        log.add("cargo_imp.party_unreadable", f"{where}: {block.tag or block.role} block has no name; party not kept")
         return None
     lines = [line for line in (clean(a) for a in block.address_lines) if line]
     address = None
@@ -189,10 +243,10 @@ def _rate_line(fields: list[str], lines: list[_RateLine]) -> None:
     pieces = next((f[1:] for f in fields if re.fullmatch(r"P\d+", f)), None)
     weight = next((f for f in fields if re.fullmatch(r"[KL]\d+(\.\d+)?", f)), None)
     if pieces is not None:
-        lines.append(_RateLine(pieces=int(pieces), weight_kg=_kg(weight[0], weight[1:]) if weight else None))
+        lines.append(_RateLine(pieces=int(pieces), weight_kg=kg(weight[0], weight[1:]) if weight else None))
 
 
-def _parse_fwb(lines: list[str], provenance: Provenance) -> list[Record]:
+def _parse_fwb(lines: list[str], provenance: Provenance, log: WarningLog) -> list[Record]:
     if not lines:
         raise ParseError("cargo_imp.syntax", "FWB without an air waybill line")
     shipment = SHIPMENT.match(lines[0])
@@ -213,7 +267,8 @@ def _parse_fwb(lines: list[str], provenance: Provenance) -> list[Record]:
             section, previous = tag_match.group(1), tag_match.group(1)
             rest = line[4:]
             if section in PARTY_TAGS:
-                blocks.append(_PartyBlock(role=PARTY_TAGS[section], account=clean(rest.split("/")[0]) or None))
+                account = clean(rest.split("/")[0]) or None
+                blocks.append(_PartyBlock(role=PARTY_TAGS[section], tag=section, account=account))
             elif section == "FLT":
                 parts = rest.split("/")
                 flights.extend((parts[i], parts[i + 1] if i + 1 < len(parts) else "") for i in range(0, len(parts), 2))
@@ -233,7 +288,8 @@ def _parse_fwb(lines: list[str], provenance: Provenance) -> list[Record]:
             previous = _read_party_line(blocks[-1], line, previous)
         elif section == "RTD" and line.startswith("/"):
             _rate_line(line[1:].split("/"), rate_lines)
-    parties = [p for p in (_party_record(block, provenance) for block in blocks) if p is not None]
+    where = f"FWB {awb}"
+    parties = [p for p in (_party_record(block, provenance, log, where) for block in blocks) if p is not None]
     by_role = {p.roles[0]: p for p in parties}
     carrier, flight_number = split_designator(flights[0][0]) if flights and flights[0][0] else ("", "")
     if not carrier and routing and re.fullmatch(r"[A-Z0-9]{2}", routing[0][3:]):
@@ -267,7 +323,7 @@ def _parse_fwb(lines: list[str], provenance: Provenance) -> list[Record]:
         consignee_name=consignee.name if consignee else None,
         goods=goods,
         total_pieces=int(shipment.group("pieces")),
-        total_weight_kg=_kg(shipment.group("unit"), shipment.group("weight")),
+        total_weight_kg=kg(shipment.group("unit"), shipment.group("weight")),
         declared_value=declared_value,
         currency=currency,
         special_handling=special_handling,
@@ -294,7 +350,7 @@ class _ManifestLine:
     special_handling: list[str] = field(default_factory=list)
 
 
-def _parse_ffm(lines: list[str], provenance: Provenance) -> list[Record]:
+def _parse_ffm(lines: list[str], provenance: Provenance, log: WarningLog) -> list[Record]:
     if not lines:
         raise ParseError("cargo_imp.syntax", "FFM without a flight line")
     flight = FFM_FLIGHT.match(lines[0])
@@ -315,7 +371,7 @@ def _parse_ffm(lines: list[str], provenance: Provenance) -> list[Record]:
                     origin=shipment.group("origin"),
                     destination=shipment.group("destination"),
                     pieces=int(shipment.group("pieces")),
-                    weight_kg=_kg(shipment.group("unit"), shipment.group("weight")),
+                    weight_kg=kg(shipment.group("unit"), shipment.group("weight")),
                     description=clean(shipment.group("description")),
                     uld=uld,
                     unloading=unloading_points[-1] if unloading_points else None,
@@ -394,7 +450,7 @@ def _parse_ffm(lines: list[str], provenance: Provenance) -> list[Record]:
 # FHL
 
 
-def _parse_fhl(lines: list[str], provenance: Provenance) -> list[Record]:
+def _parse_fhl(lines: list[str], provenance: Provenance, log: WarningLog) -> list[Record]:
     master_line = next((line for line in lines if line.startswith("MBI/")), None)
     master = SHIPMENT.match(master_line[4:]) if master_line else None
     if master is None:
@@ -416,7 +472,7 @@ def _parse_fhl(lines: list[str], provenance: Provenance) -> list[Record]:
         if tag and not line.startswith(("NAM/", "ADR/", "LOC/")):
             section, previous = tag.group(1), tag.group(1)
             if section in PARTY_TAGS:
-                blocks.append(_PartyBlock(role=PARTY_TAGS[section]))
+                blocks.append(_PartyBlock(role=PARTY_TAGS[section], tag=section))
             elif section in ("TXT", "HTS"):
                 extra.append(line)
             continue
@@ -425,7 +481,8 @@ def _parse_fhl(lines: list[str], provenance: Provenance) -> list[Record]:
         elif section in ("TXT", "HTS") and line.startswith("/"):
             extra.append(section + line)
     for house, extra, blocks in houses:
-        parties = [p for p in (_party_record(block, provenance) for block in blocks) if p is not None]
+        where = f"FHL {awb} house {house.group('house').strip()}"
+        parties = [p for p in (_party_record(block, provenance, log, where) for block in blocks) if p is not None]
         by_role = {p.roles[0]: p for p in parties}
         hs_codes = [
             code
@@ -437,7 +494,7 @@ def _parse_fhl(lines: list[str], provenance: Provenance) -> list[Record]:
         text = clean(" ".join(line[4:] for line in extra if line.startswith("TXT")))
         shipper, consignee = by_role.get("shipper"), by_role.get("consignee")
         house_number = house.group("house").strip()
-        weight = _kg(house.group("unit"), house.group("weight"))
+        weight = kg(house.group("unit"), house.group("weight"))
         records.append(
             Consignment(
                 id=make_id("consignment", "HAWB", house_number, awb),
@@ -470,20 +527,47 @@ def _parse_fhl(lines: list[str], provenance: Provenance) -> list[Record]:
     return records
 
 
-PARSERS = {"FWB": _parse_fwb, "FFM": _parse_ffm, "FHL": _parse_fhl}
+MessageParser = Callable[[list[str], Provenance, WarningLog], list[Record]]
+PARSERS: dict[str, MessageParser] = {"FWB": _parse_fwb, "FFM": _parse_ffm, "FHL": _parse_fhl, "FSU": parse_fsu}
+SUPPORTED = ", ".join(PARSERS)
+
+
+def _unsupported(kind: str, version: str) -> ParseError:
+    return ParseError(
+        "cargo_imp.unsupported_message",
+        f"{kind}/{version} ({MESSAGE_NAMES[kind]}) is not a message Sekisho reads; supported: {SUPPORTED}",
+    )
 
 
 def parse(payload: bytes, ctx: MessageContext) -> list[Record]:
     check_not_empty(payload)
-    # Cargo-IMP is plain ASCII by definition; Latin-1 bytes are tolerated (they decode to something).
-    text = decode_text(payload, latin1_allowed=True)
+    log = WarningLog()
+    body = strip_envelope(payload, CARGO_START, log)
+    # Cargo-IMP is plain ASCII by definition; other bytes are read as Latin-1, with a warning.
+    text = decode_text(body, latin1_allowed=True)
+    if not text.isascii():
+        log.add("encoding.not_ascii", "Cargo-IMP is ASCII; the message holds other characters (read as UTF-8/Latin-1)")
     messages = _split_messages(text)
     if not messages:
-        raise ParseError("cargo_imp.syntax", "no FWB/FFM/FHL message header")
-    provenance = Provenance.of(payload, ctx, FORMAT)
+        raise ParseError("cargo_imp.syntax", "no Cargo-IMP message header (such as FWB/16 or FFM/8)")
+    provenance = Provenance.of(payload, ctx, FORMAT, log.items)
     records: list[Record] = []
-    for kind, lines in messages:
-        records.extend(PARSERS[kind](lines, provenance))
+    for number, (kind, version, lines) in enumerate(messages, start=1):
+        parser = PARSERS.get(kind)
+        if parser is None:
+            if len(messages) == 1:
+                raise _unsupported(kind, version)
+            error = _unsupported(kind, version)
+            part = f"message {number} of {len(messages)} ({kind}/{version})"
+            records.append(
+                rejection(
+                    payload, ctx, reason=error.reason, detail=f"{part}: {error.detail}", stage="parse",
+                    source_format=FORMAT, part=part, warnings=provenance.warnings,
+                )
+            )
+            continue
+        message_log = WarningLog()
+        records.extend(with_warnings(parser(lines, provenance, message_log), message_log.items))
     parties = merge_by_id(r for r in records if isinstance(r, Party))
     legs = merge_by_id(r for r in records if isinstance(r, FlightLeg))
     others = [r for r in records if not isinstance(r, Party | FlightLeg)]

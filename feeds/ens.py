@@ -1,9 +1,15 @@
-"""EU ICS Entry Summary Declarations (IE/CC315A) in XML and in the JSON form -> Consignment and Party.
+"""EU ICS Entry Summary Declarations (IE/CC315A) and their amendments (IE/CC313A), in XML and in the JSON
+form -> Consignment and Party.
 
 Both syntaxes are read into the same intermediate shape, so the XML and JSON submissions of one
 declaration yield identical records and ids. One declaration is one consignment with its goods items;
 header parties (consignor, consignee, notify party, representative, person lodging, carrier) and
 goods-item parties each become a Party.
+
+An amendment (IE313) restates the declaration under the MRN customs gave it (and, in the JSON form,
+often its LRN). It becomes a consignment of its own (``document_type`` ``ENS amendment``) whose
+``amends`` field and ``mrn``/``lrn`` identifiers link it to the declaration it amends, so the original
+stays as lodged. An ENS inside a SOAP ``Envelope``/``Body`` is read from inside it, with a warning.
 """
 
 from __future__ import annotations
@@ -14,7 +20,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from feeds.base import MessageContext, ParseError
+from feeds.base import MessageContext, ParseError, WarningLog
 from feeds.country_codes import to_alpha2
 from feeds.payload_text import check_not_empty, decode_text
 from feeds.record_assembly import Provenance, build_party, clean, merge_by_id
@@ -67,9 +73,19 @@ class _Item:
     parties: list[_Party] = field(default_factory=list)
 
 
+MESSAGE_TYPES = {"CC315A": "entry summary declaration", "CC313A": "entry summary declaration amendment"}
+JSON_MESSAGE_TYPES = {"IE315": "CC315A", "IE313": "CC313A"}
+SOAP_ROOTS = frozenset({"Envelope"})
+AMENDMENT = "ENS amendment"
+
+
 @dataclass
 class _Declaration:
     reference: str
+    message_type: str = "CC315A"
+    mrn: str | None = None  # amendments name the declaration they amend by its MRN
+    lrn: str | None = None
+    amended_at: datetime | None = None
     transport_mode: str | None = None
     conveyance: str | None = None
     commercial_reference: str | None = None
@@ -83,11 +99,14 @@ class _Declaration:
 
 
 def sniff(payload: bytes) -> bool:
-    if sniff_xml(payload, b"CC315A", b"ics.dgtaxud.ec"):
+    if sniff_xml(payload, b"CC315A", b"CC313A", b"ics.dgtaxud.ec"):
         return True
     head = payload[:4096]
     return head.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"{") and (
-        b'"IE315"' in head or (b'"goods"' in head and b'"itinerary"' in head) or b'"submissionId"' in head
+        b'"IE315"' in head
+        or b'"IE313"' in head
+        or (b'"goods"' in head and b'"itinerary"' in head)
+        or b'"submissionId"' in head
     )
 
 
@@ -141,15 +160,43 @@ def _xml_party(element: Element, role: str) -> _Party:
     return party
 
 
-def _from_xml(root: Element) -> _Declaration:
-    if local_name(root) != "CC315A":
-        raise ParseError("ens.unknown_message", f"root element {local_name(root)!r} is not CC315A")
+def _unwrapped(root: Element, log: WarningLog) -> Element:
+    """The ICS message itself: the root, or the CC3xxA inside a SOAP Envelope/Body (with a warning)."""
+    if local_name(root) not in SOAP_ROOTS:
+        return root
+    body = child(root, "Body")
+    nodes = body.iter() if body is not None else iter(())
+    inner = next((node for node in nodes if local_name(node).startswith("CC3")), None)
+    if inner is None:
+        raise ParseError("ens.unknown_message", "SOAP Envelope without an ICS message (CC315A, CC313A) in its Body")
+    log.add("envelope.stripped", f"read the {local_name(inner)} inside a SOAP Envelope/Body")
+    return inner
+
+
+def _unsupported(message_type: str, version: str | None) -> ParseError:
+    supported = ", ".join(f"{code} ({name})" for code, name in MESSAGE_TYPES.items())
+    named = f"{message_type} (version {version})" if version else message_type
+    return ParseError("ens.unsupported_message", f"{named} is not a message Sekisho reads; supported: {supported}")
+
+
+def _from_xml(root: Element, log: WarningLog) -> _Declaration:
+    root = _unwrapped(root, log)
+    message_type = local_name(root)
+    if message_type not in MESSAGE_TYPES:
+        namespace = root.tag[1:].partition("}")[0] if str(root.tag).startswith("{") else None
+        raise _unsupported(message_type, text(root, "MesTypMES20") or namespace)
     header = child(root, "HEAHEA")
-    reference = text(header, "RefNumHEA4")
+    lrn, mrn = text(header, "RefNumHEA4"), text(header, "DocNumHEA5")
+    reference = (mrn or lrn) if message_type == "CC313A" else lrn
     if header is None or not reference:
-        raise ParseError("ens.missing_field", "CC315A without HEAHEA/RefNumHEA4 (local reference number)")
+        wanted = "DocNumHEA5 (MRN) or RefNumHEA4 (LRN)" if message_type == "CC313A" else "RefNumHEA4 (LRN)"
+        raise ParseError("ens.missing_field", f"{message_type} without HEAHEA/{wanted}")
     declaration = _Declaration(
         reference=reference,
+        message_type=message_type,
+        mrn=mrn,
+        lrn=lrn,
+        amended_at=_timestamp(text(header, "DatTimAmeHEA113")),
         transport_mode=text(header, "TraModAtBorHEA76"),
         conveyance=text(header, "ConRefNumHEA"),
         commercial_reference=text(header, "ComRefNumHEA"),
@@ -207,6 +254,15 @@ def _json_party(data: Any, role: str) -> _Party | None:
     )
 
 
+def _json_message_type(data: dict[str, Any]) -> str:
+    declared = _string(_object(data.get("metadata")).get("messageType"))
+    if declared is None:
+        return "CC313A" if "amendment" in data else "CC315A"
+    if declared.upper() not in JSON_MESSAGE_TYPES:
+        raise _unsupported(declared, _string(_object(data.get("metadata")).get("version")))
+    return JSON_MESSAGE_TYPES[declared.upper()]
+
+
 def _from_json(payload: bytes) -> _Declaration:
     try:
         data = json.loads(decode_text(payload))
@@ -214,15 +270,37 @@ def _from_json(payload: bytes) -> _Declaration:
         raise ParseError("json.malformed", f"{exc.msg} at line {exc.lineno} column {exc.colno}") from exc
     if not isinstance(data, dict):
         raise ParseError("json.not_object", "an entry summary declaration is a JSON object")
+    message_type = _json_message_type(data)
     header = _object(data.get("declaration"))
-    reference = header.get("localReferenceNumber")
-    if not isinstance(reference, str) or not reference:
-        raise ParseError("ens.missing_field", "declaration.localReferenceNumber is missing")
+    amendment = _object(data.get("amendment"))
+    lrn = _string(header.get("localReferenceNumber"))
+    mrn = next(
+        (
+            value
+            for value in (
+                _string(where.get("movementReferenceNumber"))
+                for where in (data, amendment, header)
+            )
+            if value
+        ),
+        None,
+    )
+    reference = (mrn or lrn) if message_type == "CC313A" else lrn
+    if not reference:
+        if message_type == "CC313A":
+            detail = "IE313 amendment names neither movementReferenceNumber (MRN) nor declaration.localReferenceNumber"
+        else:
+            detail = "IE315 declaration.localReferenceNumber is missing (an amendment would say IE313 in metadata)"
+        raise ParseError("ens.missing_field", detail)
     itinerary = _object(data.get("itinerary"))
     goods = _object(data.get("goods"))
     first_entry = _object(itinerary.get("officeOfFirstEntry"))
     declaration = _Declaration(
         reference=reference,
+        message_type=message_type,
+        mrn=mrn,
+        lrn=lrn,
+        amended_at=_timestamp(_string(amendment.get("dateTime"))),
         transport_mode=str(itinerary.get("modeOfTransportAtBorder") or "") or None,
         conveyance=_string(itinerary.get("conveyanceReference")),
         commercial_reference=_string(itinerary.get("commercialReferenceNumber")),
@@ -310,10 +388,16 @@ def _records(declaration: _Declaration, provenance: Provenance) -> list[Record]:
         )
         for item in declaration.items
     ]
+    amendment = declaration.message_type == "CC313A"
+    key: tuple[object, ...] = ("ENS", declaration.reference, declarant.name if declarant else "")
+    if amendment:
+        key = (AMENDMENT, declaration.reference, declaration.amended_at or declaration.declared_at)
+    references = [("lrn", declaration.lrn or (None if amendment else declaration.reference)), ("mrn", declaration.mrn)]
     consignment = Consignment(
-        id=make_id("consignment", "ENS", declaration.reference, declarant.name if declarant else ""),
+        id=make_id("consignment", *key),
         transport_document=declaration.commercial_reference or declaration.reference,
-        document_type="ENS",
+        document_type=AMENDMENT if amendment else "ENS",
+        amends=declaration.reference if amendment else None,
         transport_mode=mode,
         flight_number=declaration.conveyance if mode == "air" else None,
         containers=list(dict.fromkeys(c for item in declaration.items for c in item.containers)),
@@ -327,7 +411,7 @@ def _records(declaration: _Declaration, provenance: Provenance) -> list[Record]:
         goods=goods,
         total_pieces=declaration.total_packages,
         total_weight_kg=declaration.total_gross_kg,
-        identifiers=[Identifier(scheme="lrn", value=declaration.reference, source_field="ENS")]
+        identifiers=[Identifier(scheme=kind, value=value, source_field="ENS") for kind, value in references if value]
         + (
             [Identifier(scheme="conveyance_reference", value=declaration.conveyance, source_field="ENS")]
             if declaration.conveyance
@@ -340,6 +424,7 @@ def _records(declaration: _Declaration, provenance: Provenance) -> list[Record]:
 
 def parse(payload: bytes, ctx: MessageContext) -> list[Record]:
     check_not_empty(payload)
+    log = WarningLog()
     is_json = payload.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"{")
-    declaration = _from_json(payload) if is_json else _from_xml(parse_xml(payload))
-    return _records(declaration, Provenance.of(payload, ctx, FORMAT))
+    declaration = _from_json(payload) if is_json else _from_xml(parse_xml(payload), log)
+    return _records(declaration, Provenance.of(payload, ctx, FORMAT, log.items))

@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from feeds.base import MessageContext, ParseError
+from feeds.base import MessageContext, ParseError, WarningLog, rejection
 from feeds.check_digits import mrz_document_number_valid
 from feeds.country_codes import to_alpha2
 from feeds.edifact_syntax import EdifactMessage, Segment, read_interchange, sniff_edifact
@@ -52,6 +52,7 @@ class _Person:
     role: str
     surname: str | None
     given_names: str | None
+    position: int = 0  # segment number of its NAD in the message (UNH is 1)
     street: list[str] = field(default_factory=list)
     city: str | None = None
     postcode: str | None = None
@@ -72,14 +73,14 @@ def sniff(payload: bytes) -> bool:
 
 def airport(code: str) -> str | None:
     value = code.strip().upper()
-    return value if len(value) == 3 and value.isalpha() else None
+    return value if len(value) == 3 and value.isascii() and value.isalpha() else None
 
 
 def _read_message(message: EdifactMessage, reference_year: int) -> tuple[list[_Leg], list[_Person]]:
     legs: list[_Leg] = []
     people: list[_Person] = []
     person: _Person | None = None
-    for segment in message.segments:
+    for number, segment in enumerate(message.segments, start=2):
         tag = segment.tag
         if tag == "TDT":
             legs.append(_Leg(designator=segment.component(1), carrier_hint=segment.component(4)))
@@ -87,6 +88,7 @@ def _read_message(message: EdifactMessage, reference_year: int) -> tuple[list[_L
         elif tag == "NAD":
             person = _start_person(segment)
             if person is not None:
+                person.position = number
                 people.append(person)
         elif person is not None:
             _person_segment(person, segment, reference_year)
@@ -210,16 +212,38 @@ def _person_record(person: _Person, legs: list[FlightLeg], provenance: Provenanc
     )
 
 
+def _count_warnings(message: EdifactMessage, people: list[_Person]) -> WarningLog:
+    """CNT 42 (passengers) and 41 (crew) against the NAD groups read; a mismatch is a warning."""
+    log = WarningLog()
+    crew = sum(person.role == "crew" for person in people)
+    counted = {"41": ("crew members", crew), "42": ("passengers", len(people) - crew)}
+    for segment in message.segments:
+        if segment.tag == "CNT" and segment.component(0, 0) in counted:
+            what, found = counted[segment.component(0, 0)]
+            stated = segment.component(0, 1) or segment.component(1, 0)  # CNT+42:10, or CNT+42+10 as some send it
+            if not (stated.isdigit() and int(stated) == found):
+                detail = f"CNT of message {message.reference} states {stated!r} {what}, found {found}"
+                log.add("edifact.count_mismatch", detail)
+    return log
+
+
+def _unreadable_group(person: _Person) -> str | None:
+    if not (person.surname or person.given_names or person.documents):
+        return "no name and no travel document"
+    return None
+
+
 def parse(payload: bytes, ctx: MessageContext) -> list[Record]:
     interchange = read_interchange(payload, "PAXLST")
     reference_year = (interchange.prepared_at or ctx.received_at or datetime(2000, 1, 1)).year
-    provenance = Provenance.of(payload, ctx, FORMAT)
+    message_provenance = Provenance.of(payload, ctx, FORMAT, interchange.warnings)
     ids = IdAllocator()
     records: list[Record] = []
     for message in interchange.messages:
         raw_legs, people = _read_message(message, reference_year)
         if not raw_legs:
             raise ParseError("paxlst.no_flight", f"message {message.reference} has no TDT flight segment")
+        provenance = message_provenance.with_warnings(_count_warnings(message, people).items)
         legs: list[FlightLeg] = []
         for raw in raw_legs:
             leg = _leg_record(raw, provenance)
@@ -227,5 +251,27 @@ def parse(payload: bytes, ctx: MessageContext) -> list[Record]:
             legs.append(leg.model_copy(update={"id": make_id("flight_leg", *key)}))
         legs = merge_by_id(legs)
         records.extend(legs)
-        records.extend(_person_record(person, legs, provenance, ids) for person in people)
+        for number, person in enumerate(people, start=1):
+            # One unreadable passenger group is one dead letter; the rest of the manifest is kept.
+            problem = _unreadable_group(person)
+            if problem is None:
+                try:
+                    records.append(_person_record(person, legs, provenance, ids))
+                    continue
+                except ValueError as exc:  # pydantic's ValidationError included: a value the record refuses
+                    problem = " ".join(str(exc).split())[:300] or type(exc).__name__
+            where = f"NAD at segment {person.position} of message {message.reference}"
+            part = f"passenger group {number} of {len(people)} ({where})"
+            records.append(
+                rejection(
+                    payload,
+                    ctx,
+                    reason="paxlst.passenger_unreadable",
+                    detail=f"{part}: {problem}",
+                    stage="parse",
+                    source_format=FORMAT,
+                    part=part,
+                    warnings=provenance.warnings,
+                )
+            )
     return records

@@ -19,17 +19,19 @@ def check_not_empty(payload: bytes) -> None:
         raise ParseError("payload.empty", "empty message")
 
 
-def decode_text(payload: bytes, *, latin1_allowed: bool = False) -> str:
-    """The payload as text: UTF-8 (BOM stripped), or Latin-1 where the format declares it.
-
-    UTF-16/32 input (a BOM or NUL bytes) is refused outright: the formats handled here are byte-oriented
-    and a NUL byte in them is always a transport or encoding error.
-    """
+def refuse_wide_encodings(payload: bytes) -> None:
+    """UTF-16/32 input (a BOM or NUL bytes) is refused outright: the formats handled here are byte-oriented
+    and a NUL byte in them is always a transport or encoding error."""
     if payload.startswith(UTF16_BOMS) and not payload.startswith(codecs.BOM_UTF8):
         raise ParseError("encoding.invalid", "UTF-16/UTF-32 byte order mark; expected UTF-8")
     if b"\x00" in payload:
         offset = payload.index(b"\x00")
         raise ParseError("encoding.invalid", f"NUL byte at offset {offset}; expected UTF-8 text")
+
+
+def decode_text(payload: bytes, *, latin1_allowed: bool = False) -> str:
+    """The payload as text: UTF-8 (BOM stripped), or Latin-1 where the format declares it."""
+    refuse_wide_encodings(payload)
     if payload.startswith(codecs.BOM_UTF8):
         payload = payload[len(codecs.BOM_UTF8) :]
     try:

@@ -16,7 +16,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
-from feeds.base import MessageContext, ParseError
+from feeds.base import MessageContext, ParseError, rejection
 from feeds.country_codes import to_alpha2
 from feeds.edifact_syntax import Segment, read_interchange, sniff_edifact
 from feeds.flight_designators import normalise_flight_number
@@ -109,6 +109,14 @@ class _Pnr:
     ticket_totals: list[tuple[float, str]] = field(default_factory=list)
     pending_documents: list[_PendingDocument] = field(default_factory=list)
     pending_infants: list[tuple[str, str, date | None]] = field(default_factory=list)
+    # Lookups kept beside ``travellers`` so that finding one is constant time (messages list thousands).
+    by_name_and_role: dict[tuple[str, str], _Traveller] = field(default_factory=dict)
+    by_ref: dict[str, _Traveller] = field(default_factory=dict)
+
+    def add_traveller(self, traveller: _Traveller) -> None:
+        self.travellers.append(traveller)
+        self.by_name_and_role.setdefault((traveller.name_key, traveller.role), traveller)
+        self.by_ref.setdefault(traveller.ref, traveller)  # "" too: DOCO/DOCA without a reference take the first such
 
 
 def sniff(payload: bytes) -> bool:
@@ -121,7 +129,7 @@ def sniff(payload: bytes) -> bool:
 
 def _airport(code: str) -> str | None:
     value = code.strip().upper()
-    return value if len(value) == 3 and value.isalpha() else None
+    return value if len(value) == 3 and value.isascii() and value.isalpha() else None
 
 
 def _strip_title(given: str) -> str:
@@ -250,12 +258,10 @@ def _traveller_from_tif(segment: Segment) -> _Traveller:
 
 
 def _find_traveller(pnr: _Pnr, candidate: _Traveller) -> _Traveller | None:
-    for traveller in pnr.travellers:
-        if traveller.name_key == candidate.name_key and traveller.role == candidate.role:
-            return traveller
-    if candidate.name_key.strip("/"):
-        return None
-    return next((t for t in pnr.travellers if candidate.ref and t.ref == candidate.ref), None)
+    found = pnr.by_name_and_role.get((candidate.name_key, candidate.role))
+    if found is not None or candidate.name_key.strip("/"):
+        return found
+    return pnr.by_ref.get(candidate.ref) if candidate.ref else None
 
 
 def _ssr(segment: Segment, pnr: _Pnr, traveller: _Traveller | None, leg_index: int | None) -> None:
@@ -278,7 +284,7 @@ def _ssr(segment: Segment, pnr: _Pnr, traveller: _Traveller | None, leg_index: i
     elif code in SEAT_SSRS and leg_index is not None:
         for index in range(1, len(segment.elements)):
             seat, ref = _seat(segment.component(index, 0)), segment.component(index, 2)
-            target = next((t for t in pnr.travellers if ref and t.ref == ref), traveller)
+            target = (pnr.by_ref.get(ref) if ref else None) or traveller
             if seat and target is not None:
                 target.seats.setdefault(leg_index, seat)
     elif code.startswith("CTC"):
@@ -417,7 +423,7 @@ def _read_pnr(segments: list[Segment], reference_year: int) -> _Pnr:
             candidate = _traveller_from_tif(segment)
             found = _find_traveller(pnr, candidate)
             if found is None:
-                pnr.travellers.append(candidate)
+                pnr.add_traveller(candidate)
                 found = candidate
             traveller = found
             if mode == "pnr":
@@ -459,10 +465,12 @@ def _read_pnr(segments: list[Segment], reference_year: int) -> _Pnr:
 
 def _resolve_infants(pnr: _Pnr) -> None:
     """An infant named only in SSR INFT (no TIF of its own) still becomes a traveller."""
+    known = {t.name_key for t in pnr.travellers}
     for surname, given, born in pnr.pending_infants:
         key = _name_key(surname, given)
-        if not any(t.name_key == key for t in pnr.travellers):
-            pnr.travellers.append(
+        if key not in known:
+            known.add(key)
+            pnr.add_traveller(
                 _Traveller(
                     ref="",
                     surname=surname,
@@ -474,21 +482,45 @@ def _resolve_infants(pnr: _Pnr) -> None:
             )
 
 
-def _document_owner(pnr: _Pnr, pending: _PendingDocument, surname: str, gender: str) -> _Traveller | None:
-    wanted_surname = surname.replace(" ", "").upper()
-    if gender.endswith("I"):  # MI/FI: the document of an infant travelling on an adult's lap
-        infants = [t for t in pnr.travellers if t.role == "infant"]
-        match = next((t for t in infants if (t.surname or "").replace(" ", "").upper() == wanted_surname), None)
-        if match or infants:
-            return match or infants[0]
+def _surname_key(surname: str | None) -> str:
+    return (surname or "").replace(" ", "").upper()
+
+
+@dataclass
+class _Owners:
+    """The travellers of one PNR by surname, built once before its documents are assigned."""
+
+    by_surname: dict[str, list[_Traveller]]
+    infants_by_surname: dict[str, _Traveller]
+    first_infant: _Traveller | None
+
+    @classmethod
+    def of(cls, pnr: _Pnr) -> _Owners:
+        by_surname: dict[str, list[_Traveller]] = {}
+        infants: dict[str, _Traveller] = {}
+        first_infant = None
+        for traveller in pnr.travellers:
+            key = _surname_key(traveller.surname)
+            by_surname.setdefault(key, []).append(traveller)
+            if traveller.role == "infant":
+                infants.setdefault(key, traveller)
+                first_infant = first_infant or traveller
+        return cls(by_surname, infants, first_infant)
+
+
+def _document_owner(
+    pnr: _Pnr, owners: _Owners, pending: _PendingDocument, surname: str, gender: str
+) -> _Traveller | None:
+    wanted_surname = _surname_key(surname)
+    if gender.endswith("I") and owners.first_infant is not None:
+        # MI/FI: the document of an infant travelling on an adult's lap
+        return owners.infants_by_surname.get(wanted_surname) or owners.first_infant
     if pending.candidate is not None:
         return pending.candidate
-    by_name = [
-        t for t in pnr.travellers if wanted_surname and (t.surname or "").replace(" ", "").upper() == wanted_surname
-    ]
+    by_name = owners.by_surname.get(wanted_surname, []) if wanted_surname else []
     if len(by_name) == 1:
         return by_name[0]
-    by_ref = next((t for t in pnr.travellers if pending.ref and t.ref == pending.ref), None)
+    by_ref = pnr.by_ref.get(pending.ref) if pending.ref else None
     return by_ref or (by_name[0] if by_name else None)
 
 
@@ -501,11 +533,12 @@ def _prefer_document_given_name(owner: _Traveller, document_given: str) -> None:
 
 
 def _resolve_documents(pnr: _Pnr, reference_year: int) -> None:
+    owners = _Owners.of(pnr)
     for pending in pnr.pending_documents:
         fields = [f.strip() for f in pending.fields] + [""] * 12
         if pending.code == "DOCS":
             # /type/issuing country/number/nationality/birth date/gender/expiry/surname/given/middle
-            owner = _document_owner(pnr, pending, fields[8], fields[6].upper())
+            owner = _document_owner(pnr, owners, pending, fields[8], fields[6].upper())
             if owner is None:
                 continue
             _prefer_document_given_name(owner, fields[9])
@@ -525,14 +558,14 @@ def _resolve_documents(pnr: _Pnr, reference_year: int) -> None:
                     owner.documents.append(document)
         elif pending.code == "DOCO":
             # /birth place/type (V visa)/number/issue place/issue date/country of application
-            owner = pending.candidate or next((t for t in pnr.travellers if t.ref == pending.ref), None)
+            owner = pending.candidate or pnr.by_ref.get(pending.ref)
             if owner is not None and fields[3]:
                 owner.documents.append(
                     TravelDocument(doc_type=fields[2] or None, number=fields[3], issuing_country=to_alpha2(fields[6]))
                 )
         elif pending.code == "DOCA":
             # /R|D/country/address/city/state/postcode
-            owner = pending.candidate or next((t for t in pnr.travellers if t.ref == pending.ref), None)
+            owner = pending.candidate or pnr.by_ref.get(pending.ref)
             address = Address(
                 lines=[fields[3]] if fields[3] else [],
                 city=fields[4] or None,
@@ -657,30 +690,64 @@ def _booking_records(pnr: _Pnr, header_leg_id: str | None, provenance: Provenanc
     return [booking, *passengers, *legs]
 
 
+def _locator_hint(group: list[Segment]) -> str:
+    """The record locator of a PNR group as written, for naming the group in a dead letter."""
+    rci = next((segment for segment in group if segment.tag == "RCI"), None)
+    return f", record locator {rci.component(0, 0)}:{rci.component(0, 1)}" if rci and rci.component(0, 1) else ""
+
+
+def _pnr_rejection(
+    payload: bytes, ctx: MessageContext, part: str, error: Exception, provenance: Provenance
+) -> Record:
+    if isinstance(error, ParseError):
+        reason, detail = error.reason, error.detail
+    else:  # a parser bug or a value a record refuses: this PNR only
+        reason, detail = "pnrgov.pnr_unreadable", f"{type(error).__name__}: {' '.join(str(error).split())[:300]}"
+    return rejection(
+        payload,
+        ctx,
+        reason=reason,
+        detail=f"{part}: {detail}",
+        stage="parse",
+        source_format=FORMAT,
+        part=part,
+        warnings=provenance.warnings,
+    )
+
+
 def parse(payload: bytes, ctx: MessageContext) -> list[Record]:
     interchange = read_interchange(payload, "PNRGOV")
     reference_year = (interchange.prepared_at or ctx.received_at or datetime(2000, 1, 1)).year
-    provenance = Provenance.of(payload, ctx, FORMAT)
+    provenance = Provenance.of(payload, ctx, FORMAT, interchange.warnings)
     ids = IdAllocator()
     records: list[Record] = []
     for message in interchange.messages:
-        groups: list[list[Segment]] = []
+        groups: list[tuple[int, list[Segment]]] = []  # (segment number of SRC, the group's segments)
         header_leg: FlightLeg | None = None
-        for segment in message.segments:
+        for number, segment in enumerate(message.segments, start=2):
             if segment.tag == "SRC":
-                groups.append([])
+                groups.append((number, []))
             elif groups:
-                groups[-1].append(segment)
+                groups[-1][1].append(segment)
             elif segment.tag == "TVL" and header_leg is None:
                 leg = _read_leg(segment, reference_year)
                 header_leg = _leg_record(leg, provenance) if leg else None
         if header_leg is not None:
             records.append(header_leg)
-        for group in groups:
-            pnr = _read_pnr(group, reference_year)
-            records.extend(_booking_records(pnr, header_leg.id if header_leg else None, provenance, ids))
         if not groups:
             raise ParseError("pnrgov.no_pnr", f"message {message.reference} holds no PNR (SRC group)")
+        for index, (position, group) in enumerate(groups, start=1):
+            # Each PNR stands alone: one that cannot be read is one dead letter, the others are records.
+            try:
+                pnr = _read_pnr(group, reference_year)
+                records.extend(_booking_records(pnr, header_leg.id if header_leg else None, provenance, ids))
+            except Exception as error:  # isolated per PNR: reported as a dead letter, never fatal to the rest
+                end = position + len(group)
+                part = (
+                    f"PNR {index} of {len(groups)} in message {message.reference} "
+                    f"(segments {position}-{end}{_locator_hint(group)})"
+                )
+                records.append(_pnr_rejection(payload, ctx, part, error, provenance))
     bookings_and_people = [r for r in records if not isinstance(r, FlightLeg)]
     legs = merge_by_id(r for r in records if isinstance(r, FlightLeg))
     return [*bookings_and_people, *legs]

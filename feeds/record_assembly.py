@@ -9,12 +9,12 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any, TypeVar
 
 from feeds.base import MessageContext
-from schemas.records import Address, Party, Record, make_id, message_id_of
+from schemas.records import Address, ParseWarning, Party, Record, make_id, message_id_of
 
 R = TypeVar("R", bound=Record)
 
@@ -25,18 +25,30 @@ class Provenance:
     source: str | None
     message_id: str
     received_at: datetime | None
+    warnings: tuple[ParseWarning, ...] = ()  # what was tolerated in the message (or part) the records come from
 
     @classmethod
-    def of(cls, payload: bytes, ctx: MessageContext, source_format: str) -> Provenance:
-        return cls(source_format, ctx.source, ctx.message_id or message_id_of(payload), ctx.received_at)
+    def of(
+        cls, payload: bytes, ctx: MessageContext, source_format: str, warnings: Iterable[ParseWarning] = ()
+    ) -> Provenance:
+        message_id = ctx.message_id or message_id_of(payload)
+        return cls(source_format, ctx.source, message_id, ctx.received_at, tuple(warnings))
+
+    def with_warnings(self, warnings: Iterable[ParseWarning]) -> Provenance:
+        """The same provenance for the records of one part that had deviations of its own."""
+        extra = tuple(w for w in warnings if w not in self.warnings)
+        return replace(self, warnings=self.warnings + extra) if extra else self
 
     def fields(self) -> dict[str, Any]:
-        return {
+        fields: dict[str, Any] = {
             "source_format": self.source_format,
             "source": self.source,
             "message_id": self.message_id,
             "received_at": self.received_at,
         }
+        if self.warnings:
+            fields["parse_warnings"] = list(self.warnings)
+        return fields
 
 
 class IdAllocator:
@@ -54,6 +66,17 @@ class IdAllocator:
         self._seen[record_id] += 1
         count = self._seen[record_id]
         return record_id if count == 1 else make_id(record_type, *natural_key, f"#{count}")
+
+
+def with_warnings(records: Iterable[R], warnings: Iterable[ParseWarning]) -> list[R]:
+    """The records with ``warnings`` added (for deviations found while the records were being built)."""
+    extra = list(warnings)
+    if not extra:
+        return list(records)
+    return [
+        r.model_copy(update={"parse_warnings": [*r.parse_warnings, *(w for w in extra if w not in r.parse_warnings)]})
+        for r in records
+    ]
 
 
 def clean(value: str | None) -> str | None:

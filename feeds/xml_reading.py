@@ -15,6 +15,7 @@ from lxml import etree
 
 from feeds.base import ParseError
 from feeds.payload_text import check_not_empty, decode_text
+from feeds.xml_errors import explain
 
 FORBIDDEN = re.compile(r"<!\s*(DOCTYPE|ENTITY)", re.IGNORECASE)
 DECLARED_ENCODING = re.compile(r"^\s*<\?xml[^>]*encoding\s*=\s*[\"']([A-Za-z0-9._-]+)[\"']")
@@ -51,7 +52,8 @@ def parse_xml(payload: bytes) -> Element:
     try:
         root = etree.fromstring(text.encode("utf-8"), _parser())
     except etree.XMLSyntaxError as exc:
-        raise ParseError("xml.malformed", str(exc)[:300]) from exc
+        reason, detail = explain(text, exc)
+        raise ParseError(reason, detail[:600]) from exc
     if root is None:
         raise ParseError("xml.malformed", "no root element")
     return root

@@ -158,6 +158,29 @@ class RiskAssessment(Frozen):
     contributions: dict[str, float] = Field(default_factory=dict)
 
 
+class ParseWarning(Frozen):
+    """Something a parser tolerated instead of rejecting: the record is kept, the deviation is on it.
+
+    ``code`` is stable and machine-readable (``edifact.count_mismatch``, ``encoding.fallback`` ...);
+    ``detail`` says what was wrong and where, in words an operator can act on."""
+
+    code: str
+    detail: Text
+
+
+class StatusEvent(Frozen):
+    """One status of a consignment as a carrier reports it (Cargo-IMP FSU): received, departed, arrived..."""
+
+    code: str  # RCS, MAN, DEP, ARR, RCF, NFD, DLV ...
+    airport: str | None = None
+    destination: str | None = None
+    flight: str | None = None
+    day: str | None = None  # as sent (DDMMM; Cargo-IMP dates carry no year)
+    time: str | None = None  # HHMM, local time of ``airport``
+    pieces: int | None = None
+    weight_kg: Positive | None = None
+
+
 class GoodsItem(Frozen):
     sequence: int | None = None
     description: Text | None = None
@@ -193,6 +216,8 @@ class Record(Frozen):
     mentions: list[Mention] = Field(default_factory=list)
     screening: list[ScreeningHit] = Field(default_factory=list)
     risk: RiskAssessment | None = None
+    # What the parser tolerated in the message this record came from (empty for a clean message).
+    parse_warnings: list[ParseWarning] = Field(default_factory=list)
 
 
 class Passenger(Record):
@@ -284,6 +309,7 @@ class Consignment(Record):
     transport_document: str  # AWB number, B/L, house waybill
     document_type: str | None = None  # MAWB, HAWB, BL, ENS...
     master_document: str | None = None
+    amends: str | None = None  # an amendment: the MRN (or LRN) of the declaration it amends
     transport_mode: Literal["air", "sea", "road", "rail", "post", "other"] = "other"
     carrier: str | None = None
     flight_number: str | None = None
@@ -304,6 +330,7 @@ class Consignment(Record):
     declared_value: Positive | None = None
     currency: str | None = None
     special_handling: list[str] = Field(default_factory=list)
+    status_events: list[StatusEvent] = Field(default_factory=list)  # FSU: where the consignment has been
 
 
 class Declaration(Record):
@@ -377,6 +404,7 @@ class Rejection(Record):
     expectation: str | None = None
     record_type_expected: str | None = None
     record_id: str | None = None  # the record that failed validation, when it got that far
+    part: str | None = None  # which part of the message failed (one PNR, one passenger group), when not all of it
 
 
 RECORD_TYPES: dict[str, type[Record]] = {
