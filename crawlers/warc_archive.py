@@ -132,10 +132,12 @@ class WarcArchive:
         return self._writer, self._file
 
     def _append(self, record: Any) -> tuple[int, int]:
-        writer, file = self._current()
-        offset = file.tell()
-        writer.write_record(record)
-        return offset, file.tell() - offset
+        """Write into the current file (rotation happens only before a page's first record, in ``_current``,
+        so a response and its request always share a file)."""
+        assert self._writer is not None and self._file is not None
+        offset = self._file.tell()
+        self._writer.write_record(record)
+        return offset, self._file.tell() - offset
 
     def write_response(
         self,
@@ -174,9 +176,7 @@ class WarcArchive:
             "request",
             payload=BytesIO(b""),
             length=0,
-            http_headers=StatusAndHeaders(
-                f"{method} /{path} {protocol}", request_headers, is_http_request=True
-            ),
+            http_headers=StatusAndHeaders(f"{method} /{path} {protocol}", request_headers, is_http_request=True),
             warc_headers_dict={"WARC-Date": date, "WARC-Concurrent-To": record_id},
         )
         self._append(request)
