@@ -16,6 +16,7 @@ from __future__ import annotations
 import logging
 import queue
 import threading
+import time
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -44,7 +45,8 @@ DIFF_FIELDS = (
     "text",
 )
 _MAX_VALUE = 300
-_BATCH = 256
+HANDOFF = 64  # pages per hand-off to the worker
+HANDOFF_S = 0.5  # or after this long, when pages come slower
 
 
 @dataclass(frozen=True)
@@ -91,36 +93,44 @@ class RecordEmitter:
         self.sink = sink
         self.archive = archive
         self.stats = EmitterStats()
-        self._queue: queue.SimpleQueue[Emission | None] = queue.SimpleQueue()
+        self._queue: queue.SimpleQueue[list[Emission] | None] = queue.SimpleQueue()
+        self._buffer: list[Emission] = []  # filled by the crawl thread, handed over in batches
+        self._buffer_since = 0.0
         self._pending = 0
         self._idle = threading.Condition()
         self._errors: list[BaseException] = []
         self._thread: threading.Thread | None = None
 
     def submit(self, emission: Emission) -> None:
-        """Queue a page (called in the reactor thread; never blocks on I/O)."""
+        """Queue a page (called in the reactor thread; never blocks on I/O).
+
+        Pages are handed to the worker in batches: every hand-off wakes the worker, which then competes with
+        the crawl for the GIL, so one wake-up per ``HANDOFF`` pages (or per ``HANDOFF_S`` seconds of slower
+        crawling; the rest at ``flush``) costs the crawl far less than one per page.
+        """
+        buffer = self._buffer
+        if not buffer:
+            self._buffer_since = time.monotonic()
+        buffer.append(emission)
+        if len(buffer) >= HANDOFF or time.monotonic() - self._buffer_since >= HANDOFF_S:
+            self._hand_off()
+
+    def _hand_off(self) -> None:
+        if not self._buffer:
+            return
+        batch, self._buffer = self._buffer, []
         with self._idle:
-            self._pending += 1
+            self._pending += len(batch)
         if self._thread is None:
             self._thread = threading.Thread(target=self._run, name=f"emitter-{self.source.name}", daemon=True)
             self._thread.start()
-        self._queue.put(emission)
+        self._queue.put(batch)
 
     def _run(self) -> None:
         while True:
-            first = self._queue.get()
-            if first is None:
+            batch = self._queue.get()
+            if batch is None:
                 return
-            batch = [first]
-            while len(batch) < _BATCH:
-                try:
-                    more = self._queue.get_nowait()
-                except queue.Empty:
-                    break
-                if more is None:
-                    self._queue.put(None)  # seen after this batch
-                    break
-                batch.append(more)
             try:
                 self._handle(batch)
             except BaseException as exc:  # kept and raised by flush(): the crawl's end reports it
@@ -212,6 +222,7 @@ class RecordEmitter:
 
     def flush(self) -> None:
         """Wait until everything submitted is archived and handed to the sink, then flush the sink."""
+        self._hand_off()
         with self._idle:
             self._idle.wait_for(lambda: self._pending == 0)
         if self._errors:
