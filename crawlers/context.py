@@ -7,11 +7,14 @@ crawler (``crawl_context(crawler)``), created once by the spider from the crawle
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, Generic, TypeVar
 
+from crawlers.emitter import RecordEmitter
 from crawlers.frontier import CrawlState, ElasticsearchFrontier, Frontier, InMemoryFrontier
 from crawlers.sinks import KafkaSink, RecordSink
 from crawlers.sources import SourceDefinition
+from crawlers.warc_archive import WarcArchive
 from sekisho.settings import Settings
 
 # Scrapy setting names read by Sekisho components.
@@ -21,6 +24,8 @@ RECORD_SINK = "SEKISHO_RECORD_SINK"  # a RecordSink, or "kafka"
 ALLOWED_PRIVATE_NETWORKS = "SEKISHO_ALLOWED_PRIVATE_NETWORKS"
 WATCHLIST_DIR = "SEKISHO_WATCHLIST_DIR"
 CRAWL_BUDGET = "SEKISHO_CRAWL_BUDGET"
+EVIDENCE_DIR = "SEKISHO_EVIDENCE_DIR"  # where WARC evidence copies go; empty: no copies (set by crawl_settings)
+WARC_MAX_BYTES = "SEKISHO_WARC_MAX_BYTES"  # a WARC file is rotated past this size
 
 
 T = TypeVar("T")
@@ -47,6 +52,7 @@ class CrawlContext:
     state: CrawlState
     sink: RecordSink
     owns_sink: bool
+    emitter: RecordEmitter  # archives, diffs and sends records off the reactor thread
 
 
 def sekisho_settings(scrapy_settings: Any) -> Settings:
@@ -77,6 +83,14 @@ def build_sink(scrapy_settings: Any) -> tuple[RecordSink, bool]:
         raise ValueError(f"{RECORD_SINK}: unknown sink {value!r}")
     sink: RecordSink = value
     return sink, False
+
+
+def build_archive(scrapy_settings: Any) -> WarcArchive | None:
+    """The evidence archive of the crawl, or None when evidence copies are switched off."""
+    directory = scrapy_settings.get(EVIDENCE_DIR)
+    if not directory:
+        return None
+    return WarcArchive(Path(directory), scrapy_settings.getint(WARC_MAX_BYTES) or 256 * 1024 * 1024)
 
 
 def crawl_context(crawler: Any) -> CrawlContext:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from crawlers.emitter import Outcome
 from crawlers.extractors.page import FetchedPage
 from schemas.records import CrawledPage
 
@@ -12,3 +13,4 @@ from schemas.records import CrawledPage
 class CrawlItem:
     record: CrawledPage
     page: FetchedPage
+    change: Outcome = "new"  # set by the change-detection pipeline

@@ -3,7 +3,9 @@
 1. ``ChangeDetectionPipeline`` drops content already emitted for the URL (unchanged) or, in this run,
    under another URL (duplicate), and records the fetch in the frontier.
 2. ``WatchlistStorePipeline`` stores changed watchlist files and sets the record's ``raw_location``.
-3. ``RecordSinkPipeline`` sends the record to the sink (Kafka's raw topic by default).
+3. ``RecordSinkPipeline`` hands the record to the crawl's emitter, which archives the page (WARC), stamps
+   the record with its evidence pointer and sends it to the sink (Kafka's raw topic by default) on a
+   worker thread.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from scrapy.crawler import Crawler
 from scrapy.exceptions import DropItem
 
 from crawlers.context import WATCHLIST_DIR, CrawlContext, crawl_context, sekisho_settings
+from crawlers.emitter import Emission
 from crawlers.frontier import after_fetch, change_of, discovered, now_utc
 from crawlers.items import CrawlItem
 from schemas.documents import FetchStatus
@@ -57,11 +60,14 @@ class ChangeDetectionPipeline:
         )
         if change == "unchanged":
             stats.inc_value("sekisho/unchanged")
+            context.emitter.submit(Emission(page, None, "unchanged"))  # the archive notes the visit
             raise DropItem(f"unchanged: {record.canonical_url}", log_level="DEBUG")
         if duplicate_of:
             stats.inc_value("sekisho/duplicate")
+            context.emitter.submit(Emission(page, None, "duplicate"))
             raise DropItem(f"duplicate of {duplicate_of}: {record.canonical_url}", log_level="DEBUG")
         stats.inc_value(f"sekisho/{change}")
+        item.change = change
         return item
 
 
@@ -100,7 +106,8 @@ class RecordSinkPipeline:
         return cls(crawler)
 
     def process_item(self, item: CrawlItem, spider: Spider | None = None) -> CrawlItem:
-        crawl_context(self.crawler).sink.send(item.record)
+        # Archiving, serialisation and the send happen on the emitter's worker thread.
+        crawl_context(self.crawler).emitter.submit(Emission(item.page, item.record, item.change))
         assert self.crawler.stats is not None
         self.crawler.stats.inc_value("sekisho/emitted")
         self.crawler.stats.inc_value(f"sekisho/emitted/{item.record.kind}")
@@ -108,7 +115,13 @@ class RecordSinkPipeline:
 
     def close_spider(self, spider: Spider | None = None) -> None:
         context = crawl_context(self.crawler)
-        if context.owns_sink:
-            context.sink.close()
-        else:
-            context.sink.flush()
+        try:
+            context.emitter.close()
+        finally:
+            stats = self.crawler.stats
+            assert stats is not None
+            emitted = context.emitter.stats
+            for name in ("archived", "revisits", "archive_failed", "diffed"):
+                stats.set_value(f"sekisho/evidence/{name}", getattr(emitted, name))
+            if context.owns_sink:
+                context.sink.close()

@@ -7,9 +7,10 @@ politeness) and from ``sekisho.settings`` (user agent, allowed private networks)
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
-from crawlers.context import ALLOWED_PRIVATE_NETWORKS, SEKISHO_SETTINGS, Shared
+from crawlers.context import ALLOWED_PRIVATE_NETWORKS, EVIDENCE_DIR, SEKISHO_SETTINGS, WARC_MAX_BYTES, Shared
 from crawlers.sources import SourceDefinition
 from sekisho.settings import Settings
 
@@ -65,6 +66,11 @@ BASE_SETTINGS: dict[str, Any] = {
 }
 
 
+def evidence_dir(settings: Settings) -> Path:
+    """Where the WARC evidence copies of every crawl are kept (the API and ``sekisho evidence`` read them)."""
+    return settings.crawl_evidence_dir or settings.home / "crawl" / "evidence"
+
+
 def crawl_settings(source: SourceDefinition, settings: Settings, **overrides: Any) -> dict[str, Any]:
     """Everything one crawl of ``source`` runs with; ``overrides`` (frontier, sink, ...) win."""
     politeness = source.politeness
@@ -82,6 +88,8 @@ def crawl_settings(source: SourceDefinition, settings: Settings, **overrides: An
         "AUTOTHROTTLE_START_DELAY": max(politeness.delay_s, 0.01),
         SEKISHO_SETTINGS: Shared(settings),
         ALLOWED_PRIVATE_NETWORKS: list(settings.crawl_allowed_private_networks),
+        EVIDENCE_DIR: str(evidence_dir(settings)) if settings.crawl_evidence else "",
+        WARC_MAX_BYTES: settings.crawl_warc_max_bytes,
     }
     values.update(overrides)
     return values

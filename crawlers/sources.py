@@ -17,6 +17,8 @@ from urllib.parse import urlsplit
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from schemas.grading import UNGRADED, Credibility, Reliability, grade_code
+
 SOURCES_DIR = Path(__file__).resolve().parent / "sources"
 FIXTURE_PLACEHOLDER = "{fixture_site}"
 
@@ -24,6 +26,7 @@ _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([smhd]?)\s*$")
 _UNIT_SECONDS = {"": 1, "s": 1, "m": 60, "h": 3600, "d": 86400}
 
 HTML_TYPES = ("text/html", "application/xhtml+xml")
+PDF_TYPE = "application/pdf"  # notices published as PDF (article sources)
 LIST_TYPES = (
     "text/csv",
     "text/plain",
@@ -122,6 +125,10 @@ class SourceDefinition(_Frozen):
     max_duration_s: float = Field(default=3600.0, gt=0, alias="max_duration", description="a run stops after this")
     politeness: Politeness = Politeness()
     content_types: tuple[str, ...] = ()
+    # How far the source can be trusted (A-F) and how credible its information is (1-6); every record
+    # from it carries the grade. A source nobody graded is F6 ("cannot be judged").
+    reliability: Reliability = UNGRADED[0]
+    credibility: Credibility = UNGRADED[1]
 
     model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True)
 
@@ -139,10 +146,16 @@ class SourceDefinition(_Frozen):
         return self
 
     @property
+    def grade(self) -> str:
+        return grade_code(self.reliability, self.credibility)
+
+    @property
     def accepted_content_types(self) -> tuple[str, ...]:
         if self.content_types:
             return self.content_types
-        return LIST_TYPES if self.kind == "watchlist" else HTML_TYPES
+        if self.kind == "watchlist":
+            return LIST_TYPES
+        return (*HTML_TYPES, PDF_TYPE) if self.kind == "article" else HTML_TYPES
 
     def entry_urls(self) -> list[str]:
         """Every URL a run starts from (files for list sources)."""

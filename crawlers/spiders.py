@@ -21,11 +21,12 @@ from scrapy.linkextractors import LinkExtractor
 from scrapy.utils.sitemap import Sitemap
 
 from crawlers.canonical import canonical_url
-from crawlers.context import CrawlContext, build_frontier, build_sink
+from crawlers.context import CrawlContext, build_archive, build_frontier, build_sink
+from crawlers.emitter import Emission, RecordEmitter
 from crawlers.extractors import FetchedPage, extract_record
 from crawlers.frontier import CrawlState, after_fetch, discovered, now_utc
 from crawlers.items import CrawlItem
-from crawlers.sources import FollowRule, SourceDefinition
+from crawlers.sources import PDF_TYPE, FollowRule, SourceDefinition
 
 _ATOM = "{http://www.w3.org/2005/Atom}"
 _RULE_CACHE_SIZE = 100_000
@@ -38,6 +39,7 @@ def fetched_page(response: Response, *, parsed: bool = False) -> FetchedPage:
         return value.decode("latin-1") if value else None
 
     text = response.text if isinstance(response, TextResponse) else None
+    request = response.request
     return FetchedPage(
         url=response.url,
         status=response.status,
@@ -48,6 +50,10 @@ def fetched_page(response: Response, *, parsed: bool = False) -> FetchedPage:
         etag=header(b"ETag"),
         last_modified=header(b"Last-Modified"),
         selector=response.selector if parsed and isinstance(response, TextResponse) else None,
+        headers=response.headers,
+        request_headers=request.headers if request is not None else None,
+        method=request.method if request is not None else "GET",
+        protocol=response.protocol or "HTTP/1.1",
     )
 
 
@@ -77,7 +83,9 @@ class SourceSpider(Spider):
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> SourceSpider:
         source: SourceDefinition = kwargs.pop("source")
         sink, owns_sink = build_sink(crawler.settings)
-        context = CrawlContext(source, CrawlState(build_frontier(crawler.settings), source.name), sink, owns_sink)
+        emitter = RecordEmitter(source, sink, build_archive(crawler.settings))
+        state = CrawlState(build_frontier(crawler.settings), source.name)
+        context = CrawlContext(source, state, sink, owns_sink, emitter)
         crawler.sekisho_context = context  # type: ignore[attr-defined]  # read by crawl_context()
         spider: SourceSpider = super().from_crawler(crawler, *args, source=source, context=context, **kwargs)
         crawler.signals.connect(spider.flush_frontier, signal=signals.spider_closed)
@@ -102,11 +110,16 @@ class SourceSpider(Spider):
         for url in source.start_urls:
             entries.add(canonical_url(url))
             yield Request(url, callback=self.parse_page)
+        # Discovery documents are fetched every run, conditionally: a 304 means nothing new is listed (the
+        # pages they listed before come back below when they are due).
         for url in source.sitemap_urls:
+            entries.add(canonical_url(url))
             yield Request(url, callback=self.parse_sitemap, meta={"sekisho_entry": "sitemap"})
         for url in source.feed_urls:
+            entries.add(canonical_url(url))
             yield Request(url, callback=self.parse_feed, meta={"sekisho_entry": "feed"})
         if source.api is not None:
+            entries.add(canonical_url(source.api.url))
             yield Request(source.api.url, callback=self.parse_api, meta={"sekisho_entry": "api"})
         # URLs the frontier knows and that are due again (the incremental part of a recrawl).
         for status in self.state.due(now_utc()):
@@ -117,6 +130,7 @@ class SourceSpider(Spider):
             yield Request(status.url, callback=self.parse_page, meta={"depth": status.depth})
 
     def parse_sitemap(self, response: Response) -> Iterator[Request]:
+        self._mark_fetched(fetched_page(response))
         sitemap = Sitemap(response.body)
         for entry in sitemap:
             loc = entry.get("loc")
@@ -128,6 +142,8 @@ class SourceSpider(Spider):
                 yield from self._follow(loc, depth=1)
 
     def parse_feed(self, response: Response) -> Iterator[Request]:
+        """RSS 2.0 ``item/link`` text and Atom ``entry/link@href`` (relative links resolved)."""
+        self._mark_fetched(fetched_page(response))
         root = etree.fromstring(response.body, parser=_SAFE_XML)
         if root is None:
             return
@@ -140,6 +156,7 @@ class SourceSpider(Spider):
     def parse_api(self, response: Response) -> Iterator[Request]:
         api = self.source.api
         assert api is not None
+        self._mark_fetched(fetched_page(response))
         data: Any = json.loads(response.body)
         for key in filter(None, api.items_path.split(".")):
             data = data.get(key, []) if isinstance(data, dict) else []
@@ -152,6 +169,7 @@ class SourceSpider(Spider):
 
     def parse_page(self, response: Response) -> Iterator[CrawlItem | Request]:
         if not isinstance(response, TextResponse):
+            yield from self._parse_document(response)
             return
         rule = self.rule_for(response.url)
         page = fetched_page(response, parsed=True)
@@ -164,6 +182,13 @@ class SourceSpider(Spider):
             now = page.fetched_at
             for link in self.links.extract_links(response):
                 yield from self._follow(link.url, depth=depth + 1, now=now)
+
+    def _parse_document(self, response: Response) -> Iterator[CrawlItem]:
+        """A binary document the source accepts (a PDF notice): one record, no links followed."""
+        rule = self.rule_for(response.url)
+        page = fetched_page(response)
+        if rule is not None and rule.parse and page.content_type == PDF_TYPE:
+            yield CrawlItem(record=extract_record(self.source, page), page=page)
 
     def parse_list_file(self, response: Response, list_name: str) -> Iterator[CrawlItem]:
         page = fetched_page(response)
@@ -184,7 +209,8 @@ class SourceSpider(Spider):
         yield Request(url, callback=self.parse_page)
 
     def _mark_fetched(self, page: FetchedPage) -> None:
-        """A hub page (followed, not an item): keep its validators so the next run can ask for a 304."""
+        """A hub page (followed, not an item): archive it and keep its validators for the next run's 304."""
+        self.context.emitter.submit(Emission(page, None, "hub"))
         canonical = page.canonical
         previous = self.state.get(canonical) or discovered(canonical, self.source.name, 0, now_utc())
         self.state.put(

@@ -21,6 +21,7 @@ from graph.keys import (
     shared_node_id,
 )
 from graph.model import Edge, EdgeKind, Node, NodeKind, edge, merge_nodes
+from schemas.grading import grade_weight
 from schemas.records import (
     Address,
     Booking,
@@ -73,6 +74,14 @@ class _Links:
 
     def __init__(self, record: Record) -> None:
         self.record = record
+        # What a crawled page asserts counts as much as its source's grade allows, and points to its copy.
+        self.grade_weight = 1.0
+        self.evidence: str | None = None
+        self.grade: str | None = None
+        if isinstance(record, CrawledPage):
+            self.grade_weight = grade_weight(record.reliability, record.credibility)
+            self.evidence = record.evidence.id if record.evidence else None
+            self.grade = record.grade
         self.nodes: dict[str, Node] = {}
         self.edges: dict[str, Edge] = {}
         # Which node stands for a named field of the record (for screening hits on that field).
@@ -95,7 +104,17 @@ class _Links:
     ) -> None:
         if src is None or dst is None or src == dst:
             return
-        new = edge(kind, src, dst, source_record=self.record.id, detail=detail, weight=weight)
+        new = edge(
+            kind,
+            src,
+            dst,
+            source_record=self.record.id,
+            detail=detail,
+            # A screening match is Sekisho's own finding about a name, not the page's assertion: not graded.
+            weight=weight if kind == "matched_to" else weight * self.grade_weight,
+            evidence=self.evidence,
+            grade=self.grade,
+        )
         self.edges.setdefault(new.id, new)
 
     def shared(self, kind: NodeKind, key: str | None, label: str | None = None) -> str | None:

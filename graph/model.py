@@ -22,6 +22,8 @@ def edge(
     source_record: str | None = None,
     detail: str | None = None,
     weight: float = 1.0,
+    evidence: str | None = None,
+    grade: str | None = None,
 ) -> Edge:
     """An edge with its deterministic id."""
     return Edge(
@@ -32,6 +34,8 @@ def edge(
         source_record=source_record,
         detail=detail,
         weight=weight,
+        evidence=evidence,
+        grade=grade,
     )
 
 

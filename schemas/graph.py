@@ -101,3 +101,7 @@ class Edge(Frozen):
     source_record: str | None = None
     detail: str | None = None  # e.g. the screening score or the mention text
     weight: float = 1.0
+    # Edges asserted by a crawled page: the archived copy (``Evidence.id``) and the source's grade;
+    # ``weight`` is already scaled by the grade (``schemas.grading.grade_weight``).
+    evidence: str | None = None
+    grade: str | None = None

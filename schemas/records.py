@@ -24,6 +24,8 @@ from typing import Annotated, Any, ClassVar, Literal
 import pycountry
 from pydantic import BaseModel, ConfigDict, Field
 
+from schemas.grading import Credibility, Reliability, grade_code
+
 
 @dataclass(frozen=True)
 class FieldFact:
@@ -359,15 +361,42 @@ class Declaration(Record):
     total_taxes: Positive | None = None
 
 
+class Evidence(Frozen):
+    """Where the page, as it was fetched, is archived: one WARC response record (``crawlers.warc_archive``).
+
+    ``id`` (``<file>:<offset>``) names it for ``sekisho evidence show`` and the API; ``digest`` is the
+    record's ``WARC-Payload-Digest``, checked when the copy is read back.
+    """
+
+    warc_file: str  # file name in the evidence directory
+    offset: int
+    length: int
+    digest: str
+    warc_record_id: str
+    fetched_at: datetime
+
+    @property
+    def id(self) -> str:
+        return f"{self.warc_file}:{self.offset}"
+
+
+class FieldChange(Frozen):
+    """One extracted field that differs between the previous and the current copy of a page."""
+
+    field: str
+    before: str | None = None
+    after: str | None = None
+
+
 class CrawledPage(Record):
-    """A page fetched by a crawler: article, marketplace listing or watchlist file."""
+    """A page fetched by a crawler: article, marketplace listing, PDF notice or watchlist file."""
 
     RECORD_TYPE: ClassVar[str] = "crawled_page"
     record_type: Literal["crawled_page"] = "crawled_page"
     url: str
     canonical_url: str
     source_name: str
-    kind: Literal["article", "listing", "watchlist", "page"] = "page"
+    kind: Literal["article", "listing", "watchlist", "notice", "page"] = "page"
     title: Text | None = None
     text: Text | None = None
     language: str | None = None
@@ -385,6 +414,18 @@ class CrawledPage(Record):
     # Watchlist files: which list, and where the fetched bytes were stored (the record carries no bytes).
     list_name: str | None = None
     raw_location: str | None = None
+    # The grade of the source (reliability A-F, credibility 1-6) when the page was crawled.
+    reliability: Reliability | None = None
+    credibility: Credibility | None = None
+    # The archived copy this record was extracted from and, when the page changed since the previous
+    # crawl, the previous copy and what changed between the two.
+    evidence: Evidence | None = None
+    previous_evidence: Evidence | None = None
+    changes: list[FieldChange] = Field(default_factory=list)
+
+    @property
+    def grade(self) -> str | None:
+        return grade_code(self.reliability, self.credibility) if self.reliability and self.credibility else None
 
 
 class Rejection(Record):

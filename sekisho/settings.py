@@ -79,6 +79,13 @@ class Settings(BaseSettings):
     crawl_user_agent: str = "SekishoBot/0.1 (+https://sekisho.example/bot; customs open-source intelligence)"
     crawl_fixture_site_url: str = "http://127.0.0.1:8651"
     crawl_allowed_private_networks: list[str] = Field(default_factory=list)
+    # Evidence copies: every fetched page archived as WARC, files rotated by size, kept for a maximum age.
+    crawl_evidence: bool = Field(default=True, description="archive every fetched page as WARC")
+    crawl_evidence_dir: Path | None = Field(default=None, description="WARC files; default <home>/crawl/evidence")
+    crawl_warc_max_bytes: int = Field(default=256 * 1024 * 1024, description="a WARC file is rotated past this size")
+    crawl_evidence_max_age_days: float = Field(
+        default=730.0, description="evidence retention: WARC files older than this are deleted"
+    )
 
     # Targeting (targeting/): score weights, rules, the inspection queue, feedback labels and alerts.
     targeting_rules_dir: Path = Field(default=PROJECT_ROOT / "targeting" / "rules", description="analyst rules")

@@ -23,7 +23,12 @@ class FetchedPage:
     text: str | None = None  # decoded body for text responses
     etag: str | None = None
     last_modified: str | None = None
-    headers: dict[str, str] = field(default_factory=dict)
+    # The exchange as it went over the wire, for the evidence copy: response and request headers (Scrapy
+    # ``Headers`` or (name, value) pairs; converted off the crawl thread), request method and protocol.
+    headers: Any = field(default=None, compare=False, repr=False)
+    request_headers: Any = field(default=None, compare=False, repr=False)
+    method: str = "GET"
+    protocol: str = "HTTP/1.1"
     # The already-parsed document (a parsel Selector) when the caller has one: saves parsing twice.
     selector: Any = field(default=None, compare=False, repr=False)
 
@@ -53,5 +58,7 @@ def base_record(source: SourceDefinition, page: FetchedPage, kind: str, **fields
         kind=kind,  # one of the CrawledPage kinds, chosen by the caller
         fetched_at=page.fetched_at,
         http_status=page.status,
+        reliability=source.reliability,
+        credibility=source.credibility,
         **fields,
     )

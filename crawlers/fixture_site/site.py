@@ -30,6 +30,7 @@ WATCHLIST_FILES = {
     "dpl.txt": ("BIS DPL", "text/plain"),
 }
 BIG_FANOUT = 10
+PDF_NOTICE = "/notices/2026/designation-notice.pdf"
 
 
 @dataclass
@@ -322,6 +323,68 @@ def _rss(items: list[tuple[str, str]]) -> Page:
     )
 
 
+def _atom(entries: list[tuple[str, str]]) -> Page:
+    items = "".join(
+        f'<entry><title>{_e(t)}</title><link href="{_e(link)}"/><updated>{PUBLISHED}</updated>'
+        f"<id>tag:fixture.example,2026:{_e(link)}</id></entry>"
+        for link, t in entries
+    )
+    return Page(
+        (
+            '<?xml version="1.0" encoding="utf-8"?><feed xmlns="http://www.w3.org/2005/Atom">'
+            f"<title>Sanctions notices</title><updated>{PUBLISHED}</updated><id>tag:fixture.example,2026:notices</id>"
+            f"{items}</feed>"
+        ).encode(),
+        content_type="application/atom+xml",
+    )
+
+
+def _pdf_escape(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("(", "\\(").replace(")", "\\)")
+
+
+def pdf_document(title: str, lines: list[str], created: str = "D:20260302093000Z") -> bytes:
+    """A small, valid one-page PDF (Helvetica text lines, an Info dictionary with title and date)."""
+    shown = " ".join(f"({_pdf_escape(line)}) '" for line in [title, "", *lines])
+    text = f"BT /F1 11 Tf 72 760 Td 14 TL {shown} ET"
+    stream = text.encode("latin-1")
+    objects = [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R "
+        b"/Resources << /Font << /F1 5 0 R >> >> >>",
+        b"<< /Length " + str(len(stream)).encode() + b" >>\nstream\n" + stream + b"\nendstream",
+        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding /WinAnsiEncoding >>",
+        f"<< /Title ({_pdf_escape(title)}) /CreationDate ({created}) /Producer (Sekisho) >>".encode("latin-1"),
+    ]
+    out = bytearray(b"%PDF-1.4\n")
+    offsets = []
+    for number, body in enumerate(objects, start=1):
+        offsets.append(len(out))
+        out += f"{number} 0 obj\n".encode() + body + b"\nendobj\n"
+    xref = len(out)
+    out += f"xref\n0 {len(objects) + 1}\n0000000000 65535 f \n".encode()
+    out += b"".join(f"{offset:010d} 00000 n \n".encode() for offset in offsets)
+    trailer = f"<< /Size {len(objects) + 1} /Root 1 0 R /Info {len(objects)} 0 R >>"
+    out += f"trailer\n{trailer}\nstartxref\n{xref}\n%%EOF\n".encode()
+    return bytes(out)
+
+
+def _pdf_notice(world: dict[str, Any]) -> Page:
+    shipper = _company(world, "c-golden-dragon")
+    listed = world["listed"][0]
+    body = pdf_document(
+        "Notice of designation: procurement network",
+        [
+            "Office of Foreign Assets Control - fictional notice for the Sekisho fixture site.",
+            f"Designated today: {shipper['name']}, Kowloon, Hong Kong,",
+            f"acting for or on behalf of {listed['name']} ({listed['alias']}).",
+            "Enquiries: +1 202 555 0143 or notices@treasury-example.gov",
+        ],
+    )
+    return Page(body, content_type="application/pdf")
+
+
 def _api(paths: list[str]) -> Page:
     import json
 
@@ -371,14 +434,21 @@ def load_world(path: Path) -> dict[str, Any]:
 
 def build_site(world_path: Path, watchlist_dir: Path | None = None, big_pages: int = 0) -> FixtureSite:
     site = FixtureSite(big_pages=big_pages)
-    for path, text in _pages_from_world(load_world(world_path)).items():
+    world = load_world(world_path)
+    for path, text in _pages_from_world(world).items():
         site.set_html(path, text)
     site.pages.update(_edge_pages())
     site.pages["/robots.txt"] = _robots()
-    content_paths = [p for p in site.pages if p.endswith(".html") and p.startswith(("/news/", "/notices/", "/market/"))]
+    site.pages[PDF_NOTICE] = _pdf_notice(world)
+    content_paths = [
+        p for p in site.pages if p.endswith((".html", ".pdf")) and p.startswith(("/news/", "/notices/", "/market/"))
+    ]
     site.pages["/sitemap.xml"] = _sitemap(sorted(content_paths))
     site.pages["/news/feed.xml"] = _rss(
         [(p, p.rsplit("/", 1)[-1]) for p in sorted(content_paths) if p.startswith("/news/")]
+    )
+    site.pages["/notices/feed.atom"] = _atom(
+        [(p, p.rsplit("/", 1)[-1]) for p in sorted(content_paths) if p.startswith("/notices/")]
     )
     site.pages["/market/api/listings.json"] = _api(sorted(p for p in content_paths if p.startswith("/market/")))
     for name in ("1001-spindle", "1001-controller", "1002-watches", "1003-pump"):

@@ -31,6 +31,7 @@ COMMAND_MODULES: list[str] = [
     "generate",
     "retention",
     "crawl",
+    "evidence",
     "ner",
     "screen",
     "risk",

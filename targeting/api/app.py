@@ -23,7 +23,7 @@ from feeds import PARSERS
 from schemas.documents import Alert, AuditEvent, InspectionResult
 from sekisho.settings import Settings
 from targeting.alerts import SubscriptionStore, new_subscription
-from targeting.api import audit, export
+from targeting.api import audit, evidence_routes, export
 from targeting.api.auth import RoleGate
 from targeting.api.ingest import RETRY_AFTER_SECONDS, InflightLimiter, RawSink, message_id, read_body_limited
 from targeting.api.keys import KeyStore, KeyVerifier, Principal, create_key
@@ -417,6 +417,9 @@ async def ingest_message(request: Request, fmt: str) -> IngestAccepted:
     finally:
         limiter.leave()
 
+
+# Web evidence (archived copies) and source grades.
+evidence_routes.register(api, gate)
 
 ROUTERS = (api, ingest)
 

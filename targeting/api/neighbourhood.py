@@ -27,7 +27,16 @@ def node_view(node: Node) -> GraphNode:
 
 
 def edge_view(item: Edge) -> GraphEdge:
-    return GraphEdge(id=item.id, source=item.src, target=item.dst, relation=item.kind, detail=item.detail)
+    return GraphEdge(
+        id=item.id,
+        source=item.src,
+        target=item.dst,
+        relation=item.kind,
+        detail=item.detail,
+        source_record=item.source_record,
+        evidence=item.evidence,
+        grade=item.grade,
+    )
 
 
 def neighbourhood(

@@ -212,6 +212,9 @@ def planted_records(world: dict[str, Any], day: date) -> list[Record]:
                 ship_from=page.get("ship_from"),
                 phones=[page["phone"]] if "phone" in page else [],
                 mentions=mentions,
+                # Graded like the fixture site's sources (crawlers/sources): marketplace C3, news B2.
+                reliability="C" if "price" in page else "B",
+                credibility=3 if "price" in page else 2,
             )
         )
     return records

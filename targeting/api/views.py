@@ -40,6 +40,10 @@ class GraphEdge(View):
     target: str
     relation: str
     detail: str | None = None
+    # Facts a crawled page asserted: its record, the archived copy (evidence id) and its source's grade.
+    source_record: str | None = None
+    evidence: str | None = None
+    grade: str | None = None
 
 
 class GraphPath(View):

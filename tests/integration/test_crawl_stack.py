@@ -11,7 +11,9 @@ import pytest
 from crawlers.fixture_site import FixtureServer
 from crawlers.frontier import STATUS_TYPE
 from crawlers.runner import CrawlReport, run_crawl
+from crawlers.settings import evidence_dir
 from crawlers.sources import SourceDefinition, load_sources
+from crawlers.warc_archive import read_copy
 from feeds import MessageContext, parse_message
 from schemas.records import CrawledPage
 from sekisho import es_io, kafka_io
@@ -58,14 +60,15 @@ def test_crawl_to_kafka_with_an_elasticsearch_frontier_then_index(
     settings = stack.model_copy(update={"home": tmp_path, "crawl_allowed_private_networks": ["127.0.0.1/32"]})
     first = _crawl_all(server, settings, interval_s=0.0)
     emitted = sum(r.emitted for r in first)
-    assert emitted == 4 + 3 + 10  # articles (3 news + 1 notice), listings, watchlist files
+    assert emitted == 5 + 3 + 10  # articles (3 news + 1 notice), the PDF notice, listings, watchlist files
 
     records = _raw_records(settings)
     assert len(records) == emitted
     for key, record in records.values():
         assert key == record.id.encode()  # the Kafka key is the deterministic id
     kinds = sorted(record.kind for _, record in records.values())
-    assert kinds.count("article") == 4 and kinds.count("listing") == 3 and kinds.count("watchlist") == 10
+    assert kinds.count("article") == 4 and kinds.count("notice") == 1
+    assert kinds.count("listing") == 3 and kinds.count("watchlist") == 10
 
     # The frontier lives in Elasticsearch, with validators for conditional requests.
     es_io.refresh(settings)
@@ -88,5 +91,12 @@ def test_crawl_to_kafka_with_an_elasticsearch_frontier_then_index(
     assert set(indexed) == set(records)
     listing = next(d for d in indexed.values() if d["canonical_url"].endswith("/market/listing/1001.html"))
     assert listing["price"] == 4200.0 and listing["ship_from"] == "HK" and "+85291234567" in listing["phones"]
+    # Every web-derived record in Elasticsearch has its evidence link and its source's grade.
+    assert all(
+        d["evidence"]["digest"].startswith("sha1:") and d["reliability"] and d["credibility"] for d in indexed.values()
+    )
+    assert (listing["reliability"], listing["credibility"]) == ("C", 3)
+    copy = read_copy(evidence_dir(settings), f"{listing['evidence']['warc_file']}:{listing['evidence']['offset']}")
+    assert copy.digest_ok and copy.url == listing["url"]
     sdn = next(d for d in indexed.values() if d.get("list_name") == "OFAC SDN")
     assert Path(sdn["raw_location"]).exists() and len(sdn["content_hash"]) == 64

@@ -152,14 +152,18 @@ def test_bundled_sources_end_to_end(server: FixtureServer, settings: Settings) -
         report = crawl(fast, settings, frontier, sink)
         assert report.emitted > 0, report.summary()
     kinds = {r.kind for r in sink.records}
-    assert kinds == {"article", "listing", "watchlist"}
+    assert kinds == {"article", "listing", "notice", "watchlist"}
     ids = [r.id for r in sink.records]
     assert len(ids) == len(set(ids))
+    # Every record points to its evidence copy and carries its source's grade (from the YAML).
+    assert all(r.evidence is not None for r in sink.records)
+    grades = {r.source_name: r.grade for r in sink.records}
+    assert grades == {"fixture-news": "B2", "fixture-market": "C3", "fixture-watchlists": "A1"}
 
     listing = next(r for r in sink.records if r.canonical_url.endswith("/market/listing/1001.html"))
     assert (listing.price, listing.price_currency, listing.ship_from) == (4200.0, "USD", "HK")
     assert "+85291234567" in listing.phones
-    notice = next(r for r in sink.records if "/notices/2026/" in r.canonical_url)
+    notice = next(r for r in sink.records if "/notices/2026/" in r.canonical_url and r.kind == "article")
     assert "KOREA MINING DEVELOPMENT TRADING CORPORATION" in (notice.text or "")
 
     lists = {r.list_name: r for r in sink.records if r.kind == "watchlist"}
@@ -189,10 +193,11 @@ def test_pages_not_yet_due_are_not_refetched(server: FixtureServer, settings: Se
     listing_hits = server.hits["/market/listing/1001.html"]
     hub_hits = server.hits["/market/"]
     second = crawl(market, settings, frontier, sink)
-    # Entry points are always asked (conditionally: 304); the listings they link to are not due yet.
+    # Entry points (the hub and the JSON API) are always asked, conditionally (304); the listings they link
+    # to are not due yet.
     assert server.hits["/market/"] == hub_hits + 1
     assert server.hits["/market/listing/1001.html"] == listing_hits
-    assert second.emitted == 0 and second.count("sekisho/not_modified") == 1
+    assert second.emitted == 0 and second.count("sekisho/not_modified") == 2
 
 
 def test_sitemap_discovery(server: FixtureServer, settings: Settings) -> None:

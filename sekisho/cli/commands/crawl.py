@@ -7,6 +7,7 @@ Records go to the raw topic (Kafka) and URL statuses to the crawl frontier (Elas
 from __future__ import annotations
 
 import time
+from datetime import timedelta
 from urllib.parse import urlsplit
 
 import typer
@@ -43,6 +44,17 @@ def _fixture_networks(settings: Settings, entry_urls: list[str]) -> list[str]:
     return []
 
 
+def _apply_evidence_retention(settings: Settings) -> int:
+    """Delete WARC files past ``crawl_evidence_max_age_days`` before each pass; how many went."""
+    from crawlers.settings import evidence_dir
+    from crawlers.warc_archive import prune
+
+    directory = evidence_dir(settings)
+    if not directory.exists():
+        return 0
+    return len(prune(directory, timedelta(days=settings.crawl_evidence_max_age_days)))
+
+
 def register(app: typer.Typer) -> None:
     @app.command()
     def crawl(
@@ -62,16 +74,19 @@ def register(app: typer.Typer) -> None:
         """Crawl web sources politely and incrementally; findings go to the raw topic as CrawledPages."""
         from crawlers.runner import run_crawl
         from crawlers.sinks import CollectingSink, RecordSink
+        from crawlers.source_grades import GradeBook, apply_grades, grade_book_path
         from crawlers.sources import load_sources
 
         settings = get_settings()
-        sources = load_sources(settings.crawl_fixture_site_url)
+        # Analysts' regradings (API: PUT /api/sources/{name}/grade) override the YAML grades.
+        sources = apply_grades(load_sources(settings.crawl_fixture_site_url), GradeBook(grade_book_path(settings.home)))
         if list_sources:
-            table = Table("source", "kind", "enabled", "recrawl", "budget", "description")
+            table = Table("source", "kind", "grade", "enabled", "recrawl", "budget", "description")
             for src in sources.values():
                 table.add_row(
                     src.name,
                     src.kind,
+                    src.grade,
                     "yes" if src.enabled else "no",
                     f"{src.recrawl_interval_s / 3600:g}h",
                     str(src.budget),
@@ -107,6 +122,9 @@ def register(app: typer.Typer) -> None:
         chosen_frontier: Frontier | str = InMemoryFrontier() if frontier == "memory" else "elasticsearch"
         try:
             while True:
+                expired = _apply_evidence_retention(settings)
+                if expired:
+                    console.print(f"evidence retention: {expired} WARC files older than the maximum age removed")
                 table = Table(
                     "source",
                     "pages",

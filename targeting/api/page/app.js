@@ -175,12 +175,65 @@
         paths.appendChild(li);
       });
       if (!card.graph.paths.length) paths.appendChild(item("No path to a watchlisted node within reach."));
+      showWebFacts(card);
       $("inspection-status").textContent = "";
       $("card").scrollIntoView({ block: "start" });
     }).catch(function (err) {
       $("card").hidden = false;
       $("card-title").textContent = "Cannot open " + id + ": " + err.message;
     });
+  }
+
+  // --- web findings: every fact drawn from a crawled page, with its source's grade and its archived copy
+  function gradeBadge(grade) {
+    var s = span(grade || "ungraded", "grade" + (!grade || /^[D-F]|[4-6]$/.test(grade) ? " weak" : ""));
+    s.title = "source reliability (A-F) and information credibility (1-6)";
+    return s;
+  }
+  function evidenceLink(id, text) {
+    var a = document.createElement("a");
+    a.href = "#evidence"; a.textContent = text || "archived copy"; a.dataset.evidence = id;
+    a.addEventListener("click", function (evt) { evt.preventDefault(); showEvidence(id); });
+    return a;
+  }
+  function evidenceId(e) { return e ? e.warc_file + ":" + e.offset : null; }
+  function showWebFacts(card) {
+    var list = $("web-fact-list"), doc = card.document || {}, labels = {};
+    list.textContent = "";
+    $("evidence-copy").hidden = true;
+    card.graph.nodes.forEach(function (n) { labels[n.id] = n.label; });
+    if (doc.record_type === "crawled_page") {
+      var grade = doc.reliability && doc.credibility ? doc.reliability + doc.credibility : null;
+      var li = item("this page (" + doc.source_name + ") fetched " + (doc.fetched_at || "?").slice(0, 19).replace("T", " "));
+      li.appendChild(gradeBadge(grade));
+      if (doc.evidence) li.appendChild(evidenceLink(evidenceId(doc.evidence)));
+      (doc.changes || []).forEach(function (c) {
+        li.appendChild(span(c.field + ": " + (c.before == null ? "–" : c.before) + " → " + (c.after == null ? "–" : c.after), "change"));
+      });
+      if (doc.previous_evidence) li.appendChild(evidenceLink(evidenceId(doc.previous_evidence), "previous copy"));
+      list.appendChild(li);
+    }
+    card.graph.edges.filter(function (e) { return e.evidence || e.grade; }).forEach(function (e) {
+      var li = item((labels[e.source] || e.source) + " — " + e.relation.replace(/_/g, " ") + " → " + (labels[e.target] || e.target));
+      li.appendChild(gradeBadge(e.grade));
+      if (e.evidence) li.appendChild(evidenceLink(e.evidence));
+      list.appendChild(li);
+    });
+    $("web-facts").hidden = !list.children.length;
+  }
+  function showEvidence(id) {
+    var pre = $("evidence-copy");
+    pre.hidden = false; pre.textContent = "Loading " + id + " …";
+    api("/api/evidence/" + encodeURIComponent(id)).then(function (copy) {
+      var lines = ["evidence " + copy.id, copy.url, "fetched " + copy.fetched_at,
+                   "digest " + copy.digest + (copy.digest_ok ? " (verified)" : " (MISMATCH: the stored copy was altered)"), ""];
+      if (copy.request_line) lines.push("> " + copy.request_line);
+      copy.request_headers.forEach(function (h) { lines.push("> " + h[0] + ": " + h[1]); });
+      lines.push("", "< " + copy.status_line);
+      copy.response_headers.forEach(function (h) { lines.push("< " + h[0] + ": " + h[1]); });
+      lines.push("", copy.body_text);
+      pre.textContent = lines.join("\n");
+    }).catch(function (err) { pre.textContent = "Evidence unavailable: " + err.message; });
   }
 
   $("inspection-form").addEventListener("submit", function (evt) {

@@ -1,0 +1,110 @@
+"""Web findings on the analyst page, in headless Chromium: a marketplace listing crawled twice from the real
+fixture site (its price and seller changed in between) shows its source grade, what changed, and opens both
+archived copies (WARC) with their digests verified.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from crawlers.fixture_site import FixtureServer
+from crawlers.frontier import InMemoryFrontier
+from crawlers.runner import run_crawl
+from crawlers.sinks import CollectingSink
+from crawlers.sources import load_sources
+from graph.analytics import propagate_risk
+from graph.links import links_of
+from schemas.records import CrawledPage
+from sekisho.settings import Settings, get_settings
+from targeting.api.memory_store import MemoryStore
+from tests.e2e.test_analyst_page import CHROMIUM, CHROMIUM_ARGS, app_with_key, serve
+
+LISTING = "/market/listing/1002.html"
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.slow,
+    pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian's chromium is not installed (apt-get install chromium)"),
+]
+
+
+def crawled_twice(settings: Settings) -> list[CrawledPage]:
+    """The market crawled, one listing changed on the site, crawled again: the records as indexed last."""
+    with FixtureServer.bundled() as server:
+        source = load_sources(server.url)["fixture-market"]
+        source = source.model_copy(
+            update={
+                "recrawl_interval_s": 0.0,
+                "politeness": source.politeness.model_copy(update={"delay_s": 0.0, "autothrottle": False}),
+            }
+        )
+        frontier, first, second = InMemoryFrontier(), CollectingSink(), CollectingSink()
+        run_crawl(source, settings, frontier=frontier, sink=first)
+        page = server.site.get(LISTING)
+        assert page is not None
+        changed = page.body.decode().replace("1,250.00", "990.00").replace("TimeKeepers Wholesale", "TK Trading")
+        server.site.set_html(LISTING, changed)
+        run_crawl(source, settings, frontier=frontier, sink=second)
+    latest = {r.id: r for r in [*first.records, *second.records]}
+    return list(latest.values())
+
+
+@pytest.fixture()
+def base(tmp_path: Path) -> Iterator[tuple[str, str]]:
+    settings = get_settings().model_copy(update={"home": tmp_path, "crawl_allowed_private_networks": ["127.0.0.1/32"]})
+    store = MemoryStore()
+    records = crawled_twice(settings)
+    store.add_records(records)
+    for record in records:
+        store.graph.add(*links_of(record))
+    store.graph.replace_nodes(propagate_risk(store.graph.all()))
+    app, key = app_with_key(store, settings)
+    for url in serve(app):
+        yield url, key
+
+
+def test_web_findings_show_grade_changes_and_both_archived_copies(base: tuple[str, str], tmp_path: Path) -> None:
+    from playwright.sync_api import expect, sync_playwright
+
+    url, key = base
+    errors: list[str] = []
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        try:
+            page = browser.new_page(viewport={"width": 1400, "height": 1000})
+            page.on("pageerror", lambda exc: errors.append(str(exc)))
+            page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
+            page.goto(url + "/")
+            page.fill("#api-key", key)
+            page.click("#login-form button")
+            page.fill("#search-q", "replica watches")
+            page.click("#search-form button")
+            hit = page.locator("#search-results li[data-id^='crawled_page-']")
+            expect(hit.first).to_contain_text("Replica luxury watches")
+            hit.first.click()
+
+            facts = page.get_by_test_id("web-facts")
+            expect(facts).to_be_visible()
+            this_page = facts.locator("li").first
+            expect(this_page).to_contain_text("this page (fixture-market)")
+            expect(this_page.locator(".grade")).to_have_text("C3")
+            expect(this_page).to_contain_text("price: 1250.0 → 990.0")
+            expect(this_page).to_contain_text("seller: TimeKeepers Wholesale → TK Trading")
+            # Facts the page asserts in the graph (the seller, the phone...) carry the same grade and copy.
+            expect(facts.locator("li", has_text="mentioned in").first.locator(".grade")).to_have_text("C3")
+
+            copy = page.get_by_test_id("evidence-copy")
+            this_page.get_by_text("archived copy").click()
+            expect(copy).to_contain_text("(verified)")
+            expect(copy).to_contain_text(f"> GET {LISTING} HTTP/1.1")
+            expect(copy).to_contain_text("990.00")
+            page.screenshot(path=tmp_path / "evidence.png")
+            this_page.get_by_text("previous copy").click()
+            expect(copy).to_contain_text("1,250.00")
+            expect(copy).to_contain_text("TimeKeepers Wholesale")
+        finally:
+            browser.close()
+    assert errors == []
