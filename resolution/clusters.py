@@ -35,10 +35,13 @@ class Changes:
 
     records: set[str] = field(default_factory=set)
     warnings: list[str] = field(default_factory=list)
+    left: dict[str, str] = field(default_factory=dict)  # record -> the entity it was in before (not itself)
 
     def update(self, other: Changes) -> None:
         self.records |= other.records
         self.warnings.extend(other.warnings)
+        for record_id, entity in other.left.items():
+            self.left.setdefault(record_id, entity)
 
 
 class _Partition:
@@ -92,6 +95,9 @@ class Resolver:
 
     def __len__(self) -> int:
         return len(self._profiles)
+
+    def record_ids(self) -> list[str]:
+        return sorted(self._profiles)
 
     def profile(self, record_id: str) -> Profile | None:
         return self._profiles.get(record_id)
@@ -227,11 +233,11 @@ class Resolver:
                 continue
             component = self._component(start)
             done |= component
-            changes.records |= self._partition(component)
+            self._partition(component, changes)
         return changes
 
-    def _partition(self, component: set[str]) -> set[str]:
-        """Cluster one component deterministically; returns the records whose entity changed."""
+    def _partition(self, component: set[str], changes: Changes) -> None:
+        """Cluster one component deterministically; notes the records whose entity changed."""
         rejected: dict[str, set[str]] = {}
         edges: list[tuple[int, str, str]] = []
         for member in sorted(component):
@@ -252,14 +258,15 @@ class Resolver:
         partition = _Partition(component, rejected)
         for _, left, right in sorted(edges):
             partition.union(left, right)
-        changed: set[str] = set()
         for members in partition.sets.values():
             ordered = sorted(members)
             canonical = ordered[0]
             for member in ordered:
-                if self._entity.get(member, member) != canonical or member not in self._entity:
-                    changed.add(member)
+                before = self._entity.get(member)
+                if (before != canonical) and member in self._profiles:
+                    changes.records.add(member)
+                    if before is not None and before != member:
+                        changes.left.setdefault(member, before)
                 self._entity[member] = canonical
                 self._members.pop(member, None)
             self._members[canonical] = ordered
-        return {record_id for record_id in changed if record_id in self._profiles}

@@ -35,6 +35,7 @@ COMMAND_MODULES: list[str] = [
     "screen",
     "risk",
     "graph",
+    "resolve",
     "targeting",
     "serve",
 ]
