@@ -82,8 +82,8 @@ def evaluate(
     console.print(table)
     console.print(f"hard negatives: {len(result.hard_negative_merges)} merged of {result.hard_negatives}")
     console.print(f"resolved {len(data.records)} records in {elapsed:.1f} s")
-    for line in result.hard_negative_merges[:examples]:
-        console.print(f"[red]hard negative merged:[/] {escape(' / '.join(line))}")
+    for left, right, why in result.hard_negative_merges[:examples]:
+        console.print(f"[red]hard negative merged:[/] {escape(left)} / {escape(right)} ({escape(why)})")
     for line in result.false_merges:
         console.print(f"[red]wrong merge:[/] {escape(line)}")
     for line in result.missed:
