@@ -128,6 +128,10 @@ class Resolver:
     def judgement(self, left: str, right: str) -> MatchJudgement | None:
         return self._judgements.get(pair_of(left, right))
 
+    def _rule_stands(self, left: str, right: str) -> bool:
+        judged = self.judgement(left, right)
+        return judged is None or judged.verdict == "unsure"
+
     def judgements(self) -> list[MatchJudgement]:
         return sorted(self._judgements.values(), key=lambda j: (j.left, j.right))
 
@@ -139,13 +143,15 @@ class Resolver:
         members = self.members(entity)
         inside = set(members)
         reasons = [
-            f"{match.sentence} ({match.rule})"
+            f"{match.sentence} (rule {match.rule}, with {other})"
             for match in self.matches_of(record_id)
-            if (match.right if match.left == record_id else match.left) in inside
+            if (other := match.right if match.left == record_id else match.left) in inside
+            and self._rule_stands(record_id, other)
         ]
-        for judged in self._judgements.values():
+        for judged in self.judgements():
             if record_id in (judged.left, judged.right) and judged.verdict == "confirm":
-                reasons.append(f"confirmed by analyst {judged.analyst} at {judged.judged_at.isoformat()}")
+                other = judged.right if judged.left == record_id else judged.left
+                reasons.append(f"confirmed by analyst {judged.analyst} at {judged.judged_at.isoformat()}, with {other}")
         return EntityMembership(
             id=record_id,
             record_type=profile.record_type,

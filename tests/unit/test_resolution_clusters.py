@@ -50,7 +50,7 @@ def test_canonical_id_is_the_smallest_member_and_stable_under_replay() -> None:
     assert resolver.add(records).records == set()  # a replay changes nothing
     membership = resolver.membership("consignment-c")
     assert membership is not None and membership.entity_id == "consignment-a"
-    assert membership.reasons == ["same air waybill 16012345675 (transport_document)"]
+    assert membership.reasons == ["same air waybill 16012345675 (rule transport_document, with consignment-a)"]
 
 
 def test_same_entities_whatever_the_arrival_order(world_records: LabelledRecords) -> None:
