@@ -107,6 +107,13 @@ class InMemoryGraph:
         for node in nodes:
             self._nodes[node.id] = node
 
+    def remove_edges(self, edge_ids: Iterable[str]) -> None:
+        for edge_id in edge_ids:
+            item = self._edges.pop(edge_id, None)
+            if item is not None:
+                self._touching.get(item.src, set()).discard(edge_id)
+                self._touching.get(item.dst, set()).discard(edge_id)
+
     def nodes(self, ids: Iterable[str]) -> list[Node]:
         return [self._nodes[i] for i in ids if i in self._nodes]
 

@@ -93,3 +93,50 @@ class UrlStatus(BaseModel):
     fail_count: int = 0
     record_id: str | None = None
     reason: str | None = None
+
+
+Verdict = Literal["confirm", "reject", "unsure"]
+
+
+class MatchJudgement(Frozen):
+    """An analyst's word on whether two records describe the same traveller, consignment or party.
+
+    Judgements override the resolution rules (a rejected pair never merges again, a confirmed one
+    merges whatever the rules say) and are kept, never edited: the latest judgement of a pair is the
+    one in force, and the earlier ones stay as its audit trail.
+    """
+
+    id: str = ""
+    left: str  # record ids, in order (left < right)
+    right: str
+    verdict: Verdict
+    analyst: str  # the API key id that judged
+    judged_at: datetime
+    note: Text | None = None
+    rule: str | None = None  # the rule that had proposed the merge, if any
+    reasons: list[str] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _order_and_id(self) -> MatchJudgement:
+        if self.right < self.left:
+            left, right = self.right, self.left
+            object.__setattr__(self, "left", left)
+            object.__setattr__(self, "right", right)
+        if self.left == self.right:
+            raise ValueError("a record is always the same entity as itself")
+        if not self.id:
+            judgement_id = make_id("match_judgement", self.left, self.right, self.judged_at.isoformat())
+            object.__setattr__(self, "id", judgement_id)
+        return self
+
+
+class EntityMembership(Frozen):
+    """Which canonical entity a record belongs to (one document per resolved record)."""
+
+    id: str  # the record id
+    record_type: str
+    entity_id: str  # the canonical id: the smallest record id of the cluster
+    kind: str  # traveller, consignment, party, flight
+    label: str
+    members: list[str] = Field(default_factory=list)  # every record of the entity, the canonical one first
+    reasons: list[str] = Field(default_factory=list)  # why this record joined the entity

@@ -38,7 +38,9 @@ EVENT_HEADER = "X-Sekisho-Alert-Id"
 
 
 def alert_key(score: TargetScore) -> str:
-    return f"{score.record_type}:{score.record_id}"
+    """One key per target: its canonical entity when resolved (all its feeds' records alert as one)."""
+    target = score.target_key.removeprefix("entity:") if score.target_key.startswith("entity:") else score.record_id
+    return f"{score.record_type}:{target}"
 
 
 def alert_for(

@@ -62,6 +62,7 @@ class Related:
     parties: Mapping[str, Party] = field(default_factory=dict)
     graph_node: Node | None = None
     as_of: datetime | None = None
+    entity_id: str | None = None  # the canonical entity the record belongs to (entity resolution)
 
 
 def _words(text: str | None) -> set[str]:

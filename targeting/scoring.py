@@ -56,7 +56,7 @@ class TargetScore(Frozen):
     graph_path: list[str] = Field(default_factory=list)
     expected_revenue: float = 0.0  # duty at stake if the declaration is wrong (USD)
     # One target seen by several feeds (API and PNR; manifest and waybill) has one key: the queue
-    # inspects it once.
+    # inspects it once and alerts on it once. ``entity:<canonical id>`` when resolution knows the record.
     target_key: str = ""
     scored_at: datetime | None = None
 
@@ -236,6 +236,6 @@ def score_record(
         explanation=explanation,
         graph_path=list(node.risk_path) if node and graph_value > 0 else [],
         expected_revenue=expected_revenue(facts, duty_rate),
-        target_key=target_key(record),
+        target_key=f"entity:{related.entity_id}" if related.entity_id else target_key(record),
         scored_at=now or datetime.now(UTC),
     )

@@ -17,6 +17,8 @@ from graph.analytics import InMemoryGraph, propagate_risk
 from graph.keys import flight_number_key
 from graph.links import links_of
 from graph.model import Node
+from resolution.clusters import Resolver
+from resolution.graph_links import entity_edges
 from schemas.records import Booking, Consignment, FlightLeg, Party, Passenger, Record, record_from_dict
 from sekisho.settings import Settings
 from targeting.facts import Related
@@ -33,6 +35,10 @@ class TargetSource(Protocol):
     def graph_node(self, node_id: str) -> Node | None: ...
 
     def flights_numbered(self, carrier: str, flight_number: str) -> list[FlightLeg]: ...
+
+    def entity_of(self, record_id: str) -> str | None:
+        """The canonical entity of a record, when resolution has seen it."""
+        ...
 
 
 def related_for(record: Record, source: TargetSource, as_of: datetime | None = None) -> Related:
@@ -57,6 +63,7 @@ def related_for(record: Record, source: TargetSource, as_of: datetime | None = N
         parties=parties,
         graph_node=source.graph_node(record.id),
         as_of=as_of,
+        entity_id=source.entity_of(record.id),
     )
 
 
@@ -88,6 +95,9 @@ class MemorySource:
         for record in records:
             self._by_id[record.id] = record
             graph.add(*links_of(record))
+        self.resolver = Resolver()
+        changes = self.resolver.add(self._by_id.values())
+        graph.add([], entity_edges(self.resolver, changes.records))
         self.graph = graph
         self._nodes = {node.id: node for node in propagate_risk(graph.all())}
         graph.replace_nodes(self._nodes.values())
@@ -121,6 +131,9 @@ class MemorySource:
 
     def graph_node(self, node_id: str) -> Node | None:
         return self._nodes.get(node_id)
+
+    def entity_of(self, record_id: str) -> str | None:
+        return self.resolver.entity_of(record_id) if record_id in self.resolver else None
 
     def flights_numbered(self, carrier: str, flight_number: str) -> list[FlightLeg]:
         wanted = flight_number_key(carrier, flight_number)
@@ -194,6 +207,12 @@ class EsSource:
         from graph.store import EsGraphStore
 
         return EsGraphStore(self.settings).node(node_id)
+
+    def entity_of(self, record_id: str) -> str | None:
+        from resolution.store import EsResolutionStore
+
+        membership = EsResolutionStore(self.settings).memberships([record_id]).get(record_id)
+        return membership.entity_id if membership else None
 
     def flights_numbered(self, carrier: str, flight_number: str) -> list[FlightLeg]:
         spellings = _spellings(carrier, flight_number)

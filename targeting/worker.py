@@ -20,7 +20,9 @@ from typing import Any
 import httpx
 
 from graph.model import Edge, Node
-from schemas.documents import Alert
+from resolution.clusters import Changes, Resolver
+from resolution.graph_links import entity_edges
+from schemas.documents import Alert, EntityMembership
 from schemas.records import Consignment, FlightLeg, Passenger, Record, record_from_dict
 from sekisho.settings import Settings
 from targeting.alerts import (
@@ -29,6 +31,7 @@ from targeting.alerts import (
     FileSubscriptions,
     SubscriptionStore,
     alert_for,
+    alert_key,
     dispatch,
     publish,
 )
@@ -51,11 +54,13 @@ class BatchResult:
 
 
 class _NodesFirst:
-    """A source whose graph nodes come from the propagation just done, the rest from another source."""
+    """A source whose graph nodes come from the propagation just done and entities from the worker's
+    resolver, the rest from another source."""
 
-    def __init__(self, inner: TargetSource, nodes: dict[str, Node]) -> None:
+    def __init__(self, inner: TargetSource, nodes: dict[str, Node], resolver: Resolver | None = None) -> None:
         self.inner = inner
         self.nodes = nodes
+        self.resolver = resolver
 
     def records(self, record_type: str, ids: Iterable[str]) -> list[Record]:
         return self.inner.records(record_type, ids)
@@ -69,6 +74,11 @@ class _NodesFirst:
     def flights_numbered(self, carrier: str, flight_number: str) -> list[FlightLeg]:
         return self.inner.flights_numbered(carrier, flight_number)
 
+    def entity_of(self, record_id: str) -> str | None:
+        if self.resolver is not None and record_id in self.resolver:
+            return self.resolver.entity_of(record_id)
+        return self.inner.entity_of(record_id)
+
 
 class TargetingWorker:
     def __init__(
@@ -81,6 +91,7 @@ class TargetingWorker:
         link_graph: bool = True,
         publish_alerts: bool = True,
         index_alerts: bool = True,
+        resolve: bool = True,
     ) -> None:
         self.settings = settings
         self.rules = rules or RuleBook(self.settings.targeting_rules_dir)
@@ -96,6 +107,13 @@ class TargetingWorker:
         self._producer: Any = None
         self._pending: tuple[list[Node], list[Edge], list[Node]] | None = None
         self._indices_ready = False
+        # Entity resolution: in memory, seeded from the index at warm-up (records and judgements).
+        self.resolve = resolve
+        self.resolver: Resolver | None = Resolver() if resolve else None
+        self._resolution_store: object | None = None
+        self._judged_until: datetime | None = None
+        self._pending_memberships: list[EntityMembership] = []
+        self._pending_changes = Changes()
 
     def warm_up(self) -> None:
         """Load the rules, open the producer and make sure the indices exist before the first record."""
@@ -115,6 +133,16 @@ class TargetingWorker:
             store = EsGraphStore(self.settings)
             store.ensure()
             self._graph_store = store
+        if self.resolve and self._resolution_store is None:
+            from resolution.store import EsResolutionStore, catch_up, load_resolver
+
+            resolution = EsResolutionStore(self.settings)
+            resolution.ensure()
+            self.resolver, _ = load_resolver(resolution)
+            catch_up(self.resolver, resolution)
+            judged = self.resolver.judgements()
+            self._judged_until = max((j.judged_at for j in judged), default=None)
+            self._resolution_store = resolution
 
     def _remember_sent_alerts(self) -> None:
         """Seed deduplication with the alerts indexed within the window: a restart does not re-alert."""
@@ -138,7 +166,43 @@ class TargetingWorker:
         if self._producer is not None:
             self._producer.close(timeout=10)
 
-    def _graph_nodes(self, records: Sequence[Record]) -> tuple[dict[str, Node], list[Node]]:
+    def _resolve(self, records: Sequence[Record]) -> list[Edge]:
+        """Resolve the batch (and judgements made since the last batch): the ``same_as`` edges to link."""
+        if self.resolver is None:
+            return []
+        from resolution.store import EsResolutionStore, memberships_of, refresh_entities
+
+        changes = self.resolver.add(records)
+        store = self._resolution_store
+        if isinstance(store, EsResolutionStore):
+            try:
+                for judgement in store.judgements(since=self._judged_until):
+                    changes.update(self.resolver.judge(judgement))
+                    self._judged_until = max(self._judged_until or judgement.judged_at, judgement.judged_at)
+            except Exception as exc:  # judgements are read again next batch
+                log.warning("judgements not read: %s", exc)
+        affected = refresh_entities(self.resolver, changes)
+        self._pending_memberships.extend(memberships_of(self.resolver, affected))
+        self._pending_changes.update(changes)
+        return entity_edges(self.resolver, affected)
+
+    def _write_memberships(self) -> None:
+        from resolution.store import EsResolutionStore, drop_left_links
+
+        store = self._resolution_store
+        if not isinstance(store, EsResolutionStore) or not self._pending_memberships:
+            return
+        memberships, changes = self._pending_memberships, self._pending_changes
+        self._pending_memberships, self._pending_changes = [], Changes()
+        try:
+            store.write_memberships(memberships)
+            drop_left_links(changes, self.settings)
+        except Exception as exc:
+            log.warning("entity memberships not written: %s", exc)
+
+    def _graph_nodes(
+        self, records: Sequence[Record], entity_links: Sequence[Edge] = ()
+    ) -> tuple[dict[str, Node], list[Node]]:
         """Link the batch, propagate around it: (nodes after propagation, nodes whose risk rose).
 
         Links of the last seconds are kept in memory and layered over the index while they may not
@@ -152,6 +216,8 @@ class TargetingWorker:
         store = self._graph_store if isinstance(self._graph_store, EsGraphStore) else EsGraphStore(self.settings)
         self._graph_store = store
         nodes, edges, ids = links_for(records)
+        edges = [*edges, *entity_links]
+        ids = sorted({*ids, *(link.src for link in entity_links)})
         if not ids:
             return {}, []
         now = time.monotonic()
@@ -181,8 +247,9 @@ class TargetingWorker:
     def handle_batch(self, records: Sequence[Record], received_at: dict[str, datetime] | None = None) -> BatchResult:
         """Score the batch's targets, and earlier targets whose graph risk the batch raised."""
         result = BatchResult()
-        nodes, raised = self._graph_nodes(records)
-        source = _NodesFirst(self.source, nodes)
+        entity_links = self._resolve(records)
+        nodes, raised = self._graph_nodes(records, entity_links)
+        source = _NodesFirst(self.source, nodes, self.resolver)
         in_batch = {record.id for record in records}
         # A booking or seizure arriving after its travellers raises their risk: score them again.
         again: list[Record] = []
@@ -191,6 +258,7 @@ class TargetingWorker:
             again.extend(source.records(record_type, ids) if ids else [])
         ruleset = self.rules.current()
         now = datetime.now(UTC)
+        best: dict[str, TargetScore] = {}
         for record in [*records, *again]:
             if not isinstance(record, (Passenger, Consignment)):
                 continue
@@ -203,8 +271,13 @@ class TargetingWorker:
                 now=now,
             )
             result.scores.append(score)
+            # One alert per target: the best-scored of its records in the batch stands for it.
+            key = alert_key(score)
+            if key not in best or (score.score, score.record_id) > (best[key].score, best[key].record_id):
+                best[key] = score
+        for score in sorted(best.values(), key=lambda s: s.record_id):
             alert = alert_for(
-                score, self.settings.alert_threshold, now=now, received_at=(received_at or {}).get(record.id)
+                score, self.settings.alert_threshold, now=now, received_at=(received_at or {}).get(score.record_id)
             )
             if alert is None:
                 continue
@@ -212,6 +285,7 @@ class TargetingWorker:
         if result.alerts:
             self._emit(result)
         self._write_graph()
+        self._write_memberships()
         return result
 
     def _emit(self, result: BatchResult) -> None:

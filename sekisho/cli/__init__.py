@@ -36,6 +36,7 @@ COMMAND_MODULES: list[str] = [
     "screen",
     "risk",
     "graph",
+    "resolve",
     "targeting",
     "serve",
 ]

@@ -20,11 +20,12 @@ from fastapi.staticfiles import StaticFiles
 from pydantic import BaseModel
 
 from feeds import PARSERS
-from schemas.documents import Alert, AuditEvent, InspectionResult
+from schemas.documents import Alert, AuditEvent, InspectionResult, MatchJudgement
 from sekisho.settings import Settings
 from targeting.alerts import SubscriptionStore, new_subscription
 from targeting.api import audit, evidence_routes, export
 from targeting.api.auth import RoleGate
+from targeting.api.entities import EntityMembers, JudgementIn, latest_per_target, members_of, one_hit_per_entity
 from targeting.api.ingest import RETRY_AFTER_SECONDS, InflightLimiter, RawSink, message_id, read_body_limited
 from targeting.api.keys import KeyStore, KeyVerifier, Principal, create_key
 from targeting.api.neighbourhood import entity_card, neighbourhood
@@ -109,7 +110,7 @@ def search(
     limit: Annotated[int, Query(ge=1, le=200)] = 20,
 ) -> list[SearchHit]:
     store = store_of(request)
-    hits = store.search(q, kind or [], limit)
+    hits = one_hit_per_entity(store, store.search(q, kind or [], limit))
     audit.record(
         store,
         principal_of(request),
@@ -255,7 +256,44 @@ def list_inspections(request: Request, record_id: str) -> list[InspectionResult]
 
 @api.get("/alerts", **gate(A, CT, AD), response_model=list[Alert], summary="latest alerts, newest first")
 def alerts(request: Request, limit: Annotated[int, Query(ge=1, le=500)] = 50) -> list[Alert]:
-    return store_of(request).alerts(limit)
+    # An alert raised again for the same target (new evidence) replaces the earlier one in the list.
+    return latest_per_target(store_of(request).alerts(limit))[:limit]
+
+
+@api.get(
+    "/entities/{entity_id}/members",
+    **gate(A, CT, EN, AD),
+    response_model=EntityMembers,
+    summary="the records of one canonical entity, why they merged, and the analysts' judgements",
+)
+def entity_members(request: Request, entity_id: str) -> EntityMembers:
+    store = store_of(request)
+    found = members_of(store, entity_id)
+    audit.record(store, principal_of(request), "entity.members", request.url.path, {"entity_id": entity_id},
+                 len(found.members))
+    return found
+
+
+@api.post(
+    "/resolution/judgements",
+    **gate(A, AD),
+    response_model=EntityMembers,
+    summary="confirm, reject or mark unsure a merge of two records; returns the entity of the left record",
+)
+def judge_merge(request: Request, body: JudgementIn) -> EntityMembers:
+    store = store_of(request)
+    principal = principal_of(request)
+    if body.left == body.right:
+        raise HTTPException(422, "a record is always the same entity as itself")
+    for record_id in (body.left, body.right):
+        if store.document(record_id) is None:
+            raise HTTPException(404, f"no record {record_id!r}")
+    judgement = MatchJudgement(left=body.left, right=body.right, verdict=body.verdict, analyst=principal.key_id,
+                               judged_at=datetime.now(UTC), note=body.note)
+    changed = store.save_judgement(judgement)
+    audit.record(store, principal, f"resolution.{body.verdict}", request.url.path,
+                 {"left": judgement.left, "right": judgement.right, "note": body.note}, len(changed))
+    return members_of(store, body.left)
 
 
 def subscriptions_of(request: Request) -> SubscriptionStore:

@@ -15,7 +15,8 @@ from enrichment.screening.entries import WatchlistEntry as ListedEntry
 from enrichment.screening.loaders import load_all
 from graph.model import Edge, Node
 from graph.store import EsGraphStore
-from schemas.documents import Alert, AuditEvent, InspectionResult
+from resolution.store import EsResolutionStore, apply_judgement
+from schemas.documents import Alert, AuditEvent, EntityMembership, InspectionResult, MatchJudgement
 from schemas.indexed import ALERT_TYPE, AUDIT_TYPE, INSPECTION_TYPE, NODE_TYPE
 from schemas.records import RECORD_TYPES, FlightLeg, Record, record_from_dict
 from sekisho import es_io
@@ -137,6 +138,20 @@ class EsStore:
         if record_type not in RECORD_TYPES:
             return None
         return es_io.get(record_type, entity_id, self.settings)
+
+    # --- entity resolution
+    def entity_of(self, record_id: str) -> str | None:
+        membership = EsResolutionStore(self.settings).memberships([record_id]).get(record_id)
+        return membership.entity_id if membership else None
+
+    def entity_members(self, entity_id: str) -> list[EntityMembership]:
+        return EsResolutionStore(self.settings).entity_members(entity_id)
+
+    def judgements_of(self, record_ids: Sequence[str]) -> list[MatchJudgement]:
+        return EsResolutionStore(self.settings).judgements_of(record_ids)
+
+    def save_judgement(self, judgement: MatchJudgement) -> list[EntityMembership]:
+        return apply_judgement(judgement, self.settings)
 
     # --- targeting
     def _records(self, type_name: str, query: dict[str, Any]) -> list[Record]:

@@ -9,8 +9,11 @@ from typing import Any
 
 from graph.analytics import InMemoryGraph
 from graph.keys import flight_number_key
-from graph.model import Edge, Node
-from schemas.documents import Alert, AuditEvent, InspectionResult
+from graph.model import Edge, Node, edge
+from resolution.clusters import Resolver
+from resolution.graph_links import entity_edges
+from resolution.store import refresh_entities
+from schemas.documents import Alert, AuditEvent, EntityMembership, InspectionResult, MatchJudgement
 from schemas.records import Consignment, FlightLeg, Passenger, Record, record_from_dict
 from targeting.api.views import SearchHit, WatchlistEntry, WatchlistFilter
 
@@ -49,10 +52,36 @@ class MemoryStore:
         self.watchlist_entries: list[WatchlistEntry] = []
         self.inspection_results: list[InspectionResult] = []
         self.audit_log: list[AuditEvent] = []
+        self.resolver = Resolver()
+        self.judgement_log: list[MatchJudgement] = []
 
     def add_records(self, records: Iterable[Record]) -> None:
-        for record in records:
+        kept = list(records)
+        for record in kept:
             self.documents[record.id] = record.model_dump(mode="json", exclude_none=True)
+        changes = self.resolver.add(kept)
+        self.graph.add([], entity_edges(self.resolver, refresh_entities(self.resolver, changes)))
+
+    def entity_of(self, record_id: str) -> str | None:
+        return self.resolver.entity_of(record_id) if record_id in self.resolver else None
+
+    def entity_members(self, entity_id: str) -> list[EntityMembership]:
+        members = self.resolver.members(entity_id) if entity_id in self.resolver else []
+        return [m for m in (self.resolver.membership(i) for i in members) if m is not None]
+
+    def judgements_of(self, record_ids: Sequence[str]) -> list[MatchJudgement]:
+        wanted = set(record_ids)
+        touching = [j for j in self.judgement_log if j.left in wanted or j.right in wanted]
+        return sorted(touching, key=lambda j: (j.judged_at, j.id), reverse=True)
+
+    def save_judgement(self, judgement: MatchJudgement) -> list[EntityMembership]:
+        with self._lock:
+            self.judgement_log.append(judgement)
+            changes = self.resolver.judge(judgement)
+            affected = refresh_entities(self.resolver, changes)
+            self.graph.remove_edges(edge("same_as", record_id, entity).id for record_id, entity in changes.left.items())
+            self.graph.add([], entity_edges(self.resolver, affected))
+            return [m for m in (self.resolver.membership(i) for i in sorted(affected)) if m is not None]
 
     def _records(self) -> list[Record]:
         return [record_from_dict(doc) for doc in self.documents.values() if "record_type" in doc]

@@ -13,7 +13,7 @@ from datetime import date
 from typing import Any, Protocol
 
 from graph.model import Edge, Node
-from schemas.documents import Alert, AuditEvent, InspectionResult
+from schemas.documents import Alert, AuditEvent, EntityMembership, InspectionResult, MatchJudgement
 from schemas.records import FlightLeg, Record
 from targeting.api.views import SearchHit, WatchlistEntry, WatchlistFilter
 
@@ -48,6 +48,21 @@ class Store(Protocol):
         ...
 
     def inspections(self, record_id: str) -> list[InspectionResult]: ...
+
+    # Entity resolution: which canonical entity a record belongs to, its members, analysts' judgements.
+    def entity_of(self, record_id: str) -> str | None: ...
+
+    def entity_members(self, entity_id: str) -> list[EntityMembership]:
+        """The membership of every record of an entity (empty when the entity was never resolved)."""
+        ...
+
+    def judgements_of(self, record_ids: Sequence[str]) -> list[MatchJudgement]:
+        """Every judgement touching the records, newest first (the audit trail of their merges)."""
+        ...
+
+    def save_judgement(self, judgement: MatchJudgement) -> list[EntityMembership]:
+        """Keep a judgement and apply it; returns the memberships it changed."""
+        ...
 
     # Enforcement's watchlist and the audit trail.
     def watchlist(self, flt: WatchlistFilter, after: str | None, limit: int) -> list[WatchlistEntry]: ...

@@ -50,6 +50,9 @@ class StoreTargets:
     def flights_numbered(self, carrier: str, flight_number: str) -> list[FlightLeg]:
         return self.store.flights_numbered(carrier, flight_number)
 
+    def entity_of(self, record_id: str) -> str | None:
+        return self.store.entity_of(record_id)
+
 
 def score_arrivals(store: Store, port: str, day: date, rules: RuleSet, settings: Settings) -> list[TargetScore]:
     return sources.score_arrivals(StoreTargets(store), port, day, rules, settings)

@@ -21,6 +21,8 @@ class SearchHit(View):
     score: float
     risk: float | None = None
     watchlisted: bool = False
+    entity_id: str | None = None  # the canonical entity the hit belongs to
+    members: int = 1  # hits of the same entity folded into this one
 
 
 class GraphNode(View):

@@ -1,0 +1,198 @@
+"""What resolution compares: one ``Profile`` per record, with its normalised keys and prepared names.
+
+A profile is computed once per record (names go through the screening name analysis once), so that
+comparing two records is cheap. Normalisation reuses the graph's join keys (``graph.keys``), so that
+two records resolution joins would also meet at the same graph node.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from typing import Literal
+
+from enrichment.screening import PreparedName, prepare_name
+from graph.keys import address_key, compact_key, email_key, flight_number_key, imo_key, org_name_key, phone_key
+from schemas.records import Consignment, Declaration, FlightLeg, Party, Passenger, Record
+
+EntityKind = Literal["traveller", "consignment", "party", "flight"]
+DOCUMENT_TYPES = {"P": "passport", "I": "identity card", "A": "identity card", "C": "identity card", "V": "visa"}
+ENTITY_KINDS: tuple[EntityKind, ...] = ("traveller", "consignment", "party", "flight")
+
+
+@dataclass(frozen=True, slots=True)
+class Profile:
+    """The comparable facts of one record. Empty sets and ``None`` mean "not known", never "none"."""
+
+    record_id: str
+    record_type: str
+    kind: EntityKind
+    label: str
+    source_format: str
+    names: tuple[PreparedName, ...] = ()
+    given_names: tuple[PreparedName, ...] = ()  # travellers whose feed gives the name parts apart
+    name_key: str | None = None  # organisation name without legal forms (parties)
+    birth_date: date | None = None
+    gender: str | None = None
+    documents: frozenset[tuple[str, str]] = frozenset()  # (issuing country or "", compact number)
+    document_types: tuple[tuple[str, str], ...] = ()  # (compact number, "passport" / "identity card" / ...)
+    flights: frozenset[str] = frozenset()  # flight leg ids
+    locators: frozenset[str] = frozenset()
+    phones: frozenset[str] = frozenset()
+    emails: frozenset[str] = frozenset()
+    address: str | None = None
+    country: str | None = None
+    registrations: frozenset[str] = frozenset()
+    transport_documents: frozenset[str] = frozenset()  # AWB, house bill, B/L numbers (compact)
+    references: frozenset[str] = frozenset()  # MRN / LRN
+    sailings: frozenset[str] = frozenset()  # container|vessel|arrival day
+    party_names: tuple[PreparedName, ...] = ()  # consignee and shipper names of a consignment
+    flight_key: str | None = None  # CX500/2026-12-07/HKG for flight legs
+
+
+def _prepared(text: str | None, kind: Literal["PER", "ORG", "UNK"]) -> tuple[PreparedName, ...]:
+    if not text or not text.strip():
+        return ()
+    name = prepare_name(text, kind)
+    return (name,) if name.tokens else ()
+
+
+def _phones(raw: list[str], region: str | None) -> frozenset[str]:
+    return frozenset(key for key in (phone_key(value, region) for value in raw) if key)
+
+
+def _emails(raw: list[str]) -> frozenset[str]:
+    return frozenset(key for key in (email_key(value) for value in raw) if key)
+
+
+def _passenger(record: Passenger) -> Profile:
+    documents = frozenset(
+        (document.issuing_country or "", number)
+        for document in record.documents
+        if (number := compact_key(document.number, min_length=5))
+    )
+    types = tuple(
+        (number, DOCUMENT_TYPES.get((document.doc_type or "").upper()[:1], "travel document"))
+        for document in record.documents
+        if (number := compact_key(document.number, min_length=5))
+    )
+    region = record.address.country if record.address else record.nationality
+    gender = record.gender if record.gender in ("M", "F") else None
+    return Profile(
+        record_id=record.id,
+        record_type=record.record_type,
+        kind="traveller",
+        label=record.full_name,
+        source_format=record.source_format,
+        names=_prepared(record.full_name, "PER"),
+        given_names=_prepared(record.given_names, "PER") if record.surname else (),
+        birth_date=record.date_of_birth,
+        gender=gender,
+        documents=documents,
+        document_types=types,
+        flights=frozenset(record.flight_leg_ids),
+        locators=frozenset({record.record_locator.strip().upper()} if record.record_locator else set()),
+        phones=_phones(record.phones, region),
+        emails=_emails(record.emails),
+        address=address_key(record.address),
+        country=record.nationality,
+    )
+
+
+def _documents_of(number: str | None) -> frozenset[str]:
+    key = compact_key(number)
+    return frozenset({key} if key else set())
+
+
+def _sailings(containers: list[str], imo: str | None, day: date | None) -> frozenset[str]:
+    vessel = imo_key(imo)
+    if vessel is None or day is None:
+        return frozenset()
+    keys = (compact_key(container, min_length=10) for container in containers)
+    return frozenset(f"{key}|{vessel}|{day.isoformat()}" for key in keys if key)
+
+
+def _consignment(record: Consignment) -> Profile:
+    references = {
+        key
+        for identifier in record.identifiers
+        if identifier.scheme.lower() in ("lrn", "mrn") and (key := compact_key(identifier.value))
+    }
+    names = (*_prepared(record.consignee_name, "ORG"), *_prepared(record.shipper_name, "ORG"))
+    return Profile(
+        record_id=record.id,
+        record_type=record.record_type,
+        kind="consignment",
+        label=f"consignment {record.transport_document}",
+        source_format=record.source_format,
+        # An entry summary that quotes only its own LRN has a reference, not a transport document.
+        transport_documents=_documents_of(record.transport_document) - references,
+        references=frozenset(references),
+        sailings=_sailings(record.containers, record.vessel_imo, record.arrival_date),
+        party_names=names,
+    )
+
+
+def _declaration(record: Declaration) -> Profile:
+    reference = compact_key(record.reference)
+    names = (*_prepared(record.importer_name, "ORG"), *_prepared(record.exporter_name, "ORG"))
+    return Profile(
+        record_id=record.id,
+        record_type=record.record_type,
+        kind="consignment",
+        label=f"declaration {record.reference}",
+        source_format=record.source_format,
+        transport_documents=_documents_of(record.transport_document),
+        references=frozenset({reference} if reference else set()),
+        party_names=names,
+    )
+
+
+def _party(record: Party) -> Profile:
+    kind: Literal["PER", "ORG", "UNK"] = "PER" if record.schema_name == "Person" else "ORG"
+    country = record.address.country if record.address else None
+    return Profile(
+        record_id=record.id,
+        record_type=record.record_type,
+        kind="party",
+        label=record.name,
+        source_format=record.source_format,
+        names=_prepared(record.name, kind),
+        name_key=org_name_key(record.name),
+        phones=_phones(record.phones, country),
+        emails=_emails(record.emails),
+        address=address_key(record.address),
+        country=country,
+        registrations=frozenset(key for raw in record.registration_ids if (key := compact_key(raw, min_length=6))),
+    )
+
+
+def _flight_leg(record: FlightLeg) -> Profile | None:
+    number = flight_number_key(record.carrier, record.flight_number)
+    day = record.flight_date or (record.departure_time.date() if record.departure_time else None)
+    if number is None or day is None:
+        return None  # a flight without a day is every day's flight: not an identity
+    return Profile(
+        record_id=record.id,
+        record_type=record.record_type,
+        kind="flight",
+        label=f"flight {number} {day.isoformat()}",
+        source_format=record.source_format,
+        flight_key=f"{number}/{day.isoformat()}",
+        address=record.departure_airport,  # the leg's origin: a multi-leg flight number is several legs
+    )
+
+
+def profile_of(record: Record) -> Profile | None:
+    """The profile of a record that describes a resolvable entity, else ``None``."""
+    if isinstance(record, Passenger):
+        return _passenger(record)
+    if isinstance(record, Consignment):
+        return _consignment(record)
+    if isinstance(record, Declaration):
+        return _declaration(record)
+    if isinstance(record, Party):
+        return _party(record)
+    if isinstance(record, FlightLeg):
+        return _flight_leg(record)
+    return None
