@@ -169,7 +169,6 @@ def main() -> None:
     settings: Settings = base_settings.model_copy(
         update={
             "namespace": f"bench{uuid.uuid4().hex[:8]}",
-            "crawl_allowed_private_networks": ["127.0.0.1/32"],
             "home": ROOT / "var" / "bench-crawl",
         }
     )
@@ -184,6 +183,7 @@ def main() -> None:
         ElasticsearchFrontier(settings)
 
     process, base = start_site(args.pages)
+    settings = settings.model_copy(update={"crawl_allowed_private_targets": [base.split("//", 1)[1]]})
     print(
         f"site {base}: {args.pages} generated pages, concurrency {args.concurrency}, "
         f"{'Kafka + Elasticsearch' if use_stack else 'in-memory frontier and sink'}"

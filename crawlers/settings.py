@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from crawlers.context import ALLOWED_PRIVATE_NETWORKS, SEKISHO_SETTINGS, Shared
+from crawlers.context import ALLOWED_PRIVATE_TARGETS, SEKISHO_SETTINGS, Shared
 from crawlers.sources import SourceDefinition
 from sekisho.settings import Settings
 
@@ -81,7 +81,7 @@ def crawl_settings(source: SourceDefinition, settings: Settings, **overrides: An
         "AUTOTHROTTLE_ENABLED": politeness.autothrottle,
         "AUTOTHROTTLE_START_DELAY": max(politeness.delay_s, 0.01),
         SEKISHO_SETTINGS: Shared(settings),
-        ALLOWED_PRIVATE_NETWORKS: list(settings.crawl_allowed_private_networks),
+        ALLOWED_PRIVATE_TARGETS: list(settings.crawl_allowed_private_targets),
     }
     values.update(overrides)
     return values

@@ -13,6 +13,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 BUNDLED_DATA = PROJECT_ROOT / "data"  # sample feeds, watchlists and the planted scenario shipped in the repository
+MAX_TOPIC_RETENTION_MS = 183 * 24 * 3600 * 1000  # six months: PNR data must not outlive its masking on a topic
 
 
 class Settings(BaseSettings):
@@ -30,6 +31,11 @@ class Settings(BaseSettings):
     kafka_controller_port: int = 19093
     kafka_heap: str = "512m"
     kafka_partitions: int = 2
+    # Every topic carries PNR data (raw pushes, dead letters, records, alerts): Kafka deletes segments
+    # older than this, set when a topic is created and enforced again on existing topics. The PNR
+    # depersonalisation period (six months) is the ceiling.
+    kafka_retention_ms: int = Field(default=7 * 24 * 3600 * 1000, gt=0, le=MAX_TOPIC_RETENTION_MS,
+                                    description="retention.ms of every topic (at most six months)")
 
     es_url: str = "http://127.0.0.1:9250"
     es_heap: str = "1g"
@@ -72,10 +78,10 @@ class Settings(BaseSettings):
     screening_max_hits: int = 5
 
     # Crawlers (crawlers/): identifying user agent, the bundled fixture site, and the safety switch that
-    # lets a crawl reach private/loopback networks (CIDRs; only the local fixture site and tests need it).
+    # lets a crawl reach an internal address (exact HOST:PORT entries; only the fixture site and tests).
     crawl_user_agent: str = "SekishoBot/0.1 (+https://sekisho.example/bot; customs open-source intelligence)"
     crawl_fixture_site_url: str = "http://127.0.0.1:8651"
-    crawl_allowed_private_networks: list[str] = Field(default_factory=list)
+    crawl_allowed_private_targets: list[str] = Field(default_factory=list)
 
     # Targeting (targeting/): score weights, rules, the inspection queue, feedback labels and alerts.
     targeting_rules_dir: Path = Field(default=PROJECT_ROOT / "targeting" / "rules", description="analyst rules")
@@ -96,6 +102,10 @@ class Settings(BaseSettings):
     alert_realert_hours: float = Field(default=24.0, description="a key alerts again only after this window")
     alert_subscriptions_file: Path = Field(default=PROJECT_ROOT / "var" / "alerts" / "subscriptions.json")
     alert_webhook_timeout_s: float = 5.0
+    alert_webhook_allowed_targets: list[str] = Field(
+        default_factory=list,
+        description="internal HOST:PORT targets webhooks may reach (set by an administrator; none by default)",
+    )
     alert_retry_attempts: int = 5
     alert_retry_base_s: float = 0.5
 

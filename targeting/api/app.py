@@ -19,6 +19,7 @@ from fastapi.routing import APIRoute
 from fastapi.staticfiles import StaticFiles
 from pydantic import BaseModel
 
+from crawlers.safety import parse_allowances
 from feeds import PARSERS
 from schemas.documents import Alert, AuditEvent, InspectionResult
 from sekisho.settings import Settings
@@ -43,6 +44,7 @@ from targeting.api.views import (
 )
 from targeting.queue import InspectionQueue
 from targeting.rules import RuleBook
+from targeting.webhook_guard import subscription_refusal
 
 PAGE_DIR = Path(__file__).parent / "page"
 PAGE_POLICY = (
@@ -285,6 +287,11 @@ def list_subscriptions(request: Request) -> list[SubscriptionView]:
     summary="subscribe a webhook to alerts (HMAC-signed deliveries); the secret is shown once",
 )
 def subscribe(request: Request, body: SubscriptionIn) -> SubscriptionCreated:
+    settings: Settings = request.app.state.settings
+    refused = subscription_refusal(body.url, parse_allowances(settings.alert_webhook_allowed_targets))
+    if refused is not None:  # checked again when each delivery connects (targeting.webhook_guard)
+        raise HTTPException(422, f"webhook target refused: {refused} (internal addresses need an administrator's "
+                                 "HOST:PORT allowance)")
     name = body.name or principal_of(request).name
     created = subscriptions_of(request).add(
         new_subscription(
