@@ -55,8 +55,16 @@ class Settings(BaseSettings):
     api_port: int = 8640
     api_keys_file: Path | None = Field(default=None, description="hashed API keys; default <home>/api_keys.json")
     api_max_inflight: int = Field(default=64, description="ingestion requests in flight before answering 429")
+    api_max_inflight_per_key: int = Field(default=8, description="ingestion requests in flight per API key")
+    api_body_timeout_s: float = Field(default=30.0, description="time to receive a whole request body (else 408)")
 
     max_message_bytes: int = 8 * 1024 * 1024
+    stream_parse_time_limit_s: float = Field(
+        default=30.0, description="a message not parsed within this becomes a parse.timeout dead letter (0: no limit)"
+    )
+    stream_parse_isolate_bytes: int = Field(
+        default=256 * 1024, description="messages from this size are parsed in a child process under the time limit"
+    )
     data_dir: Path = Field(default=BUNDLED_DATA, description="bundled sample feeds and reference data")
     model_dir: Path = Field(default=PROJECT_ROOT / "var" / "models", description="trained models")
     ner_model_dir: Path | None = Field(

@@ -26,7 +26,15 @@ from sekisho.settings import Settings
 from targeting.alerts import SubscriptionStore, new_subscription
 from targeting.api import audit, export
 from targeting.api.auth import RoleGate
-from targeting.api.ingest import RETRY_AFTER_SECONDS, InflightLimiter, RawSink, message_id, read_body_limited
+from targeting.api.ingest import (
+    RETRY_AFTER_SECONDS,
+    InflightLimiter,
+    PerKeyLimiter,
+    RawSink,
+    check_media_type,
+    message_id,
+    read_body_within,
+)
 from targeting.api.keys import KeyStore, KeyVerifier, Principal, create_key
 from targeting.api.neighbourhood import entity_card, neighbourhood
 from targeting.api.roles import Role
@@ -403,12 +411,19 @@ RAW_BODY_DOC = {
 async def ingest_message(request: Request, fmt: str) -> IngestAccepted:
     if fmt != "auto" and fmt not in PARSERS:
         raise HTTPException(404, f"unknown format {fmt!r}; known: auto, {', '.join(sorted(PARSERS))}")
+    check_media_type(request)
+    key_id = principal_of(request).key_id
+    per_key: PerKeyLimiter = request.app.state.ingest_per_key
+    if not per_key.try_enter(key_id):
+        raise HTTPException(429, "too many messages in flight for this key",
+                            headers={"Retry-After": RETRY_AFTER_SECONDS})
     limiter: InflightLimiter = request.app.state.ingest_limiter
     if not limiter.try_enter():
+        per_key.leave(key_id)
         raise HTTPException(429, "too many messages in flight", headers={"Retry-After": RETRY_AFTER_SECONDS})
     try:
         settings: Settings = request.app.state.settings
-        payload = await read_body_limited(request, settings.max_message_bytes)
+        payload = await read_body_within(request, settings.max_message_bytes, settings.api_body_timeout_s)
         if not payload:
             raise HTTPException(400, "empty message")
         mid = message_id(payload)
@@ -423,6 +438,7 @@ async def ingest_message(request: Request, fmt: str) -> IngestAccepted:
         return IngestAccepted(message_id=mid, format=fmt, bytes=len(payload))
     finally:
         limiter.leave()
+        per_key.leave(key_id)
 
 
 ROUTERS = (api, ingest)
@@ -460,6 +476,8 @@ def create_app(
         "`Authorization: Bearer <key>` or `X-API-Key`.",
         docs_url=None,  # the bundled Swagger UI would load from a CDN; the schema is at /openapi.json
         redoc_url=None,
+        # "/api/x/" -> "/api/x" redirects would be built from the request's Host header (reflected)
+        redirect_slashes=False,
     )
     app.state.store = store
     app.state.key_store = key_store
@@ -469,6 +487,7 @@ def create_app(
     app.state.rules = RuleBook(s.targeting_rules_dir)
     app.state.settings = s
     app.state.ingest_limiter = InflightLimiter(s.api_max_inflight)
+    app.state.ingest_per_key = PerKeyLimiter(s.api_max_inflight_per_key)
     app.include_router(api)
     app.include_router(ingest)
 
@@ -479,6 +498,10 @@ def create_app(
         response.headers["Content-Security-Policy"] = PAGE_POLICY
         response.headers["X-Content-Type-Options"] = "nosniff"
         response.headers["Referrer-Policy"] = "no-referrer"
+        if request.url.path.startswith(("/api/", "/ingest/")):
+            # answers carry personal data: no browser, proxy or shared cache may keep them
+            response.headers["Cache-Control"] = "no-store"
+            response.headers["Pragma"] = "no-cache"
         return response
 
     @app.get("/healthz", include_in_schema=False)
