@@ -72,6 +72,10 @@ class AuditEvent(BaseModel):
     path: str
     params: dict[str, str] = Field(default_factory=dict)
     result_count: int | None = None
+    # Hash chain (targeting/api/audit.py): position, the previous entry's hash, this entry's hash.
+    seq: int = 0
+    prev_hash: str = ""
+    hash: str = ""
 
 
 class UrlStatus(BaseModel):

@@ -117,6 +117,10 @@ class Settings(BaseSettings):
     alert_retry_attempts: int = 5
     alert_retry_base_s: float = 0.5
 
+    def audit_anchor_file(self) -> Path:
+        """Where the API audit chain's head is anchored, outside the audit index."""
+        return self.home / "audit" / f"{self.namespace}-audit-head.json"
+
     def topic(self, name: str) -> str:
         return f"{self.namespace}.{name}"
 

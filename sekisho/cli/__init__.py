@@ -37,6 +37,7 @@ COMMAND_MODULES: list[str] = [
     "graph",
     "targeting",
     "serve",
+    "audit",
 ]
 
 

@@ -24,7 +24,8 @@ from feeds import PARSERS
 from schemas.documents import Alert, AuditEvent, InspectionResult
 from sekisho.settings import Settings
 from targeting.alerts import SubscriptionStore, new_subscription
-from targeting.api import audit, export
+from targeting.api import export
+from targeting.api.audit import AuditTrail
 from targeting.api.auth import RoleGate
 from targeting.api.ingest import (
     RETRY_AFTER_SECONDS,
@@ -35,7 +36,7 @@ from targeting.api.ingest import (
     message_id,
     read_body_within,
 )
-from targeting.api.keys import KeyStore, KeyVerifier, Principal, create_key
+from targeting.api.keys import KeyStore, KeyVerifier, Principal, create_key, split_key
 from targeting.api.neighbourhood import entity_card, neighbourhood
 from targeting.api.roles import Role
 from targeting.api.store import Store
@@ -74,6 +75,11 @@ def gate(*roles: Role) -> dict[str, Any]:
 def principal_of(request: Request) -> Principal:
     principal: Principal = request.state.principal
     return principal
+
+
+def audit_of(request: Request) -> AuditTrail:
+    trail: AuditTrail = request.app.state.audit
+    return trail
 
 
 def store_of(request: Request) -> Store:
@@ -120,8 +126,7 @@ def search(
 ) -> list[SearchHit]:
     store = store_of(request)
     hits = store.search(q, kind or [], limit)
-    audit.record(
-        store,
+    audit_of(request).record(
         principal_of(request),
         "search",
         request.url.path,
@@ -146,8 +151,7 @@ def entity(
     card = entity_card(store, entity_id, depth=depth)
     if card is None:
         raise HTTPException(404, f"no entity {entity_id!r}")
-    audit.record(
-        store,
+    audit_of(request).record(
         principal_of(request),
         "entity.view",
         request.url.path,
@@ -170,8 +174,7 @@ def paths(
 ) -> list[GraphPath]:
     store = store_of(request)
     graph = neighbourhood(store, entity_id, depth=1, path_depth=max_hops)
-    audit.record(
-        store,
+    audit_of(request).record(
         principal_of(request),
         "graph.paths",
         request.url.path,
@@ -201,8 +204,7 @@ def queue(
     rules: RuleBook = request.app.state.rules
     scores = score_arrivals(store, the_port, the_day, rules.current(), settings)
     picked = queue_for(scores, the_port, the_day, settings)
-    audit.record(
-        store,
+    audit_of(request).record(
         principal_of(request),
         "queue.view",
         request.url.path,
@@ -242,8 +244,7 @@ def record_inspection(request: Request, body: InspectionResultIn, response: Resp
     problems = store.save_inspection(result)
     if problems:  # the label is kept; the index or graph update will need a replay
         response.headers["X-Sekisho-Warnings"] = "; ".join(problems)[:500]
-    audit.record(
-        store,
+    audit_of(request).record(
         principal,
         "inspection.record",
         request.url.path,
@@ -349,8 +350,7 @@ def watchlist_export(
         rows, count = iter(page), len(page)
     else:
         rows = export.entries(store, flt, after, None)
-    audit.record(
-        store,
+    audit_of(request).record(
         principal_of(request),
         "export.watchlist",
         request.url.path,
@@ -383,7 +383,12 @@ def audit_trail(request: Request, limit: Annotated[int, Query(ge=1, le=1000)] = 
 )
 def new_api_key(request: Request, body: KeyRequest) -> KeyCreated:
     key_store: KeyStore = request.app.state.key_store
-    return KeyCreated(key=create_key(key_store, body.role, body.name), role=body.role, name=body.name)
+    plain = create_key(key_store, body.role, body.name)
+    created = split_key(plain)
+    audit_of(request).record(principal_of(request), "key.create", request.url.path,
+                             {"new_key_id": created[0] if created else None, "new_role": body.role.value,
+                              "new_name": body.name}, 1)
+    return KeyCreated(key=plain, role=body.role, name=body.name)
 
 
 ingest = APIRouter()
@@ -463,9 +468,11 @@ def create_app(
     raw_sink: RawSink,
     subscriptions: SubscriptionStore,
     settings: Settings,
+    audit_anchor: Path | None = None,
 ) -> FastAPI:
     """The whole HTTP interface over the given data, keys, raw-message sink and webhook subscriptions,
-    configured by ``settings`` (read once by the entry point, ``sekisho serve``)."""
+    configured by ``settings`` (read once by the entry point, ``sekisho serve``). ``audit_anchor`` is the
+    file the audit chain's head is anchored in (None: kept in memory, for tests and the sample)."""
     s = settings
     app = FastAPI(
         title="Sekisho",
@@ -480,6 +487,7 @@ def create_app(
         redirect_slashes=False,
     )
     app.state.store = store
+    app.state.audit = AuditTrail(store, audit_anchor)
     app.state.key_store = key_store
     app.state.verifier = KeyVerifier(key_store)
     app.state.raw_sink = raw_sink

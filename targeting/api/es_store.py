@@ -204,7 +204,8 @@ class EsStore:
         es_io.write_records([event], self.settings)
 
     def audit_events(self, limit: int) -> list[AuditEvent]:
-        hits = es_io.search(AUDIT_TYPE, {"match_all": {}}, self.settings, size=limit, sort=[{"at": "desc"}])
+        hits = es_io.search(AUDIT_TYPE, {"match_all": {}}, self.settings, size=limit,
+                            sort=[{"seq": "desc"}, {"at": "desc"}])
         return [AuditEvent.model_validate(_source(h)) for h in hits]
 
     # --- the enforcement watchlist: list entries plus entities the graph found risky
