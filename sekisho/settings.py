@@ -57,6 +57,15 @@ class Settings(BaseSettings):
     api_max_inflight: int = Field(default=64, description="ingestion requests in flight before answering 429")
     api_max_inflight_per_key: int = Field(default=8, description="ingestion requests in flight per API key")
     api_body_timeout_s: float = Field(default=30.0, description="time to receive a whole request body (else 408)")
+    # Purpose-bound access to PNR data (targeting/api/purpose.py): the legal bases a request may name,
+    # and the roles that see PNR-derived data only under a purpose (others see it as before).
+    api_purpose_legal_bases: list[str] = Field(
+        default_factory=lambda: ["eu-pnr-art6-2a", "eu-pnr-art6-2b", "eu-pnr-art6-2c", "appi-art27-1-1"],
+        description="legal bases a purpose may name (EU 2016/681 art. 6(2)(a)-(c), APPI art. 27(1)(i))",
+    )
+    api_purpose_required_roles: list[str] = Field(
+        default_factory=lambda: ["enforcement"], description="roles that see PNR data only under a purpose"
+    )
 
     max_message_bytes: int = 8 * 1024 * 1024
     stream_parse_time_limit_s: float = Field(

@@ -38,6 +38,7 @@ from targeting.api.ingest import (
 )
 from targeting.api.keys import KeyStore, KeyVerifier, Principal, create_key, split_key
 from targeting.api.neighbourhood import entity_card, neighbourhood
+from targeting.api.purpose import PnrView, purpose_of
 from targeting.api.roles import Role
 from targeting.api.store import Store
 from targeting.api.targets import queue_for, score_arrivals
@@ -82,6 +83,18 @@ def audit_of(request: Request) -> AuditTrail:
     return trail
 
 
+def pnr_view(request: Request) -> PnrView:
+    """What this request may see of PNR data (its purpose, and whether its role needs one)."""
+    settings: Settings = request.app.state.settings
+    purpose = purpose_of(request, settings.api_purpose_legal_bases)
+    required = principal_of(request).role.value in settings.api_purpose_required_roles
+    return PnrView(store_of(request), purpose, required)
+
+
+def with_purpose(view: PnrView, params: dict[str, str | None]) -> dict[str, str | None]:
+    return {**params, **(view.purpose.audit_params() if view.purpose else {})}
+
+
 def store_of(request: Request) -> Store:
     store: Store = request.app.state.store
     return store
@@ -124,13 +137,13 @@ def search(
     kind: Annotated[list[str] | None, Query()] = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 20,
 ) -> list[SearchHit]:
-    store = store_of(request)
-    hits = store.search(q, kind or [], limit)
+    view = pnr_view(request)
+    hits = view.hits(store_of(request).search(q, kind or [], limit))
     audit_of(request).record(
         principal_of(request),
         "search",
         request.url.path,
-        {"q": q, "kind": ",".join(kind or []) or None},
+        with_purpose(view, {"q": q, "kind": ",".join(kind or []) or None}),
         len(hits),
     )
     return hits
@@ -147,18 +160,18 @@ def entity(
     entity_id: str,
     depth: Annotated[int, Query(ge=1, le=3)] = 2,
 ) -> EntityCard:
-    store = store_of(request)
-    card = entity_card(store, entity_id, depth=depth)
+    view = pnr_view(request)
+    card = entity_card(store_of(request), entity_id, depth=depth)
     if card is None:
         raise HTTPException(404, f"no entity {entity_id!r}")
     audit_of(request).record(
         principal_of(request),
         "entity.view",
         request.url.path,
-        {"entity_id": entity_id, "depth": str(depth)},
+        with_purpose(view, {"entity_id": entity_id, "depth": str(depth)}),
         len(card.graph.nodes),
     )
-    return card
+    return view.card(card)
 
 
 @api.get(
@@ -172,13 +185,13 @@ def paths(
     entity_id: str,
     max_hops: Annotated[int, Query(ge=1, le=8)] = 6,
 ) -> list[GraphPath]:
-    store = store_of(request)
-    graph = neighbourhood(store, entity_id, depth=1, path_depth=max_hops)
+    view = pnr_view(request)
+    graph = view.graph(neighbourhood(store_of(request), entity_id, depth=1, path_depth=max_hops))
     audit_of(request).record(
         principal_of(request),
         "graph.paths",
         request.url.path,
-        {"entity_id": entity_id, "max_hops": str(max_hops)},
+        with_purpose(view, {"entity_id": entity_id, "max_hops": str(max_hops)}),
         len(graph.paths),
     )
     return graph.paths
@@ -198,17 +211,17 @@ def queue_ports(request: Request, day: date | None = None) -> list[str]:
 def queue(
     request: Request, port: Annotated[str, Query(min_length=2, max_length=8)], day: date | None = None
 ) -> InspectionQueue:
-    store = store_of(request)
+    view = pnr_view(request)
     settings: Settings = request.app.state.settings
     the_day, the_port = day or today(), port.upper()
     rules: RuleBook = request.app.state.rules
-    scores = score_arrivals(store, the_port, the_day, rules.current(), settings)
-    picked = queue_for(scores, the_port, the_day, settings)
+    scores = score_arrivals(store_of(request), the_port, the_day, rules.current(), settings)
+    picked = view.queue(queue_for(scores, the_port, the_day, settings))
     audit_of(request).record(
         principal_of(request),
         "queue.view",
         request.url.path,
-        {"port": the_port, "day": the_day.isoformat()},
+        with_purpose(view, {"port": the_port, "day": the_day.isoformat()}),
         len(picked.picks),
     )
     return picked
@@ -266,7 +279,11 @@ def list_inspections(request: Request, record_id: str) -> list[InspectionResult]
 
 @api.get("/alerts", **gate(A, CT, AD), response_model=list[Alert], summary="latest alerts, newest first")
 def alerts(request: Request, limit: Annotated[int, Query(ge=1, le=500)] = 50) -> list[Alert]:
-    return store_of(request).alerts(limit)
+    view = pnr_view(request)
+    shown = view.alerts(store_of(request).alerts(limit))
+    audit_of(request).record(principal_of(request), "alerts.view", request.url.path,
+                             with_purpose(view, {"limit": str(limit)}), len(shown))
+    return shown
 
 
 def subscriptions_of(request: Request) -> SubscriptionStore:
@@ -339,6 +356,7 @@ def watchlist_export(
     """Without ``limit`` the whole (filtered) list is streamed; with it, one page, and the
     ``X-Next-After`` header is the cursor for the next page (absent on the last one)."""
     store = store_of(request)
+    view = pnr_view(request)
     flt = WatchlistFilter(lists=list_name or [], min_risk=min_risk, since=since)
     headers: dict[str, str] = {}
     rows: Iterator[Any]
@@ -346,22 +364,23 @@ def watchlist_export(
     if limit is not None:
         page = list(export.entries(store, flt, after, limit))
         if len(page) == limit:
-            headers["X-Next-After"] = page[-1].id
-        rows, count = iter(page), len(page)
+            headers["X-Next-After"] = page[-1].id  # the cursor walks the list, shown or not
+        shown = view.watchlist(page)
+        rows, count = iter(shown), len(shown)
     else:
-        rows = export.entries(store, flt, after, None)
+        rows = export.filtered(export.entries(store, flt, after, None), view.watchlist)
     audit_of(request).record(
         principal_of(request),
         "export.watchlist",
         request.url.path,
-        {
+        with_purpose(view, {
             "format": fmt,
             "list": ",".join(list_name or []) or None,
             "min_risk": None if min_risk is None else str(min_risk),
             "since": since.isoformat() if since else None,
             "after": after,
             "limit": None if limit is None else str(limit),
-        },
+        }),
         count,
     )
     media = "text/csv; charset=utf-8" if fmt == "csv" else "application/x-ndjson"
