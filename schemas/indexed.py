@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from pydantic import BaseModel
 
-from schemas.documents import Alert, AuditEvent, InspectionResult, UrlStatus
+from schemas.documents import Alert, AuditEvent, InspectionResult, Reidentification, SealedRecord, UrlStatus
 from schemas.graph import Edge, Node
 from schemas.records import RECORD_TYPES, Record
 
@@ -19,6 +19,8 @@ ALERT_TYPE = "alert"
 INSPECTION_TYPE = "inspection_result"
 AUDIT_TYPE = "api_audit"
 STATUS_TYPE = "crawl_status"
+SEALED_TYPE = "pnr_sealed"
+REIDENTIFICATION_TYPE = "reidentification"
 
 DOCUMENT_TYPES: dict[str, type[BaseModel]] = {
     NODE_TYPE: Node,
@@ -27,6 +29,8 @@ DOCUMENT_TYPES: dict[str, type[BaseModel]] = {
     INSPECTION_TYPE: InspectionResult,
     AUDIT_TYPE: AuditEvent,
     STATUS_TYPE: UrlStatus,
+    SEALED_TYPE: SealedRecord,
+    REIDENTIFICATION_TYPE: Reidentification,
 }
 
 INDEXED_TYPES: dict[str, type[BaseModel]] = {**RECORD_TYPES, **DOCUMENT_TYPES}

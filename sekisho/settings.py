@@ -66,6 +66,7 @@ class Settings(BaseSettings):
     api_purpose_required_roles: list[str] = Field(
         default_factory=lambda: ["enforcement"], description="roles that see PNR data only under a purpose"
     )
+    reidentification_hours: float = Field(default=24.0, description="how long an approved re-identification holds")
 
     max_message_bytes: int = 8 * 1024 * 1024
     stream_parse_time_limit_s: float = Field(

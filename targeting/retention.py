@@ -9,7 +9,9 @@ Every dead letter (``Rejection``) is covered too, whatever its format: its raw p
 the sniffer did not recognise (a typo in UNH), and a rejection cannot tell. Masking drops the payload.
 
 What the records gave rise to elsewhere (graph nodes and edges, alerts, risk explanations quoting
-names) follows them: ``targeting.retention_cascade`` deletes or masks it in the same run.
+names) follows them: ``targeting.retention_cascade`` deletes or masks it in the same run. The original
+of a masked booking or passenger is sealed (``SealedRecord``: stored, not indexed, reachable only by
+an approved re-identification, ``targeting.api.reidentify``) and deleted with the record.
 
 Depersonalising masks what identifies a person (after Directive (EU) 2016/681, art. 12): names,
 dates of birth and travel documents, addresses and contacts, every form of payment information,
@@ -30,6 +32,8 @@ from datetime import UTC, date, datetime
 from enum import StrEnum
 from typing import Any, TypeVar
 
+from schemas.documents import SealedRecord
+from schemas.indexed import SEALED_TYPE
 from schemas.records import Booking, Identifier, Passenger, Record, Rejection, record_from_dict
 from sekisho.settings import Settings
 
@@ -221,6 +225,7 @@ def apply(as_of: datetime, *, dry_run: bool = False, policy: RetentionPolicy = D
     chunk = settings.es_bulk_chunk
     counts: dict[str, int] = {f"{t}.{action}": 0 for t in PNR_RECORD_TYPES for action in ("deleted", "depersonalised")}
     counts.update(cascade.empty_counts())
+    counts["pnr_sealed.sealed"] = counts["pnr_sealed.deleted"] = 0
     present = [t for t in PNR_RECORD_TYPES if es_io.count(t, settings) > 0]  # 0 also when the index is missing
     for record_type in present:
         query = delete_query(record_type, as_of, policy)
@@ -237,14 +242,28 @@ def apply(as_of: datetime, *, dry_run: bool = False, policy: RetentionPolicy = D
         if dry_run:
             counts[f"{record_type}.depersonalised"] = es_io.count(record_type, settings, query)
             continue
-        masked = (depersonalise(record_from_dict(source), as_of) for source in es_io.scan(record_type, query, settings))
-        for batch in _chunks(masked, chunk):
+        originals = (record_from_dict(source) for source in es_io.scan(record_type, query, settings))
+        for originals_batch in _chunks(originals, chunk):
+            if record_type != Rejection.RECORD_TYPE:  # a dead letter's payload is not kept for re-identification
+                counts["pnr_sealed.sealed"] += es_io.write_records(
+                    [sealed(record, as_of, policy) for record in originals_batch], settings)
+            batch = [depersonalise(record, as_of) for record in originals_batch]
             counts[f"{record_type}.depersonalised"] += es_io.write_records(batch, settings)
             if record_type != Rejection.RECORD_TYPE:
                 cascade.add_counts(counts, cascade.mask(batch, settings))
+    if not dry_run and es_io.count(SEALED_TYPE, settings) > 0:
+        due = {"range": {"delete_after": {"lt": _iso(as_of)}}}
+        counts["pnr_sealed.deleted"] = es_io.delete_by_query(SEALED_TYPE, due, settings)
     if not dry_run:
         es_io.refresh(settings)
     return counts
+
+
+def sealed(record: Record, as_of: datetime, policy: RetentionPolicy = DEFAULT_POLICY) -> SealedRecord:
+    """The original of a record about to be masked, kept until the record's deletion date."""
+    received = as_utc(record.received_at or as_of)
+    return SealedRecord(id=record.id, record_type=record.record_type, record=record.model_dump(mode="json"),
+                        sealed_at=as_utc(as_of), delete_after=months_before(received, -policy.delete_after_months))
 
 
 def _chunks(items: Iterable[T], size: int) -> Iterable[list[T]]:

@@ -21,10 +21,10 @@ from pydantic import BaseModel
 
 from crawlers.safety import parse_allowances
 from feeds import PARSERS
-from schemas.documents import Alert, AuditEvent, InspectionResult
+from schemas.documents import Alert, AuditEvent, InspectionResult, Reidentification, SealedRecord
 from sekisho.settings import Settings
 from targeting.alerts import SubscriptionStore, new_subscription
-from targeting.api import export
+from targeting.api import export, reidentify
 from targeting.api.audit import AuditTrail
 from targeting.api.auth import RoleGate
 from targeting.api.ingest import (
@@ -408,6 +408,74 @@ def new_api_key(request: Request, body: KeyRequest) -> KeyCreated:
                              {"new_key_id": created[0] if created else None, "new_role": body.role.value,
                               "new_name": body.name}, 1)
     return KeyCreated(key=plain, role=body.role, name=body.name)
+
+
+class ReidentificationIn(BaseModel):
+    record_ids: list[str]
+    case_reference: str
+    legal_basis: str
+    reason: str
+
+
+class Decision(BaseModel):
+    approve: bool
+
+
+@api.post(
+    "/reidentifications",
+    **gate(A, CT, EN, AD),
+    response_model=Reidentification,
+    status_code=201,
+    summary="ask to see depersonalised PNR records again, for a case (a second person approves)",
+)
+def request_reidentification(request: Request, body: ReidentificationIn) -> Reidentification:
+    settings: Settings = request.app.state.settings
+    asked = reidentify.new_request(principal_of(request), body.record_ids, body.case_reference, body.legal_basis,
+                                   body.reason, settings.api_purpose_legal_bases)
+    store_of(request).save_reidentification(asked)
+    audit_of(request).record(principal_of(request), "reidentification.request", request.url.path,
+                             {"request_id": asked.id, "case": asked.case_reference, "legal_basis": asked.legal_basis,
+                              "record_ids": ",".join(asked.record_ids)}, len(asked.record_ids))
+    return asked
+
+
+def reidentification_of(request: Request, request_id: str) -> Reidentification:
+    found = store_of(request).reidentification(request_id)
+    if found is None:
+        raise HTTPException(404, f"no re-identification request {request_id!r}")
+    return found
+
+
+@api.post(
+    "/reidentifications/{request_id}/decision",
+    **gate(Role.APPROVER),
+    response_model=Reidentification,
+    summary="approve or reject a re-identification request (not one's own); an approval is time-limited",
+)
+def decide_reidentification(request: Request, request_id: str, body: Decision) -> Reidentification:
+    settings: Settings = request.app.state.settings
+    decided = reidentify.decide(reidentification_of(request, request_id), principal_of(request), body.approve,
+                                settings.reidentification_hours)
+    store_of(request).save_reidentification(decided)
+    audit_of(request).record(principal_of(request), f"reidentification.{decided.status}", request.url.path,
+                             {"request_id": decided.id, "case": decided.case_reference,
+                              "expires_at": decided.expires_at.isoformat() if decided.expires_at else None}, 1)
+    return decided
+
+
+@api.get(
+    "/reidentifications/{request_id}/records",
+    **gate(A, CT, EN, AD),
+    response_model=list[SealedRecord],
+    summary="the original PNR records of an approved, unexpired request (its requester only)",
+)
+def reidentified_records(request: Request, request_id: str) -> list[SealedRecord]:
+    asked = reidentification_of(request, request_id)
+    records = reidentify.sealed_records(store_of(request), asked, principal_of(request))
+    audit_of(request).record(principal_of(request), "reidentification.read", request.url.path,
+                             {"request_id": asked.id, "case": asked.case_reference,
+                              "record_ids": ",".join(r.id for r in records)}, len(records))
+    return records
 
 
 ingest = APIRouter()

@@ -15,8 +15,15 @@ from enrichment.screening.entries import WatchlistEntry as ListedEntry
 from enrichment.screening.loaders import load_all
 from graph.model import Edge, Node
 from graph.store import EsGraphStore
-from schemas.documents import Alert, AuditEvent, InspectionResult
-from schemas.indexed import ALERT_TYPE, AUDIT_TYPE, INSPECTION_TYPE, NODE_TYPE
+from schemas.documents import Alert, AuditEvent, InspectionResult, Reidentification, SealedRecord
+from schemas.indexed import (
+    ALERT_TYPE,
+    AUDIT_TYPE,
+    INSPECTION_TYPE,
+    NODE_TYPE,
+    REIDENTIFICATION_TYPE,
+    SEALED_TYPE,
+)
 from schemas.records import RECORD_TYPES, FlightLeg, Record, record_from_dict
 from sekisho import es_io
 from sekisho.settings import Settings
@@ -86,7 +93,7 @@ class EsStore:
         self.graph = EsGraphStore(self.settings)
         self._listed: list[WatchlistEntry] | None = None
         self._lock = threading.Lock()
-        for name in (AUDIT_TYPE, INSPECTION_TYPE, ALERT_TYPE):
+        for name in (AUDIT_TYPE, INSPECTION_TYPE, ALERT_TYPE, SEALED_TYPE, REIDENTIFICATION_TYPE):
             es_io.ensure_index(name, self.settings)
 
     # --- search and the graph
@@ -207,6 +214,22 @@ class EsStore:
         hits = es_io.search(AUDIT_TYPE, {"match_all": {}}, self.settings, size=limit,
                             sort=[{"seq": "desc"}, {"at": "desc"}])
         return [AuditEvent.model_validate(_source(h)) for h in hits]
+
+    # --- re-identification: sealed originals and the requests to see them
+    def sealed(self, record_ids: Sequence[str]) -> list[SealedRecord]:
+        if not record_ids:
+            return []
+        hits = es_io.search(SEALED_TYPE, {"ids": {"values": list(record_ids)}}, self.settings,
+                            size=len(record_ids))
+        return [SealedRecord.model_validate(_source(h)) for h in hits]
+
+    def save_reidentification(self, request: Reidentification) -> None:
+        es_io.write_records([request], self.settings)
+        es_io.refresh(self.settings)
+
+    def reidentification(self, request_id: str) -> Reidentification | None:
+        doc = es_io.get(REIDENTIFICATION_TYPE, request_id, self.settings)
+        return Reidentification.model_validate(doc) if doc else None
 
     # --- the enforcement watchlist: list entries plus entities the graph found risky
     def listed(self) -> list[WatchlistEntry]:

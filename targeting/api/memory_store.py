@@ -10,7 +10,7 @@ from typing import Any
 from graph.analytics import InMemoryGraph
 from graph.keys import flight_number_key
 from graph.model import Edge, Node
-from schemas.documents import Alert, AuditEvent, InspectionResult
+from schemas.documents import Alert, AuditEvent, InspectionResult, Reidentification, SealedRecord
 from schemas.records import Consignment, FlightLeg, Passenger, Record, record_from_dict
 from targeting.api.views import SearchHit, WatchlistEntry, WatchlistFilter
 
@@ -49,6 +49,8 @@ class MemoryStore:
         self.watchlist_entries: list[WatchlistEntry] = []
         self.inspection_results: list[InspectionResult] = []
         self.audit_log: list[AuditEvent] = []
+        self.sealed_records: dict[str, SealedRecord] = {}
+        self.reidentifications: dict[str, Reidentification] = {}
 
     def add_records(self, records: Iterable[Record]) -> None:
         for record in records:
@@ -136,3 +138,13 @@ class MemoryStore:
 
     def audit_events(self, limit: int) -> list[AuditEvent]:
         return list(reversed(self.audit_log))[:limit]
+
+    def sealed(self, record_ids: Sequence[str]) -> list[SealedRecord]:
+        return [self.sealed_records[i] for i in record_ids if i in self.sealed_records]
+
+    def save_reidentification(self, request: Reidentification) -> None:
+        with self._lock:
+            self.reidentifications[request.id] = request
+
+    def reidentification(self, request_id: str) -> Reidentification | None:
+        return self.reidentifications.get(request_id)

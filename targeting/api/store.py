@@ -13,7 +13,7 @@ from datetime import date
 from typing import Any, Protocol
 
 from graph.model import Edge, Node
-from schemas.documents import Alert, AuditEvent, InspectionResult
+from schemas.documents import Alert, AuditEvent, InspectionResult, Reidentification, SealedRecord
 from schemas.records import FlightLeg, Record
 from targeting.api.views import SearchHit, WatchlistEntry, WatchlistFilter
 
@@ -55,3 +55,12 @@ class Store(Protocol):
     def audit(self, event: AuditEvent) -> None: ...
 
     def audit_events(self, limit: int) -> list[AuditEvent]: ...
+
+    # Re-identification of depersonalised PNR records (targeting/api/reidentify.py).
+    def sealed(self, record_ids: Sequence[str]) -> list[SealedRecord]:
+        """The sealed originals of these (depersonalised) records."""
+        ...
+
+    def save_reidentification(self, request: Reidentification) -> None: ...
+
+    def reidentification(self, request_id: str) -> Reidentification | None: ...
