@@ -41,6 +41,7 @@ from targeting.api.neighbourhood import entity_card, neighbourhood
 from targeting.api.purpose import PnrView, purpose_of
 from targeting.api.roles import Role
 from targeting.api.store import Store
+from targeting.api.subject_report import SubjectReport, subject_report
 from targeting.api.targets import queue_for, score_arrivals
 from targeting.api.views import (
     EntityCard,
@@ -386,6 +387,26 @@ def watchlist_export(
     media = "text/csv; charset=utf-8" if fmt == "csv" else "application/x-ndjson"
     headers["Content-Disposition"] = f'attachment; filename="watchlist.{"csv" if fmt == "csv" else "ftm.jsonl"}"'
     return StreamingResponse(export.render(fmt, rows), media_type=media, headers=headers)
+
+
+@api.get(
+    "/subjects/report",
+    **gate(AD),
+    response_model=SubjectReport,
+    summary="data-subject report: records, derived links, alerts, inspections and accesses about one traveller",
+)
+def data_subject_report(
+    request: Request,
+    q: Annotated[str, Query(max_length=200)] = "",
+    record_id: Annotated[list[str] | None, Query()] = None,
+) -> SubjectReport:
+    if not q and not record_id:
+        raise HTTPException(422, "name the traveller (q) or their record ids (record_id)")
+    report = subject_report(store_of(request), q, record_id or [])
+    audit_of(request).record(principal_of(request), "subject.report", request.url.path,
+                             {"q": q or None, "record_ids": ",".join(str(r["id"]) for r in report.records)},
+                             len(report.records))
+    return report
 
 
 @api.get("/audit", **gate(AD), response_model=list[AuditEvent], summary="the audit trail, newest first")

@@ -28,7 +28,7 @@ from schemas.records import RECORD_TYPES, FlightLeg, Record, record_from_dict
 from sekisho import es_io
 from sekisho.settings import Settings
 from targeting.api.export import GRAPH_LIST, GRAPH_LIST_MIN_RISK, risky_node_view
-from targeting.api.memory_store import watchlist_matches
+from targeting.api.memory_store import mentions, watchlist_matches
 from targeting.api.views import SearchHit, WatchlistEntry, WatchlistFilter
 from targeting.feedback import record_result
 
@@ -214,6 +214,19 @@ class EsStore:
         hits = es_io.search(AUDIT_TYPE, {"match_all": {}}, self.settings, size=limit,
                             sort=[{"seq": "desc"}, {"at": "desc"}])
         return [AuditEvent.model_validate(_source(h)) for h in hits]
+
+    # --- the data-subject report
+    def alerts_about(self, record_ids: Sequence[str]) -> list[Alert]:
+        if not record_ids:
+            return []
+        hits = es_io.search(ALERT_TYPE, {"terms": {"record_id": list(record_ids)}}, self.settings, size=1000,
+                            sort=[{"created_at": "desc"}])
+        return [Alert.model_validate(_source(h)) for h in hits]
+
+    def audit_mentioning(self, ids: Sequence[str]) -> list[AuditEvent]:
+        # audit parameters are stored, not indexed (free-form map): the trail is read through once
+        events = (AuditEvent.model_validate(doc) for doc in es_io.scan(AUDIT_TYPE, None, self.settings))
+        return sorted((e for e in events if mentions(e, ids)), key=lambda e: e.seq)
 
     # --- re-identification: sealed originals and the requests to see them
     def sealed(self, record_ids: Sequence[str]) -> list[SealedRecord]:

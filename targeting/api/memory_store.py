@@ -32,6 +32,12 @@ def arrival_port(record: Record) -> str | None:
     return None
 
 
+def mentions(event: AuditEvent, ids: Sequence[str]) -> bool:
+    """Whether an audit entry's path or parameters name one of ``ids``."""
+    text = " ".join([event.path, *event.params.values()])
+    return any(i in text for i in ids)
+
+
 def watchlist_matches(entry: WatchlistEntry, flt: WatchlistFilter) -> bool:
     if flt.lists and entry.list_name not in flt.lists:
         return False
@@ -148,3 +154,10 @@ class MemoryStore:
 
     def reidentification(self, request_id: str) -> Reidentification | None:
         return self.reidentifications.get(request_id)
+
+    def alerts_about(self, record_ids: Sequence[str]) -> list[Alert]:
+        wanted = set(record_ids)
+        return [a for a in self.alert_list if a.record_id in wanted]
+
+    def audit_mentioning(self, ids: Sequence[str]) -> list[AuditEvent]:
+        return [e for e in self.audit_log if mentions(e, ids)]

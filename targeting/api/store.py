@@ -56,6 +56,13 @@ class Store(Protocol):
 
     def audit_events(self, limit: int) -> list[AuditEvent]: ...
 
+    # The data-subject report (targeting/api/subject_report.py).
+    def alerts_about(self, record_ids: Sequence[str]) -> list[Alert]: ...
+
+    def audit_mentioning(self, ids: Sequence[str]) -> list[AuditEvent]:
+        """Audit entries whose path or parameters name one of ``ids`` (who looked at them)."""
+        ...
+
     # Re-identification of depersonalised PNR records (targeting/api/reidentify.py).
     def sealed(self, record_ids: Sequence[str]) -> list[SealedRecord]:
         """The sealed originals of these (depersonalised) records."""

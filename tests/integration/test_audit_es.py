@@ -78,3 +78,10 @@ def test_an_entry_deleted_in_elasticsearch_is_detected(audited: Settings, monkey
     es_io.delete_by_query(AUDIT_TYPE, {"ids": {"values": [newest["id"]]}}, audited)
     code, report = verify(audited, monkeypatch)
     assert code == 1 and any("missing" in str(p) for p in report["problems"])  # type: ignore[attr-defined]
+
+
+def test_accesses_naming_a_traveller_are_found_for_the_subject_report(audited: Settings) -> None:
+    store = EsStore(audited)
+    found = store.audit_mentioning(["chen"])  # (the "volkov" search was edited by a test above)
+    assert [(e.action, e.params["q"]) for e in found] == [("search", "chen")]
+    assert store.alerts_about(["passenger-none"]) == []
