@@ -160,8 +160,12 @@ def main() -> int:
         print("the local stack is not running: sekisho stack up", file=sys.stderr)
         return 1
     namespace = f"bench{uuid.uuid4().hex[:6]}"
-    spaces = {name: base.model_copy(update={"namespace": f"{namespace}-{name}"}) for name in ("relay", "sekisho")}
     webhook = Webhook()
+    allowed = [webhook.url.split("/")[2]]  # the loopback receiver, allowed as exactly HOST:PORT
+    spaces = {
+        name: base.model_copy(update={"namespace": f"{namespace}-{name}", "alert_webhook_allowed_targets": allowed})
+        for name in ("relay", "sekisho")
+    }
     results: dict[str, list[float]] = {}
     try:
         for settings in spaces.values():

@@ -40,7 +40,7 @@ sys.path.insert(0, str(ROOT))
 from crawlers import settings as crawl_defaults  # noqa: E402
 from crawlers.frontier import ElasticsearchFrontier, Frontier, InMemoryFrontier  # noqa: E402
 from crawlers.runner import call_in_reactor, guarded_resolver, run_crawl  # noqa: E402
-from crawlers.safety import parse_networks  # noqa: E402
+from crawlers.safety import parse_allowances  # noqa: E402
 from crawlers.sinks import CollectingSink, RecordSink  # noqa: E402
 from crawlers.sources import SourceDefinition, source_from_mapping  # noqa: E402
 from sekisho.settings import Settings, get_settings  # noqa: E402
@@ -183,13 +183,10 @@ def main() -> None:
     settings: Settings = base_settings.model_copy(
         update={
             "namespace": f"bench{uuid.uuid4().hex[:8]}",
-            "crawl_allowed_private_networks": ["127.0.0.1/32"],
             "home": home,
             "crawl_evidence": not args.no_evidence,
         }
     )
-    # The bare spider goes through the same guarded resolver: let it reach the local site from round 1 on.
-    guarded_resolver().allow(parse_networks(settings.crawl_allowed_private_networks))
     use_stack = not args.no_stack
     if use_stack:
         from sekisho import es_io, kafka_io
@@ -201,6 +198,9 @@ def main() -> None:
         ElasticsearchFrontier(settings)
 
     process, base = start_site(args.pages)
+    settings = settings.model_copy(update={"crawl_allowed_private_targets": [base.split("//", 1)[1]]})
+    # The bare spider goes through the same guarded resolver: let it reach the local site from round 1 on.
+    guarded_resolver().allow(parse_allowances(settings.crawl_allowed_private_targets))
     print(
         f"site {base}: {args.pages} generated pages, concurrency {args.concurrency}, "
         f"{'Kafka + Elasticsearch' if use_stack else 'in-memory frontier and sink'}, "

@@ -21,7 +21,7 @@ from sekisho.settings import Settings
 SEKISHO_SETTINGS = "SEKISHO_SETTINGS"  # the sekisho.settings.Settings the crawl runs with (set by crawl_settings)
 FRONTIER = "SEKISHO_FRONTIER"  # a Frontier, or "elasticsearch" / "memory"
 RECORD_SINK = "SEKISHO_RECORD_SINK"  # a RecordSink, or "kafka"
-ALLOWED_PRIVATE_NETWORKS = "SEKISHO_ALLOWED_PRIVATE_NETWORKS"
+ALLOWED_PRIVATE_TARGETS = "SEKISHO_ALLOWED_PRIVATE_TARGETS"
 WATCHLIST_DIR = "SEKISHO_WATCHLIST_DIR"
 CRAWL_BUDGET = "SEKISHO_CRAWL_BUDGET"
 EVIDENCE_DIR = "SEKISHO_EVIDENCE_DIR"  # where WARC evidence copies go; empty: no copies (set by crawl_settings)

@@ -16,9 +16,9 @@ from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Response
 
 from crawlers.canonical import canonical_url
-from crawlers.context import ALLOWED_PRIVATE_NETWORKS, CRAWL_BUDGET, CrawlContext, crawl_context
+from crawlers.context import ALLOWED_PRIVATE_TARGETS, CRAWL_BUDGET, CrawlContext, crawl_context
 from crawlers.frontier import after_fetch, discovered, now_utc
-from crawlers.safety import parse_networks, refusal_reason
+from crawlers.safety import parse_allowances, refusal_reason
 from schemas.documents import FetchStatus, UrlStatus
 
 
@@ -48,13 +48,13 @@ def _record(
 class TargetSafetyMiddleware:
     """Refuses non-HTTP schemes and private, loopback and link-local targets (SSRF), redirects included."""
 
-    def __init__(self, crawler: Crawler, allowed_networks: list[str]) -> None:
+    def __init__(self, crawler: Crawler, allowed_targets: list[str]) -> None:
         self.crawler = crawler
-        self.allowed = parse_networks(allowed_networks)
+        self.allowed = parse_allowances(allowed_targets)
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> TargetSafetyMiddleware:
-        return cls(crawler, crawler.settings.getlist(ALLOWED_PRIVATE_NETWORKS))
+        return cls(crawler, crawler.settings.getlist(ALLOWED_PRIVATE_TARGETS))
 
     def process_request(self, request: Request, spider: Spider | None = None) -> None:
         reason = refusal_reason(request.url, self.allowed)

@@ -16,7 +16,7 @@ from typing import Any, TypeVar
 from crawlers.context import FRONTIER, RECORD_SINK, Shared
 from crawlers.frontier import Frontier
 from crawlers.resolver import GuardedResolver
-from crawlers.safety import parse_networks
+from crawlers.safety import parse_allowances
 from crawlers.settings import crawl_settings
 from crawlers.sinks import RecordSink
 from crawlers.sources import SourceDefinition
@@ -150,7 +150,7 @@ def run_crawl(
     ``"kafka"``; ``overrides`` are Scrapy settings that win over the source's.
     """
     values = crawl_settings(source, settings, **overrides)
-    guarded_resolver().allow(parse_networks(settings.crawl_allowed_private_networks))
+    guarded_resolver().allow(parse_allowances(settings.crawl_allowed_private_targets))
     values[FRONTIER] = frontier if isinstance(frontier, str) else Shared(frontier)
     values[RECORD_SINK] = sink if isinstance(sink, str) else Shared(sink)
     started = time.perf_counter()

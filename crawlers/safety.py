@@ -1,10 +1,13 @@
-"""Which targets a crawler may contact: public addresses only, unless a network is explicitly allowed.
+"""Which targets Sekisho may contact: public addresses only, unless an exact ``host:port`` is allowed.
 
-A hostile page can link to ``http://169.254.169.254/`` (cloud metadata), ``http://10.0.0.1/`` (the
-internal network) or ``http://localhost:9200/``; following such links turns the crawler into a proxy
-into our own network (SSRF). Every request, redirects included, is checked here. The local fixture
-site and the tests allow just their own network (e.g. ``127.0.0.1/32``), so a link from it to any
-other internal address is still refused.
+One guard for every outbound request: the crawler's (pages, redirects included) and the alert
+webhooks' (``targeting.alerts``). A hostile page can link to ``http://169.254.169.254/`` (cloud
+metadata), ``http://10.0.0.1/`` (the internal network) or ``http://localhost:9200/``; a hostile
+subscriber can register such a URL as its webhook. Either turns Sekisho into a proxy into its own
+network (SSRF). Internal addresses (private, loopback, link-local, multicast, reserved, unspecified)
+are refused unless an administrator allowed that very address and port (``127.0.0.1:8651`` for the
+local fixture site): an allowance never opens the other ports of the address (a redirect from the
+fixture site to ``127.0.0.1:9250`` is refused).
 """
 
 from __future__ import annotations
@@ -12,16 +15,48 @@ from __future__ import annotations
 import ipaddress
 import socket
 from collections.abc import Iterable
+from dataclasses import dataclass
 from functools import lru_cache
 from urllib.parse import urlsplit
 
 ALLOWED_SCHEMES = ("http", "https")
+DEFAULT_PORTS = {"http": 80, "https": 443}
 
 Network = ipaddress.IPv4Network | ipaddress.IPv6Network
+Address = ipaddress.IPv4Address | ipaddress.IPv6Address
 
 
-def parse_networks(cidrs: Iterable[str]) -> tuple[Network, ...]:
-    return tuple(ipaddress.ip_network(cidr.strip(), strict=False) for cidr in cidrs if cidr.strip())
+@dataclass(frozen=True)
+class Allowance:
+    """One internal target an administrator allowed: an address (or network) and one port."""
+
+    network: Network
+    port: int
+
+    def admits(self, ip: Address, port: int | None) -> bool:
+        """``port=None`` asks about the address alone (a DNS answer, before the port is known)."""
+        return ip in self.network and (port is None or port == self.port)
+
+    def __str__(self) -> str:
+        host = str(self.network.network_address) if self.network.num_addresses == 1 else str(self.network)
+        return f"[{host}]:{self.port}" if self.network.version == 6 else f"{host}:{self.port}"
+
+
+def parse_allowance(text: str) -> Allowance:
+    """``HOST:PORT`` with HOST an IP address or network (IPv6 in brackets): ``127.0.0.1:8651``,
+    ``[::1]:8080``, ``10.20.0.0/16:443``. A bare address (every port) is refused on purpose."""
+    value = text.strip()
+    if value.startswith("["):
+        host, sep, port = value[1:].partition("]:")
+    else:
+        host, sep, port = value.rpartition(":")
+    if not sep or not host or not port.isdigit() or not 0 < int(port) < 65536:
+        raise ValueError(f"not HOST:PORT (an IP address or network and one port): {text!r}")
+    return Allowance(ipaddress.ip_network(host, strict=False), int(port))
+
+
+def parse_allowances(entries: Iterable[str]) -> tuple[Allowance, ...]:
+    return tuple(parse_allowance(entry) for entry in entries if entry.strip())
 
 
 @lru_cache(maxsize=4096)
@@ -33,20 +68,37 @@ def _resolve(host: str) -> tuple[str, ...]:
     return tuple(sorted({str(info[4][0]) for info in infos}))
 
 
-def _address(text: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address:
+def ip_of(text: str) -> Address:
     ip = ipaddress.ip_address(text.split("%", 1)[0])
     if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
         return ip.ipv4_mapped
     return ip
 
 
-def _is_internal(ip: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
+def is_ip_literal(host: str) -> bool:
+    try:
+        ipaddress.ip_address(host.strip("[]").split("%", 1)[0])
+    except ValueError:
+        return False
+    return True
+
+
+def _is_internal(ip: Address) -> bool:
     return bool(
         ip.is_private or ip.is_loopback or ip.is_link_local or ip.is_multicast or ip.is_reserved or ip.is_unspecified
     )
 
 
-def refusal_reason(url: str, allowed_networks: tuple[Network, ...] = (), *, resolve: bool = True) -> str | None:
+def target_port(url: str) -> int | None:
+    """The port a request to ``url`` connects to (the scheme's default when none is written)."""
+    parts = urlsplit(url)
+    try:
+        return parts.port or DEFAULT_PORTS.get(parts.scheme)
+    except ValueError:
+        return None
+
+
+def refusal_reason(url: str, allowed: tuple[Allowance, ...] = (), *, resolve: bool = True) -> str | None:
     """Why ``url`` must not be fetched (a stable code), or None when it may be."""
     parts = urlsplit(url)
     if parts.scheme not in ALLOWED_SCHEMES:
@@ -54,11 +106,16 @@ def refusal_reason(url: str, allowed_networks: tuple[Network, ...] = (), *, reso
     host = (parts.hostname or "").rstrip(".")
     if not host:
         return "host.missing"
-    return _host_refusal(host, allowed_networks, resolve)
+    if parts.username is not None or parts.password is not None:
+        return "target.credentials"  # user:pass@ hides the real host from a reader of the URL
+    port = target_port(url)
+    if port is None:
+        return "port.invalid"
+    return _host_refusal(host, port, allowed, resolve)
 
 
 @lru_cache(maxsize=4096)
-def _host_refusal(host: str, allowed_networks: tuple[Network, ...], resolve: bool) -> str | None:
+def _host_refusal(host: str, port: int, allowed: tuple[Allowance, ...], resolve: bool) -> str | None:
     try:
         addresses: tuple[str, ...] = (str(ipaddress.ip_address(host)),)
     except ValueError:
@@ -66,17 +123,20 @@ def _host_refusal(host: str, allowed_networks: tuple[Network, ...], resolve: boo
         if not addresses:
             # Unresolvable names fail on their own; local-only names are refused without asking DNS.
             local = host == "localhost" or host.endswith((".localhost", ".local", ".internal"))
-            return "target.private" if local and not allowed_networks else None
+            return "target.private" if local else None
     for text in addresses:
-        reason = address_refusal(text, allowed_networks)
+        reason = address_refusal(text, allowed, port)
         if reason is not None:
             return reason
     return None
 
 
-def address_refusal(text: str, allowed_networks: tuple[Network, ...] = ()) -> str | None:
-    """Why a connection to the IP address ``text`` must not be made, or None when it may."""
-    ip = _address(text)
-    if _is_internal(ip) and not any(ip in network for network in allowed_networks):
+def address_refusal(text: str, allowed: tuple[Allowance, ...] = (), port: int | None = None) -> str | None:
+    """Why a connection to the IP address ``text`` (on ``port``) must not be made, or None when it may.
+
+    ``port=None`` asks about the address alone; the caller must then check the port itself.
+    """
+    ip = ip_of(text)
+    if _is_internal(ip) and not any(allowance.admits(ip, port) for allowance in allowed):
         return "target.private"
     return None

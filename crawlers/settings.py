@@ -10,7 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from crawlers.context import ALLOWED_PRIVATE_NETWORKS, EVIDENCE_DIR, SEKISHO_SETTINGS, WARC_MAX_BYTES, Shared
+from crawlers.context import ALLOWED_PRIVATE_TARGETS, EVIDENCE_DIR, SEKISHO_SETTINGS, WARC_MAX_BYTES, Shared
 from crawlers.sources import SourceDefinition
 from sekisho.settings import Settings
 
@@ -87,7 +87,7 @@ def crawl_settings(source: SourceDefinition, settings: Settings, **overrides: An
         "AUTOTHROTTLE_ENABLED": politeness.autothrottle,
         "AUTOTHROTTLE_START_DELAY": max(politeness.delay_s, 0.01),
         SEKISHO_SETTINGS: Shared(settings),
-        ALLOWED_PRIVATE_NETWORKS: list(settings.crawl_allowed_private_networks),
+        ALLOWED_PRIVATE_TARGETS: list(settings.crawl_allowed_private_targets),
         EVIDENCE_DIR: str(evidence_dir(settings)) if settings.crawl_evidence else "",
         WARC_MAX_BYTES: settings.crawl_warc_max_bytes,
     }

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from enrichment import stages
 from enrichment.stages import BatchStage
 from feeds import MessageContext, parse_message
+from pipeline.time_limit import ParseTimeLimit
 from schemas.records import Record, Rejection
 from sekisho.settings import Settings
 
@@ -69,10 +70,13 @@ def build_chain(settings: Settings, enabled: set[str] | None = None) -> StageCha
 
 def process_message(
     payload: bytes, ctx: MessageContext, chain: StageChain | None = None, fmt: str = "auto",
-    max_bytes: int | None = None,
+    max_bytes: int | None = None, time_limit: ParseTimeLimit | None = None,
 ) -> list[Record]:
-    """Raw bytes in, records (or one dead letter) out."""
-    records = parse_message(payload, ctx, fmt=fmt, max_bytes=max_bytes)
+    """Raw bytes in, records (or one dead letter) out; ``time_limit`` bounds the parsing of large messages."""
+    if time_limit is not None:
+        records = time_limit.parse(payload, ctx, fmt=fmt, max_bytes=max_bytes)
+    else:
+        records = parse_message(payload, ctx, fmt=fmt, max_bytes=max_bytes)
     if chain is None or not chain.stages:
         return records
     return chain.apply_batch(records)

@@ -6,7 +6,7 @@ registry (``schemas/indexed.py``) and the generated mappings see every indexed t
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
@@ -72,6 +72,41 @@ class AuditEvent(BaseModel):
     path: str
     params: dict[str, str] = Field(default_factory=dict)
     result_count: int | None = None
+    # Hash chain (targeting/api/audit.py): position, the previous entry's hash, this entry's hash.
+    seq: int = 0
+    prev_hash: str = ""
+    hash: str = ""
+
+
+class SealedRecord(Frozen):
+    """The original of a depersonalised PNR record, kept apart until its deletion date: stored, not indexed
+    (no search reaches it), read only through an approved re-identification."""
+
+    id: str  # the record's id
+    record_type: str
+    record: dict[str, Any]
+    sealed_at: datetime
+    delete_after: datetime
+
+
+ReidentificationStatus = Literal["pending", "approved", "rejected"]
+
+
+class Reidentification(Frozen):
+    """A request to see depersonalised PNR records again, tied to a case, approved by a second person."""
+
+    id: str
+    record_ids: list[str]
+    case_reference: str
+    legal_basis: str
+    reason: Text
+    requested_by: str  # key id
+    requested_by_name: str
+    requested_at: datetime
+    status: ReidentificationStatus = "pending"
+    decided_by: str | None = None  # the approver's key id
+    decided_at: datetime | None = None
+    expires_at: datetime | None = None
 
 
 class UrlStatus(BaseModel):

@@ -9,7 +9,16 @@ from __future__ import annotations
 
 from pydantic import BaseModel
 
-from schemas.documents import Alert, AuditEvent, EntityMembership, InspectionResult, MatchJudgement, UrlStatus
+from schemas.documents import (
+    Alert,
+    AuditEvent,
+    EntityMembership,
+    InspectionResult,
+    MatchJudgement,
+    Reidentification,
+    SealedRecord,
+    UrlStatus,
+)
 from schemas.graph import Edge, Node
 from schemas.records import RECORD_TYPES, Record
 
@@ -21,6 +30,8 @@ AUDIT_TYPE = "api_audit"
 STATUS_TYPE = "crawl_status"
 JUDGEMENT_TYPE = "match_judgement"
 MEMBERSHIP_TYPE = "entity_membership"
+SEALED_TYPE = "pnr_sealed"
+REIDENTIFICATION_TYPE = "reidentification"
 
 DOCUMENT_TYPES: dict[str, type[BaseModel]] = {
     NODE_TYPE: Node,
@@ -31,6 +42,8 @@ DOCUMENT_TYPES: dict[str, type[BaseModel]] = {
     STATUS_TYPE: UrlStatus,
     JUDGEMENT_TYPE: MatchJudgement,
     MEMBERSHIP_TYPE: EntityMembership,
+    SEALED_TYPE: SealedRecord,
+    REIDENTIFICATION_TYPE: Reidentification,
 }
 
 INDEXED_TYPES: dict[str, type[BaseModel]] = {**RECORD_TYPES, **DOCUMENT_TYPES}

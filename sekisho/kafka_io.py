@@ -15,7 +15,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from kafka import KafkaAdminClient, KafkaConsumer, KafkaProducer
-from kafka.admin import NewTopic
+from kafka.admin import ConfigResource, ConfigResourceType, NewTopic
 from kafka.errors import KafkaError, TopicAlreadyExistsError
 
 from schemas.records import message_id_of
@@ -60,23 +60,44 @@ def admin(settings: Settings) -> KafkaAdminClient:
 
 
 def ensure_topics(settings: Settings, names: Iterable[str] = TOPICS) -> list[str]:
-    """Create the namespace's topics if missing; returns their full names."""
+    """Create the namespace's topics if missing, with ``retention.ms`` (``Settings.kafka_retention_ms``),
+    and set that retention again on topics that already exist; returns their full names."""
     s = settings
     full = [s.topic(name) for name in names]
+    configs = topic_configs(s)
     client = admin(s)
     try:
         existing = set(client.list_topics())
         missing = [
-            NewTopic(name=name, num_partitions=s.kafka_partitions, replication_factor=1)
+            NewTopic(name=name, num_partitions=s.kafka_partitions, replication_factor=1, topic_configs=configs)
             for name in full
             if name not in existing
         ]
         if missing:
             with contextlib.suppress(TopicAlreadyExistsError):  # another process created it meanwhile
                 client.create_topics(missing)
+        present = [name for name in full if name in existing]
+        if present:
+            client.alter_configs([ConfigResource(ConfigResourceType.TOPIC, name, configs=configs) for name in present])
     finally:
         client.close()
     return full
+
+
+def topic_configs(settings: Settings) -> dict[str, str]:
+    return {"retention.ms": str(settings.kafka_retention_ms)}
+
+
+def topic_config(topic: str, settings: Settings) -> dict[str, str]:
+    """A topic's effective configuration as the broker reports it."""
+    client = admin(settings)
+    try:
+        result = client.describe_configs([ConfigResource(ConfigResourceType.TOPIC, topic)])
+    finally:
+        client.close()
+    # kafka-python 3 answers {"topic": {name: {config: {"value": ..., ...}}}}
+    entries = result.get("topic", {}).get(topic, {})
+    return {str(name): str(entry.get("value")) for name, entry in entries.items()}
 
 
 def delete_topics(names: Iterable[str], settings: Settings) -> None:

@@ -13,6 +13,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 BUNDLED_DATA = PROJECT_ROOT / "data"  # sample feeds, watchlists and the planted scenario shipped in the repository
+MAX_TOPIC_RETENTION_MS = 183 * 24 * 3600 * 1000  # six months: PNR data must not outlive its masking on a topic
 
 
 class Settings(BaseSettings):
@@ -30,6 +31,11 @@ class Settings(BaseSettings):
     kafka_controller_port: int = 19093
     kafka_heap: str = "512m"
     kafka_partitions: int = 2
+    # Every topic carries PNR data (raw pushes, dead letters, records, alerts): Kafka deletes segments
+    # older than this, set when a topic is created and enforced again on existing topics. The PNR
+    # depersonalisation period (six months) is the ceiling.
+    kafka_retention_ms: int = Field(default=7 * 24 * 3600 * 1000, gt=0, le=MAX_TOPIC_RETENTION_MS,
+                                    description="retention.ms of every topic (at most six months)")
 
     es_url: str = "http://127.0.0.1:9250"
     es_heap: str = "1g"
@@ -49,8 +55,26 @@ class Settings(BaseSettings):
     api_port: int = 8640
     api_keys_file: Path | None = Field(default=None, description="hashed API keys; default <home>/api_keys.json")
     api_max_inflight: int = Field(default=64, description="ingestion requests in flight before answering 429")
+    api_max_inflight_per_key: int = Field(default=8, description="ingestion requests in flight per API key")
+    api_body_timeout_s: float = Field(default=30.0, description="time to receive a whole request body (else 408)")
+    # Purpose-bound access to PNR data (targeting/api/purpose.py): the legal bases a request may name,
+    # and the roles that see PNR-derived data only under a purpose (others see it as before).
+    api_purpose_legal_bases: list[str] = Field(
+        default_factory=lambda: ["eu-pnr-art6-2a", "eu-pnr-art6-2b", "eu-pnr-art6-2c", "appi-art27-1-1"],
+        description="legal bases a purpose may name (EU 2016/681 art. 6(2)(a)-(c), APPI art. 27(1)(i))",
+    )
+    api_purpose_required_roles: list[str] = Field(
+        default_factory=lambda: ["enforcement"], description="roles that see PNR data only under a purpose"
+    )
+    reidentification_hours: float = Field(default=24.0, description="how long an approved re-identification holds")
 
     max_message_bytes: int = 8 * 1024 * 1024
+    stream_parse_time_limit_s: float = Field(
+        default=30.0, description="a message not parsed within this becomes a parse.timeout dead letter (0: no limit)"
+    )
+    stream_parse_isolate_bytes: int = Field(
+        default=256 * 1024, description="messages from this size are parsed in a child process under the time limit"
+    )
     data_dir: Path = Field(default=BUNDLED_DATA, description="bundled sample feeds and reference data")
     model_dir: Path = Field(default=PROJECT_ROOT / "var" / "models", description="trained models")
     ner_model_dir: Path | None = Field(
@@ -75,10 +99,10 @@ class Settings(BaseSettings):
     screening_max_hits: int = 5
 
     # Crawlers (crawlers/): identifying user agent, the bundled fixture site, and the safety switch that
-    # lets a crawl reach private/loopback networks (CIDRs; only the local fixture site and tests need it).
+    # lets a crawl reach an internal address (exact HOST:PORT entries; only the fixture site and tests).
     crawl_user_agent: str = "SekishoBot/0.1 (+https://sekisho.example/bot; customs open-source intelligence)"
     crawl_fixture_site_url: str = "http://127.0.0.1:8651"
-    crawl_allowed_private_networks: list[str] = Field(default_factory=list)
+    crawl_allowed_private_targets: list[str] = Field(default_factory=list)
     # Evidence copies: every fetched page archived as WARC, files rotated by size, kept for a maximum age.
     crawl_evidence: bool = Field(default=True, description="archive every fetched page as WARC")
     crawl_evidence_dir: Path | None = Field(default=None, description="WARC files; default <home>/crawl/evidence")
@@ -106,12 +130,20 @@ class Settings(BaseSettings):
     alert_realert_hours: float = Field(default=24.0, description="a key alerts again only after this window")
     alert_subscriptions_file: Path = Field(default=PROJECT_ROOT / "var" / "alerts" / "subscriptions.json")
     alert_webhook_timeout_s: float = 5.0
+    alert_webhook_allowed_targets: list[str] = Field(
+        default_factory=list,
+        description="internal HOST:PORT targets webhooks may reach (set by an administrator; none by default)",
+    )
     alert_retry_attempts: int = 5
     alert_retry_base_s: float = 0.5
 
     @property
     def list_store_dir(self) -> Path:
         return self.crawled_watchlist_dir or self.home / "crawl" / "watchlists"
+
+    def audit_anchor_file(self) -> Path:
+        """Where the API audit chain's head is anchored, outside the audit index."""
+        return self.home / "audit" / f"{self.namespace}-audit-head.json"
 
     def topic(self, name: str) -> str:
         return f"{self.namespace}.{name}"

@@ -5,7 +5,13 @@ The periods run from ``received_at`` (when Sekisho received the PNR push) and th
 came from PNRGOV (``source_format == "pnrgov"``: bookings and the passengers read from them) are in
 scope; API (PAXLST) passengers and cargo records have their own rules.
 
-Dead letters (``Rejection``) of PNR messages are covered too: their raw payload is dropped.
+Every dead letter (``Rejection``) is covered too, whatever its format: its raw payload may be a PNR
+the sniffer did not recognise (a typo in UNH), and a rejection cannot tell. Masking drops the payload.
+
+What the records gave rise to elsewhere (graph nodes and edges, alerts, risk explanations quoting
+names) follows them: ``targeting.retention_cascade`` deletes or masks it in the same run. The original
+of a masked booking or passenger is sealed (``SealedRecord``: stored, not indexed, reachable only by
+an approved re-identification, ``targeting.api.reidentify``) and deleted with the record.
 
 Depersonalising masks what identifies a person (after Directive (EU) 2016/681, art. 12): names,
 dates of birth and travel documents, addresses and contacts, every form of payment information,
@@ -24,13 +30,16 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from enum import StrEnum
-from typing import Any
+from typing import Any, TypeVar
 
+from schemas.documents import SealedRecord
+from schemas.indexed import SEALED_TYPE
 from schemas.records import Booking, Identifier, Passenger, Record, Rejection, record_from_dict
 from sekisho.settings import Settings
 
+T = TypeVar("T")
 PNR_SOURCE_FORMAT = "pnrgov"
-# Dead letters of PNR messages keep the raw payload, names and all: they fall under the same policy.
+# Dead letters keep the raw payload, names and all: they fall under the same policy.
 PNR_RECORD_TYPES: tuple[str, ...] = (Booking.RECORD_TYPE, Passenger.RECORD_TYPE, Rejection.RECORD_TYPE)
 MASKED_NAME = "[depersonalised]"
 MASKED_DETAIL = "[depersonalised]"
@@ -75,6 +84,8 @@ def as_utc(moment: datetime) -> datetime:
 
 
 def in_scope(record: Record) -> bool:
+    if isinstance(record, Rejection):  # recognised or not: the payload may be a whole PNR
+        return True
     return record.source_format == PNR_SOURCE_FORMAT and record.record_type in PNR_RECORD_TYPES
 
 
@@ -111,6 +122,7 @@ def depersonalise(record: Record, as_of: datetime) -> Record:
         return record.model_copy(update={
             **_enrichment_masked(record),
             "form_of_payment": None, "payment_card": None, "payment_amount": None, "payment_currency": None,
+            "payer_name": None,
             "phones": [], "emails": [], "addresses": [], "remarks": [],
             "depersonalised_at": as_utc(as_of),
         })
@@ -168,10 +180,15 @@ def _iso(moment: datetime) -> str:
     return as_utc(moment).isoformat()
 
 
+def _scope_filter(record_type: str) -> list[dict[str, Any]]:
+    if record_type == Rejection.RECORD_TYPE:
+        return [{"term": {"record_type": record_type}}]
+    return [{"term": {"source_format": PNR_SOURCE_FORMAT}}, {"term": {"record_type": record_type}}]
+
+
 def delete_query(record_type: str, as_of: datetime, policy: RetentionPolicy = DEFAULT_POLICY) -> dict[str, Any]:
     return {"bool": {"filter": [
-        {"term": {"source_format": PNR_SOURCE_FORMAT}},
-        {"term": {"record_type": record_type}},
+        *_scope_filter(record_type),
         {"range": {"received_at": {"lt": _iso(policy.delete_before(as_of))}}},
     ]}}
 
@@ -185,8 +202,7 @@ def depersonalise_query(record_type: str, as_of: datetime, policy: RetentionPoli
     }.get(record_type, {"term": {"full_name.keyword": MASKED_NAME}})
     return {"bool": {
         "filter": [
-            {"term": {"source_format": PNR_SOURCE_FORMAT}},
-            {"term": {"record_type": record_type}},
+            *_scope_filter(record_type),
             {"range": {"received_at": {"lt": _iso(policy.depersonalise_before(as_of)),
                                        "gte": _iso(policy.delete_before(as_of))}}},
         ],
@@ -198,33 +214,67 @@ def apply(as_of: datetime, *, dry_run: bool = False, policy: RetentionPolicy = D
           settings: Settings) -> dict[str, int]:
     """Run the policy on the Elasticsearch indices; returns counts per record type and action.
 
-    Deletion runs first (so nothing is masked only to be deleted), then due records are scanned,
-    masked by ``depersonalise`` and written back under the same id. ``dry_run`` only counts.
+    Deletion runs first (so nothing is masked only to be deleted): each chunk of due records first
+    takes its graph documents and alerts with it (``retention_cascade.forget``), then goes. Due
+    records are then scanned, masked by ``depersonalise``, written back under the same id, and their
+    graph and alerts masked (``retention_cascade.mask``). ``dry_run`` only counts the records.
     """
     from sekisho import es_io  # the Elasticsearch adapter is needed only here, not by the policy
+    from targeting import retention_cascade as cascade
 
     chunk = settings.es_bulk_chunk
     counts: dict[str, int] = {f"{t}.{action}": 0 for t in PNR_RECORD_TYPES for action in ("deleted", "depersonalised")}
+    counts.update(cascade.empty_counts())
+    counts["pnr_sealed.sealed"] = counts["pnr_sealed.deleted"] = 0
     present = [t for t in PNR_RECORD_TYPES if es_io.count(t, settings) > 0]  # 0 also when the index is missing
     for record_type in present:
         query = delete_query(record_type, as_of, policy)
-        counts[f"{record_type}.deleted"] = (es_io.count(record_type, settings, query) if dry_run
-                                            else es_io.delete_by_query(record_type, query, settings))
+        if dry_run:
+            counts[f"{record_type}.deleted"] = es_io.count(record_type, settings, query)
+            continue
+        for ids in _chunks((str(doc["id"]) for doc in es_io.scan(record_type, query, settings)), chunk):
+            if record_type != Rejection.RECORD_TYPE:  # dead letters link nothing
+                cascade.add_counts(counts, cascade.forget(ids, settings))
+            counts[f"{record_type}.deleted"] += es_io.delete_by_query(record_type, {"ids": {"values": ids}},
+                                                                       settings)
     for record_type in present:
         query = depersonalise_query(record_type, as_of, policy)
         if dry_run:
             counts[f"{record_type}.depersonalised"] = es_io.count(record_type, settings, query)
             continue
-        written, batch = 0, []
-        for source in es_io.scan(record_type, query, settings):
-            batch.append(depersonalise(record_from_dict(source), as_of))
-            if len(batch) >= chunk:
-                written += es_io.write_records(batch, settings)
-                batch = []
-        counts[f"{record_type}.depersonalised"] = written + (es_io.write_records(batch, settings) if batch else 0)
+        originals = (record_from_dict(source) for source in es_io.scan(record_type, query, settings))
+        for originals_batch in _chunks(originals, chunk):
+            if record_type != Rejection.RECORD_TYPE:  # a dead letter's payload is not kept for re-identification
+                counts["pnr_sealed.sealed"] += es_io.write_records(
+                    [sealed(record, as_of, policy) for record in originals_batch], settings)
+            batch = [depersonalise(record, as_of) for record in originals_batch]
+            counts[f"{record_type}.depersonalised"] += es_io.write_records(batch, settings)
+            if record_type != Rejection.RECORD_TYPE:
+                cascade.add_counts(counts, cascade.mask(batch, settings))
+    if not dry_run and es_io.count(SEALED_TYPE, settings) > 0:
+        due = {"range": {"delete_after": {"lt": _iso(as_of)}}}
+        counts["pnr_sealed.deleted"] = es_io.delete_by_query(SEALED_TYPE, due, settings)
     if not dry_run:
         es_io.refresh(settings)
     return counts
+
+
+def sealed(record: Record, as_of: datetime, policy: RetentionPolicy = DEFAULT_POLICY) -> SealedRecord:
+    """The original of a record about to be masked, kept until the record's deletion date."""
+    received = as_utc(record.received_at or as_of)
+    return SealedRecord(id=record.id, record_type=record.record_type, record=record.model_dump(mode="json"),
+                        sealed_at=as_utc(as_of), delete_after=months_before(received, -policy.delete_after_months))
+
+
+def _chunks(items: Iterable[T], size: int) -> Iterable[list[T]]:
+    batch: list[T] = []
+    for item in items:
+        batch.append(item)
+        if len(batch) >= size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
 
 
 def parse_as_of(value: str) -> datetime:

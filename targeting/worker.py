@@ -17,8 +17,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-import httpx
-
+from crawlers.safety import parse_allowances
 from graph.model import Edge, Node
 from resolution.clusters import Changes, Resolver
 from resolution.graph_links import entity_edges
@@ -38,6 +37,7 @@ from targeting.alerts import (
 from targeting.rules import RuleBook
 from targeting.scoring import TargetScore, score_record
 from targeting.sources import EsSource, TargetSource, related_for
+from targeting.webhook_guard import guarded_client
 
 log = logging.getLogger(__name__)
 
@@ -101,7 +101,8 @@ class TargetingWorker:
         self.link_graph = link_graph
         self.publish_alerts = publish_alerts
         self.index_alerts = index_alerts
-        self.client = httpx.Client(timeout=self.settings.alert_webhook_timeout_s)
+        self.client = guarded_client(parse_allowances(self.settings.alert_webhook_allowed_targets),
+                                     self.settings.alert_webhook_timeout_s)
         self._graph_store: object | None = None
         self._recent: list[tuple[float, list[Node], list[Edge]]] = []
         self._producer: Any = None

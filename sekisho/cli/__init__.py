@@ -39,6 +39,7 @@ COMMAND_MODULES: list[str] = [
     "resolve",
     "targeting",
     "serve",
+    "audit",
 ]
 
 

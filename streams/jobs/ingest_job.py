@@ -36,6 +36,7 @@ from pyflink.table import StreamTableEnvironment
 from feeds import MessageContext
 from pipeline.batch import Origin, process_batch
 from pipeline.chain import StageChain, build_chain, process_message
+from pipeline.time_limit import ParseTimeLimit
 from schemas.records import Record, Rejection
 from sekisho.settings import Settings, get_settings
 
@@ -58,9 +59,16 @@ class ParseMessages(FlatMapFunction):  # type: ignore[misc]
     def __init__(self, settings: Settings) -> None:
         self.settings_json = settings.model_dump_json()
         self.max_bytes = 0
+        self.time_limit: ParseTimeLimit | None = None
 
     def open(self, runtime_context: RuntimeContext) -> None:
-        self.max_bytes = Settings.model_validate_json(self.settings_json).max_message_bytes
+        settings = Settings.model_validate_json(self.settings_json)
+        self.max_bytes = settings.max_message_bytes
+        self.time_limit = ParseTimeLimit(settings.stream_parse_time_limit_s, settings.stream_parse_isolate_bytes)
+
+    def close(self) -> None:
+        if self.time_limit is not None:
+            self.time_limit.close()
 
     def flat_map(self, value: Any) -> Iterator[tuple[int, tuple[Record, Origin]]]:
         payload = bytes(value[0] or b"")
@@ -73,7 +81,7 @@ class ParseMessages(FlatMapFunction):  # type: ignore[misc]
             topic=value[1], partition=value[2], offset=value[3],
         )
         for record in process_message(payload, ctx, None, fmt=headers.get("format", "auto"),
-                                      max_bytes=self.max_bytes):
+                                      max_bytes=self.max_bytes, time_limit=self.time_limit):
             yield hash(record.id) % SHARDS, (record, (value[1], value[2], value[3]))
 
 

@@ -19,18 +19,30 @@ from fastapi.routing import APIRoute
 from fastapi.staticfiles import StaticFiles
 from pydantic import BaseModel
 
+from crawlers.safety import parse_allowances
 from feeds import PARSERS
-from schemas.documents import Alert, AuditEvent, InspectionResult, MatchJudgement
+from schemas.documents import Alert, AuditEvent, InspectionResult, MatchJudgement, Reidentification, SealedRecord
 from sekisho.settings import Settings
 from targeting.alerts import SubscriptionStore, new_subscription
-from targeting.api import audit, evidence_routes, export
+from targeting.api import evidence_routes, export, reidentify
+from targeting.api.audit import AuditTrail
 from targeting.api.auth import RoleGate
 from targeting.api.entities import EntityMembers, JudgementIn, latest_per_target, members_of, one_hit_per_entity
-from targeting.api.ingest import RETRY_AFTER_SECONDS, InflightLimiter, RawSink, message_id, read_body_limited
-from targeting.api.keys import KeyStore, KeyVerifier, Principal, create_key
+from targeting.api.ingest import (
+    RETRY_AFTER_SECONDS,
+    InflightLimiter,
+    PerKeyLimiter,
+    RawSink,
+    check_media_type,
+    message_id,
+    read_body_within,
+)
+from targeting.api.keys import KeyStore, KeyVerifier, Principal, create_key, split_key
 from targeting.api.neighbourhood import entity_card, neighbourhood
+from targeting.api.purpose import PnrView, purpose_of
 from targeting.api.roles import Role
 from targeting.api.store import Store
+from targeting.api.subject_report import SubjectReport, subject_report
 from targeting.api.targets import queue_for, score_arrivals
 from targeting.api.views import (
     EntityCard,
@@ -44,6 +56,7 @@ from targeting.api.views import (
 )
 from targeting.queue import InspectionQueue
 from targeting.rules import RuleBook
+from targeting.webhook_guard import subscription_refusal
 
 PAGE_DIR = Path(__file__).parent / "page"
 PAGE_POLICY = (
@@ -65,6 +78,23 @@ def gate(*roles: Role) -> dict[str, Any]:
 def principal_of(request: Request) -> Principal:
     principal: Principal = request.state.principal
     return principal
+
+
+def audit_of(request: Request) -> AuditTrail:
+    trail: AuditTrail = request.app.state.audit
+    return trail
+
+
+def pnr_view(request: Request) -> PnrView:
+    """What this request may see of PNR data (its purpose, and whether its role needs one)."""
+    settings: Settings = request.app.state.settings
+    purpose = purpose_of(request, settings.api_purpose_legal_bases)
+    required = principal_of(request).role.value in settings.api_purpose_required_roles
+    return PnrView(store_of(request), purpose, required)
+
+
+def with_purpose(view: PnrView, params: dict[str, str | None]) -> dict[str, str | None]:
+    return {**params, **(view.purpose.audit_params() if view.purpose else {})}
 
 
 def store_of(request: Request) -> Store:
@@ -109,14 +139,14 @@ def search(
     kind: Annotated[list[str] | None, Query()] = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 20,
 ) -> list[SearchHit]:
+    view = pnr_view(request)
     store = store_of(request)
-    hits = one_hit_per_entity(store, store.search(q, kind or [], limit))
-    audit.record(
-        store,
+    hits = view.hits(one_hit_per_entity(store, store.search(q, kind or [], limit)))
+    audit_of(request).record(
         principal_of(request),
         "search",
         request.url.path,
-        {"q": q, "kind": ",".join(kind or []) or None},
+        with_purpose(view, {"q": q, "kind": ",".join(kind or []) or None}),
         len(hits),
     )
     return hits
@@ -133,19 +163,18 @@ def entity(
     entity_id: str,
     depth: Annotated[int, Query(ge=1, le=3)] = 2,
 ) -> EntityCard:
-    store = store_of(request)
-    card = entity_card(store, entity_id, depth=depth)
+    view = pnr_view(request)
+    card = entity_card(store_of(request), entity_id, depth=depth)
     if card is None:
         raise HTTPException(404, f"no entity {entity_id!r}")
-    audit.record(
-        store,
+    audit_of(request).record(
         principal_of(request),
         "entity.view",
         request.url.path,
-        {"entity_id": entity_id, "depth": str(depth)},
+        with_purpose(view, {"entity_id": entity_id, "depth": str(depth)}),
         len(card.graph.nodes),
     )
-    return card
+    return view.card(card)
 
 
 @api.get(
@@ -159,14 +188,13 @@ def paths(
     entity_id: str,
     max_hops: Annotated[int, Query(ge=1, le=8)] = 6,
 ) -> list[GraphPath]:
-    store = store_of(request)
-    graph = neighbourhood(store, entity_id, depth=1, path_depth=max_hops)
-    audit.record(
-        store,
+    view = pnr_view(request)
+    graph = view.graph(neighbourhood(store_of(request), entity_id, depth=1, path_depth=max_hops))
+    audit_of(request).record(
         principal_of(request),
         "graph.paths",
         request.url.path,
-        {"entity_id": entity_id, "max_hops": str(max_hops)},
+        with_purpose(view, {"entity_id": entity_id, "max_hops": str(max_hops)}),
         len(graph.paths),
     )
     return graph.paths
@@ -186,18 +214,17 @@ def queue_ports(request: Request, day: date | None = None) -> list[str]:
 def queue(
     request: Request, port: Annotated[str, Query(min_length=2, max_length=8)], day: date | None = None
 ) -> InspectionQueue:
-    store = store_of(request)
+    view = pnr_view(request)
     settings: Settings = request.app.state.settings
     the_day, the_port = day or today(), port.upper()
     rules: RuleBook = request.app.state.rules
-    scores = score_arrivals(store, the_port, the_day, rules.current(), settings)
-    picked = queue_for(scores, the_port, the_day, settings)
-    audit.record(
-        store,
+    scores = score_arrivals(store_of(request), the_port, the_day, rules.current(), settings)
+    picked = view.queue(queue_for(scores, the_port, the_day, settings))
+    audit_of(request).record(
         principal_of(request),
         "queue.view",
         request.url.path,
-        {"port": the_port, "day": the_day.isoformat()},
+        with_purpose(view, {"port": the_port, "day": the_day.isoformat()}),
         len(picked.picks),
     )
     return picked
@@ -233,8 +260,7 @@ def record_inspection(request: Request, body: InspectionResultIn, response: Resp
     problems = store.save_inspection(result)
     if problems:  # the label is kept; the index or graph update will need a replay
         response.headers["X-Sekisho-Warnings"] = "; ".join(problems)[:500]
-    audit.record(
-        store,
+    audit_of(request).record(
         principal,
         "inspection.record",
         request.url.path,
@@ -256,21 +282,25 @@ def list_inspections(request: Request, record_id: str) -> list[InspectionResult]
 
 @api.get("/alerts", **gate(A, CT, AD), response_model=list[Alert], summary="latest alerts, newest first")
 def alerts(request: Request, limit: Annotated[int, Query(ge=1, le=500)] = 50) -> list[Alert]:
+    view = pnr_view(request)
     # An alert raised again for the same target (new evidence) replaces the earlier one in the list.
-    return latest_per_target(store_of(request).alerts(limit))[:limit]
+    shown = view.alerts(latest_per_target(store_of(request).alerts(limit))[:limit])
+    audit_of(request).record(principal_of(request), "alerts.view", request.url.path,
+                             with_purpose(view, {"limit": str(limit)}), len(shown))
+    return shown
 
 
 @api.get(
     "/entities/{entity_id}/members",
-    **gate(A, CT, EN, AD),
+    **gate(A, CT, AD),
     response_model=EntityMembers,
     summary="the records of one canonical entity, why they merged, and the analysts' judgements",
 )
 def entity_members(request: Request, entity_id: str) -> EntityMembers:
     store = store_of(request)
     found = members_of(store, entity_id)
-    audit.record(store, principal_of(request), "entity.members", request.url.path, {"entity_id": entity_id},
-                 len(found.members))
+    audit_of(request).record(principal_of(request), "entity.members", request.url.path, {"entity_id": entity_id},
+                             len(found.members))
     return found
 
 
@@ -291,8 +321,8 @@ def judge_merge(request: Request, body: JudgementIn) -> EntityMembers:
     judgement = MatchJudgement(left=body.left, right=body.right, verdict=body.verdict, analyst=principal.key_id,
                                judged_at=datetime.now(UTC), note=body.note)
     changed = store.save_judgement(judgement)
-    audit.record(store, principal, f"resolution.{body.verdict}", request.url.path,
-                 {"left": judgement.left, "right": judgement.right, "note": body.note}, len(changed))
+    audit_of(request).record(principal, f"resolution.{body.verdict}", request.url.path,
+                             {"left": judgement.left, "right": judgement.right, "note": body.note}, len(changed))
     return members_of(store, body.left)
 
 
@@ -323,6 +353,11 @@ def list_subscriptions(request: Request) -> list[SubscriptionView]:
     summary="subscribe a webhook to alerts (HMAC-signed deliveries); the secret is shown once",
 )
 def subscribe(request: Request, body: SubscriptionIn) -> SubscriptionCreated:
+    settings: Settings = request.app.state.settings
+    refused = subscription_refusal(body.url, parse_allowances(settings.alert_webhook_allowed_targets))
+    if refused is not None:  # checked again when each delivery connects (targeting.webhook_guard)
+        raise HTTPException(422, f"webhook target refused: {refused} (internal addresses need an administrator's "
+                                 "HOST:PORT allowance)")
     name = body.name or principal_of(request).name
     created = subscriptions_of(request).add(
         new_subscription(
@@ -361,6 +396,7 @@ def watchlist_export(
     """Without ``limit`` the whole (filtered) list is streamed; with it, one page, and the
     ``X-Next-After`` header is the cursor for the next page (absent on the last one)."""
     store = store_of(request)
+    view = pnr_view(request)
     flt = WatchlistFilter(lists=list_name or [], min_risk=min_risk, since=since)
     headers: dict[str, str] = {}
     rows: Iterator[Any]
@@ -368,28 +404,48 @@ def watchlist_export(
     if limit is not None:
         page = list(export.entries(store, flt, after, limit))
         if len(page) == limit:
-            headers["X-Next-After"] = page[-1].id
-        rows, count = iter(page), len(page)
+            headers["X-Next-After"] = page[-1].id  # the cursor walks the list, shown or not
+        shown = view.watchlist(page)
+        rows, count = iter(shown), len(shown)
     else:
-        rows = export.entries(store, flt, after, None)
-    audit.record(
-        store,
+        rows = export.filtered(export.entries(store, flt, after, None), view.watchlist)
+    audit_of(request).record(
         principal_of(request),
         "export.watchlist",
         request.url.path,
-        {
+        with_purpose(view, {
             "format": fmt,
             "list": ",".join(list_name or []) or None,
             "min_risk": None if min_risk is None else str(min_risk),
             "since": since.isoformat() if since else None,
             "after": after,
             "limit": None if limit is None else str(limit),
-        },
+        }),
         count,
     )
     media = "text/csv; charset=utf-8" if fmt == "csv" else "application/x-ndjson"
     headers["Content-Disposition"] = f'attachment; filename="watchlist.{"csv" if fmt == "csv" else "ftm.jsonl"}"'
     return StreamingResponse(export.render(fmt, rows), media_type=media, headers=headers)
+
+
+@api.get(
+    "/subjects/report",
+    **gate(AD),
+    response_model=SubjectReport,
+    summary="data-subject report: records, derived links, alerts, inspections and accesses about one traveller",
+)
+def data_subject_report(
+    request: Request,
+    q: Annotated[str, Query(max_length=200)] = "",
+    record_id: Annotated[list[str] | None, Query()] = None,
+) -> SubjectReport:
+    if not q and not record_id:
+        raise HTTPException(422, "name the traveller (q) or their record ids (record_id)")
+    report = subject_report(store_of(request), q, record_id or [])
+    audit_of(request).record(principal_of(request), "subject.report", request.url.path,
+                             {"q": q or None, "record_ids": ",".join(str(r["id"]) for r in report.records)},
+                             len(report.records))
+    return report
 
 
 @api.get("/audit", **gate(AD), response_model=list[AuditEvent], summary="the audit trail, newest first")
@@ -406,7 +462,80 @@ def audit_trail(request: Request, limit: Annotated[int, Query(ge=1, le=1000)] = 
 )
 def new_api_key(request: Request, body: KeyRequest) -> KeyCreated:
     key_store: KeyStore = request.app.state.key_store
-    return KeyCreated(key=create_key(key_store, body.role, body.name), role=body.role, name=body.name)
+    plain = create_key(key_store, body.role, body.name)
+    created = split_key(plain)
+    audit_of(request).record(principal_of(request), "key.create", request.url.path,
+                             {"new_key_id": created[0] if created else None, "new_role": body.role.value,
+                              "new_name": body.name}, 1)
+    return KeyCreated(key=plain, role=body.role, name=body.name)
+
+
+class ReidentificationIn(BaseModel):
+    record_ids: list[str]
+    case_reference: str
+    legal_basis: str
+    reason: str
+
+
+class Decision(BaseModel):
+    approve: bool
+
+
+@api.post(
+    "/reidentifications",
+    **gate(A, CT, EN, AD),
+    response_model=Reidentification,
+    status_code=201,
+    summary="ask to see depersonalised PNR records again, for a case (a second person approves)",
+)
+def request_reidentification(request: Request, body: ReidentificationIn) -> Reidentification:
+    settings: Settings = request.app.state.settings
+    asked = reidentify.new_request(principal_of(request), body.record_ids, body.case_reference, body.legal_basis,
+                                   body.reason, settings.api_purpose_legal_bases)
+    store_of(request).save_reidentification(asked)
+    audit_of(request).record(principal_of(request), "reidentification.request", request.url.path,
+                             {"request_id": asked.id, "case": asked.case_reference, "legal_basis": asked.legal_basis,
+                              "record_ids": ",".join(asked.record_ids)}, len(asked.record_ids))
+    return asked
+
+
+def reidentification_of(request: Request, request_id: str) -> Reidentification:
+    found = store_of(request).reidentification(request_id)
+    if found is None:
+        raise HTTPException(404, f"no re-identification request {request_id!r}")
+    return found
+
+
+@api.post(
+    "/reidentifications/{request_id}/decision",
+    **gate(Role.APPROVER),
+    response_model=Reidentification,
+    summary="approve or reject a re-identification request (not one's own); an approval is time-limited",
+)
+def decide_reidentification(request: Request, request_id: str, body: Decision) -> Reidentification:
+    settings: Settings = request.app.state.settings
+    decided = reidentify.decide(reidentification_of(request, request_id), principal_of(request), body.approve,
+                                settings.reidentification_hours)
+    store_of(request).save_reidentification(decided)
+    audit_of(request).record(principal_of(request), f"reidentification.{decided.status}", request.url.path,
+                             {"request_id": decided.id, "case": decided.case_reference,
+                              "expires_at": decided.expires_at.isoformat() if decided.expires_at else None}, 1)
+    return decided
+
+
+@api.get(
+    "/reidentifications/{request_id}/records",
+    **gate(A, CT, EN, AD),
+    response_model=list[SealedRecord],
+    summary="the original PNR records of an approved, unexpired request (its requester only)",
+)
+def reidentified_records(request: Request, request_id: str) -> list[SealedRecord]:
+    asked = reidentification_of(request, request_id)
+    records = reidentify.sealed_records(store_of(request), asked, principal_of(request))
+    audit_of(request).record(principal_of(request), "reidentification.read", request.url.path,
+                             {"request_id": asked.id, "case": asked.case_reference,
+                              "record_ids": ",".join(r.id for r in records)}, len(records))
+    return records
 
 
 ingest = APIRouter()
@@ -434,12 +563,19 @@ RAW_BODY_DOC = {
 async def ingest_message(request: Request, fmt: str) -> IngestAccepted:
     if fmt != "auto" and fmt not in PARSERS:
         raise HTTPException(404, f"unknown format {fmt!r}; known: auto, {', '.join(sorted(PARSERS))}")
+    check_media_type(request)
+    key_id = principal_of(request).key_id
+    per_key: PerKeyLimiter = request.app.state.ingest_per_key
+    if not per_key.try_enter(key_id):
+        raise HTTPException(429, "too many messages in flight for this key",
+                            headers={"Retry-After": RETRY_AFTER_SECONDS})
     limiter: InflightLimiter = request.app.state.ingest_limiter
     if not limiter.try_enter():
+        per_key.leave(key_id)
         raise HTTPException(429, "too many messages in flight", headers={"Retry-After": RETRY_AFTER_SECONDS})
     try:
         settings: Settings = request.app.state.settings
-        payload = await read_body_limited(request, settings.max_message_bytes)
+        payload = await read_body_within(request, settings.max_message_bytes, settings.api_body_timeout_s)
         if not payload:
             raise HTTPException(400, "empty message")
         mid = message_id(payload)
@@ -454,6 +590,7 @@ async def ingest_message(request: Request, fmt: str) -> IngestAccepted:
         return IngestAccepted(message_id=mid, format=fmt, bytes=len(payload))
     finally:
         limiter.leave()
+        per_key.leave(key_id)
 
 
 # Web evidence (archived copies) and source grades.
@@ -481,9 +618,11 @@ def create_app(
     raw_sink: RawSink,
     subscriptions: SubscriptionStore,
     settings: Settings,
+    audit_anchor: Path | None = None,
 ) -> FastAPI:
     """The whole HTTP interface over the given data, keys, raw-message sink and webhook subscriptions,
-    configured by ``settings`` (read once by the entry point, ``sekisho serve``)."""
+    configured by ``settings`` (read once by the entry point, ``sekisho serve``). ``audit_anchor`` is the
+    file the audit chain's head is anchored in (None: kept in memory, for tests and the sample)."""
     s = settings
     app = FastAPI(
         title="Sekisho",
@@ -494,8 +633,11 @@ def create_app(
         "`Authorization: Bearer <key>` or `X-API-Key`.",
         docs_url=None,  # the bundled Swagger UI would load from a CDN; the schema is at /openapi.json
         redoc_url=None,
+        # "/api/x/" -> "/api/x" redirects would be built from the request's Host header (reflected)
+        redirect_slashes=False,
     )
     app.state.store = store
+    app.state.audit = AuditTrail(store, audit_anchor)
     app.state.key_store = key_store
     app.state.verifier = KeyVerifier(key_store)
     app.state.raw_sink = raw_sink
@@ -503,6 +645,7 @@ def create_app(
     app.state.rules = RuleBook(s.targeting_rules_dir)
     app.state.settings = s
     app.state.ingest_limiter = InflightLimiter(s.api_max_inflight)
+    app.state.ingest_per_key = PerKeyLimiter(s.api_max_inflight_per_key)
     app.include_router(api)
     app.include_router(ingest)
 
@@ -513,6 +656,10 @@ def create_app(
         response.headers["Content-Security-Policy"] = PAGE_POLICY
         response.headers["X-Content-Type-Options"] = "nosniff"
         response.headers["Referrer-Policy"] = "no-referrer"
+        if request.url.path.startswith(("/api/", "/ingest/")):
+            # answers carry personal data: no browser, proxy or shared cache may keep them
+            response.headers["Cache-Control"] = "no-store"
+            response.headers["Pragma"] = "no-cache"
         return response
 
     @app.get("/healthz", include_in_schema=False)

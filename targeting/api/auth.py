@@ -1,7 +1,8 @@
 """Authentication (API key in ``Authorization: Bearer`` or ``X-API-Key``) and per-route role gates.
 
 Every protected route declares ``dependencies=[Depends(RoleGate(...))]``; the gate's ``roles`` are what
-the route table test and the OpenAPI description read, so the declaration is the single truth.
+the route table test and the OpenAPI description read, so the declaration is the single truth. Every
+refusal (401, 403) is written to the audit trail with the claimed key id.
 """
 
 from __future__ import annotations
@@ -9,7 +10,8 @@ from __future__ import annotations
 from fastapi import HTTPException, Request, Security
 from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
 
-from targeting.api.keys import KeyVerifier, Principal
+from targeting.api.audit import AuditTrail
+from targeting.api.keys import KeyVerifier, Principal, split_key
 from targeting.api.roles import Role
 
 bearer_scheme = HTTPBearer(auto_error=False, description="an API key created by `sekisho serve --create-key ROLE`")
@@ -39,12 +41,22 @@ class RoleGate:
     ) -> Principal:
         plain = presented_key(bearer, header_key)
         if plain is None:
+            refused(request, None, "auth.missing", None)
             raise HTTPException(401, "an API key is required", headers={"WWW-Authenticate": "Bearer"})
         verifier: KeyVerifier = request.app.state.verifier
         principal = verifier.verify(plain)
         if principal is None:
+            claimed = split_key(plain)
+            refused(request, None, "auth.denied", claimed[0][:32] if claimed else None)
             raise HTTPException(401, "unknown or revoked API key", headers={"WWW-Authenticate": "Bearer"})
         if principal.role not in self.roles:
+            refused(request, principal, "auth.forbidden", principal.key_id)
             raise HTTPException(403, f"role {principal.role.value!r} may not use this route")
         request.state.principal = principal
         return principal
+
+
+def refused(request: Request, principal: Principal | None, action: str, key_id: str | None) -> None:
+    """Audit a 401 or 403 (the claimed key id only, never the key)."""
+    trail: AuditTrail = request.app.state.audit
+    trail.record(principal, action, request.url.path, {"method": request.method, "key_id": key_id})

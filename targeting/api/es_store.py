@@ -16,13 +16,28 @@ from enrichment.screening.loaders import load_all
 from graph.model import Edge, Node
 from graph.store import EsGraphStore
 from resolution.store import EsResolutionStore, apply_judgement
-from schemas.documents import Alert, AuditEvent, EntityMembership, InspectionResult, MatchJudgement
-from schemas.indexed import ALERT_TYPE, AUDIT_TYPE, INSPECTION_TYPE, NODE_TYPE
+from schemas.documents import (
+    Alert,
+    AuditEvent,
+    EntityMembership,
+    InspectionResult,
+    MatchJudgement,
+    Reidentification,
+    SealedRecord,
+)
+from schemas.indexed import (
+    ALERT_TYPE,
+    AUDIT_TYPE,
+    INSPECTION_TYPE,
+    NODE_TYPE,
+    REIDENTIFICATION_TYPE,
+    SEALED_TYPE,
+)
 from schemas.records import RECORD_TYPES, FlightLeg, Record, record_from_dict
 from sekisho import es_io
 from sekisho.settings import Settings
 from targeting.api.export import GRAPH_LIST, GRAPH_LIST_MIN_RISK, risky_node_view
-from targeting.api.memory_store import watchlist_matches
+from targeting.api.memory_store import mentions, watchlist_matches
 from targeting.api.views import SearchHit, WatchlistEntry, WatchlistFilter
 from targeting.feedback import record_result
 
@@ -87,7 +102,7 @@ class EsStore:
         self.graph = EsGraphStore(self.settings)
         self._listed: list[WatchlistEntry] | None = None
         self._lock = threading.Lock()
-        for name in (AUDIT_TYPE, INSPECTION_TYPE, ALERT_TYPE):
+        for name in (AUDIT_TYPE, INSPECTION_TYPE, ALERT_TYPE, SEALED_TYPE, REIDENTIFICATION_TYPE):
             es_io.ensure_index(name, self.settings)
 
     # --- search and the graph
@@ -219,8 +234,38 @@ class EsStore:
         es_io.write_records([event], self.settings)
 
     def audit_events(self, limit: int) -> list[AuditEvent]:
-        hits = es_io.search(AUDIT_TYPE, {"match_all": {}}, self.settings, size=limit, sort=[{"at": "desc"}])
+        hits = es_io.search(AUDIT_TYPE, {"match_all": {}}, self.settings, size=limit,
+                            sort=[{"seq": "desc"}, {"at": "desc"}])
         return [AuditEvent.model_validate(_source(h)) for h in hits]
+
+    # --- the data-subject report
+    def alerts_about(self, record_ids: Sequence[str]) -> list[Alert]:
+        if not record_ids:
+            return []
+        hits = es_io.search(ALERT_TYPE, {"terms": {"record_id": list(record_ids)}}, self.settings, size=1000,
+                            sort=[{"created_at": "desc"}])
+        return [Alert.model_validate(_source(h)) for h in hits]
+
+    def audit_mentioning(self, ids: Sequence[str]) -> list[AuditEvent]:
+        # audit parameters are stored, not indexed (free-form map): the trail is read through once
+        events = (AuditEvent.model_validate(doc) for doc in es_io.scan(AUDIT_TYPE, None, self.settings))
+        return sorted((e for e in events if mentions(e, ids)), key=lambda e: e.seq)
+
+    # --- re-identification: sealed originals and the requests to see them
+    def sealed(self, record_ids: Sequence[str]) -> list[SealedRecord]:
+        if not record_ids:
+            return []
+        hits = es_io.search(SEALED_TYPE, {"ids": {"values": list(record_ids)}}, self.settings,
+                            size=len(record_ids))
+        return [SealedRecord.model_validate(_source(h)) for h in hits]
+
+    def save_reidentification(self, request: Reidentification) -> None:
+        es_io.write_records([request], self.settings)
+        es_io.refresh(self.settings)
+
+    def reidentification(self, request_id: str) -> Reidentification | None:
+        doc = es_io.get(REIDENTIFICATION_TYPE, request_id, self.settings)
+        return Reidentification.model_validate(doc) if doc else None
 
     # --- the enforcement watchlist: list entries plus entities the graph found risky
     def listed(self) -> list[WatchlistEntry]:

@@ -21,7 +21,6 @@ from crawlers.sources import SourceDefinition, load_sources
 from crawlers.warc_archive import EvidenceError, read_copy
 from schemas.grading import Credibility, Reliability, describe_grade
 from sekisho.settings import Settings
-from targeting.api import audit
 from targeting.api.roles import Role
 
 
@@ -95,8 +94,8 @@ def register(router: APIRouter, gate: Callable[..., dict[str, Any]]) -> None:
             copy = read_copy(evidence_dir(_settings(request)), evidence_id)
         except EvidenceError as exc:
             raise HTTPException(404, str(exc)) from exc
-        audit.record(
-            request.app.state.store, request.state.principal, "evidence.view", request.url.path,
+        request.app.state.audit.record(
+            request.state.principal, "evidence.view", request.url.path,
             {"evidence_id": evidence_id}, 1,
         )  # fmt: skip
         return ArchivedCopyView.model_validate(copy_view(copy))
@@ -126,8 +125,8 @@ def register(router: APIRouter, gate: Callable[..., dict[str, Any]]) -> None:
         book = GradeBook(grade_book_path(settings.home))
         principal = request.state.principal
         change = book.regrade(source, body.reliability, body.credibility, by=principal.name, reason=body.reason)
-        audit.record(
-            request.app.state.store, principal, "source.regrade", request.url.path,
+        request.app.state.audit.record(
+            principal, "source.regrade", request.url.path,
             {"source": name, "grade": change.grade, "previous": change.previous, "reason": body.reason}, 1,
         )  # fmt: skip
         return _view(source, book)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import date
 from typing import Literal
 
@@ -107,6 +107,19 @@ def entries(store: Store, flt: WatchlistFilter, after: str | None, limit: int | 
         if len(page) < size:
             return
         cursor = page[-1].id
+
+
+def filtered(rows: Iterator[WatchlistEntry], keep: Callable[[list[WatchlistEntry]], list[WatchlistEntry]]
+             ) -> Iterator[WatchlistEntry]:
+    """``rows`` with ``keep`` applied page by page (what a caller may see of each page)."""
+    page: list[WatchlistEntry] = []
+    for entry in rows:
+        page.append(entry)
+        if len(page) >= PAGE:
+            yield from keep(page)
+            page = []
+    if page:
+        yield from keep(page)
 
 
 def render(fmt: ExportFormat, rows: Iterator[WatchlistEntry]) -> Iterator[str]:

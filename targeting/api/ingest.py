@@ -1,12 +1,16 @@
 """The carriers' ingestion endpoint: one raw message per request onto the raw Kafka topic.
 
 The body is not parsed here (the stream does that, and turns bad input into dead letters); the endpoint
-only bounds size and concurrency so that a burst cannot exhaust the process: at most
-``api_max_inflight`` requests are read and sent at once, the rest get 429 with ``Retry-After``.
+only bounds what a caller can hold so that a burst or a slow sender cannot exhaust the process: at most
+``api_max_inflight`` requests are read and sent at once, and ``api_max_inflight_per_key`` per API key
+(one carrier cannot take every slot), the rest get 429 with ``Retry-After``; the whole body must arrive
+within ``api_body_timeout_s`` (a sender trickling a byte every few seconds gets 408 and loses its
+slot); a body declared as something other than a carrier message (a form, HTML, an image) gets 415.
 """
 
 from __future__ import annotations
 
+import asyncio
 import threading
 from typing import Protocol
 
@@ -16,6 +20,11 @@ from schemas.records import message_id_of
 from sekisho.settings import Settings
 
 RETRY_AFTER_SECONDS = "1"
+# What carriers send: EDIFACT (RFC 1767), XML, JSON, plain text or bytes. No Content-Type counts as bytes.
+ACCEPTED_MEDIA_TYPES = frozenset({
+    "application/octet-stream", "application/edifact", "application/edi-x12", "text/plain", "application/xml",
+    "text/xml", "application/json",
+})
 
 
 class RawSink(Protocol):
@@ -71,6 +80,51 @@ class InflightLimiter:
     def leave(self) -> None:
         with self._lock:
             self.current -= 1
+
+
+class PerKeyLimiter:
+    """``InflightLimiter`` per API key: one caller cannot hold more than ``capacity`` slots."""
+
+    def __init__(self, capacity: int) -> None:
+        self.capacity = capacity
+        self.current: dict[str, int] = {}
+        self._lock = threading.Lock()
+
+    def try_enter(self, key_id: str) -> bool:
+        with self._lock:
+            held = self.current.get(key_id, 0)
+            if held >= self.capacity:
+                return False
+            self.current[key_id] = held + 1
+            return True
+
+    def leave(self, key_id: str) -> None:
+        with self._lock:
+            held = self.current.get(key_id, 1) - 1
+            if held <= 0:
+                self.current.pop(key_id, None)
+            else:
+                self.current[key_id] = held
+
+
+def check_media_type(request: Request) -> None:
+    """415 unless the declared Content-Type is one a carrier message comes in (or none is declared)."""
+    declared = request.headers.get("content-type")
+    if declared is None:
+        return
+    media = declared.split(";", 1)[0].strip().lower()
+    if media not in ACCEPTED_MEDIA_TYPES:
+        raise HTTPException(415, f"unsupported content type {media[:80]!r}; send the message as "
+                                 "application/octet-stream, application/EDIFACT, XML, JSON or text")
+
+
+async def read_body_within(request: Request, limit: int, timeout_s: float) -> bytes:
+    """``read_body_limited`` with a deadline for the whole body (408 when it is not in by then)."""
+    try:
+        return await asyncio.wait_for(read_body_limited(request, limit), timeout_s)
+    except TimeoutError as exc:
+        raise HTTPException(408, f"request body not received within {timeout_s:g} s",
+                            headers={"Connection": "close"}) from exc
 
 
 async def read_body_limited(request: Request, limit: int) -> bytes:

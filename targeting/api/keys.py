@@ -3,6 +3,13 @@
 A key reads ``sk_<key_id>_<secret>``: the id finds the stored hash without scanning, the secret is
 checked in constant time. Verified keys are remembered in memory (by the SHA-256 of the whole key) so
 that scrypt's deliberate slowness is paid once per key and process, not per request.
+
+Before scrypt, a cheap pre-check compares 16 bits of a salted SHA-256 of the secret (``check_hex``):
+a wrong secret is refused after one SHA-256 (so a flood of wrong secrets cannot burn the CPU and slow
+valid callers down), and an unknown key id runs the very same pre-check against a dummy key, so
+unknown and known ids answer alike (key ids cannot be enumerated by timing). 16 bits of a fast hash of
+a 192-bit secret leave brute force where it was. Keys created before the pre-check get theirs stored
+the first time they verify.
 """
 
 from __future__ import annotations
@@ -45,10 +52,21 @@ class StoredKey:
     hash_hex: str
     created_at: str
     revoked: bool = False
+    check_hex: str | None = None  # the cheap pre-check (see module doc); None for keys made before it
 
 
 def hash_secret(secret: str, salt: bytes) -> str:
     return hashlib.scrypt(secret.encode(), salt=salt, n=SCRYPT_N, r=SCRYPT_R, p=SCRYPT_P, dklen=32).hex()
+
+
+def check_value(secret: str, salt: bytes) -> str:
+    """16 bits of a salted SHA-256 of the secret: refuses almost every wrong secret without scrypt."""
+    return hashlib.sha256(b"sekisho-key-check\x00" + salt + secret.encode()).hexdigest()[:4]
+
+
+# What an unknown key id is checked against, so that it costs what a known one costs.
+_DUMMY_SALT = secrets.token_bytes(16)
+_DUMMY_CHECK = check_value(secrets.token_urlsafe(24), _DUMMY_SALT)
 
 
 def split_key(plain: str) -> tuple[str, str] | None:
@@ -70,6 +88,7 @@ def new_key(role: Role, name: str) -> tuple[str, StoredKey]:
         salt_hex=salt.hex(),
         hash_hex=hash_secret(secret, salt),
         created_at=datetime.now(UTC).isoformat(),
+        check_hex=check_value(secret, salt),
     )
     return f"{KEY_PREFIX}_{key_id}_{secret}", stored
 
@@ -158,16 +177,24 @@ class KeyVerifier:
             return None
         key_id, secret = parts
         stored = self.store.get(key_id)
-        if stored is None or stored.revoked:
-            self._verified.pop(hashlib.sha256(plain.encode()).hexdigest(), None)
-            return None
         fingerprint = hashlib.sha256(plain.encode()).hexdigest()
+        if stored is None or stored.revoked:
+            self._verified.pop(fingerprint, None)
+            # the same work as a wrong secret for a known id: one pre-check, no scrypt
+            hmac.compare_digest(check_value(secret, _DUMMY_SALT), _DUMMY_CHECK)
+            return None
         known = self._verified.get(fingerprint)
         if known is not None and known.role == stored.role:
             return known
-        candidate = hash_secret(secret, bytes.fromhex(stored.salt_hex))
+        salt = bytes.fromhex(stored.salt_hex)
+        check = check_value(secret, salt)
+        if stored.check_hex is not None and not hmac.compare_digest(check, stored.check_hex):
+            return None
+        candidate = hash_secret(secret, salt)
         if not hmac.compare_digest(candidate, stored.hash_hex):
             return None
+        if stored.check_hex is None:  # a key from before the pre-check: store it now that the secret is known
+            self.store.add(replace(stored, check_hex=check))
         principal = Principal(key_id=stored.key_id, role=stored.role, name=stored.name)
         self._verified[fingerprint] = principal
         return principal

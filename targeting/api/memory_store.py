@@ -13,7 +13,15 @@ from graph.model import Edge, Node, edge
 from resolution.clusters import Resolver
 from resolution.graph_links import entity_edges
 from resolution.store import refresh_entities
-from schemas.documents import Alert, AuditEvent, EntityMembership, InspectionResult, MatchJudgement
+from schemas.documents import (
+    Alert,
+    AuditEvent,
+    EntityMembership,
+    InspectionResult,
+    MatchJudgement,
+    Reidentification,
+    SealedRecord,
+)
 from schemas.records import Consignment, FlightLeg, Passenger, Record, record_from_dict
 from targeting.api.views import SearchHit, WatchlistEntry, WatchlistFilter
 
@@ -35,6 +43,12 @@ def arrival_port(record: Record) -> str | None:
     return None
 
 
+def mentions(event: AuditEvent, ids: Sequence[str]) -> bool:
+    """Whether an audit entry's path or parameters name one of ``ids``."""
+    text = " ".join([event.path, *event.params.values()])
+    return any(i in text for i in ids)
+
+
 def watchlist_matches(entry: WatchlistEntry, flt: WatchlistFilter) -> bool:
     if flt.lists and entry.list_name not in flt.lists:
         return False
@@ -54,6 +68,8 @@ class MemoryStore:
         self.audit_log: list[AuditEvent] = []
         self.resolver = Resolver()
         self.judgement_log: list[MatchJudgement] = []
+        self.sealed_records: dict[str, SealedRecord] = {}
+        self.reidentifications: dict[str, Reidentification] = {}
 
     def add_records(self, records: Iterable[Record]) -> None:
         kept = list(records)
@@ -165,3 +181,20 @@ class MemoryStore:
 
     def audit_events(self, limit: int) -> list[AuditEvent]:
         return list(reversed(self.audit_log))[:limit]
+
+    def sealed(self, record_ids: Sequence[str]) -> list[SealedRecord]:
+        return [self.sealed_records[i] for i in record_ids if i in self.sealed_records]
+
+    def save_reidentification(self, request: Reidentification) -> None:
+        with self._lock:
+            self.reidentifications[request.id] = request
+
+    def reidentification(self, request_id: str) -> Reidentification | None:
+        return self.reidentifications.get(request_id)
+
+    def alerts_about(self, record_ids: Sequence[str]) -> list[Alert]:
+        wanted = set(record_ids)
+        return [a for a in self.alert_list if a.record_id in wanted]
+
+    def audit_mentioning(self, ids: Sequence[str]) -> list[AuditEvent]:
+        return [e for e in self.audit_log if mentions(e, ids)]

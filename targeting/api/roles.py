@@ -11,6 +11,7 @@ class Role(StrEnum):
     ENFORCEMENT = "enforcement"  # inspection queues, inspection results, watchlist exports
     ADMIN = "admin"  # keys and everything else
     CARRIER = "carrier"  # airlines and forwarders: may only submit raw messages
+    APPROVER = "approver"  # approves re-identification of depersonalised PNR data (a second person)
 
 
 ALL_ROLES: frozenset[Role] = frozenset(Role)

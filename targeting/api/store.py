@@ -13,7 +13,15 @@ from datetime import date
 from typing import Any, Protocol
 
 from graph.model import Edge, Node
-from schemas.documents import Alert, AuditEvent, EntityMembership, InspectionResult, MatchJudgement
+from schemas.documents import (
+    Alert,
+    AuditEvent,
+    EntityMembership,
+    InspectionResult,
+    MatchJudgement,
+    Reidentification,
+    SealedRecord,
+)
 from schemas.records import FlightLeg, Record
 from targeting.api.views import SearchHit, WatchlistEntry, WatchlistFilter
 
@@ -70,3 +78,19 @@ class Store(Protocol):
     def audit(self, event: AuditEvent) -> None: ...
 
     def audit_events(self, limit: int) -> list[AuditEvent]: ...
+
+    # The data-subject report (targeting/api/subject_report.py).
+    def alerts_about(self, record_ids: Sequence[str]) -> list[Alert]: ...
+
+    def audit_mentioning(self, ids: Sequence[str]) -> list[AuditEvent]:
+        """Audit entries whose path or parameters name one of ``ids`` (who looked at them)."""
+        ...
+
+    # Re-identification of depersonalised PNR records (targeting/api/reidentify.py).
+    def sealed(self, record_ids: Sequence[str]) -> list[SealedRecord]:
+        """The sealed originals of these (depersonalised) records."""
+        ...
+
+    def save_reidentification(self, request: Reidentification) -> None: ...
+
+    def reidentification(self, request_id: str) -> Reidentification | None: ...

@@ -34,6 +34,7 @@ pytestmark = [
 def crawled_twice(settings: Settings) -> list[CrawledPage]:
     """The market crawled, one listing changed on the site, crawled again: the records as indexed last."""
     with FixtureServer.bundled() as server:
+        settings = settings.model_copy(update={"crawl_allowed_private_targets": [server.url.split("//", 1)[1]]})
         source = load_sources(server.url)["fixture-market"]
         source = source.model_copy(
             update={
@@ -54,7 +55,7 @@ def crawled_twice(settings: Settings) -> list[CrawledPage]:
 
 @pytest.fixture()
 def base(tmp_path: Path) -> Iterator[tuple[str, str]]:
-    settings = get_settings().model_copy(update={"home": tmp_path, "crawl_allowed_private_networks": ["127.0.0.1/32"]})
+    settings = get_settings().model_copy(update={"home": tmp_path})
     store = MemoryStore()
     records = crawled_twice(settings)
     store.add_records(records)

@@ -56,6 +56,11 @@ def _produce(settings: Settings, records: list[Record]) -> None:
     kafka_io.produce_json(settings.topic("records"), [(r.id, r.model_dump(mode="json")) for r in records], settings)
 
 
+def allowing(settings: Settings, receiver: Receiver) -> Settings:
+    """The receiver runs on loopback: an administrator's allowance for its exact host and port."""
+    return settings.model_copy(update={"alert_webhook_allowed_targets": [receiver.url.split("/")[2]]})
+
+
 def test_planted_traveller_alerts_once_at_the_webhook(private: Settings) -> None:
     receiver = Receiver(failures=1)  # the first delivery fails: the retry must get it through
     subscriptions = FileSubscriptions(private.alert_subscriptions_file)
@@ -67,7 +72,7 @@ def test_planted_traveller_alerts_once_at_the_webhook(private: Settings) -> None
     es_io.write_records([*context, *targets], private)
     es_io.refresh(private)
 
-    worker = TargetingWorker(private, subscriptions=subscriptions)
+    worker = TargetingWorker(allowing(private, receiver), subscriptions=subscriptions)
     worker.settings = private.model_copy(update={"alert_retry_base_s": 0.05})
     batches: list[BatchResult] = []
     stop = threading.Event()
@@ -137,7 +142,7 @@ def test_a_booking_arriving_after_its_traveller_escalates_the_alert(private: Set
     traveller, booking = planted["p-volkov"], planted["booking"]
     es_io.write_records([r for k, r in planted.items() if k != "booking"], private)
     es_io.refresh(private)
-    worker = TargetingWorker(private, subscriptions=subscriptions)
+    worker = TargetingWorker(allowing(private, receiver), subscriptions=subscriptions)
     batches: list[BatchResult] = []
     stop = threading.Event()
     thread = threading.Thread(

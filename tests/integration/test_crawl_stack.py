@@ -57,7 +57,8 @@ def _raw_records(settings: Settings) -> dict[str, tuple[bytes | None, CrawledPag
 def test_crawl_to_kafka_with_an_elasticsearch_frontier_then_index(
     stack: Settings, server: FixtureServer, tmp_path: Path
 ) -> None:
-    settings = stack.model_copy(update={"home": tmp_path, "crawl_allowed_private_networks": ["127.0.0.1/32"]})
+    fixture_target = server.url.split("//", 1)[1]  # exactly the fixture site's host:port
+    settings = stack.model_copy(update={"home": tmp_path, "crawl_allowed_private_targets": [fixture_target]})
     first = _crawl_all(server, settings, interval_s=0.0)
     emitted = sum(r.emitted for r in first)
     assert emitted == 5 + 3 + 10  # articles (3 news + 1 notice), the PDF notice, listings, watchlist files

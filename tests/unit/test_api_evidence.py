@@ -39,7 +39,11 @@ def server() -> Iterator[FixtureServer]:
 def settings(server: FixtureServer, tmp_path_factory: pytest.TempPathFactory) -> Settings:
     home = tmp_path_factory.mktemp("home")
     return get_settings().model_copy(
-        update={"home": home, "crawl_allowed_private_networks": ["127.0.0.1/32"], "crawl_fixture_site_url": server.url}
+        update={
+            "home": home,
+            "crawl_allowed_private_targets": [server.url.split("//", 1)[1]],
+            "crawl_fixture_site_url": server.url,
+        }
     )
 
 

@@ -42,8 +42,9 @@ def server() -> Iterator[FixtureServer]:
 
 
 @pytest.fixture()
-def settings(tmp_path: Path) -> Settings:
-    return get_settings().model_copy(update={"home": tmp_path, "crawl_allowed_private_networks": ["127.0.0.1/32"]})
+def settings(tmp_path: Path, server: FixtureServer) -> Settings:
+    allowed = [server.url.split("//", 1)[1]]
+    return get_settings().model_copy(update={"home": tmp_path, "crawl_allowed_private_targets": allowed})
 
 
 def fast(source: SourceDefinition) -> SourceDefinition:

@@ -9,7 +9,7 @@ from twisted.internet import error
 
 from crawlers.resolver import GuardedResolver
 from crawlers.runner import call_in_reactor, guarded_resolver
-from crawlers.safety import address_refusal, parse_networks
+from crawlers.safety import address_refusal, parse_allowances
 
 
 def _resolve(resolver: GuardedResolver, name: str) -> Any:
@@ -30,8 +30,13 @@ def test_names_resolving_to_internal_addresses_are_refused_unless_allowed() -> N
     resolver = GuardedResolver(reactor)
     with pytest.raises(error.DNSLookupError, match=r"localhost resolved to 127\.0\.0\.1.*target\.private"):
         _resolve(resolver, "localhost")
-    resolver.allow(parse_networks(["127.0.0.1/32"]))
-    assert _resolve(resolver, "localhost") == "127.0.0.1"
+    with pytest.raises(error.DNSLookupError):
+        _resolve(resolver, "127.0.0.1")
+    resolver.allow(parse_allowances(["127.0.0.1:8651"]))
+    # the literal the crawl asked for passes (its port is checked on the URL); a name never rebinds into it
+    assert _resolve(resolver, "127.0.0.1") == "127.0.0.1"
+    with pytest.raises(error.DNSLookupError):
+        _resolve(resolver, "localhost")
 
 
 @pytest.mark.parametrize(("address", "refused"), [
@@ -40,4 +45,5 @@ def test_names_resolving_to_internal_addresses_are_refused_unless_allowed() -> N
 ])
 def test_address_policy(address: str, refused: bool) -> None:
     assert (address_refusal(address) == "target.private") is refused
-    assert address_refusal(address, parse_networks(["0.0.0.0/0", "::/0"])) is None
+    assert address_refusal(address, parse_allowances(["0.0.0.0/0:80", "[::/0]:80"]), 80) is None
+    assert (address_refusal(address, parse_allowances(["0.0.0.0/0:80", "[::/0]:80"]), 81) is not None) is refused

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from crawlers import safety
-from crawlers.safety import parse_networks, refusal_reason
+from crawlers.safety import parse_allowance, parse_allowances, refusal_reason
 
 
 @pytest.mark.parametrize(
@@ -41,12 +41,37 @@ def test_schemes_and_hosts() -> None:
     assert refusal_reason("http:///nohost") == "host.missing"
 
 
-def test_allowing_one_network_does_not_open_the_others() -> None:
-    loopback_only = parse_networks(["127.0.0.1/32"])
-    assert refusal_reason("http://127.0.0.1:8651/news/", loopback_only) is None
-    assert refusal_reason("http://127.0.0.2/", loopback_only) == "target.private"
-    assert refusal_reason("http://10.0.0.5/", loopback_only) == "target.private"
-    assert refusal_reason("http://169.254.169.254/", loopback_only) == "target.private"
+def test_allowing_one_target_does_not_open_the_others() -> None:
+    fixture_only = parse_allowances(["127.0.0.1:8651"])
+    assert refusal_reason("http://127.0.0.1:8651/news/", fixture_only) is None
+    assert refusal_reason("http://127.0.0.2:8651/", fixture_only) == "target.private"
+    assert refusal_reason("http://10.0.0.5/", fixture_only) == "target.private"
+    assert refusal_reason("http://169.254.169.254/", fixture_only) == "target.private"
+
+
+def test_an_allowance_opens_one_port_only() -> None:
+    """Regression: a redirect from the fixture site (allowed as 127.0.0.1/32) reached Elasticsearch on :9250."""
+    fixture_only = parse_allowances(["127.0.0.1:8651"])
+    assert refusal_reason("http://127.0.0.1:9250/sekisho-api-audit/_close", fixture_only) == "target.private"
+    assert refusal_reason("http://127.0.0.1/", fixture_only) == "target.private"  # port 80
+    assert refusal_reason("https://127.0.0.1:8651/", fixture_only) is None
+    ipv6 = parse_allowances(["[::1]:8080", "10.20.0.0/16:443"])
+    assert refusal_reason("http://[::1]:8080/hook", ipv6) is None
+    assert refusal_reason("http://[::1]:8081/hook", ipv6) == "target.private"
+    assert refusal_reason("https://10.20.3.4/hook", ipv6) is None
+    assert refusal_reason("http://10.20.3.4/hook", ipv6) == "target.private"
+
+
+@pytest.mark.parametrize("text", ["127.0.0.1", "127.0.0.1/32", "[::1]", "127.0.0.1:0", "127.0.0.1:99999",
+                                  "host.example:80", ":80"])
+def test_an_allowance_names_an_address_and_one_port(text: str) -> None:
+    with pytest.raises(ValueError):
+        parse_allowance(text)
+
+
+def test_credentials_and_bad_ports_in_urls_are_refused() -> None:
+    assert refusal_reason("http://8.8.8.8@127.0.0.1:9250/") == "target.credentials"
+    assert refusal_reason("http://8.8.8.8:99999/") == "port.invalid"
 
 
 def test_names_are_checked_by_what_they_resolve_to(monkeypatch: pytest.MonkeyPatch) -> None:

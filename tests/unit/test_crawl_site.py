@@ -33,8 +33,10 @@ def server() -> Iterator[FixtureServer]:
 
 
 @pytest.fixture()
-def settings(tmp_path: Path) -> Settings:
-    return get_settings().model_copy(update={"home": tmp_path, "crawl_allowed_private_networks": ["127.0.0.1/32"]})
+def settings(tmp_path: Path, server: FixtureServer) -> Settings:
+    # exactly the fixture site's address and port: a link or redirect to another loopback port is refused
+    return get_settings().model_copy(update={"home": tmp_path,
+                                             "crawl_allowed_private_targets": [server.url.split("//", 1)[1]]})
 
 
 def edge_source(server: FixtureServer) -> SourceDefinition:

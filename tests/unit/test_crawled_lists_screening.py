@@ -45,11 +45,11 @@ def _best(settings: Settings, name: str) -> tuple[str, float]:
 
 def test_changed_list_on_the_site_changes_the_screening_result(tmp_path: Path) -> None:
     lists = _copy_lists(tmp_path / "served")
-    settings = get_settings().model_copy(
-        update={"home": tmp_path / "home", "crawl_allowed_private_networks": ["127.0.0.1/32"]}
-    )
     site = build_site(BUNDLED_DATA / "planted" / "world.yaml", lists)
     with FixtureServer(site) as server:
+        allowed = [server.url.split("//", 1)[1]]
+        update = {"home": tmp_path / "home", "crawl_allowed_private_targets": allowed}
+        settings = get_settings().model_copy(update=update)
         _crawl_lists(server, settings)
         before_dir = screening_lists(settings)
         name, score = _best(settings, QUERY)

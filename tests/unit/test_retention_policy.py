@@ -197,5 +197,14 @@ def test_pnr_dead_letters_lose_their_payload() -> None:
     assert masked.model_dump(include={"raw_sha256", "raw_size", "reason"}) == dead.model_dump(
         include={"raw_sha256", "raw_size", "reason"})
     assert retention_action(masked, AS_OF) is Action.KEEP
-    other = dead.model_copy(update={"source_format": "unknown"})
-    assert retention_action(other, AS_OF) is Action.KEEP
+    # Regression: a PNR the sniffer did not recognise (a typo in UNH) kept its raw payload for ever.
+    unrecognised = dead.model_copy(update={"source_format": "unknown"})
+    assert retention_action(unrecognised, AS_OF) is Action.DEPERSONALISE
+    assert retention_action(unrecognised, AS_OF + timedelta(days=5 * 366)) is Action.DELETE
+
+
+def test_masked_booking_drops_the_payer() -> None:
+    booking = Booking(id="booking-1", source_format="pnrgov", source="t", record_locator="ABC123",
+                      payer_name="ACME TRADING LTD", received_at=AS_OF - timedelta(days=200))
+    masked = depersonalise(booking, AS_OF)
+    assert isinstance(masked, Booking) and masked.payer_name is None

@@ -36,11 +36,11 @@ def _row(summary: dict[str, int]) -> list[str]:
     ]
 
 
-def _fixture_networks(settings: Settings, entry_urls: list[str]) -> list[str]:
-    """Let sources on the configured fixture site reach its (loopback) address, and nothing else private."""
+def _fixture_targets(settings: Settings, entry_urls: list[str]) -> list[str]:
+    """Let sources on the configured fixture site reach its (loopback) address and port, nothing else private."""
     fixture = urlsplit(settings.crawl_fixture_site_url)
     if any(urlsplit(url).netloc == fixture.netloc for url in entry_urls) and fixture.hostname:
-        return [f"{fixture.hostname}/32"]
+        return [f"{fixture.hostname}:{fixture.port or 80}"]
     return []
 
 
@@ -68,7 +68,7 @@ def register(app: typer.Typer) -> None:
         frontier: str = typer.Option("elasticsearch", help="where URL statuses persist: elasticsearch or memory"),
         sink: str = typer.Option("kafka", help="where records go: kafka (the raw topic) or none (count only)"),
         allow_private: list[str] = typer.Option(
-            [], "--allow-private", help="a private network (CIDR) crawls may reach; repeatable"
+            [], "--allow-private", help="an internal HOST:PORT crawls may reach; repeatable"
         ),
     ) -> None:
         """Crawl web sources politely and incrementally; findings go to the raw topic as CrawledPages."""
@@ -138,12 +138,12 @@ def register(app: typer.Typer) -> None:
                     title="crawl",
                 )
                 for src in selected:
-                    networks = [
-                        *settings.crawl_allowed_private_networks,
+                    targets = [
+                        *settings.crawl_allowed_private_targets,
                         *allow_private,
-                        *_fixture_networks(settings, src.entry_urls()),
+                        *_fixture_targets(settings, src.entry_urls()),
                     ]
-                    run_settings = settings.model_copy(update={"crawl_allowed_private_networks": networks})
+                    run_settings = settings.model_copy(update={"crawl_allowed_private_targets": targets})
                     record_sink: RecordSink | str = CollectingSink() if sink == "none" else "kafka"
                     with console.status(f"crawling [bold]{src.name}[/] ({src.kind}) ..."):
                         report = run_crawl(src, run_settings, sink=record_sink, frontier=chosen_frontier)

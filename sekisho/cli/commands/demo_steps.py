@@ -60,7 +60,8 @@ def crawl_fixture_site(settings: Settings, console: Console) -> int:
     fixture = urlsplit(settings.crawl_fixture_site_url)
     sources = [s for s in load_sources(settings.crawl_fixture_site_url).values()
                if any(urlsplit(u).netloc == fixture.netloc for u in s.entry_urls())]
-    allowed = settings.model_copy(update={"crawl_allowed_private_networks": [f"{fixture.hostname}/32"]})
+    fixture_target = f"{fixture.hostname}:{fixture.port or 8651}"  # the fixture site's port only
+    allowed = settings.model_copy(update={"crawl_allowed_private_targets": [fixture_target]})
     emitted = 0
     table = Table("source", "kind", "pages emitted", "seconds", title="crawl")
     with FixtureServer.bundled(port=fixture.port or 8651, data_dir=settings.data_dir):

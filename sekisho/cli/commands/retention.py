@@ -1,7 +1,8 @@
 """``sekisho retention``: apply the PNR data retention policy to the Elasticsearch indices.
 
-PNR bookings and passengers are depersonalised six months after they were received and deleted after
-five years. ``--as-of`` is the clock (so a run can be replayed or tested); ``--dry-run`` only counts.
+PNR bookings and passengers, and every dead letter, are depersonalised six months after they were
+received and deleted after five years, with what they gave rise to in the link graph and the alerts.
+``--as-of`` is the clock (so a run can be replayed or tested); ``--dry-run`` only counts the records.
 """
 
 from __future__ import annotations
@@ -48,6 +49,9 @@ def apply_command(
     table.add_column("deleted" + (" (due)" if dry_run else ""), justify="right")
     for record_type in retention.PNR_RECORD_TYPES:
         table.add_row(record_type, str(counts[f"{record_type}.depersonalised"]), str(counts[f"{record_type}.deleted"]))
+    if not dry_run:  # what the records gave rise to: graph documents and alerts
+        for kind in ("graph_node", "graph_edge", "alert"):
+            table.add_row(kind, str(counts.get(f"{kind}.masked", 0)), str(counts.get(f"{kind}.deleted", 0)))
     console = Console()
     console.print(table)
     console.print(f"received before {policy.depersonalise_before(clock):%Y-%m-%d}: depersonalised; "

@@ -103,7 +103,8 @@ def register(app: typer.Typer) -> None:
         bind_host = host or settings.api_host
         bind_port = port or settings.api_port
         subscriptions = FileSubscriptions(settings.alert_subscriptions_file)
-        application = create_app(store, key_store, sink, subscriptions, settings)
+        anchor = None if sample else settings.audit_anchor_file()
+        application = create_app(store, key_store, sink, subscriptions, settings, audit_anchor=anchor)
         if summary:
             from datetime import UTC, datetime
 
