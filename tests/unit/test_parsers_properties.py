@@ -22,7 +22,9 @@ SAMPLES = {
     if path.is_file() and not path.name.upper().startswith(("LICENSE", "README"))
 }
 FORMATS = ["auto", *sorted(PARSERS)]
-SECONDS_PER_PARSE = 2.0
+# A hang guard, not a speed figure (parser speed is measured in benchmarks/feed_parsing.py): generous
+# enough for a shared, busy machine, short enough that a runaway parse fails instead of stalling CI.
+HANG_GUARD_S = 30.0
 CTX = MessageContext(source="property")
 PROFILE = settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
@@ -30,7 +32,7 @@ PROFILE = settings(max_examples=200, deadline=None, suppress_health_check=[Healt
 def check(payload: bytes, fmt: str = "auto") -> list[Record]:
     started = time.perf_counter()
     records = parse_message(payload, CTX, fmt)
-    assert time.perf_counter() - started < SECONDS_PER_PARSE
+    assert time.perf_counter() - started < HANG_GUARD_S
     assert records, "a parse returns records or a rejection, never nothing"
     rejections = [r for r in records if isinstance(r, Rejection)]
     for rejection in rejections:
