@@ -400,6 +400,7 @@ def _split_without_release(
 def _elements(body: str, component: str, data: str, escaped: dict[int, str] | None = None) -> RawSegment:
     """One segment's elements and components (list comprehensions: this is the hot loop of every parse);
     ``escaped`` turns the placeholders of escaped characters back into those characters."""
+    segment: RawSegment
     if component not in body:
         segment = tuple([(element,) for element in body.split(data)])
     else:
