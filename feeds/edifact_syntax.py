@@ -438,8 +438,13 @@ def read_segments(
         raise ParseError("edifact.syntax", str(exc)) from exc
     segments: list[Segment] = []
     junk: list[str] = []
+    new_segment, known = tuple.__new__, KNOWN_TAGS  # the hot loop: the common tags in one set lookup
     for elements in raw_segments:
-        tag = elements[0][0].strip() if elements and elements[0] else ""
+        tag = elements[0][0] if elements and elements[0] else ""
+        if tag in known:
+            segments.append(new_segment(Segment, (tag, elements[1:])))
+            continue
+        tag = tag.strip()
         if not (len(tag) == 3 and tag.isalnum() and tag.isupper()):
             where = f" after segment {segments[-1].tag} (#{len(segments)})" if segments else ""
             fragment = characters.data_separator.join(characters.component_separator.join(e) for e in elements)
