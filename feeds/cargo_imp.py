@@ -155,26 +155,23 @@ def _read_party_line(block: _PartyBlock, line: str, previous: str) -> str:
     if previous == "AGT" and not block.name_lines:
         block.name_lines.append(rest)
         return "AGT-NAME"
-    if previous == "NAM":
-        block.name_lines.append(rest)
-        return "NAM"
-    if previous == "ADR":
-        block.address_lines.append(rest)
-        return "ADR"
+    if previous in ("NAM", "ADR"):  # a continuation of the tagged name or street
+        (block.name_lines if previous == "NAM" else block.address_lines).append(rest)
+        return previous
     if COUNTRY_LINE.match(rest) and (previous in ("LOC", "U-LOC", "U-ADR") or block.name_lines):
         _country_line(block, rest)
         return "CTRY"
-    if previous == block.tag and not block.name_lines:
+    step = "NAME" if previous == block.tag and not block.name_lines else previous
+    if step == "NAME":
         block.name_lines.append(rest)
-        return "U-NAME"
-    if previous == "U-NAME":
+    elif step == "U-NAME":
         block.address_lines.append(rest)
-        return "U-ADR"
-    if previous == "U-ADR":
+    elif step == "U-ADR":
         _place(block, rest)
-        return "U-LOC"
-    block.ignored.append(line)
-    return previous
+    else:
+        block.ignored.append(line)
+        return previous
+    return UNTAGGED_NEXT[step]
 
 
 def _party_record(block: _PartyBlock, provenance: Provenance, log: WarningLog, where: str) -> Party | None:

@@ -4,12 +4,14 @@ ISO 9735 names the repertoire in UNB (``UNOA``/``UNOB`` a subset of ASCII, ``UNO
 8859-2 ... ``UNOW``/``UNOY`` UTF-8). Real interchanges break this: a UNOA manifest with one name typed on a
 Windows or DOS terminal (cp1252, cp437), a UNOC one written as UTF-8. One odd byte must not cost the other
 259 passengers, so the text is read as UTF-8 when it is, else in the declared repertoire, else in the
-single-byte code page under which the odd bytes read as letters; every such deviation is a warning.
+single-byte code page under which the odd bytes read as Latin letters or typography (curly quotes,
+dashes); every such deviation is a warning.
 """
 
 from __future__ import annotations
 
 import codecs
+import unicodedata
 
 from feeds.base import WarningLog
 from feeds.payload_text import refuse_wide_encodings
@@ -39,12 +41,20 @@ def syntax_identifier(payload: bytes) -> str:
     return payload[at + 4 : at + 8].decode("ascii", "replace").upper() if at >= 0 else ""
 
 
+TYPOGRAPHY = frozenset("\u2018\u2019\u201c\u201d\u2013\u2014\u2026\u20ac\u00b0\u00a0")  # quotes, dashes, ..., EUR
+
+
+def _plausible(char: str) -> bool:
+    """A character a name or address in Western text plausibly holds: a Latin letter or typography."""
+    return char in TYPOGRAPHY or (char.isalpha() and unicodedata.name(char, "").startswith("LATIN"))
+
+
 def _letter_share(high_bytes: bytes, charset: str) -> float:
     try:
         decoded = high_bytes.decode(charset)
     except UnicodeDecodeError:
         return -1.0
-    return sum(char.isalpha() for char in decoded) / max(len(decoded), 1)
+    return sum(_plausible(char) for char in decoded) / max(len(decoded), 1)
 
 
 def _declared(body: bytes, charset: str) -> str | None:

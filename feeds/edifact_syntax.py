@@ -124,7 +124,13 @@ def _repaired(text: str, problem: str, log: WarningLog | None) -> tuple[Characte
     if len({component, data, terminator}) < 3 or any(c in AMBIGUOUS_SERVICE_CHARACTERS for c in separators):
         return None
     advice = text[3:at] if text.startswith("UNA") else ""
-    release = next((c for c in advice[2:] if c not in separators and c not in AMBIGUOUS_SERVICE_CHARACTERS), "?")
+    candidates = [c for c in advice[2:] if c not in separators and c not in AMBIGUOUS_SERVICE_CHARACTERS]
+    if candidates:
+        release = candidates[0]  # the advice's order is decimal mark, release, reserved
+    elif not advice or "?" not in text[at:]:
+        release = "?"  # the default; and with no '?' in the text, the release character changes nothing
+    else:
+        return None
     log.add(
         "edifact.una_repaired",
         f"{problem}; read the separators UNB uses: component {component!r}, data element {data!r}, "
@@ -146,12 +152,31 @@ def service_characters(text: str, log: WarningLog | None = None) -> tuple[Charac
     advice = text[3:9]
     line_break = next((i for i, char in enumerate(advice) if char in "\r\n"), None)
     if line_break == 5 and advice[4] not in AMBIGUOUS_SERVICE_CHARACTERS:
-        # A known airline quirk: the decimal mark is left out, so the advice is five characters
-        # (component, data, release, reserved, terminator) followed by a line break.
-        if log is not None:
+        used = _unb_separators(text)
+        if used is not None and used != (advice[0], advice[1], advice[4]):
+            problem = f"UNA advice {text[:8]!r} does not match the separators UNB uses"
+            repaired = _repaired(text, problem, log)
+            if repaired is not None:
+                return repaired
+            raise ParseError("edifact.service_characters", problem)
+        if advice[2] in ".," and advice[3] == "?":
+            # Decimal mark and the standard release character kept: the lost one is the reserved space.
+            detail = f"UNA advice {text[:8]!r} has five characters; the reserved character taken as ' '"
+            repaired_advice = advice[:4] + " " + advice[4]
+        elif advice[2] in ".,":
+            raise ParseError(
+                "edifact.service_characters",
+                f"UNA advice {text[:8]!r} has five characters but keeps its decimal mark, so the release "
+                "character cannot be told from the reserved one; the UNA must be corrected",
+            )
+        else:
+            # A known airline quirk: the decimal mark is left out, so the advice is five characters
+            # (component, data, release, reserved, terminator) followed by a line break.
             detail = f"UNA advice {text[:8]!r} has five characters; the decimal mark taken as '.'"
+            repaired_advice = advice[0] + advice[1] + "." + advice[2:5]
+        if log is not None:
             log.add("edifact.una_repaired", detail)
-        advice = advice[0] + advice[1] + "." + advice[2:5]
+        advice = repaired_advice
         rest = text[8:]
     elif line_break is not None or len(advice) < 6:
         problem = f"UNA service string advice is incomplete: {text[:9]!r}"
@@ -364,22 +389,25 @@ def _split_without_release(
         if "\n" in body or "\r" in body:  # line breaks inside a segment are wrapping, not content
             if repair is not None:
                 *complete, body = repair.split(body, len(segments) + 1)
-                segments.extend(_elements(piece, component, data) for piece in complete)
+                segments.extend(_elements(piece, component, data, escaped) for piece in complete)
             body = body.translate(STRAY_LINE_BREAKS)
         if not body and number == last and number:
             continue  # a doubled terminator at the very end is ignored
-        segment = _elements(body, component, data)
-        if escaped is not None and not body.isascii():  # placeholders are not ASCII: O(1) check first
-            segment = tuple(tuple(part.translate(escaped) for part in element) for element in segment)
-        segments.append(segment)
+        segments.append(_elements(body, component, data, escaped))
     return segments
 
 
-def _elements(body: str, component: str, data: str) -> RawSegment:
-    """One segment's elements and components (list comprehensions: this is the hot loop of every parse)."""
+def _elements(body: str, component: str, data: str, escaped: dict[int, str] | None = None) -> RawSegment:
+    """One segment's elements and components (list comprehensions: this is the hot loop of every parse);
+    ``escaped`` turns the placeholders of escaped characters back into those characters."""
+    segment: RawSegment
     if component not in body:
-        return tuple([(element,) for element in body.split(data)])
-    return tuple([_element(e.split(component)) if component in e else (e,) for e in body.split(data)])
+        segment = tuple([(element,) for element in body.split(data)])
+    else:
+        segment = tuple([_element(e.split(component)) if component in e else (e,) for e in body.split(data)])
+    if escaped is not None and not body.isascii():  # placeholders are not ASCII: an O(1) check first
+        return tuple(tuple(part.translate(escaped) for part in element) for element in segment)
+    return segment
 
 
 def pydifact_segments(text: str, characters: Characters) -> list[RawSegment]:
@@ -410,8 +438,13 @@ def read_segments(
         raise ParseError("edifact.syntax", str(exc)) from exc
     segments: list[Segment] = []
     junk: list[str] = []
+    new_segment, known = tuple.__new__, KNOWN_TAGS  # the hot loop: the common tags in one set lookup
     for elements in raw_segments:
-        tag = elements[0][0].strip() if elements and elements[0] else ""
+        tag = elements[0][0] if elements and elements[0] else ""
+        if tag in known:
+            segments.append(new_segment(Segment, (tag, elements[1:])))
+            continue
+        tag = tag.strip()
         if not (len(tag) == 3 and tag.isalnum() and tag.isupper()):
             where = f" after segment {segments[-1].tag} (#{len(segments)})" if segments else ""
             fragment = characters.data_separator.join(characters.component_separator.join(e) for e in elements)

@@ -23,6 +23,7 @@ class Variant:
     damaged: bytes
     reference: bytes  # the message whose records the damaged one must still yield
     warning: str | None  # the warning code the parser must record (None: the variant is legal, no warning)
+    rejection_allowed: str | None = None  # a reason prefix: the damage may be beyond unambiguous repair
 
 
 Damage = Callable[[bytes, int], "Variant | None"]
@@ -39,6 +40,8 @@ class EdifactCharacters:
 def edifact_characters(payload: bytes) -> EdifactCharacters | None:
     text = payload.decode("utf-8", "replace").lstrip("\ufeff \t\r\n")
     if text.startswith("UNA") and len(text) >= 9:
+        if text[8] in "\r\n":  # the five-character advice some airlines send (no decimal mark)
+            return EdifactCharacters(text[3], text[4], text[5], text[7])
         return EdifactCharacters(text[3], text[4], text[6], text[8])
     if text.startswith("UNB"):
         return EdifactCharacters(":", "+", "?", "'")
@@ -174,7 +177,7 @@ def damaged_una(payload: bytes, position: int) -> Variant | None:
         return None
     lost = 3 + position % 6
     damaged = text[:lost] + text[lost + 1 :]
-    return Variant("damaged_una", damaged.encode(), payload, "edifact.una_repaired")
+    return Variant("damaged_una", damaged.encode(), payload, "edifact.una_repaired", rejection_allowed="edifact.")
 
 
 # ---------------------------------------------------------------------------------------------
