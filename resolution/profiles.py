@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
-from typing import Literal
+from typing import Any, Literal
 
 from enrichment.screening import PreparedName, prepare_name
 from graph.keys import address_key, compact_key, email_key, flight_number_key, imo_key, org_name_key, phone_key
@@ -50,6 +50,16 @@ class Profile:
     flight_key: str | None = None  # CX500/2026-12-07/HKG for flight legs
 
 
+def _identity(record: Record, kind: EntityKind, label: str) -> dict[str, Any]:
+    return {
+        "record_id": record.id,
+        "record_type": record.record_type,
+        "kind": kind,
+        "label": label,
+        "source_format": record.source_format,
+    }
+
+
 def _prepared(text: str | None, kind: Literal["PER", "ORG", "UNK"]) -> tuple[PreparedName, ...]:
     if not text or not text.strip():
         return ()
@@ -79,11 +89,7 @@ def _passenger(record: Passenger) -> Profile:
     region = record.address.country if record.address else record.nationality
     gender = record.gender if record.gender in ("M", "F") else None
     return Profile(
-        record_id=record.id,
-        record_type=record.record_type,
-        kind="traveller",
-        label=record.full_name,
-        source_format=record.source_format,
+        **_identity(record, "traveller", record.full_name),
         names=_prepared(record.full_name, "PER"),
         given_names=_prepared(record.given_names, "PER") if record.surname else (),
         birth_date=record.date_of_birth,
@@ -112,39 +118,43 @@ def _sailings(containers: list[str], imo: str | None, day: date | None) -> froze
     return frozenset(f"{key}|{vessel}|{day.isoformat()}" for key in keys if key)
 
 
+def _shipment(record: Consignment | Declaration, label: str, document: str | None, references: frozenset[str],
+              names: tuple[str | None, ...], sailings: frozenset[str] = frozenset()) -> Profile:
+    """A consignment or the declaration of one: both describe a shipment."""
+    return Profile(
+        **_identity(record, "consignment", label),
+        # An entry summary that quotes only its own LRN has a reference, not a transport document.
+        transport_documents=_documents_of(document) - references,
+        references=references,
+        sailings=sailings,
+        party_names=tuple(prepared for name in names for prepared in _prepared(name, "ORG")),
+    )
+
+
 def _consignment(record: Consignment) -> Profile:
-    references = {
+    references = frozenset(
         key
         for identifier in record.identifiers
         if identifier.scheme.lower() in ("lrn", "mrn") and (key := compact_key(identifier.value))
-    }
-    names = (*_prepared(record.consignee_name, "ORG"), *_prepared(record.shipper_name, "ORG"))
-    return Profile(
-        record_id=record.id,
-        record_type=record.record_type,
-        kind="consignment",
-        label=f"consignment {record.transport_document}",
-        source_format=record.source_format,
-        # An entry summary that quotes only its own LRN has a reference, not a transport document.
-        transport_documents=_documents_of(record.transport_document) - references,
-        references=frozenset(references),
-        sailings=_sailings(record.containers, record.vessel_imo, record.arrival_date),
-        party_names=names,
+    )
+    return _shipment(
+        record,
+        f"consignment {record.transport_document}",
+        record.transport_document,
+        references,
+        (record.consignee_name, record.shipper_name),
+        _sailings(record.containers, record.vessel_imo, record.arrival_date),
     )
 
 
 def _declaration(record: Declaration) -> Profile:
     reference = compact_key(record.reference)
-    names = (*_prepared(record.importer_name, "ORG"), *_prepared(record.exporter_name, "ORG"))
-    return Profile(
-        record_id=record.id,
-        record_type=record.record_type,
-        kind="consignment",
-        label=f"declaration {record.reference}",
-        source_format=record.source_format,
-        transport_documents=_documents_of(record.transport_document),
-        references=frozenset({reference} if reference else set()),
-        party_names=names,
+    return _shipment(
+        record,
+        f"declaration {record.reference}",
+        record.transport_document,
+        frozenset({reference} if reference else set()),
+        (record.importer_name, record.exporter_name),
     )
 
 
@@ -152,11 +162,7 @@ def _party(record: Party) -> Profile:
     kind: Literal["PER", "ORG", "UNK"] = "PER" if record.schema_name == "Person" else "ORG"
     country = record.address.country if record.address else None
     return Profile(
-        record_id=record.id,
-        record_type=record.record_type,
-        kind="party",
-        label=record.name,
-        source_format=record.source_format,
+        **_identity(record, "party", record.name),
         names=_prepared(record.name, kind),
         name_key=org_name_key(record.name),
         phones=_phones(record.phones, country),
@@ -173,11 +179,7 @@ def _flight_leg(record: FlightLeg) -> Profile | None:
     if number is None or day is None:
         return None  # a flight without a day is every day's flight: not an identity
     return Profile(
-        record_id=record.id,
-        record_type=record.record_type,
-        kind="flight",
-        label=f"flight {number} {day.isoformat()}",
-        source_format=record.source_format,
+        **_identity(record, "flight", f"flight {number} {day.isoformat()}"),
         flight_key=f"{number}/{day.isoformat()}",
         address=record.departure_airport,  # the leg's origin: a multi-leg flight number is several legs
     )

@@ -15,7 +15,7 @@ def api(name: str, *, number: str = "753912468", born: date | None = date(1979, 
         surname: str | None = None, gender: str = "M", locator: str | None = None, key: str = "a") -> Passenger:
     return Passenger(
         id=f"passenger-api-{key}", source_format="paxlst", full_name=name, given_names=given, surname=surname,
-        date_of_birth=born, gender=gender,  # type: ignore[arg-type]
+        date_of_birth=born, gender=gender,
         documents=[TravelDocument(doc_type="P", number=number, issuing_country="RU")],
         flight_leg_ids=[LEG], record_locator=locator,
     )

@@ -92,7 +92,7 @@
         var li = item("", { id: hit.id });
         li.appendChild(badge(hit.risk, hit.watchlisted ? "watch" : ""));
         li.appendChild(span(hit.label, "label"));
-        li.appendChild(span(hit.kind, "kind"));
+        li.appendChild(span(hit.kind + (hit.members > 1 ? " · " + hit.members + " records" : ""), "kind"));
         li.addEventListener("click", function () { openEntity(hit.id); });
         list.appendChild(li);
       });
@@ -176,6 +176,7 @@
       });
       if (!card.graph.paths.length) paths.appendChild(item("No path to a watchlisted node within reach."));
       showWebFacts(card);
+      loadMembers(card.id);
       $("inspection-status").textContent = "";
       $("card").scrollIntoView({ block: "start" });
     }).catch(function (err) {
@@ -234,6 +235,46 @@
       lines.push("", copy.body_text);
       pre.textContent = lines.join("\n");
     }).catch(function (err) { pre.textContent = "Evidence unavailable: " + err.message; });
+  }
+
+  // --- the records of one entity, why they merged, and the analyst's word on each merge
+  function loadMembers(id) {
+    var list = $("members");
+    list.textContent = "";
+    $("judgement-status").textContent = "";
+    return api("/api/entities/" + encodeURIComponent(id) + "/members").then(function (entity) {
+      entity.members.forEach(function (member) {
+        var li = item("", { id: member.record_id });
+        var link = span(member.record_type + " " + member.record_id, "label");
+        link.addEventListener("click", function () { openEntity(member.record_id); });
+        li.appendChild(link);
+        (member.reasons || []).forEach(function (why) { li.appendChild(span(why, "why")); });
+        if (member.record_id !== entity.entity_id) {
+          ["confirm", "reject", "unsure"].forEach(function (verdict) {
+            var button = document.createElement("button");
+            button.type = "button";
+            button.textContent = verdict;
+            button.dataset.verdict = verdict;
+            button.addEventListener("click", function () { judge(member.record_id, entity.entity_id, verdict, id); });
+            li.appendChild(button);
+          });
+        }
+        list.appendChild(li);
+      });
+      (entity.judgements || []).forEach(function (j) {
+        list.appendChild(item(j.verdict + " " + j.left + " / " + j.right + " by " + j.analyst + " at " + j.judged_at));
+      });
+    }).catch(function (err) { list.appendChild(item("Records unavailable: " + err.message)); });
+  }
+
+  function judge(left, right, verdict, reopen) {
+    var body = { left: left, right: right, verdict: verdict };
+    return api("/api/resolution/judgements", { method: "POST", body: body }).then(function (entity) {
+      return loadMembers(reopen).then(function () {
+        $("judgement-status").textContent = verdict + " recorded; the entity of " + left + " has " +
+          entity.members.length + " record" + (entity.members.length === 1 ? "" : "s");
+      });
+    }).catch(function (err) { $("judgement-status").textContent = "Not recorded: " + err.message; });
   }
 
   $("inspection-form").addEventListener("submit", function (evt) {

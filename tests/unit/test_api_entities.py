@@ -1,0 +1,93 @@
+"""Canonical entities in the API: one search hit per traveller, members one click away, judgements."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+
+from fastapi.testclient import TestClient
+
+from graph.links import links_of
+from schemas.documents import Alert
+from schemas.records import Passenger
+from sekisho.settings import get_settings
+from targeting.alerts import MemorySubscriptions
+from targeting.api import create_app
+from targeting.api.entities import latest_per_target
+from targeting.api.ingest import MemoryRawSink
+from targeting.api.keys import MemoryKeyStore, create_key
+from targeting.api.memory_store import MemoryStore
+from targeting.api.roles import Role
+from targeting.api.sample_data import sample_store
+
+DAY = date(2026, 11, 25)
+
+
+def setup() -> tuple[TestClient, MemoryStore, dict[Role, dict[str, str]], str, str]:
+    keys = MemoryKeyStore()
+    store = sample_store(get_settings(), day=DAY)
+    api_record = next(
+        record for record in store._records() if isinstance(record, Passenger) and record.surname == "VOLKOV"
+    )
+    # The same traveller as the PNR reports him: another record, a transliterated name, no address.
+    pnr_record = api_record.model_copy(
+        update={"id": "passenger-pnr-volkov", "source_format": "pnrgov", "full_name": "VOLKOV DMITRIY",
+                "given_names": "DMITRIY", "address": None}
+    )
+    store.add_records([pnr_record])
+    store.graph.add(*links_of(pnr_record))
+    client = TestClient(create_app(store, keys, MemoryRawSink(), MemorySubscriptions(), get_settings()))
+    auth = {role: {"Authorization": f"Bearer {create_key(keys, role, role.value + '-user')}"} for role in Role}
+    return client, store, auth, api_record.id, pnr_record.id
+
+
+CLIENT, STORE, AUTH, API_ID, PNR_ID = setup()
+
+
+def volkov_hits() -> list[dict[str, object]]:
+    response = CLIENT.get("/api/search", params={"q": "volkov", "kind": "passenger"}, headers=AUTH[Role.ANALYST])
+    assert response.status_code == 200
+    return list(response.json())
+
+
+def test_one_traveller_one_hit_and_members_one_click_away() -> None:
+    hits = volkov_hits()
+    assert len(hits) == 1 and hits[0]["members"] == 2
+    entity = min(API_ID, PNR_ID)
+    assert hits[0]["entity_id"] == entity
+    response = CLIENT.get(f"/api/entities/{hits[0]['id']}/members", headers=AUTH[Role.ANALYST])
+    assert response.status_code == 200
+    found = response.json()
+    assert found["entity_id"] == entity and found["kind"] == "traveller"
+    assert sorted(m["record_id"] for m in found["members"]) == sorted([API_ID, PNR_ID])
+    assert any("same passport 753912468 RU and date of birth 1979-03-14" in why
+               for m in found["members"] for why in m["reasons"])
+
+
+def test_judgements_split_and_rejoin_and_are_audited() -> None:
+    body = {"left": PNR_ID, "right": API_ID, "verdict": "reject", "note": "two people"}
+    assert CLIENT.post("/api/resolution/judgements", json=body, headers=AUTH[Role.ENFORCEMENT]).status_code == 403
+    response = CLIENT.post("/api/resolution/judgements", json=body, headers=AUTH[Role.ANALYST])
+    assert response.status_code == 200
+    entity = response.json()
+    assert [m["record_id"] for m in entity["members"]] == [PNR_ID]
+    assert entity["judgements"][0]["verdict"] == "reject" and entity["judgements"][0]["note"] == "two people"
+    event = STORE.audit_log[-1]
+    assert event.action == "resolution.reject" and event.params["left"] == min(API_ID, PNR_ID)
+    assert len(volkov_hits()) == 2
+
+    body["verdict"] = "confirm"
+    response = CLIENT.post("/api/resolution/judgements", json=body, headers=AUTH[Role.ANALYST])
+    assert len(response.json()["members"]) == 2 and len(volkov_hits()) == 1
+    unknown = {"left": PNR_ID, "right": "passenger-nobody", "verdict": "reject"}
+    assert CLIENT.post("/api/resolution/judgements", json=unknown, headers=AUTH[Role.ANALYST]).status_code == 404
+
+
+def test_an_alert_raised_again_replaces_the_earlier_one_in_the_list() -> None:
+    now = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
+
+    def alert(key: str, minutes: int, score: float) -> Alert:
+        return Alert(id=f"alert-{key}-{minutes}", key=key, record_id="r", record_type="consignment", label="x",
+                     score=score, severity="high", title="t", created_at=now + timedelta(minutes=minutes))
+
+    alerts = [alert("consignment:a", 0, 0.57), alert("consignment:a", 5, 0.89), alert("consignment:b", 1, 0.8)]
+    assert [(a.key, a.score) for a in latest_per_target(alerts)] == [("consignment:a", 0.89), ("consignment:b", 0.8)]
