@@ -15,6 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Protocol
 
+from enrichment.screening.name_patterns import acronym_match, expand_initialisms, lineage_swapped
 from enrichment.screening.names import PreparedName, Token, skeleton
 from enrichment.screening.rarity import NO_RARITY, TokenRarity
 from enrichment.screening.scripts import LATIN, loose_reading
@@ -35,6 +36,8 @@ INITIAL_WEIGHT = 0.4
 PARTICLE_WEIGHT = 0.2
 EXTRA_PART_COST = 0.3  # share of its weight a part costs when only one name has it
 MINOR_EXTRA_COST = 0.1  # the same for a patronymic, a particle or an initial
+ACRONYM_SIMILARITY = 0.9  # an acronym spelling the initials of the other name's words
+LINEAGE_SWAP = 0.6  # factor when "X bin Y" meets "Y bin X"
 NUMBER_CONFLICT = 0.6  # factor on the name score when the names carry different numbers
 SINGLE_PART_CAP = 0.7  # the most a person's name earns on one shared part when either name has more
 
@@ -204,10 +207,16 @@ def compare_names(left: PreparedName, right: PreparedName, rarity: TokenRarity =
     patronymic, a qualifier), those parts cost ``EXTRA_PART_COST`` of their weight; when both names
     have unpaired parts, every unpaired part costs its full weight. Parts weigh by their rarity.
     """
+    if acronym_match(left, right) or acronym_match(right, left):
+        short, long = (left, right) if len(left.tokens) == 1 else (right, left)
+        pair = (short.tokens[0].text, " ".join(t.text for t in long.tokens), ACRONYM_SIMILARITY, "acronym")
+        return NameComparison(ACRONYM_SIMILARITY, left.original, right.original, (pair,), (), ())
     left_tokens = _merge_joined(left.tokens, right) if _needs_merge(left, right) else left.tokens
     right_tokens = _merge_joined(right.tokens, left) if _needs_merge(right, left) else right.tokens
     if not left_tokens or not right_tokens:
         return NameComparison(0.0, left.original, right.original, (), (), ())
+    left_tokens = expand_initialisms(left_tokens, right_tokens)
+    right_tokens = expand_initialisms(right_tokens, left_tokens)
     aligned = _align(left_tokens, right_tokens)
     left_weights = [_part_weight(token, rarity) for token in left_tokens]
     right_weights = [_part_weight(token, rarity) for token in right_tokens]
@@ -231,6 +240,9 @@ def compare_names(left: PreparedName, right: PreparedName, rarity: TokenRarity =
     score = earned / mass if mass else 0.0
     if _has_number(left_tokens, extra_left) and _has_number(right_tokens, extra_right):
         score *= NUMBER_CONFLICT  # "Atlas III" / "Atlas IV": another entity of a numbered series
+    if lineage_swapped(left_tokens, right_tokens, aligned):
+        score *= LINEAGE_SWAP
+        pairs.append(("bin", "bin", 0.0, "father and son swapped"))
     if (extra_left or extra_right) and "ORG" not in (left.kind, right.kind):
         named = sum(1 for _, i, _, _ in aligned if left_tokens[i].role in ("name", "patronymic"))
         if named <= 1:  # one shared given name or surname is a namesake, not a match ("Kim" / "Kim Jong Un")

@@ -19,6 +19,7 @@ DOUBLE_LETTER_SIMILARITY = 0.95  # "Jorgge" / "Jorge"
 TRANSPOSITION_SIMILARITY = 0.9  # "Aizz" / "Aziz" on a part of four letters or more
 SOUND_SIMILARITY = 0.85  # same metaphone, spelled apart
 SHORT_EDIT_SIMILARITY = 0.8  # one edit on a part of three letters or less
+SHORT_FORM_SIMILARITY = 0.82  # "Vic" / "Victor": a nickname rigour's symbols do not know
 WEAK_SIMILARITY = 0.8  # under this two Latin parts are not the same part
 TRANSLITERATION_FLOOR = 0.7  # the same for a part transliterated from another script
 ROMANISATION_SIMILARITY = 0.95  # a CJK part and a romanisation equal up to the system's conventions
@@ -135,9 +136,18 @@ def _same_sound(left: Token, right: Token) -> bool:
     )
 
 
+def _short_form(left: str, right: str) -> bool:
+    """A short form of a given name: "Vic" / "Victor", "Patti" / "Patricia" (first three letters shared,
+    the short one of three to five letters, the long one at least two longer)."""
+    short, long = (left, right) if len(left) <= len(right) else (right, left)
+    return 3 <= len(short) <= 5 and len(long) >= len(short) + 2 and short[:3] == long[:3]
+
+
 def _spelling_similarity(left: Token, right: Token) -> tuple[float, str]:
     """Two parts both written in Latin script: a typo or a spelling variant, within the edit budget."""
     best, why = _edit_similarity(left.text, right.text)
+    if best < SHORT_FORM_SIMILARITY and left.role == right.role == "name" and _short_form(left.text, right.text):
+        best, why = SHORT_FORM_SIMILARITY, "short form"
     # Sound only vouches for longer parts: "Oleg" and "Olga" share a metaphone.
     if best < SOUND_SIMILARITY and min(len(left.text), len(right.text)) >= 5 and _same_sound(left, right):
         best, why = SOUND_SIMILARITY, "sound"
@@ -170,6 +180,6 @@ def credit(similarity: float, why: str) -> float:
     """What a pair earns in the name score: spelling matches earn less the further apart they are
     (squared), so that one weak pair cannot carry a long name; exact parts, variants, initials and
     transliterations earn their similarity."""
-    if why in ("spelling", "typo", "sound", "double letter"):
+    if why in ("spelling", "typo", "sound", "double letter", "short form"):
         return similarity**2
     return similarity

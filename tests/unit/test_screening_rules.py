@@ -180,3 +180,35 @@ def test_thai_and_khmer_are_not_lost() -> None:
 def test_person_symbols_attach_without_a_schema() -> None:
     assert prepare_name("Saddam Hussein", "UNK").tokens[0].symbols
     assert score("صدام حسين", "Saddam Hussein", "UNK") >= THRESHOLD
+
+
+# 5. Acronyms, initials, joins, nicknames, lineage ---------------------------------------------
+
+
+def test_acronyms_match_the_spelled_out_name() -> None:
+    assert score("HIAST", "HIGHER INSTITUTE OF APPLIED SCIENCE AND TECHNOLOGY", "ORG") >= THRESHOLD
+    assert score("DZIT", "DANDONG ZHONGSHENG INDUSTRY & TRADE CO., LTD.", "ORG") >= THRESHOLD
+    assert score("HIT", "HIGHER INSTITUTE OF APPLIED SCIENCE AND TECHNOLOGY", "ORG") < 0.5
+    assert score("JR", "John Ronald", "PER") < THRESHOLD  # people are not acronyms
+
+
+def test_initials_run_together() -> None:
+    assert score("AJ BENAVIDES TORRES", "BENAVIDES TORRES, Antonio Jose") >= THRESHOLD
+    assert score("MSH AL-TIKRITI", "AL-TIKRITI, Muzahim Sab Hassan") >= THRESHOLD
+    assert score("JA BENAVIDES TORRES", "BENAVIDES TORRES, Antonio Jose") < THRESHOLD  # wrong order
+
+
+def test_splits_and_joins_over_several_parts() -> None:
+    assert score("MART INEZ ARANGO Oscar", "MARTINEZ ARANGO, Oscar") == 1.0
+    assert score("Mohammad Abdul Al Rahman", "MOHAMMAD ABDULALRAHMAN") == 1.0
+
+
+def test_nicknames_and_short_forms() -> None:
+    assert score("Bill Clinton", "William Clinton") >= THRESHOLD  # rigour's name symbols
+    assert score("CASTRO GARZON, Vic Hugo", "CASTRO GARZON, Victor Hugo") >= THRESHOLD
+
+
+def test_father_and_son_swapped_is_another_person() -> None:
+    same = score("Hamza bin Osama", "Hamza bin Osama")
+    swapped = score("Hamza bin Osama", "Osama bin Hamza")
+    assert same == 1.0 and swapped < 0.7
