@@ -255,7 +255,8 @@ def test_inference_feeds_the_model_what_training_fed_it() -> None:
     from enrichment.ner.model import SHIPPED_MODEL, encode_words
 
     tagger = load_recognizer(SHIPPED_MODEL, threads=1, precision="fp32").tagger
-    sentences = [["Angela", "Merkel", "visited", "U.S.", "plants", "of", "Siemens-Healthineers", "."], ["EU", "rejects"]]
+    sentences = [["Angela", "Merkel", "visited", "U.S.", "plants", "of", "Siemens-Healthineers", "."],
+                 ["EU", "rejects"]]
     pieced = piece_sentences(tagger.tokenizer, sentences)
     for index, words in enumerate(sentences):
         ids, casing, firsts = tagger._window_inputs(sentences, pieced, Window(index, 0, len(words), 0))
@@ -278,5 +279,6 @@ def test_every_precision_tags_like_fp32() -> None:
         recognizer = load_recognizer(SHIPPED_MODEL, threads=1, precision=precision)
         assert recognizer.name.endswith(precision)
         got = recognizer.tag_tokens(sentences)
-        same = sum(a == b for row_a, row_b in zip(reference, got, strict=True) for a, b in zip(row_a, row_b, strict=True))
+        pairs = zip(reference, got, strict=True)
+        same = sum(a == b for row_a, row_b in pairs for a, b in zip(row_a, row_b, strict=True))
         assert same / total > 0.98
