@@ -56,6 +56,9 @@ class TrainingConfig:
     # ``selection_share`` is the dev set (scored per epoch, for choices), the rest the held-out test.
     newswire_dir: Path | None = None
     selection_share: float = 0.5
+    # Share of training sentences replaced by their upper-case form: PNR remarks, goods descriptions and
+    # company names in trade documents are written in capitals, which newswire rarely is.
+    uppercase_share: float = 0.0
     use_wikiann_dev: bool = False  # also train on WikiANN dev minus the held-out part below
     dev_sentences: int = 1000  # held-out WikiANN dev sentences scored after each epoch
     test_sentences: int | None = None  # WikiANN test sentences scored at the end (None: all, 0: none)
@@ -102,12 +105,19 @@ def load_training_sentences(config: TrainingConfig) -> tuple[list[Sentence], lis
         if config.use_wikiann_dev:
             train += dev_all[config.dev_sentences :]
         test = read_wikiann(config.data_dir / "wikiann_en_test.txt") if config.test_sentences != 0 else []
-    random.Random(config.seed).shuffle(train)
+    rng = random.Random(config.seed)
+    rng.shuffle(train)
+    if config.uppercase_share > 0:
+        train = [upper_case(s) if rng.random() < config.uppercase_share else s for s in train]
     if config.max_sentences is not None:
         train = train[: config.max_sentences]
     if config.test_sentences is not None:
         test = test[: config.test_sentences]
     return train, dev, test
+
+
+def upper_case(sentence: Sentence) -> Sentence:
+    return Sentence(tuple(token.upper() for token in sentence.tokens), sentence.tags)
 
 
 def length_bucketed_batches(sentences: Sequence[Sentence], batch_size: int, rng: random.Random) -> list[list[int]]:

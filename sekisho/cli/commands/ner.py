@@ -63,6 +63,9 @@ def train(
     encoder_learning_rate: float = typer.Option(1e-4, min=0.0, help="peak learning rate of the encoder"),
     head_learning_rate: float = typer.Option(1e-3, min=0.0, help="peak learning rate of the casing and label head"),
     warmup_fraction: float = typer.Option(0.06, min=0.0, max=0.5, help="share of steps spent warming up"),
+    uppercase_share: float = typer.Option(
+        0.0, min=0.0, max=1.0, help="share of training sentences replaced by their upper-case form"
+    ),
     bf16: bool = typer.Option(False, "--bf16", help="train in bfloat16 autocast (faster with AMX/AVX-512 BF16)"),
     train_word_embeddings: bool = typer.Option(
         False, "--train-word-embeddings", help="also update the word-piece embedding matrix (slower per step)"
@@ -95,6 +98,7 @@ def train(
         warmup_fraction=warmup_fraction,
         freeze_word_embeddings=not train_word_embeddings,
         bf16=bf16,
+        uppercase_share=uppercase_share,
     )
     columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
                TextColumn("loss {task.fields[loss]:.3f}"))
