@@ -1,14 +1,19 @@
 """Reading and writing CoNLL-style NER corpora (WikiANN, WNUT-17, CoNLL-2003 shapes).
 
 A sentence is a list of tokens with one BIO tag each. Source tag sets are mapped onto the
-product's label set (PER, ORG, LOC, MISC); anything else becomes ``O``.
+product's label set (PER, ORG, LOC, MISC); anything else becomes ``O``. CoNLL-2003 files keep their
+``-DOCSTART-`` document boundaries (``read_documents``), so its validation file can be split by
+document into a part used for model selection and a part only reported on.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
+
+from enrichment.ner.words import split_words
 
 ENTITY_TYPES: tuple[str, ...] = ("PER", "ORG", "LOC", "MISC")
 LABELS: tuple[str, ...] = ("O", *(f"{prefix}-{kind}" for kind in ENTITY_TYPES for prefix in ("B", "I")))
@@ -75,6 +80,50 @@ def read_tagged(
             if limit is not None and len(sentences) >= limit:
                 break
     return sentences
+
+
+def read_documents(path: Path, types: Mapping[str, str] = IDENTITY_TYPES) -> list[list[Sentence]]:
+    """Sentences grouped by ``-DOCSTART-`` document (a file without markers is one document)."""
+    documents: list[list[Sentence]] = [[]]
+    block: list[list[str]] = []
+
+    def close_block() -> None:
+        if block:
+            tokens = tuple(columns[0] for columns in block)
+            tags = tuple(map_tag(columns[-1] if len(columns) > 1 else "O", types) for columns in block)
+            documents[-1].append(Sentence(tokens, repair_bio(tags)))
+            block.clear()
+
+    with path.open(encoding="utf-8") as handle:
+        for raw in handle:
+            line = raw.rstrip("\r\n")
+            if not line.strip():
+                close_block()
+                continue
+            columns = line.split("\t") if "\t" in line else line.split()
+            if columns[0] == DOCSTART:
+                close_block()
+                if documents[-1]:
+                    documents.append([])
+                continue
+            block.append(columns)
+    close_block()
+    return [document for document in documents if document]
+
+
+def split_documents(
+    documents: list[list[Sentence]], selection_share: float = 0.5
+) -> tuple[list[Sentence], list[Sentence]]:
+    """The first ``selection_share`` of the documents (for model selection) and the rest (held out).
+
+    Split by whole documents, in file order, so a story's sentences never sit on both sides.
+    """
+    cut = round(len(documents) * selection_share)
+    return _flatten(documents[:cut]), _flatten(documents[cut:])
+
+
+def _flatten(documents: Iterable[list[Sentence]]) -> list[Sentence]:
+    return [sentence for document in documents for sentence in document]
 
 
 def read_wikiann(path: Path, limit: int | None = None) -> list[Sentence]:
@@ -165,3 +214,57 @@ def read_bracketed(path: Path) -> list[Sentence]:
     """Sentences from a bracket-markup file (``#`` comment lines and blank lines skipped)."""
     lines = path.read_text(encoding="utf-8").splitlines()
     return [parse_bracketed(line) for line in lines if line.strip() and not line.startswith("#")]
+
+
+_INLINE_ENTITY = re.compile(r"\[(PER|ORG|LOC|MISC) ([^\[\]]+)\]")
+
+
+def parse_annotated_text(line: str) -> Sentence:
+    """One text with entities marked inline as ``[TYPE text]``, split into words as the product splits text.
+
+    The markup is removed, the plain text is cut by ``split_words`` and each word takes the tag of the
+    entity covering it; an entity edge that falls inside a word is an annotation error.
+    """
+    plain: list[str] = []
+    entities: list[tuple[int, int, str]] = []
+    length = 0
+    cursor = 0
+    for match in _INLINE_ENTITY.finditer(line):
+        plain.append(line[cursor : match.start()])
+        length += match.start() - cursor
+        text = match.group(2)
+        entities.append((length, length + len(text), match.group(1)))
+        plain.append(text)
+        length += len(text)
+        cursor = match.end()
+    plain.append(line[cursor:])
+    text = "".join(plain)
+    if "[" in text and any(f"[{kind} " in text for kind in ENTITY_TYPES):
+        raise ValueError(f"unclosed or nested entity in: {line!r}")
+    words = split_words(text)
+    tags = ["O"] * len(words)
+    for start, end, kind in entities:
+        inside = [i for i, word in enumerate(words) if word.start < end and word.end > start]
+        if not inside or words[inside[0]].start != start or words[inside[-1]].end != end:
+            raise ValueError(f"entity {text[start:end]!r} does not fall on word boundaries in: {line!r}")
+        tags[inside[0]] = f"B-{kind}"
+        for index in inside[1:]:
+            tags[index] = f"I-{kind}"
+    return Sentence(tuple(word.text for word in words), tuple(tags))
+
+
+def read_annotated_text(path: Path) -> list[Sentence]:
+    """Texts from an inline-markup file (one per line; ``#`` comment lines and blank lines skipped)."""
+    lines = path.read_text(encoding="utf-8").splitlines()
+    return [parse_annotated_text(line) for line in lines if line.strip() and not line.startswith("#")]
+
+
+def is_annotated_text(path: Path) -> bool:
+    """Whether ``path`` holds inline ``[TYPE text]`` markup rather than CoNLL columns."""
+    with path.open(encoding="utf-8") as handle:
+        return any(_INLINE_ENTITY.search(line) for line in handle if not line.startswith("#"))
+
+
+def read_gold(path: Path, token_prefix: str = "") -> list[Sentence]:
+    """A gold file in either format: CoNLL columns (token first, tag last) or inline markup."""
+    return read_annotated_text(path) if is_annotated_text(path) else read_tagged(path, token_prefix=token_prefix)

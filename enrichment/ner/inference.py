@@ -1,8 +1,11 @@
-"""Fast word-level tagging on CPU: windows for long inputs, batches by length, BIO-constrained decoding.
+"""Fast word-level tagging on CPU: one tokenizer call, windows for long inputs, batches by length, BIO decoding.
 
-A sentence longer than the model's piece budget is cut into overlapping windows of whole words;
-each word takes its label from the window in which it sits farthest from a cut edge, so it always
-has context on both sides. Windows are sorted by length before batching, so padding stays small.
+All sentences are cut into word pieces in one batched tokenizer call; model inputs are then assembled
+from those pieces (no second tokenization). A sentence longer than the model's piece budget is cut
+into overlapping windows of whole words; each word takes its label from the window in which it sits
+farthest from a cut edge, so it always has context on both sides. Windows are sorted by length before
+batching, so padding stays small. Decoding takes each word's most likely label when that sequence is
+valid BIO (almost always) and runs a constrained Viterbi otherwise.
 """
 
 from __future__ import annotations
@@ -10,10 +13,16 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+import numpy as np
+import numpy.typing as npt
 import torch
 from transformers import PreTrainedTokenizerBase
 
-from enrichment.ner.model import CasedTokenClassifier, encode_words, word_piece_counts
+from enrichment.ner.casing import PAD, sentence_casing
+from enrichment.ner.model import CasedTokenClassifier
+
+FloatArray = npt.NDArray[np.float32]
+BoolArray = npt.NDArray[np.bool_]
 
 
 @dataclass(frozen=True)
@@ -22,6 +31,49 @@ class Window:
     start: int
     end: int
     pieces: int
+
+
+@dataclass(frozen=True)
+class PiecedSentence:
+    """A sentence's word pieces (no special tokens) and, per word, where its pieces start and end."""
+
+    ids: list[int]
+    word_starts: list[int]
+    word_ends: list[int]
+
+    @property
+    def counts(self) -> list[int]:
+        return [end - start for start, end in zip(self.word_starts, self.word_ends, strict=True)]
+
+
+def piece_sentences(tokenizer: PreTrainedTokenizerBase, sentences: Sequence[Sequence[str]]) -> list[PiecedSentence]:
+    """Word pieces of every sentence in one tokenizer call; a word that yields no piece becomes ``[UNK]``."""
+    non_empty = [list(words) for words in sentences if words]
+    encoded = tokenizer(non_empty, is_split_into_words=True, add_special_tokens=False) if non_empty else None
+    unknown = int(tokenizer.unk_token_id if tokenizer.unk_token_id is not None else 0)
+    results: list[PiecedSentence] = []
+    row = 0
+    for words in sentences:
+        if not words:
+            results.append(PiecedSentence([], [], []))
+            continue
+        assert encoded is not None
+        piece_ids: list[int] = encoded["input_ids"][row]
+        word_ids = encoded.word_ids(row)
+        row += 1
+        by_word: list[list[int]] = [[] for _ in words]
+        for piece, word in zip(piece_ids, word_ids, strict=True):
+            if word is not None:
+                by_word[word].append(piece)
+        ids: list[int] = []
+        starts: list[int] = []
+        ends: list[int] = []
+        for pieces in by_word:
+            starts.append(len(ids))
+            ids.extend(pieces or [unknown])
+            ends.append(len(ids))
+        results.append(PiecedSentence(ids, starts, ends))
+    return results
 
 
 def plan_windows(piece_counts: Sequence[int], budget: int, overlap: int) -> list[tuple[int, int]]:
@@ -64,10 +116,10 @@ def owning_window(word: int, windows: Sequence[tuple[int, int]], total: int) -> 
     return best
 
 
-def allowed_transitions(labels: Sequence[str]) -> torch.Tensor:
+def allowed_transitions(labels: Sequence[str]) -> BoolArray:
     """``allowed[previous, current]``: an ``I-X`` may only follow ``B-X`` or ``I-X``."""
     size = len(labels)
-    allowed = torch.ones(size, size, dtype=torch.bool)
+    allowed = np.ones((size, size), dtype=np.bool_)
     for current, label in enumerate(labels):
         if label.startswith("I-"):
             for previous, before in enumerate(labels):
@@ -75,23 +127,27 @@ def allowed_transitions(labels: Sequence[str]) -> torch.Tensor:
     return allowed
 
 
-def allowed_starts(labels: Sequence[str]) -> torch.Tensor:
-    return torch.tensor([not label.startswith("I-") for label in labels], dtype=torch.bool)
+def allowed_starts(labels: Sequence[str]) -> BoolArray:
+    return np.array([not label.startswith("I-") for label in labels], dtype=np.bool_)
 
 
-def constrained_decode(log_probs: torch.Tensor, allowed: torch.Tensor, starts: torch.Tensor) -> list[int]:
-    """Best valid BIO path (Viterbi over word log-probabilities, no learned transitions)."""
-    steps = log_probs.shape[0]
+def constrained_decode(log_probs: FloatArray | torch.Tensor, allowed: BoolArray, starts: BoolArray) -> list[int]:
+    """Best valid BIO path: the per-word argmax when valid, else Viterbi (no learned transitions)."""
+    scores = np.asarray(log_probs, dtype=np.float32)
+    allowed, starts = np.asarray(allowed), np.asarray(starts)
+    steps = scores.shape[0]
     if steps == 0:
         return []
-    blocked = torch.tensor(float("-inf"))
-    score = torch.where(starts, log_probs[0], blocked)
-    transition = torch.where(allowed, torch.tensor(0.0), blocked)
-    back: list[torch.Tensor] = []
+    best = scores.argmax(axis=1)
+    if starts[best[0]] and bool(allowed[best[:-1], best[1:]].all()):
+        return [int(label) for label in best]
+    transition = np.where(allowed, np.float32(0.0), np.float32(-np.inf))
+    score = np.where(starts, scores[0], np.float32(-np.inf))
+    back: list[npt.NDArray[np.intp]] = []
     for step in range(1, steps):
-        candidates = score.unsqueeze(1) + transition
-        score, pointer = candidates.max(dim=0)
-        score = score + log_probs[step]
+        candidates = score[:, None] + transition
+        pointer = candidates.argmax(axis=0)
+        score = candidates[pointer, np.arange(candidates.shape[1])] + scores[step]
         back.append(pointer)
     path = [int(score.argmax())]
     for pointer in reversed(back):
@@ -120,17 +176,21 @@ class WordTagger:
         self.batch_size = batch_size
         self._allowed = allowed_transitions(self.labels)
         self._starts = allowed_starts(self.labels)
+        self._cls = int(tokenizer.cls_token_id if tokenizer.cls_token_id is not None else 101)
+        self._sep = int(tokenizer.sep_token_id if tokenizer.sep_token_id is not None else 102)
+        self._pad = int(tokenizer.pad_token_id if tokenizer.pad_token_id is not None else 0)
 
     def tag(self, sentences: Sequence[Sequence[str]]) -> list[list[tuple[str, float]]]:
+        pieced = piece_sentences(self.tokenizer, sentences)
         windows: list[Window] = []
         plans: list[list[tuple[int, int]]] = []
-        for index, words in enumerate(sentences):
-            counts = word_piece_counts(self.tokenizer, words)
+        for index, sentence in enumerate(pieced):
+            counts = sentence.counts
             plan = plan_windows(counts, self.budget, self.overlap)
             plans.append(plan)
             windows.extend(Window(index, start, end, sum(counts[start:end])) for start, end in plan)
 
-        window_scores = self._score_windows(sentences, windows)
+        window_scores = self._score_windows(sentences, pieced, windows)
         by_key = {(w.sentence, w.start, w.end): scores for w, scores in zip(windows, window_scores, strict=True)}
 
         results: list[list[tuple[str, float]]] = []
@@ -139,31 +199,65 @@ class WordTagger:
             if not words:
                 results.append([])
                 continue
-            rows = []
-            for word in range(len(words)):
-                start, end = plan[owning_window(word, plan, len(words))]
-                rows.append(by_key[(index, start, end)][word - start])
-            log_probs = torch.stack(rows)
+            if len(plan) == 1:
+                log_probs = by_key[(index, *plan[0])]
+            else:
+                rows = []
+                for word in range(len(words)):
+                    start, end = plan[owning_window(word, plan, len(words))]
+                    rows.append(by_key[(index, start, end)][word - start])
+                log_probs = np.stack(rows)
             path = constrained_decode(log_probs, self._allowed, self._starts)
             results.append(
-                [(self.labels[label], float(log_probs[i, label].exp())) for i, label in enumerate(path)]
+                [(self.labels[label], float(np.exp(log_probs[i, label]))) for i, label in enumerate(path)]
             )
         return results
 
-    def _score_windows(self, sentences: Sequence[Sequence[str]], windows: Sequence[Window]) -> list[torch.Tensor]:
+    def _score_windows(
+        self, sentences: Sequence[Sequence[str]], pieced: Sequence[PiecedSentence], windows: Sequence[Window]
+    ) -> list[FloatArray]:
         """Per-word label log-probabilities for each window (shape words x labels)."""
         order = sorted(range(len(windows)), key=lambda i: windows[i].pieces)
-        scores: list[torch.Tensor | None] = [None] * len(windows)
+        scores: list[FloatArray | None] = [None] * len(windows)
         self.model.eval()
         with torch.inference_mode():
             for offset in range(0, len(order), self.batch_size):
                 chunk = order[offset : offset + self.batch_size]
-                word_lists = [sentences[windows[i].sentence][windows[i].start : windows[i].end] for i in chunk]
-                starts = [windows[i].start == 0 for i in chunk]
-                batch = encode_words(self.tokenizer, word_lists, self.max_length, starts)
-                logits = self.model(batch.input_ids, batch.attention_mask, batch.casing_ids)
-                log_probs = torch.log_softmax(logits.float(), dim=-1)
+                rows = [self._window_inputs(sentences, pieced, windows[i]) for i in chunk]
+                width = max(len(ids) for ids, _, _ in rows)
+                input_ids = torch.full((len(rows), width), self._pad, dtype=torch.long)
+                casing_ids = torch.full((len(rows), width), PAD, dtype=torch.long)
+                attention = torch.zeros((len(rows), width), dtype=torch.long)
+                for row, (ids, casing, _) in enumerate(rows):
+                    input_ids[row, : len(ids)] = torch.tensor(ids)
+                    casing_ids[row, : len(ids)] = torch.tensor(casing)
+                    attention[row, : len(ids)] = 1
+                logits = self.model(input_ids, attention, casing_ids)
+                log_probs = torch.log_softmax(logits.float(), dim=-1).numpy()
                 for row, window_index in enumerate(chunk):
-                    firsts = torch.tensor([max(p, 0) for p in batch.first_pieces[row]], dtype=torch.long)
-                    scores[window_index] = log_probs[row, firsts]
+                    scores[window_index] = log_probs[row, rows[row][2]]
         return [score for score in scores if score is not None]
+
+    def _window_inputs(
+        self, sentences: Sequence[Sequence[str]], pieced: Sequence[PiecedSentence], window: Window
+    ) -> tuple[list[int], list[int], list[int]]:
+        """Piece ids with ``[CLS]``/``[SEP]``, the casing class of each piece, and each word's first piece.
+
+        A word whose pieces fall past the budget (one over-long word) is cut; a word left with no piece
+        reads its scores at ``[CLS]``.
+        """
+        sentence = pieced[window.sentence]
+        first, last = sentence.word_starts[window.start], sentence.word_ends[window.end - 1]
+        last = min(last, first + self.budget)
+        words = sentences[window.sentence][window.start : window.end]
+        casing = sentence_casing(list(words), starts_sentence=window.start == 0)
+        piece_casing = [PAD]
+        firsts: list[int] = []
+        for offset, word_casing in enumerate(casing):
+            word = window.start + offset
+            start, end = sentence.word_starts[word], min(sentence.word_ends[word], last)
+            firsts.append(1 + start - first if start < last else 0)
+            piece_casing.extend([word_casing] * max(end - start, 0))
+        piece_casing.append(PAD)
+        ids = [self._cls, *sentence.ids[first:last], self._sep]
+        return ids, piece_casing, firsts

@@ -106,12 +106,24 @@ def test_evaluate_prints_entity_scores(model_dir: Path, tmp_path: Path) -> None:
     lines = (DATA / "wikiann_en_test.txt").read_text(encoding="utf-8").splitlines()[:400]
     gold.write_text("\n".join(lines) + "\n", encoding="utf-8")
     result = runner.invoke(
-        app, ["ner", "evaluate", "--conll", str(gold), "--model", str(model_dir), "--json"], catch_exceptions=False
+        app, ["ner", "evaluate", str(gold), "--model", str(model_dir), "--json"], catch_exceptions=False
     )
     assert result.exit_code == 0
-    scores = json.loads(result.stdout)
-    assert scores["overall"]["gold"] > 20 and 0.0 <= scores["overall"]["f1"] <= 1.0
-    assert set(scores["by_type"]) <= {"PER", "ORG", "LOC"}
+    systems = json.loads(result.stdout)
+    assert len(systems) == 2 and any(name.startswith("spacy") for name in systems)
+    for scores in systems.values():
+        assert scores["overall"]["gold"] > 20 and 0.0 <= scores["overall"]["f1"] <= 1.0
+        assert set(scores["by_type"]) <= {"PER", "ORG", "LOC"}
+    # The same gold entities are counted for both systems (same tokens, same run).
+    assert len({scores["overall"]["gold"] for scores in systems.values()}) == 1
+
+
+def test_evaluate_reads_inline_markup_and_prints_tables(model_dir: Path, tmp_path: Path) -> None:
+    gold = tmp_path / "gold.txt"
+    gold.write_text("# comment\nShipped by [ORG Golden Dragon Trading Co Ltd] of [LOC Kowloon], [LOC Hong Kong].\n")
+    result = runner.invoke(app, ["ner", "evaluate", str(gold), "--model", str(model_dir), "--no-spacy"])
+    assert result.exit_code == 0, result.output
+    assert "overall" in result.stdout and "gold.txt" in result.stdout and "spacy" not in result.stdout
 
 
 def test_mentions_point_into_the_text(recognizer: TransformerRecognizer) -> None:
@@ -236,3 +248,37 @@ def test_spacy_baseline_maps_ontonotes_types() -> None:
     assert tags[:4] == ["B-PER", "I-PER", "O", "B-LOC"] and tags[5] == "O"  # DATE is not a product type
     text = "Angela Merkel visited Paris."
     assert all(text[m.start : m.end] == m.text for m in spacy_ner.recognize([text])[0])
+
+
+def test_inference_feeds_the_model_what_training_fed_it() -> None:
+    from enrichment.ner.inference import Window, piece_sentences
+    from enrichment.ner.model import SHIPPED_MODEL, encode_words
+
+    tagger = load_recognizer(SHIPPED_MODEL, threads=1, precision="fp32").tagger
+    sentences = [["Angela", "Merkel", "visited", "U.S.", "plants", "of", "Siemens-Healthineers", "."],
+                 ["EU", "rejects"]]
+    pieced = piece_sentences(tagger.tokenizer, sentences)
+    for index, words in enumerate(sentences):
+        ids, casing, firsts = tagger._window_inputs(sentences, pieced, Window(index, 0, len(words), 0))
+        batch = encode_words(tagger.tokenizer, [words], tagger.max_length)
+        assert ids == batch.input_ids[0].tolist()
+        assert casing == batch.casing_ids[0].tolist()
+        assert firsts == batch.first_pieces[0]
+    # A word the tokenizer turns into nothing still gets a label (read from an [UNK] piece).
+    [row] = tagger.tag([["Paris", "\u200b", "Texas"]])
+    assert len(row) == 3
+
+
+def test_every_precision_tags_like_fp32() -> None:
+    from enrichment.ner.model import SHIPPED_MODEL
+
+    sentences = [s.tokens for s in read_wikiann(DATA / "wikiann_en_test.txt", limit=150)]
+    reference = load_recognizer(SHIPPED_MODEL, threads=1, precision="fp32").tag_tokens(sentences)
+    total = sum(len(row) for row in reference)
+    for precision in ("int8", "bf16"):
+        recognizer = load_recognizer(SHIPPED_MODEL, threads=1, precision=precision)
+        assert recognizer.name.endswith(precision)
+        got = recognizer.tag_tokens(sentences)
+        pairs = zip(reference, got, strict=True)
+        same = sum(a == b for row_a, row_b in pairs for a, b in zip(row_a, row_b, strict=True))
+        assert same / total > 0.98

@@ -5,6 +5,7 @@ from __future__ import annotations
 import itertools
 from pathlib import Path
 
+import pytest
 import torch
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -14,13 +15,19 @@ from enrichment.ner.corpus import (
     LABELS,
     format_tagged,
     map_tag,
+    parse_annotated_text,
     parse_bracketed,
+    read_annotated_text,
     read_bracketed,
     read_conll_tokens,
+    read_documents,
+    read_gold,
     read_wikiann,
     read_wnut17,
     repair_bio,
+    split_documents,
 )
+from enrichment.ner.entity_rules import clean_entities
 from enrichment.ner.gazetteer import GazetteerRecognizer
 from enrichment.ner.inference import (
     allowed_starts,
@@ -32,7 +39,8 @@ from enrichment.ner.inference import (
 from enrichment.ner.spans import TokenSpan, bio_spans, evaluate_tags, spans_to_bio
 from enrichment.ner.words import split_sentences, split_words
 
-NEWSWIRE = Path(__file__).resolve().parents[2] / "enrichment" / "ner" / "data" / "newswire_eval.txt"
+NER_DATA = Path(__file__).resolve().parents[2] / "enrichment" / "ner" / "data"
+NEWSWIRE = NER_DATA / "newswire_eval.txt"
 
 
 def test_wikiann_tokens_lose_prefix_and_keep_tags(tmp_path: Path) -> None:
@@ -194,3 +202,66 @@ def test_learning_rate_warms_up_then_decays_to_zero() -> None:
     assert learning_rate_factor(0.1, 0.1) == 1.0
     assert abs(learning_rate_factor(0.55, 0.1) - 0.5) < 1e-9
     assert learning_rate_factor(1.0, 0.1) == 0.0
+
+
+def test_conll2003_documents_split_whole_documents(tmp_path: Path) -> None:
+    lines = ["-DOCSTART- -X- -X- O", "", "EU NNP B-NP B-ORG", "rejects VBZ B-VP O", "", "Peter NNP B-NP B-PER",
+             "", "-DOCSTART- -X- -X- O", "", "BRUSSELS NNP B-NP B-LOC", "", "-DOCSTART- -X- -X- O", "",
+             "Germany NNP B-NP I-LOC", "", "-DOCSTART- -X- -X- O", "", "Bonn NNP B-NP B-LOC"]
+    path = tmp_path / "valid.txt"
+    path.write_text("\n".join(lines) + "\n")
+    documents = read_documents(path)
+    assert [len(document) for document in documents] == [2, 1, 1, 1]
+    assert documents[0][0].tags == ("B-ORG", "O") and documents[2][0].tags == ("B-LOC",)  # IOB1 repaired
+    selection, held_out = split_documents(documents)
+    assert [s.tokens for s in selection] == [("EU", "rejects"), ("Peter",), ("BRUSSELS",)]
+    assert [s.tokens for s in held_out] == [("Germany",), ("Bonn",)]
+
+
+def test_inline_markup_is_split_like_product_text() -> None:
+    sentence = parse_annotated_text("The [ORG U.S. Treasury]'s list names [ORG KOMID] ([LOC Pyongyang]).")
+    assert sentence.tokens == ("The", "U.S.", "Treasury", "'s", "list", "names", "KOMID", "(", "Pyongyang", ")", ".")
+    assert sentence.tags == ("O", "B-ORG", "I-ORG", "O", "O", "O", "B-ORG", "O", "B-LOC", "O", "O")
+    with pytest.raises(ValueError, match="word boundaries"):
+        parse_annotated_text("a [LOC Hong Kong]-based forwarder")
+    with pytest.raises(ValueError, match="unclosed"):
+        parse_annotated_text("shipped by [ORG Golden Dragon")
+
+
+def test_customs_sets_parse_and_gold_files_of_both_formats_read(tmp_path: Path) -> None:
+    for name in ("dev.txt", "test.txt"):
+        sentences = read_annotated_text(NER_DATA / "customs" / name)
+        assert len(sentences) > 40
+        labels = {span.label for s in sentences for span in bio_spans(s.tags)}
+        assert {"PER", "ORG", "LOC"} <= labels
+    conll = tmp_path / "gold.conll"
+    conll.write_text("Siemens\tB-ORG\nrose\tO\n")
+    assert read_gold(conll)[0].tags == ("B-ORG", "O")
+    assert read_gold(NER_DATA / "customs" / "dev.txt") == read_annotated_text(NER_DATA / "customs" / "dev.txt")
+
+
+def test_entity_rules_trim_punctuation_and_drop_lowercase_phrases() -> None:
+    words = ["imports", "from", "East", "Asia", "."]
+    assert clean_entities(words, ["O", "O", "B-LOC", "I-LOC", "I-LOC"]) == ["O", "O", "B-LOC", "I-LOC", "O"]
+    words = ["Used", "hydraulic", "pump", ",", "Maschinen", "Koch"]
+    labels = ["O", "B-ORG", "I-ORG", "O", "B-ORG", "I-ORG"]
+    assert clean_entities(words, labels) == ["O", "O", "O", "O", "B-ORG", "I-ORG"]
+    assert clean_entities(["(", ")"], ["B-ORG", "I-ORG"]) == ["O", "O"]
+    words = ["PAX", "VOLKOV", "PAID", "TKT", "for", "The", "Treasury", "'s", "LATHES", "FOR"]
+    labels = ["B-ORG", "I-ORG", "O", "B-ORG", "O", "B-ORG", "I-ORG", "I-ORG", "B-ORG", "I-ORG"]
+    assert clean_entities(words, labels) == ["O", "B-ORG", "O", "O", "O", "B-ORG", "I-ORG", "O", "B-ORG", "O"]
+    assert clean_entities(["Pax", "Christi"], ["B-ORG", "I-ORG"]) == ["B-ORG", "I-ORG"]  # capitals only
+    # In all-lower-case text case carries no signal, so lower-case entities stay.
+    assert clean_entities(["flights", "to", "tokyo"], ["O", "O", "B-LOC"]) == ["O", "O", "B-LOC"]
+
+
+@given(st.lists(st.sampled_from(LABELS), max_size=12), st.lists(st.sampled_from(["Port", "of", ".", "ACME", "x"]),
+                                                              min_size=12, max_size=12))
+@settings(max_examples=200, deadline=None)
+def test_entity_rules_only_remove(labels: list[str], pool: list[str]) -> None:
+    words = pool[: len(labels)]
+    cleaned = clean_entities(words, labels)
+    assert list(repair_bio(cleaned)) == cleaned
+    assert {(s.start, s.end) for s in bio_spans(cleaned)} <= {
+        (a, b) for s in bio_spans(labels) for a in range(s.start, s.end) for b in range(a + 1, s.end + 1)
+    }

@@ -6,7 +6,7 @@ import json
 import os
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 import typer
 from rich.console import Console
@@ -42,10 +42,17 @@ def train(
     max_sentences: int | None = typer.Option(None, min=1, help="cap on training sentences (for quick runs)"),
     seed: int = typer.Option(13, help="seed for shuffling and initialisation"),
     data: Path | None = typer.Option(None, help="folder with wikiann_en_*.txt and wnut17_*.conll"),
+    newswire: Path | None = typer.Option(
+        None, "--newswire", exists=True, file_okay=False,
+        help="folder with CoNLL-2003 train.txt and valid.txt: train on train.txt, select on the first half of "
+        "valid.txt's documents, report the second half (test.txt is never read)",
+    ),
+    wikiann: bool = typer.Option(True, "--wikiann/--no-wikiann", help="train on WikiANN-en train"),
+    wnut: bool = typer.Option(True, "--wnut/--no-wnut", help="train on WNUT-17 train"),
     max_length: int = typer.Option(128, min=16, help="word pieces per training sentence"),
     threads: int = typer.Option(1, min=1, help="CPU threads (one is fastest on a busy shared machine)"),
-    test_sentences: int | None = typer.Option(None, min=0, help="WikiANN test sentences to score (0: none)"),
-    dev_sentences: int = typer.Option(1000, min=0, help="WikiANN dev sentences held out and scored per epoch"),
+    test_sentences: int | None = typer.Option(None, min=0, help="test sentences scored at the end (0: none)"),
+    dev_sentences: int = typer.Option(1000, min=0, help="dev sentences held out and scored per epoch"),
     max_minutes: float | None = typer.Option(None, min=0.1, help="stop training (and save) after this long"),
     init_from: Path | None = typer.Option(
         None, "--init-from", exists=True, file_okay=False, help="continue from this saved NER model (warm start)"
@@ -56,11 +63,15 @@ def train(
     encoder_learning_rate: float = typer.Option(1e-4, min=0.0, help="peak learning rate of the encoder"),
     head_learning_rate: float = typer.Option(1e-3, min=0.0, help="peak learning rate of the casing and label head"),
     warmup_fraction: float = typer.Option(0.06, min=0.0, max=0.5, help="share of steps spent warming up"),
+    uppercase_share: float = typer.Option(
+        0.0, min=0.0, max=1.0, help="share of training sentences replaced by their upper-case form"
+    ),
+    bf16: bool = typer.Option(False, "--bf16", help="train in bfloat16 autocast (faster with AMX/AVX-512 BF16)"),
     train_word_embeddings: bool = typer.Option(
         False, "--train-word-embeddings", help="also update the word-piece embedding matrix (slower per step)"
     ),
 ) -> None:
-    """Fine-tune the cased MiniLM token classifier on WikiANN-en + WNUT-17; write model, labels, metrics."""
+    """Fine-tune the cased MiniLM token classifier (CoNLL-2003, WikiANN-en, WNUT-17); write model, labels, metrics."""
     from enrichment.ner.training import TrainingConfig
     from enrichment.ner.training import train as run_training
     from enrichment.stages import ner_training_path
@@ -79,10 +90,15 @@ def train(
         max_minutes=max_minutes,
         init_from=init_from,
         use_wikiann_dev=with_wikiann_dev,
+        use_wikiann=wikiann,
+        use_wnut=wnut,
+        newswire_dir=newswire,
         encoder_learning_rate=encoder_learning_rate,
         head_learning_rate=head_learning_rate,
         warmup_fraction=warmup_fraction,
         freeze_word_embeddings=not train_word_embeddings,
+        bf16=bf16,
+        uppercase_share=uppercase_share,
     )
     columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
                TextColumn("loss {task.fields[loss]:.3f}"))
@@ -135,30 +151,59 @@ def tag(
 
 @app.command()
 def evaluate(
-    conll: Path = typer.Option(..., "--conll", exists=True, dir_okay=False, help="gold CoNLL file (tag last)"),
+    file: Path | None = typer.Argument(
+        None, exists=True, dir_okay=False, help="gold file: CoNLL columns (token first, tag last) or [TYPE text] markup"
+    ),
+    conll: Path | None = typer.Option(None, "--conll", exists=True, dir_okay=False, help="same as FILE"),
     model: Path | None = typer.Option(None, "--model", help="model directory"),
     types: str = typer.Option("PER,ORG,LOC", help="entity types that count (comma-separated)"),
     token_prefix: str = typer.Option("", help="prefix to strip from tokens, e.g. 'en:' for WikiANN"),
-    as_json: bool = typer.Option(False, "--json", help="print JSON instead of a table"),
+    precision: str = typer.Option("auto", help="encoder arithmetic: auto, fp32, int8 or bf16"),
+    spacy: bool = typer.Option(True, "--spacy/--no-spacy", help="also score spaCy's small English pipeline"),
+    entity_rules: bool = typer.Option(True, "--entity-rules/--no-entity-rules", help="apply entity post-processing"),
+    as_json: bool = typer.Option(False, "--json", help="print JSON (scores by system name) instead of tables"),
 ) -> None:
-    """Entity-level precision, recall and F1 (exact span and type) against a gold CoNLL file."""
-    from enrichment.ner.corpus import IDENTITY_TYPES, read_tagged
+    """Entity-level precision, recall and F1 per type (exact span and type) against a gold file.
+
+    The transformer and, unless --no-spacy, spaCy's small English pipeline tag the same tokens in the
+    same run, so the two tables compare like with like.
+    """
+    from enrichment.ner.corpus import read_gold
+    from enrichment.ner.recognizer import TokenTagger
     from enrichment.ner.spans import evaluate_tags
 
-    recognizer = _load(model)
-    prefix = token_prefix or ("en:" if _looks_prefixed(conll) else "")
-    gold = read_tagged(conll, IDENTITY_TYPES, token_prefix=prefix)
-    predicted = recognizer.tag_tokens([sentence.tokens for sentence in gold])
+    gold_file = file or conll
+    if gold_file is None:
+        console.print("[red]give the gold file (FILE or --conll)[/]")
+        raise typer.Exit(2)
+    if precision not in ("auto", "fp32", "int8", "bf16"):
+        raise typer.BadParameter(f"unknown precision {precision!r}", param_hint="--precision")
+    systems: dict[str, TokenTagger] = {}
+    transformer = _load(model, precision, entity_rules)
+    systems[f"transformer ({transformer.name})"] = transformer
+    if spacy:
+        from enrichment.ner.spacy_pipeline import SpacyRecognizer
+
+        spacy_tagger = SpacyRecognizer()
+        systems[spacy_tagger.name] = spacy_tagger
+    prefix = token_prefix or ("en:" if _looks_prefixed(gold_file) else "")
+    gold = read_gold(gold_file, token_prefix=prefix)
     wanted = [kind.strip() for kind in types.split(",") if kind.strip()]
-    evaluation = evaluate_tags([sentence.tags for sentence in gold], predicted, wanted)
+    report: dict[str, object] = {}
+    for name, tagger in systems.items():
+        predicted = tagger.tag_tokens([sentence.tokens for sentence in gold])
+        evaluation = evaluate_tags([sentence.tags for sentence in gold], predicted, wanted)
+        report[name] = evaluation.as_dict()
+        if as_json:
+            continue
+        table = Table("type", "precision", "recall", "F1", "gold", "predicted",
+                      title=f"{gold_file.name}: {name} ({len(gold)} sentences)")
+        for kind, score in [*sorted(evaluation.by_type.items()), ("overall", evaluation.overall)]:
+            table.add_row(kind, f"{score.precision:.4f}", f"{score.recall:.4f}", f"{score.f1:.4f}",
+                          str(score.gold), str(score.predicted))
+        Console().print(table)
     if as_json:
-        typer.echo(json.dumps(evaluation.as_dict(), indent=2))
-        return
-    table = Table("type", "precision", "recall", "F1", "gold", "predicted", title=f"{conll.name}")
-    for kind, score in [*sorted(evaluation.by_type.items()), ("overall", evaluation.overall)]:
-        table.add_row(kind, f"{score.precision:.4f}", f"{score.recall:.4f}", f"{score.f1:.4f}",
-                      str(score.gold), str(score.predicted))
-    Console().print(table)
+        typer.echo(json.dumps(report, indent=2))
 
 
 @app.command()
@@ -172,12 +217,13 @@ def find(
         typer.echo(mention.model_dump_json(exclude_none=True))
 
 
-def _load(model: Path | None) -> TransformerRecognizer:
-    from enrichment.ner.recognizer import load_recognizer
+def _load(model: Path | None, precision: str = "auto", entity_rules: bool = True) -> TransformerRecognizer:
+    from enrichment.ner.recognizer import Precision, load_recognizer
 
     directory = _model_dir(model)
     try:
-        return load_recognizer(directory, threads=get_settings().ner_threads)
+        return load_recognizer(directory, threads=get_settings().ner_threads, precision=cast(Precision, precision),
+                               entity_rules=entity_rules)
     except FileNotFoundError as exc:
         console.print(f"[red]{exc}[/]")
         raise typer.Exit(2) from exc
