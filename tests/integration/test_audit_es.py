@@ -85,3 +85,23 @@ def test_accesses_naming_a_traveller_are_found_for_the_subject_report(audited: S
     found = store.audit_mentioning(["chen"])  # (the "volkov" search was edited by a test above)
     assert [(e.action, e.params["q"]) for e in found] == [("search", "chen")]
     assert store.alerts_about(["passenger-none"]) == []
+
+
+def test_keys_created_on_the_command_line_are_audited(audited: Settings, monkeypatch: pytest.MonkeyPatch,
+                                                      tmp_path: Path) -> None:
+    from sekisho.cli import app
+
+    monkeypatch.setenv("SEKISHO_NAMESPACE", audited.namespace)
+    monkeypatch.setenv("SEKISHO_HOME", str(audited.home))
+    monkeypatch.setenv("SEKISHO_API_KEYS_FILE", str(tmp_path / "keys.json"))
+    get_settings.cache_clear()
+    try:
+        result = CliRunner().invoke(app, ["serve", "--create-key", "approver", "--name", "duty officer"])
+    finally:
+        get_settings.cache_clear()
+    assert result.exit_code == 0, result.output
+    es_io.refresh(audited)
+    newest = entries(audited)[-1]
+    assert (newest["action"], newest["path"]) == ("key.create", "cli:sekisho serve")
+    assert newest["params"]["new_role"] == "approver"  # type: ignore[index]
+    assert result.output.strip().splitlines()[-1] not in json.dumps(newest)

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -21,7 +21,6 @@ from pydantic import ValidationError
 
 from feeds import MessageContext, parse_message
 from graph.store import EsGraphStore, link_indexed
-from scenario import WorldSpec, build_world, render
 from schemas.documents import Alert
 from schemas.records import Booking, Passenger, Record, Rejection
 from sekisho import es_io, kafka_io
@@ -33,6 +32,7 @@ from targeting.api.es_store import EsStore
 from targeting.api.ingest import MemoryRawSink
 from targeting.api.keys import MemoryKeyStore, create_key
 from targeting.api.roles import Role
+from tests.integration.test_retention_es import _pnr_records as retention_records
 
 pytestmark = pytest.mark.integration
 
@@ -44,7 +44,6 @@ UNRECOGNISED_PNR = (
     b"TIF+VOLKOV+DMITRIMR:A:1'SSR+DOCS:HK::CX:::::/P/RUS/753912345/RUS/12MAR71/M/01JAN30/VOLKOV/DMITRI'"
     b"UNT+5+1'UNZ+1+1'"
 )
-TRUNCATED_PNR = b"UNA:+.? '\nUNB+IATA:1+CX+JPCUSTOMS+261125:0930+1'\nUNH+1+PNRGOV:13:1:IA+1'\nTIF+VOLKOV+DMITRIMR:A:1'"
 
 
 @pytest.fixture(scope="module")
@@ -56,12 +55,8 @@ def es(stack: Settings) -> Iterator[Settings]:
 
 
 def pnr_records() -> list[Record]:
-    world = build_world(WorldSpec(travellers=12, consignments=0, declarations=0, seed=8, day=date(2026, 11, 25)))
-    records: list[Record] = []
-    for message in render(world):
-        if message.format == "pnrgov":
-            records += parse_message(message.payload, MessageContext(source=message.path))
-    records += parse_message(TRUNCATED_PNR, MessageContext(source="truncated.edi"))
+    """The PNR part of the retention test's push (its truncated PNR included) and an unrecognised PNR."""
+    records = [r for r in retention_records() if r.source_format != "paxlst"]
     records += parse_message(UNRECOGNISED_PNR, MessageContext(source="typo.edi"))
     return [r.model_copy(update={"received_at": RECEIVED}) for r in records]
 

@@ -18,6 +18,8 @@ from targeting.api.keys import FileKeyStore, KeyVerifier
 def keys_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
     path = tmp_path / "keys.json"
     monkeypatch.setenv("SEKISHO_API_KEYS_FILE", str(path))
+    # no Elasticsearch here: key changes are reported as not audited (tests/integration/test_audit_es.py audits)
+    monkeypatch.setenv("SEKISHO_ES_URL", "http://127.0.0.1:9")
     get_settings.cache_clear()
     yield path
     get_settings.cache_clear()
@@ -27,6 +29,7 @@ def test_create_list_and_revoke_keys(keys_file: Path) -> None:
     runner = CliRunner()
     created = runner.invoke(app, ["serve", "--create-key", "ct_unit", "--name", "desk 4"])
     assert created.exit_code == 0, created.output
+    assert "key.create not audited" in created.output
     plain = created.output.strip().splitlines()[-1]
     assert plain.startswith("sk_") and plain not in keys_file.read_text()
     principal = KeyVerifier(FileKeyStore(keys_file)).verify(plain)

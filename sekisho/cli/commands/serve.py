@@ -16,6 +16,19 @@ def keys_path(settings: Settings) -> Path:
     return settings.api_keys_file or settings.home / "api_keys.json"
 
 
+def audit_key_change(settings: Settings, action: str, params: dict[str, str | None]) -> None:
+    """Write a key created or revoked on the command line to the API audit trail (when it is reachable)."""
+    from sekisho import es_io
+
+    if not es_io.is_healthy(settings):
+        console.print(f"[yellow]warning:[/] {action} not audited: Elasticsearch is not reachable at {settings.es_url}")
+        return
+    from targeting.api.audit import AuditTrail
+    from targeting.api.es_store import EsStore
+
+    AuditTrail(EsStore(settings), settings.audit_anchor_file()).record(None, action, "cli:sekisho serve", params, 1)
+
+
 def register(app: typer.Typer) -> None:
     @app.command()
     def serve(
@@ -25,7 +38,7 @@ def register(app: typer.Typer) -> None:
             None,
             "--create-key",
             metavar="ROLE",
-            help="create an API key for ROLE (analyst, ct_unit, enforcement, admin, carrier); print it, exit",
+            help="create an API key for ROLE (analyst, ct_unit, enforcement, admin, carrier, approver); print it, exit",
         ),
         name: str = typer.Option("", "--name", help="who the new key is for (with --create-key)"),
         revoke_key: str = typer.Option(None, "--revoke-key", metavar="KEY_ID", help="revoke a key by its id, exit"),
@@ -55,6 +68,7 @@ def register(app: typer.Typer) -> None:
             if not revoke(key_store, revoke_key):
                 console.print(f"[red]no key {revoke_key!r}[/] in {key_store.path}")
                 raise typer.Exit(2)
+            audit_key_change(settings, "key.revoke", {"key_id": revoke_key})
             typer.echo(f"revoked {revoke_key}")
             return
         if create_key is not None:
@@ -65,6 +79,9 @@ def register(app: typer.Typer) -> None:
                 console.print(f"[red]unknown role {create_key!r}[/]; one of: {choices}")
                 raise typer.Exit(2) from exc
             plain = make_key(key_store, role, name or role.value)
+            created = plain.split("_")[1]
+            audit_key_change(settings, "key.create", {"new_key_id": created, "new_role": role.value,
+                                                      "new_name": name or role.value})
             console.print(
                 f"[green]{role.value}[/] key for {name or role.value!r} (shown once, stored hashed in "
                 f"{key_store.path}):",
