@@ -141,13 +141,15 @@ class RecordEmitter:
                     self._idle.notify_all()
 
     def _handle(self, batch: list[Emission]) -> None:
-        for emission in batch:
-            record = self._archived(emission)
-            if record is not None:
+        records = [record for record in map(self._archived, batch) if record is not None]
+        if self.archive is not None:
+            self.archive.flush()  # a record leaves only once the copy it points to is on disk
+        for record in records:
+            try:
                 self.sink.send(record)
                 self.stats.sent += 1
-        if self.archive is not None:
-            self.archive.flush()
+            except Exception as exc:  # raised by flush(); the rest of the batch is still sent
+                self._errors.append(exc)
 
     def _archived(self, emission: Emission) -> CrawledPage | None:
         """The record to send (stamped with its evidence), after archiving the page."""

@@ -19,6 +19,7 @@ files on their own.
 from __future__ import annotations
 
 import json
+import logging
 import os
 import secrets
 from collections.abc import Iterable, Iterator, Mapping
@@ -34,6 +35,8 @@ from warcio.utils import Digester
 from warcio.warcwriter import WARCWriter
 
 from schemas.records import Evidence
+
+log = logging.getLogger(__name__)
 
 WARC_SUFFIX = ".warc.gz"
 INDEX_SUFFIX = ".cdxj"
@@ -266,25 +269,34 @@ class WarcArchive:
 
 
 def index_entries(directory: Path) -> Iterator[tuple[str, Evidence]]:
-    """Every indexed response copy in ``directory``: (canonical URL, evidence), file by file."""
+    """Every indexed response copy in ``directory``: (canonical URL, evidence), file by file.
+
+    A line that cannot be read (a write cut short by a crash) is skipped with a warning: the WARC file is
+    intact up to it, and the rest of the index stays usable.
+    """
     for index in sorted(directory.glob(f"*{WARC_SUFFIX}{INDEX_SUFFIX}")):
-        with index.open(encoding="utf-8") as lines:
-            for line in lines:
-                parts = line.rstrip("\n").split(" ", 2)
-                if len(parts) != 3:
-                    continue
-                entry = json.loads(parts[2])
-                yield (
-                    entry["url"],
-                    Evidence(
-                        warc_file=entry["filename"],
-                        offset=entry["offset"],
-                        length=entry["length"],
-                        digest=entry["digest"],
-                        warc_record_id=entry["id"],
-                        fetched_at=datetime.fromisoformat(entry["fetched_at"]),
-                    ),
-                )
+        with index.open(encoding="utf-8", errors="replace") as lines:
+            for number, line in enumerate(lines, start=1):
+                try:
+                    yield _index_line(line)
+                except (ValueError, KeyError, TypeError) as exc:
+                    log.warning("%s:%d: index line skipped: %r", index.name, number, exc)
+
+
+def _index_line(line: str) -> tuple[str, Evidence]:
+    parts = line.rstrip("\n").split(" ", 2)
+    if len(parts) != 3:
+        raise ValueError("not '<url> <timestamp> <json>'")
+    entry = json.loads(parts[2])
+    evidence = Evidence(
+        warc_file=entry["filename"],
+        offset=entry["offset"],
+        length=entry["length"],
+        digest=entry["digest"],
+        warc_record_id=entry["id"],
+        fetched_at=datetime.fromisoformat(entry["fetched_at"]),
+    )
+    return str(entry["url"]), evidence
 
 
 def history(directory: Path, canonical: str) -> list[Evidence]:

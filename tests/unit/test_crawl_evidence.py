@@ -294,3 +294,53 @@ def test_evidence_show_prints_the_archived_copy(
     assert "TimeKeepers Wholesale" in result.output  # the body
     assert history_result.exit_code == 0 and record.evidence.id in history_result.output
     assert missing.exit_code == 1
+
+
+class RefusingSink(CollectingSink):
+    """Refuses one record id (as a full producer buffer would); keeps the others."""
+
+    def __init__(self, refused: str) -> None:
+        super().__init__()
+        self.refused = refused
+
+    def send(self, record: CrawledPage) -> None:
+        if record.id == self.refused:
+            raise BufferError("queue full")
+        super().send(record)
+
+
+def test_a_refused_send_loses_no_other_record_and_is_raised_at_the_end(tmp_path: Path) -> None:
+    source = source_from_mapping({"name": "t", "kind": "article", "start_urls": ["http://example.test/"]}, "")
+    sink = RefusingSink("crawled_page-b")
+    emitter = RecordEmitter(source, sink, WarcArchive(tmp_path))
+    for name in "abc":
+        url = f"http://example.test/{name}.html"
+        page = FetchedPage(url=url, status=200, body=f"<p>{name}</p>".encode(), fetched_at=datetime.now(UTC))
+        record = CrawledPage(
+            id=f"crawled_page-{name}", source_format="web", url=url, canonical_url=url, source_name="t"
+        )
+        emitter.submit(Emission(page, record, "new"))
+    with pytest.raises(RuntimeError, match="queue full"):
+        emitter.close()
+    assert [r.id for r in sink.records] == ["crawled_page-a", "crawled_page-c"]
+    assert all(r.evidence is not None for r in sink.records)
+
+
+def test_an_unreadable_index_line_is_skipped(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    archive = WarcArchive(tmp_path)
+    url = "http://example.test/a.html"
+    evidence = archive.write_response(
+        url=url,
+        canonical=url,
+        status=200,
+        body=b"<p>a</p>",
+        fetched_at=datetime.now(UTC),
+        response_headers=[],
+        request_headers=[],
+    )
+    archive.close()
+    index = tmp_path / f"{evidence.warc_file}.cdxj"
+    index.write_text("half a line {\n" + index.read_text(encoding="utf-8"), encoding="utf-8")
+    assert [e.id for e in history(tmp_path, url)] == [evidence.id]
+    assert "index line skipped" in caplog.text
+    assert WarcArchive(tmp_path).latest(url) == evidence

@@ -145,6 +145,13 @@
         li.appendChild(span(a.title, "label"));
         li.appendChild(span(a.severity + " · " + new Date(a.created_at).toLocaleString(), "kind"));
         (a.reasons || []).concat(a.explanation || []).forEach(function (why) { li.appendChild(span(why, "why")); });
+        // Crawled pages on the alert's graph path: open their card for the grade and the archived copy.
+        (a.graph_path || []).filter(function (id) { return id.indexOf("crawled_page-") === 0; }).forEach(function (id) {
+          var link = document.createElement("a");
+          link.href = "#web"; link.textContent = "web finding on the path: grade and evidence"; link.className = "why";
+          link.addEventListener("click", function (evt) { evt.preventDefault(); evt.stopPropagation(); openEntity(id); });
+          li.appendChild(link);
+        });
         li.addEventListener("click", function () { openEntity(a.record_id); });
         list.appendChild(li);
       });
