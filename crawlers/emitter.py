@@ -229,7 +229,7 @@ class RecordEmitter:
             self._idle.wait_for(lambda: self._pending == 0)
         if self._errors:
             errors, self._errors = self._errors, []
-            raise RuntimeError(f"{len(errors)} emitter batches failed; first: {errors[0]!r}") from errors[0]
+            raise RuntimeError(f"{len(errors)} records or batches not emitted; first: {errors[0]!r}") from errors[0]
         self.sink.flush()
 
     def close(self) -> None:
