@@ -125,7 +125,7 @@ class WarcArchive:
         self._name = f"sekisho-{stamp}-{os.getpid()}-{secrets.token_hex(3)}-{self._sequence:05d}{WARC_SUFFIX}"
         self._file = (self.directory / self._name).open("ab")
         self._index = (self.directory / (self._name + INDEX_SUFFIX)).open("a", encoding="utf-8")
-        self._writer = WARCWriter(self._file, gzip=True)
+        self._writer = WARCWriter(self._file, gzip=True, warc_version="1.1")  # 1.1: fractional-second dates
         info = self._writer.create_warcinfo_record(self._name, {"software": "Sekisho", "format": "WARC/1.1"})
         self._writer.write_record(info)
         return self._writer
