@@ -28,7 +28,8 @@ from schemas.records import CrawledPage, Evidence, FieldChange
 
 log = logging.getLogger(__name__)
 
-Outcome = Literal["new", "changed", "unchanged", "duplicate", "hub"]
+Outcome = Literal["new", "changed", "unchanged", "duplicate", "not_modified", "hub"]
+_REVISITS = ("unchanged", "duplicate", "not_modified")
 
 # The fields an analyst compares between two copies of a page (text last: it is long and changes most).
 DIFF_FIELDS = (
@@ -141,33 +142,39 @@ class RecordEmitter:
                     self._idle.notify_all()
 
     def _handle(self, batch: list[Emission]) -> None:
-        for emission in batch:
-            record = self._archived(emission)
-            if record is not None:
+        records = [record for record in map(self._archived, batch) if record is not None]
+        if self.archive is not None:
+            self.archive.flush()  # a record leaves only once the copy it points to is on disk
+        for record in records:
+            try:
                 self.sink.send(record)
                 self.stats.sent += 1
-        if self.archive is not None:
-            self.archive.flush()
+            except Exception as exc:  # raised by flush(); the rest of the batch is still sent
+                self._errors.append(exc)
 
     def _archived(self, emission: Emission) -> CrawledPage | None:
         """The record to send (stamped with its evidence), after archiving the page."""
         page, record, archive = emission.page, emission.record, self.archive
-        if emission.outcome in ("unchanged", "duplicate"):
+        if emission.outcome in _REVISITS:
             record = None  # nothing is emitted; the archive notes the visit
         if archive is None:
             return record
         try:
             response_headers = header_pairs(page.headers)
-            if emission.outcome in ("unchanged", "duplicate"):
-                archive.write_revisit(
+            if emission.outcome in _REVISITS:
+                written = archive.write_revisit(
                     url=page.url,
                     canonical=page.canonical,
                     status=page.status,
                     fetched_at=page.fetched_at,
                     response_headers=response_headers,
-                    body=page.body,
+                    body=None if emission.outcome == "not_modified" else page.body,
+                    protocol=page.protocol,
                 )
-                self.stats.revisits += 1
+                if written is None:
+                    self._warn(f"{page.url} answered 304 but its archived copy is gone (retention): visit not noted")
+                else:
+                    self.stats.revisits += 1
                 return None
             previous = archive.latest(page.canonical) if emission.outcome == "changed" else None
             evidence = archive.write_response(
@@ -227,7 +234,7 @@ class RecordEmitter:
             self._idle.wait_for(lambda: self._pending == 0)
         if self._errors:
             errors, self._errors = self._errors, []
-            raise RuntimeError(f"{len(errors)} emitter batches failed; first: {errors[0]!r}") from errors[0]
+            raise RuntimeError(f"{len(errors)} records or batches not emitted; first: {errors[0]!r}") from errors[0]
         self.sink.flush()
 
     def close(self) -> None:

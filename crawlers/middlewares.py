@@ -17,6 +17,8 @@ from scrapy.http import Response
 
 from crawlers.canonical import canonical_url
 from crawlers.context import ALLOWED_PRIVATE_TARGETS, CRAWL_BUDGET, CrawlContext, crawl_context
+from crawlers.emitter import Emission
+from crawlers.extractors import FetchedPage
 from crawlers.frontier import after_fetch, discovered, now_utc
 from crawlers.safety import parse_allowances, refusal_reason
 from schemas.documents import FetchStatus, UrlStatus
@@ -129,6 +131,18 @@ class ConditionalRequestMiddleware:
         if response.status == 304:
             self.crawler.stats.inc_value("sekisho/not_modified")
             _record(context, request, "unchanged", 304, "not_modified")
+            # The archive notes the visit: the page was seen, unchanged, at this time.
+            page = FetchedPage(
+                url=response.url,
+                status=304,
+                body=b"",
+                fetched_at=now_utc(),
+                headers=response.headers,
+                request_headers=request.headers,
+                method=request.method,
+                protocol=response.protocol or "HTTP/1.1",
+            )
+            context.emitter.submit(Emission(page, None, "not_modified"))
             raise IgnoreRequest(f"not modified: {request.url}")
         if response.status >= 400:
             self.crawler.stats.inc_value("sekisho/http_error")

@@ -1,8 +1,9 @@
 """The one generic spider: a source definition says where to start, what to follow and what to extract.
 
-It stays thin: discovery (start pages, sitemaps, RSS/Atom feeds, JSON APIs, due URLs from the frontier)
-and link following are here; extraction is ``crawlers.extractors``; safety, budget, conditional requests
-and change detection are middlewares and pipelines.
+It stays thin: discovery (start pages, sitemaps, RSS/Atom feeds, JSON APIs, due URLs from the frontier;
+discovery documents are asked conditionally like any page) and link following are here; extraction is
+``crawlers.extractors`` (HTML, and PDF notices); safety, budget, conditional requests and change detection
+are middlewares and pipelines; archiving and sending run on the emitter thread.
 """
 
 from __future__ import annotations

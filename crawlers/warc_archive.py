@@ -3,10 +3,11 @@
 ``WarcArchive`` appends to gzip-compressed WARC files in one directory, rotated by size
 (``sekisho-<time>-<pid>-<random>-<n>.warc.gz``). For each page it writes the ``response`` record (status line,
 response headers, body, ``WARC-Payload-Digest``, ``WARC-Date`` = fetch time) followed by the ``request``
-record (method, request headers) that points back to it; a re-fetch whose content did not change is a
-``revisit`` record that names the digest of the copy it repeats. Each WARC file has a CDXJ index beside it
-(``<file>.cdxj``: canonical URL, timestamp, and the record's offset, length and digest), from which the
-archive knows the latest copy of every URL (change history) without reading the WARC files.
+record (method, request headers) that points back to it; a re-fetch whose content did not change, or that
+the server answered ``304 Not Modified``, is a ``revisit`` record that names the copy it repeats. Each WARC
+file has a CDXJ index beside it (``<file>.cdxj``: canonical URL, timestamp, and the record's offset, length
+and digest), from which the archive knows the latest copy of every URL (change history) without reading the
+WARC files.
 
 Scrapy hands bodies over decoded (no gzip transfer encoding): the body is archived as the crawler
 parsed it, and the headers that described the encoded form (``Content-Encoding``, ``Content-Length``,
@@ -19,6 +20,7 @@ files on their own.
 from __future__ import annotations
 
 import json
+import logging
 import os
 import secrets
 from collections.abc import Iterable, Iterator, Mapping
@@ -35,10 +37,13 @@ from warcio.warcwriter import WARCWriter
 
 from schemas.records import Evidence
 
+log = logging.getLogger(__name__)
+
 WARC_SUFFIX = ".warc.gz"
 INDEX_SUFFIX = ".cdxj"
 _RENAMED = frozenset({"content-encoding", "content-length", "transfer-encoding"})
-_REASONS = {200: "OK", 203: "Non-Authoritative Information", 206: "Partial Content"}
+_REASONS = {200: "OK", 203: "Non-Authoritative Information", 206: "Partial Content", 304: "Not Modified"}
+NOT_MODIFIED_PROFILE = "http://netpreserve.org/warc/1.1/revisit/server-not-modified"
 
 HeaderPairs = list[tuple[str, str]]
 
@@ -120,7 +125,7 @@ class WarcArchive:
         self._name = f"sekisho-{stamp}-{os.getpid()}-{secrets.token_hex(3)}-{self._sequence:05d}{WARC_SUFFIX}"
         self._file = (self.directory / self._name).open("ab")
         self._index = (self.directory / (self._name + INDEX_SUFFIX)).open("a", encoding="utf-8")
-        self._writer = WARCWriter(self._file, gzip=True)
+        self._writer = WARCWriter(self._file, gzip=True, warc_version="1.1")  # 1.1: fractional-second dates
         info = self._writer.create_warcinfo_record(self._name, {"software": "Sekisho", "format": "WARC/1.1"})
         self._writer.write_record(info)
         return self._writer
@@ -193,13 +198,33 @@ class WarcArchive:
         return evidence
 
     def write_revisit(
-        self, *, url: str, canonical: str, status: int, fetched_at: datetime, response_headers: HeaderPairs, body: bytes
-    ) -> Evidence:
-        """Record a re-fetch whose content is already archived: headers only, naming the repeated digest."""
+        self,
+        *,
+        url: str,
+        canonical: str,
+        status: int,
+        fetched_at: datetime,
+        response_headers: HeaderPairs,
+        body: bytes | None,
+        protocol: str = "HTTP/1.1",
+    ) -> Evidence | None:
+        """Record a re-fetch whose content is already archived: headers only, naming the copy it repeats.
+
+        ``body`` is the re-fetched body (same content as an archived copy: profile identical-payload-digest),
+        or None for a ``304 Not Modified`` (profile server-not-modified; the digest is the archived copy's).
+        A 304 for a URL with no archived copy (expired by retention) has nothing to refer to: None.
+        """
         writer, _ = self._current()
         previous = self.latest(canonical)
-        digest = payload_digest(body)
-        http = StatusAndHeaders(f"{status} {_REASONS.get(status, '')}".strip(), _archived_headers(response_headers, 0))
+        if body is not None:
+            digest = payload_digest(body)
+        elif previous is not None:
+            digest = previous.digest
+        else:
+            return None
+        http = StatusAndHeaders(
+            f"{status} {_REASONS.get(status, '')}".strip(), _archived_headers(response_headers, 0), protocol=protocol
+        )
         extra = {"WARC-Date": _warc_date(fetched_at)}
         if previous is not None:
             extra["WARC-Refers-To"] = previous.warc_record_id
@@ -211,6 +236,8 @@ class WarcArchive:
             http_headers=http,
             warc_headers_dict=extra,
         )
+        if body is None:
+            revisit.rec_headers.replace_header("WARC-Profile", NOT_MODIFIED_PROFILE)
         offset, length = self._append(revisit)
         return Evidence(
             warc_file=self._name,
@@ -266,25 +293,34 @@ class WarcArchive:
 
 
 def index_entries(directory: Path) -> Iterator[tuple[str, Evidence]]:
-    """Every indexed response copy in ``directory``: (canonical URL, evidence), file by file."""
+    """Every indexed response copy in ``directory``: (canonical URL, evidence), file by file.
+
+    A line that cannot be read (a write cut short by a crash) is skipped with a warning: the WARC file is
+    intact up to it, and the rest of the index stays usable.
+    """
     for index in sorted(directory.glob(f"*{WARC_SUFFIX}{INDEX_SUFFIX}")):
-        with index.open(encoding="utf-8") as lines:
-            for line in lines:
-                parts = line.rstrip("\n").split(" ", 2)
-                if len(parts) != 3:
-                    continue
-                entry = json.loads(parts[2])
-                yield (
-                    entry["url"],
-                    Evidence(
-                        warc_file=entry["filename"],
-                        offset=entry["offset"],
-                        length=entry["length"],
-                        digest=entry["digest"],
-                        warc_record_id=entry["id"],
-                        fetched_at=datetime.fromisoformat(entry["fetched_at"]),
-                    ),
-                )
+        with index.open(encoding="utf-8", errors="replace") as lines:
+            for number, line in enumerate(lines, start=1):
+                try:
+                    yield _index_line(line)
+                except (ValueError, KeyError, TypeError) as exc:
+                    log.warning("%s:%d: index line skipped: %r", index.name, number, exc)
+
+
+def _index_line(line: str) -> tuple[str, Evidence]:
+    parts = line.rstrip("\n").split(" ", 2)
+    if len(parts) != 3:
+        raise ValueError("not '<url> <timestamp> <json>'")
+    entry = json.loads(parts[2])
+    evidence = Evidence(
+        warc_file=entry["filename"],
+        offset=entry["offset"],
+        length=entry["length"],
+        digest=entry["digest"],
+        warc_record_id=entry["id"],
+        fetched_at=datetime.fromisoformat(entry["fetched_at"]),
+    )
+    return str(entry["url"]), evidence
 
 
 def history(directory: Path, canonical: str) -> list[Evidence]:

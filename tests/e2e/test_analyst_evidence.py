@@ -1,6 +1,6 @@
 """Web findings on the analyst page, in headless Chromium: a marketplace listing crawled twice from the real
 fixture site (its price and seller changed in between) shows its source grade, what changed, and opens both
-archived copies (WARC) with their digests verified.
+archived copies (WARC) with their digests verified; the source is then regraded from the Sources view.
 """
 
 from __future__ import annotations
@@ -106,6 +106,21 @@ def test_web_findings_show_grade_changes_and_both_archived_copies(base: tuple[st
             this_page.get_by_text("previous copy").click()
             expect(copy).to_contain_text("1,250.00")
             expect(copy).to_contain_text("TimeKeepers Wholesale")
+
+            # Sources: grades in force, regrading with a reason.
+            page.click("nav button[data-view='sources']")
+            market = page.locator("#source-list li[data-source='fixture-market']")
+            expect(market.locator(".grade")).to_have_text("C3")
+            page.select_option("#regrade-source", "fixture-market")
+            page.select_option("#regrade-reliability", "E")
+            page.select_option("#regrade-credibility", "5")
+            page.fill("#regrade-reason", "sellers post fabricated listings")
+            page.click("#regrade-form button")
+            expect(page.get_by_test_id("regrade-status")).to_have_text(
+                "fixture-market is now E5: unreliable, improbable"
+            )
+            expect(market.locator(".grade")).to_have_text("E5")
+            expect(market).to_contain_text("C3 → E5 by Officer Sato: sellers post fabricated listings")
         finally:
             browser.close()
     assert errors == []

@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from typer.testing import CliRunner
 
 from crawlers.fixture_site import FixtureServer
 from crawlers.frontier import STATUS_TYPE
@@ -17,7 +18,8 @@ from crawlers.warc_archive import read_copy
 from feeds import MessageContext, parse_message
 from schemas.records import CrawledPage
 from sekisho import es_io, kafka_io
-from sekisho.settings import Settings
+from sekisho.cli import app
+from sekisho.settings import Settings, get_settings
 
 pytestmark = pytest.mark.integration
 
@@ -55,7 +57,7 @@ def _raw_records(settings: Settings) -> dict[str, tuple[bytes | None, CrawledPag
 
 
 def test_crawl_to_kafka_with_an_elasticsearch_frontier_then_index(
-    stack: Settings, server: FixtureServer, tmp_path: Path
+    stack: Settings, server: FixtureServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     fixture_target = server.url.split("//", 1)[1]  # exactly the fixture site's host:port
     settings = stack.model_copy(update={"home": tmp_path, "crawl_allowed_private_targets": [fixture_target]})
@@ -99,5 +101,14 @@ def test_crawl_to_kafka_with_an_elasticsearch_frontier_then_index(
     assert (listing["reliability"], listing["credibility"]) == ("C", 3)
     copy = read_copy(evidence_dir(settings), f"{listing['evidence']['warc_file']}:{listing['evidence']['offset']}")
     assert copy.digest_ok and copy.url == listing["url"]
+    # `sekisho evidence show` finds the copy from the record id, through Elasticsearch.
+    monkeypatch.setenv("SEKISHO_HOME", str(tmp_path))
+    get_settings.cache_clear()
+    try:
+        shown = CliRunner().invoke(app, ["evidence", "show", listing["id"]])
+    finally:
+        get_settings.cache_clear()
+    assert shown.exit_code == 0, shown.output
+    assert "(verified)" in shown.output and "No export papers needed" in shown.output
     sdn = next(d for d in indexed.values() if d.get("list_name") == "OFAC SDN")
     assert Path(sdn["raw_location"]).exists() and len(sdn["content_hash"]) == 64

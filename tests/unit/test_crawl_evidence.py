@@ -26,7 +26,7 @@ from crawlers.runner import CrawlReport, run_crawl
 from crawlers.settings import evidence_dir
 from crawlers.sinks import CollectingSink
 from crawlers.sources import SourceDefinition, load_sources, source_from_mapping
-from crawlers.warc_archive import EvidenceError, WarcArchive, history, prune, read_copy
+from crawlers.warc_archive import EvidenceError, WarcArchive, history, index_entries, prune, read_copy
 from schemas.records import CrawledPage
 from sekisho.cli import app
 from sekisho.settings import Settings, get_settings
@@ -123,7 +123,7 @@ def test_a_changed_page_keeps_both_copies_and_says_what_changed(server: FixtureS
     assert [e.id for e in history(directory, canonical_url(after.url))] == [before.evidence.id, after.evidence.id]
 
 
-def test_a_refetch_with_the_same_content_is_a_revisit_record(server: FixtureServer, settings: Settings) -> None:
+def test_refetches_of_archived_content_are_revisit_records(server: FixtureServer, settings: Settings) -> None:
     frontier = InMemoryFrontier()
     crawl(market(server), settings, frontier, CollectingSink())
     page = server.site.get(LISTING)
@@ -133,14 +133,22 @@ def test_a_refetch_with_the_same_content_is_a_revisit_record(server: FixtureServ
     sink = CollectingSink()
     report = crawl(market(server), settings, frontier, sink)
     assert report.count("sekisho/unchanged") == 1 and report.emitted == 0
-    assert report.count("sekisho/evidence/revisits") == 1
+    # The changed-markup page is an identical-payload revisit; the four pages that answered 304 (hub, JSON API,
+    # the two other listings) are server-not-modified revisits of their archived copies.
+    assert report.count("sekisho/not_modified") == 4 and report.count("sekisho/evidence/revisits") == 5
     revisits = []
     for warc in evidence_dir(settings).glob("*.warc.gz"):
         with warc.open("rb") as stream:
             revisits += [r for r in ArchiveIterator(stream) if r.rec_type == "revisit"]
-    (revisit,) = revisits
-    assert revisit.rec_headers.get_header("WARC-Target-URI").endswith(LISTING)
-    assert revisit.rec_headers.get_header("WARC-Refers-To")  # the copy it repeats
+    profiles = {r.rec_headers.get_header("WARC-Target-URI").removeprefix(server.url): r for r in revisits}
+    same = profiles[LISTING]
+    assert same.rec_headers.get_header("WARC-Profile").endswith("/revisit/identical-payload-digest")
+    assert same.rec_headers.get_header("WARC-Refers-To")  # the copy it repeats
+    hub = profiles["/market/"]
+    assert hub.rec_headers.get_header("WARC-Profile").endswith("/revisit/server-not-modified")
+    first_hub = next(e for url, e in index_entries(evidence_dir(settings)) if url.endswith("/market/"))
+    assert hub.rec_headers.get_header("WARC-Payload-Digest") == first_hub.digest
+    assert hub.rec_headers.get_header("WARC-Refers-To") == first_hub.warc_record_id
 
 
 def test_warc_files_rotate_by_size_and_expire_by_age(server: FixtureServer, settings: Settings) -> None:
@@ -295,3 +303,53 @@ def test_evidence_show_prints_the_archived_copy(
     assert "TimeKeepers Wholesale" in result.output  # the body
     assert history_result.exit_code == 0 and record.evidence.id in history_result.output
     assert missing.exit_code == 1
+
+
+class RefusingSink(CollectingSink):
+    """Refuses one record id (as a full producer buffer would); keeps the others."""
+
+    def __init__(self, refused: str) -> None:
+        super().__init__()
+        self.refused = refused
+
+    def send(self, record: CrawledPage) -> None:
+        if record.id == self.refused:
+            raise BufferError("queue full")
+        super().send(record)
+
+
+def test_a_refused_send_loses_no_other_record_and_is_raised_at_the_end(tmp_path: Path) -> None:
+    source = source_from_mapping({"name": "t", "kind": "article", "start_urls": ["http://example.test/"]}, "")
+    sink = RefusingSink("crawled_page-b")
+    emitter = RecordEmitter(source, sink, WarcArchive(tmp_path))
+    for name in "abc":
+        url = f"http://example.test/{name}.html"
+        page = FetchedPage(url=url, status=200, body=f"<p>{name}</p>".encode(), fetched_at=datetime.now(UTC))
+        record = CrawledPage(
+            id=f"crawled_page-{name}", source_format="web", url=url, canonical_url=url, source_name="t"
+        )
+        emitter.submit(Emission(page, record, "new"))
+    with pytest.raises(RuntimeError, match="queue full"):
+        emitter.close()
+    assert [r.id for r in sink.records] == ["crawled_page-a", "crawled_page-c"]
+    assert all(r.evidence is not None for r in sink.records)
+
+
+def test_an_unreadable_index_line_is_skipped(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    archive = WarcArchive(tmp_path)
+    url = "http://example.test/a.html"
+    evidence = archive.write_response(
+        url=url,
+        canonical=url,
+        status=200,
+        body=b"<p>a</p>",
+        fetched_at=datetime.now(UTC),
+        response_headers=[],
+        request_headers=[],
+    )
+    archive.close()
+    index = tmp_path / f"{evidence.warc_file}.cdxj"
+    index.write_text("half a line {\n" + index.read_text(encoding="utf-8"), encoding="utf-8")
+    assert [e.id for e in history(tmp_path, url)] == [evidence.id]
+    assert "index line skipped" in caplog.text
+    assert WarcArchive(tmp_path).latest(url) == evidence

@@ -79,6 +79,7 @@
     document.querySelectorAll(".view").forEach(function (v) { v.hidden = v.id !== "view-" + view; });
     if (view === "alerts") loadAlerts();
     if (view === "queue") loadQueue();
+    if (view === "sources") loadSources();
   }
 
   // --- search
@@ -145,12 +146,48 @@
         li.appendChild(span(a.title, "label"));
         li.appendChild(span(a.severity + " · " + new Date(a.created_at).toLocaleString(), "kind"));
         (a.reasons || []).concat(a.explanation || []).forEach(function (why) { li.appendChild(span(why, "why")); });
+        // Crawled pages on the alert's graph path: open their card for the grade and the archived copy.
+        (a.graph_path || []).filter(function (id) { return id.indexOf("crawled_page-") === 0; }).forEach(function (id) {
+          var link = document.createElement("a");
+          link.href = "#web"; link.textContent = "web finding on the path: grade and evidence"; link.className = "why";
+          link.addEventListener("click", function (evt) { evt.preventDefault(); evt.stopPropagation(); openEntity(id); });
+          li.appendChild(link);
+        });
         li.addEventListener("click", function () { openEntity(a.record_id); });
         list.appendChild(li);
       });
       if (!alerts.length) list.appendChild(item("No alerts."));
     }).catch(function (err) { list.appendChild(item("Alerts unavailable: " + err.message)); });
   }
+
+  // --- sources: their grades, who changed them and why; analysts regrade (audited by the API)
+  function loadSources() {
+    var list = $("source-list"), select = $("regrade-source");
+    list.textContent = ""; select.textContent = "";
+    api("/api/sources").then(function (sources) {
+      sources.forEach(function (s) {
+        var li = item("", { source: s.name });
+        li.appendChild(gradeBadge(s.grade));
+        li.appendChild(span(s.name, "label"));
+        li.appendChild(span(s.kind + " · " + s.meaning + (s.grade !== s.configured_grade ? " · configured " + s.configured_grade : ""), "kind"));
+        s.history.slice(-3).forEach(function (c) {
+          li.appendChild(span((c.previous || "?") + " → " + c.reliability + c.credibility + " by " + c.by + ": " + c.reason, "why"));
+        });
+        list.appendChild(li);
+        var o = document.createElement("option"); o.value = s.name; o.textContent = s.name; select.appendChild(o);
+      });
+    }).catch(function (err) { list.appendChild(item("Sources unavailable: " + err.message)); });
+  }
+  $("regrade-form").addEventListener("submit", function (evt) {
+    evt.preventDefault();
+    var name = $("regrade-source").value;
+    var body = { reliability: $("regrade-reliability").value, credibility: Number($("regrade-credibility").value),
+                 reason: $("regrade-reason").value };
+    api("/api/sources/" + encodeURIComponent(name) + "/grade", { method: "PUT", body: body }).then(function (s) {
+      $("regrade-status").textContent = s.name + " is now " + s.meaning;
+      loadSources();
+    }).catch(function (err) { $("regrade-status").textContent = "Not regraded: " + err.message; });
+  });
 
   // --- entity card
   function openEntity(id) {
