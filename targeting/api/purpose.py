@@ -65,7 +65,7 @@ def purpose_of(request: Request, legal_bases: Iterable[str]) -> Purpose | None:
 
 
 def _record_type(entity_id: str) -> str:
-    return entity_id.rsplit("-", 1)[0]
+    return entity_id.split("-", 1)[0]  # ids read <record_type>-<hash>
 
 
 class PnrView:

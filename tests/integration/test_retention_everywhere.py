@@ -204,3 +204,22 @@ def test_topics_keep_messages_at_most_six_months(stack: Settings) -> None:
     assert int(config["retention.ms"]) == stack.kafka_retention_ms <= 183 * 24 * 3600 * 1000
     with pytest.raises(ValidationError):
         Settings(kafka_retention_ms=365 * 24 * 3600 * 1000)
+
+
+def test_graph_left_behind_by_records_deleted_earlier_is_swept(es: Settings, seeded: dict[str, Any]) -> None:
+    """Regression: records deleted by the earlier retention (or by hand) left 39 nodes and 64 edges behind."""
+    records = [r.model_copy(update={"id": f"{r.id}-again"}) for r in pnr_records()
+               if isinstance(r, Passenger | Booking)]
+    es_io.write_records(records, es)
+    es_io.refresh(es)
+    link_indexed(es)
+    volkov = next(r for r in records if isinstance(r, Passenger) and r.surname == "VOLKOV")
+    es_io.write_records([Alert(id="alert-again", key="k", record_id=volkov.id, record_type="passenger",
+                               label=volkov.full_name, score=0.9, severity="critical", title="t",
+                               created_at=RECEIVED)], es)
+    for record_type in ("passenger", "booking"):  # what the retention before the graph cascade did
+        es_io.delete_by_query(record_type, {"ids": {"values": [r.id for r in records]}}, es)
+    assert "VOLKOV" in stored_text(es)
+    counts = retention.apply(FIVE_YEARS_ON, settings=es)
+    assert counts["graph_node.deleted"] > 0 and counts["alert.deleted"] == 1
+    assert leaked(stored_text(es), seeded["terms"]) == []
