@@ -176,8 +176,9 @@ class PnrView:
         hidden = self.derived(p.record_id for p in queue.picks)
         quoting = self.through(p.record_id for p in queue.picks)
         picks = [p.model_copy(update={"label": MASK, "explanation": [], "same_target": []}) if p.record_id in hidden
-                 else p.model_copy(update={"explanation": [MASK if line.startswith("graph") else line
-                                                           for line in p.explanation]})
+                 else p.model_copy(update={
+                     "reason": f"{p.selection} selection, score {p.score:.2f}; why: {MASK}",
+                     "explanation": [MASK if line.startswith("graph") else line for line in p.explanation]})
                  if p.record_id in quoting else p
                  for p in queue.picks]
         return queue.model_copy(update={"picks": picks})
