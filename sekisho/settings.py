@@ -64,7 +64,8 @@ class Settings(BaseSettings):
         description="legal bases a purpose may name (EU 2016/681 art. 6(2)(a)-(c), APPI art. 27(1)(i))",
     )
     api_purpose_required_roles: list[str] = Field(
-        default_factory=lambda: ["enforcement"], description="roles that see PNR data only under a purpose"
+        default_factory=lambda: ["analyst", "ct_unit", "enforcement"],
+        description="roles that see PNR data only under a purpose (administrators answer access requests)",
     )
     reidentification_hours: float = Field(default=24.0, description="how long an approved re-identification holds")
 

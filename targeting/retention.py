@@ -237,6 +237,8 @@ def apply(as_of: datetime, *, dry_run: bool = False, policy: RetentionPolicy = D
                 cascade.add_counts(counts, cascade.forget(ids, settings))
             counts[f"{record_type}.deleted"] += es_io.delete_by_query(record_type, {"ids": {"values": ids}},
                                                                        settings)
+    if not dry_run:  # graph documents of records deleted before the graph followed them
+        cascade.add_counts(counts, cascade.sweep_orphans(settings))
     for record_type in present:
         query = depersonalise_query(record_type, as_of, policy)
         if dry_run:

@@ -27,7 +27,7 @@ from typing import Any
 from graph.store import EsGraphStore, links_for
 from schemas.documents import Alert
 from schemas.indexed import ALERT_TYPE, EDGE_TYPE, NODE_TYPE
-from schemas.records import Record
+from schemas.records import RECORD_TYPES, Record
 from sekisho import es_io
 from sekisho.settings import Settings
 
@@ -169,6 +169,52 @@ def mask(masked: Sequence[Record], settings: Settings) -> dict[str, int]:
     _alerts(set(), ids, ids | orphans, settings, counts)
     es_io.refresh(settings)
     return counts
+
+
+def sweep_orphans(settings: Settings, record_types: Sequence[str] = ("passenger", "booking")) -> dict[str, int]:
+    """``forget`` the graph nodes whose record is gone although they still carry what it said.
+
+    Records deleted before the graph followed them (or directly in the index) left their nodes behind,
+    labelled with names. A node of one of ``record_types`` whose label is more than its id (a stub, seen
+    before its record arrived, says nothing) and whose record no longer exists is forgotten like a
+    deleted record, with its edges, orphans, paths through it and alerts.
+    """
+    counts = empty_counts()
+    query = {"bool": {"filter": [{"terms": {"record_type": list(record_types)}}]}}
+    labelled = (doc for doc in es_io.scan(NODE_TYPE, query, settings) if doc.get("label") != doc.get("id"))
+    batch: list[dict[str, Any]] = []
+    for doc in labelled:
+        batch.append(doc)
+        if len(batch) >= _TERMS_BATCH:
+            add_counts(counts, _forget_missing(batch, settings))
+            batch = []
+    if batch:
+        add_counts(counts, _forget_missing(batch, settings))
+    return counts
+
+
+def _existing(ids: Iterable[str], settings: Settings) -> set[str]:
+    """Which of these record ids (``<record_type>-...``) are still stored."""
+    by_type: dict[str, list[str]] = {}
+    for record_id in ids:
+        by_type.setdefault(record_id.split("-", 1)[0], []).append(record_id)  # ids read <record_type>-<hash>
+    found: set[str] = set()
+    for record_type, batch in by_type.items():
+        if record_type in RECORD_TYPES:
+            found.update(str(hit["_id"]) for hit in es_io.search(record_type, {"ids": {"values": batch}}, settings,
+                                                                 size=len(batch)))
+    return found
+
+
+def _forget_missing(nodes: list[dict[str, Any]], settings: Settings) -> dict[str, int]:
+    missing = {str(doc["id"]) for doc in nodes} - _existing((str(doc["id"]) for doc in nodes), settings)
+    if not missing:
+        return empty_counts()
+    # A node some stored record still links (a passenger whose booking has not arrived yet) stays.
+    touching = _asserted_edges(set(), missing, settings).values()
+    alive = _existing({str(e["source_record"]) for e in touching if e.get("source_record")}, settings)
+    kept = {end for e in touching if e.get("source_record") in alive for end in (e["src"], e["dst"])}
+    return forget(sorted(missing - kept), settings) if missing - kept else empty_counts()
 
 
 def add_counts(total: dict[str, int], more: dict[str, int]) -> None:

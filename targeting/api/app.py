@@ -106,6 +106,8 @@ class Me(BaseModel):
     key_id: str
     role: str
     name: str
+    purpose_required: bool = False  # PNR data is masked for this role unless a purpose is named
+    legal_bases: list[str] = []
 
 
 class KeyRequest(BaseModel):
@@ -129,7 +131,10 @@ api = APIRouter(prefix="/api")
 @api.get("/me", **gate(*Role), response_model=Me, summary="who the presented key belongs to")
 def me(request: Request) -> Me:
     p = principal_of(request)
-    return Me(key_id=p.key_id, role=p.role.value, name=p.name)
+    settings: Settings = request.app.state.settings
+    return Me(key_id=p.key_id, role=p.role.value, name=p.name,
+              purpose_required=p.role.value in settings.api_purpose_required_roles,
+              legal_bases=list(settings.api_purpose_legal_bases))
 
 
 @api.get("/search", **gate(A, CT, AD), response_model=list[SearchHit], summary="search records and entities")

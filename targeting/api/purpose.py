@@ -65,7 +65,7 @@ def purpose_of(request: Request, legal_bases: Iterable[str]) -> Purpose | None:
 
 
 def _record_type(entity_id: str) -> str:
-    return entity_id.rsplit("-", 1)[0]
+    return entity_id.split("-", 1)[0]  # ids read <record_type>-<hash>
 
 
 class PnrView:
@@ -176,8 +176,9 @@ class PnrView:
         hidden = self.derived(p.record_id for p in queue.picks)
         quoting = self.through(p.record_id for p in queue.picks)
         picks = [p.model_copy(update={"label": MASK, "explanation": [], "same_target": []}) if p.record_id in hidden
-                 else p.model_copy(update={"explanation": [MASK if line.startswith("graph") else line
-                                                           for line in p.explanation]})
+                 else p.model_copy(update={
+                     "reason": f"{p.selection} selection, score {p.score:.2f}; why: {MASK}",
+                     "explanation": [MASK if line.startswith("graph") else line for line in p.explanation]})
                  if p.record_id in quoting else p
                  for p in queue.picks]
         return queue.model_copy(update={"picks": picks})

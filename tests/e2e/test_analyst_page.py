@@ -233,3 +233,45 @@ def test_analyst_page_on_elasticsearch(es_backed: Store, stack: Settings, tmp_pa
     results = es_io.search("inspection_result", {"term": {"officer": "Officer Sato"}}, stack, size=10)
     assert [(r["outcome"], r["notes"]) for r in results] == [("seizure", "12 CNC spindles, no export licence")]
     print(f"screenshots: {shots}")
+
+
+def test_enforcement_names_a_purpose_to_see_pnr_data(tmp_path: Path) -> None:
+    """An officer's queue shows PNR travellers masked until a case and legal basis are given on the page."""
+    from playwright.sync_api import expect, sync_playwright
+
+    from targeting.api.purpose import MASK
+
+    settings = get_settings()
+    store = sample_store(settings)
+    for doc in store.documents.values():  # the planted bookings and travellers, as PNR data
+        if doc.get("record_type") in ("booking", "passenger"):
+            doc["source_format"] = "pnrgov"
+    keys = MemoryKeyStore()
+    app = create_app(store, keys, MemoryRawSink(), MemorySubscriptions(), settings)
+    key = create_key(keys, Role.ENFORCEMENT, "Officer Ito")
+    errors: list[str] = []
+    for base in serve(app):
+        with sync_playwright() as pw:
+            browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+            try:
+                page = browser.new_page(viewport={"width": 1400, "height": 1000})
+                page.on("pageerror", lambda exc: errors.append(str(exc)))
+                page.goto(base + "/")
+                page.fill("#api-key", key)
+                page.click("#login-form button")
+                expect(page.get_by_test_id("purpose")).to_be_visible()
+                page.click("nav button[data-view='queue']")
+                page.select_option("#queue-port", "NRT")
+                page.click("#queue-form button")
+                queue = page.get_by_test_id("queue-list")
+                expect(queue).to_contain_text(MASK)
+                assert "VOLKOV" not in queue.inner_text()
+                page.fill("#purpose-ref", "case:2026-0042")
+                page.select_option("#purpose-basis", "eu-pnr-art6-2b")
+                page.click("#queue-form button")
+                expect(queue).to_contain_text("DMITRI VOLKOV")
+                page.screenshot(path=tmp_path / "purpose-queue.png", full_page=True)
+            finally:
+                browser.close()
+    assert errors == []
+    assert store.audit_log[-1].params["purpose"] == "case:2026-0042"

@@ -31,12 +31,14 @@ from targeting.api import create_app
 from targeting.api.es_store import EsStore
 from targeting.api.ingest import MemoryRawSink
 from targeting.api.keys import MemoryKeyStore, create_key
+from targeting.api.purpose import BASIS_HEADER, PURPOSE_HEADER
 from targeting.api.roles import Role
 from tests.integration.test_retention_es import _pnr_records as retention_records
 
 pytestmark = pytest.mark.integration
 
 RECEIVED = datetime(2026, 11, 25, 9, 30, tzinfo=UTC)
+PURPOSE = {PURPOSE_HEADER: "case:retention-test", BASIS_HEADER: "eu-pnr-art6-2b"}
 SIX_MONTHS_ON = RECEIVED + timedelta(days=186)
 FIVE_YEARS_ON = RECEIVED + timedelta(days=5 * 366 + 1)
 UNRECOGNISED_PNR = (
@@ -124,8 +126,10 @@ def stored_text(settings: Settings, *, sealed: bool = True) -> str:
     return json.dumps(docs, ensure_ascii=False).upper()
 
 
-def through_routes(client: TestClient, auth: dict[Role, dict[str, str]], seeded: dict[str, Any]) -> str:
-    """What the API shows of the seeded data, as one upper-case text."""
+def through_routes(client: TestClient, keys: dict[Role, dict[str, str]], seeded: dict[str, Any]) -> str:
+    """What the API shows of the seeded data under a purpose (so nothing is masked by purpose binding),
+    as one upper-case text."""
+    auth = {role: {**headers, **PURPOSE} for role, headers in keys.items()}
     shown: list[Any] = []
     for term in sorted(seeded["terms"]):
         response = client.get("/api/search", params={"q": term}, headers=auth[Role.ANALYST])
@@ -157,7 +161,7 @@ def test_the_seed_is_found_before_retention(es: Settings, seeded: dict[str, Any]
                                             api: tuple[TestClient, dict[Role, dict[str, str]]]) -> None:
     client, auth = api
     assert "VOLKOV" in seeded["terms"] and len(seeded["terms"]) > 20
-    hits = client.get("/api/search", params={"q": "VOLKOV"}, headers=auth[Role.ANALYST]).json()
+    hits = client.get("/api/search", params={"q": "VOLKOV"}, headers={**auth[Role.ANALYST], **PURPOSE}).json()
     assert hits, "the planted traveller must be searchable before retention runs"
     stored = stored_text(es)
     assert "PNRGIV" in stored and seeded["booking"].payer_name.upper() in stored
@@ -177,7 +181,7 @@ def test_six_months_on_nothing_personal_is_left(es: Settings, seeded: dict[str, 
     assert leaked(stored_text(es, sealed=False), seeded["terms"]) == []
     client, auth = api
     assert leaked(through_routes(client, auth, seeded), seeded["terms"]) == []
-    card = client.get(f"/api/entities/{seeded['volkov'].id}", headers=auth[Role.ANALYST]).json()
+    card = client.get(f"/api/entities/{seeded['volkov'].id}", headers={**auth[Role.ANALYST], **PURPOSE}).json()
     assert card["label"] == retention.MASKED_NAME
     assert retention.apply(SIX_MONTHS_ON, settings=es)["graph_node.masked"] == 0  # nothing left to do
 
@@ -204,3 +208,22 @@ def test_topics_keep_messages_at_most_six_months(stack: Settings) -> None:
     assert int(config["retention.ms"]) == stack.kafka_retention_ms <= 183 * 24 * 3600 * 1000
     with pytest.raises(ValidationError):
         Settings(kafka_retention_ms=365 * 24 * 3600 * 1000)
+
+
+def test_graph_left_behind_by_records_deleted_earlier_is_swept(es: Settings, seeded: dict[str, Any]) -> None:
+    """Regression: records deleted by the earlier retention (or by hand) left 39 nodes and 64 edges behind."""
+    records = [r.model_copy(update={"id": f"{r.id}-again"}) for r in pnr_records()
+               if isinstance(r, Passenger | Booking)]
+    es_io.write_records(records, es)
+    es_io.refresh(es)
+    link_indexed(es)
+    volkov = next(r for r in records if isinstance(r, Passenger) and r.surname == "VOLKOV")
+    es_io.write_records([Alert(id="alert-again", key="k", record_id=volkov.id, record_type="passenger",
+                               label=volkov.full_name, score=0.9, severity="critical", title="t",
+                               created_at=RECEIVED)], es)
+    for record_type in ("passenger", "booking"):  # what the retention before the graph cascade did
+        es_io.delete_by_query(record_type, {"ids": {"values": [r.id for r in records]}}, es)
+    assert "VOLKOV" in stored_text(es)
+    counts = retention.apply(FIVE_YEARS_ON, settings=es)
+    assert counts["graph_node.deleted"] > 0 and counts["alert.deleted"] == 1
+    assert leaked(stored_text(es), seeded["terms"]) == []

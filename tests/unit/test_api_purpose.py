@@ -88,6 +88,10 @@ def test_a_bad_purpose_is_refused() -> None:
         assert response.status_code == 400, headers
 
 
-def test_roles_not_configured_for_purposes_see_pnr_data_as_before() -> None:
-    card = CLIENT.get(f"/api/entities/{VOLKOV}", headers=AUTH[Role.ANALYST]).json()
-    assert card["label"] == "DMITRI VOLKOV"
+def test_every_role_that_works_cases_needs_a_purpose_and_administrators_do_not() -> None:
+    for role in (Role.ANALYST, Role.CT_UNIT):
+        card = CLIENT.get(f"/api/entities/{VOLKOV}", headers=AUTH[role])
+        assert card.json()["label"] == MASK and "VOLKOV" not in card.text
+        hits = CLIENT.get("/api/search", params={"q": "volkov", "kind": "passenger"}, headers=AUTH[role]).json()
+        assert hits and {h["label"] for h in hits} == {MASK}
+    assert CLIENT.get(f"/api/entities/{VOLKOV}", headers=AUTH[Role.ADMIN]).json()["label"] == "DMITRI VOLKOV"

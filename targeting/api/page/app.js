@@ -10,7 +10,8 @@
 
   function api(path, options) {
     options = options || {};
-    var headers = Object.assign({ Authorization: "Bearer " + sessionStorage.getItem(KEY) }, options.headers || {});
+    var headers = Object.assign({ Authorization: "Bearer " + sessionStorage.getItem(KEY) }, purposeHeaders(),
+                                options.headers || {});
     if (options.body && typeof options.body !== "string") {
       options.body = JSON.stringify(options.body);
       headers["Content-Type"] = "application/json";
@@ -44,11 +45,27 @@
     return s;
   }
 
+  // --- purpose: a case or alert reference and a legal basis, sent with every call when both are given
+  function purposeHeaders() {
+    var ref = $("purpose-ref").value.trim(), basis = $("purpose-basis").value;
+    return ref && basis ? { "X-Sekisho-Purpose": ref, "X-Sekisho-Legal-Basis": basis } : {};
+  }
+
+  $("purpose").addEventListener("submit", function (evt) { evt.preventDefault(); });
+
+  function showPurpose(me) {
+    var select = $("purpose-basis");
+    while (select.options.length > 1) select.remove(1);
+    (me.legal_bases || []).forEach(function (basis) { select.add(new Option(basis, basis)); });
+    $("purpose").hidden = !me.purpose_required;
+  }
+
   // --- login
   function login(key) {
     sessionStorage.setItem(KEY, key);
     return api("/api/me").then(function (me) {
       $("whoami").textContent = me.name + " · " + me.role;
+      showPurpose(me);
       $("login").hidden = true; $("workspace").hidden = false; $("logout").hidden = false;
       $("login-error").textContent = "";
       loadPorts();
