@@ -15,7 +15,7 @@ from typing import Any, Protocol
 from graph.model import Edge, Node
 from schemas.documents import Alert, AuditEvent, InspectionResult
 from schemas.records import FlightLeg, Record
-from targeting.api.views import SearchHit, WatchlistEntry, WatchlistFilter
+from targeting.api.views import SearchHit, SourceReport, WatchlistEntry, WatchlistFilter
 
 
 class Store(Protocol):
@@ -55,3 +55,6 @@ class Store(Protocol):
     def audit(self, event: AuditEvent) -> None: ...
 
     def audit_events(self, limit: int) -> list[AuditEvent]: ...
+
+    # What each feed source produced (records, warnings, dead letters), for the analyst page.
+    def source_reports(self, limit: int) -> list[SourceReport]: ...
