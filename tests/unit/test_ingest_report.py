@@ -74,7 +74,8 @@ def test_counts_per_source_through_the_api() -> None:
     second_rci = clean.index(b"RCI+", clean.index(b"SRC", clean.index(b"SRC") + 3))
     damaged = clean[:second_rci] + clean[clean.index(b"'", second_rci) + 1 :].lstrip(b"\r\n")
     store.add_records(parse_message(damaged, MessageContext(source="carrier-dl")))
-    store.add_records(parse_message((FEEDS / "paxlst" / "apis_message.edi").read_bytes(), MessageContext(source="apis")))
+    apis = (FEEDS / "paxlst" / "apis_message.edi").read_bytes()
+    store.add_records(parse_message(apis, MessageContext(source="apis")))
     client = TestClient(create_app(store, keys, MemoryRawSink(), MemorySubscriptions(), get_settings()))
     headers = {"Authorization": f"Bearer {create_key(keys, Role.ANALYST, 'analyst')}"}
     response = client.get("/api/sources/report", headers=headers)
