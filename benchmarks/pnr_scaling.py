@@ -59,5 +59,6 @@ def main() -> None:
                 f"| {elapsed / baseline:.1f}x | {size / sizes[0]:.0f}x |"
             )
 
+
 if __name__ == "__main__":
     main()

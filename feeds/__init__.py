@@ -2,11 +2,14 @@
 
 ``parse_message`` never raises: input it cannot read becomes a ``Rejection`` record (a dead letter).
 Each format module exposes ``FORMAT`` (its name), ``sniff(payload) -> bool`` and
-``parse(payload, ctx) -> list[Record]`` (raising ``ParseError`` on bad input).
+``parse(payload, ctx) -> list[Record]`` (raising ``ParseError`` on bad input). A parser that reads a
+message part by part (PNRGOV per PNR, PAXLST per passenger group, several Cargo-IMP messages in one
+payload) returns the records of the good parts and one ``Rejection`` per bad part, whose ``part`` says
+which. What a parser tolerated is on the records as ``parse_warnings``.
 
-Formats: ``paxlst`` and ``pnrgov`` (UN/EDIFACT), ``cargo-imp`` (IATA Cargo-IMP FWB/FFM/FHL),
-``cargo-xml`` (IATA XFWB/XFZB/XFFM), ``ens`` (EU ICS CC315A XML and JSON), ``wco`` (WCO/UK CDS
-declarations) and ``canonical-json`` (Sekisho's own record JSON).
+Formats: ``paxlst`` and ``pnrgov`` (UN/EDIFACT), ``cargo-imp`` (IATA Cargo-IMP FWB/FFM/FHL/FSU),
+``cargo-xml`` (IATA XFWB/XFZB/XFFM), ``ens`` (EU ICS CC315A and CC313A amendments, XML and JSON),
+``wco`` (WCO/UK CDS declarations) and ``canonical-json`` (Sekisho's own record JSON).
 """
 
 from __future__ import annotations
@@ -31,7 +34,7 @@ def sniff(payload: bytes) -> str | None:
 def parse_message(
     payload: bytes, ctx: MessageContext, fmt: str = "auto", max_bytes: int | None = None
 ) -> list[Record]:
-    """Parse one raw message into records; bad input becomes one ``Rejection``.
+    """Parse one raw message into records; bad input becomes one ``Rejection`` (a bad part, one per part).
 
     ``max_bytes`` is the deployment's message-size limit (``settings.max_message_bytes``, passed in by
     the entry point); larger messages are dead letters without being read."""

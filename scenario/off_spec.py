@@ -52,9 +52,7 @@ def _terminators(text: str, chars: EdifactCharacters) -> list[int]:
     """Positions of the segment terminators that end a segment (not escaped, not inside UNA)."""
     start = 9 if text.startswith("UNA") else 0
     return [
-        i
-        for i in range(start, len(text))
-        if text[i] == chars.terminator and (i == 0 or text[i - 1] != chars.release)
+        i for i in range(start, len(text)) if text[i] == chars.terminator and (i == 0 or text[i - 1] != chars.release)
     ]
 
 
@@ -70,6 +68,25 @@ def _edifact(payload: bytes) -> tuple[str, EdifactCharacters] | None:
 
 # ---------------------------------------------------------------------------------------------
 # EDIFACT
+
+EdifactEdit = Callable[[str, EdifactCharacters, int], "str | None"]
+
+
+def _edifact_damage(name: str, warning: str, rejection_allowed: str | None = None) -> Callable[[EdifactEdit], Damage]:
+    """A damage from an edit of the interchange text (given its service characters and the position)."""
+
+    def wrap(edit: EdifactEdit) -> Damage:
+        def damage(payload: bytes, position: int) -> Variant | None:
+            read = _edifact(payload)
+            damaged = edit(*read, position) if read is not None else None
+            if damaged is None:
+                return None
+            return Variant(name, damaged.encode(), payload, warning, rejection_allowed)
+
+        damage.__doc__ = edit.__doc__
+        return damage
+
+    return wrap
 
 
 def codepage_name(payload: bytes, position: int) -> Variant | None:
@@ -100,17 +117,13 @@ def log_prefix(payload: bytes, position: int) -> Variant | None:
     return Variant("log_prefix", prefix.encode() + payload.lstrip(b"\xef\xbb\xbf \t\r\n"), payload, "envelope.stripped")
 
 
-def unterminated_final_segment(payload: bytes, position: int) -> Variant | None:
+@_edifact_damage("unterminated_final_segment", "edifact.unterminated_final_segment")
+def unterminated_final_segment(text: str, chars: EdifactCharacters, position: int) -> str | None:
     """The last terminator (after UNZ) lost."""
-    read = _edifact(payload)
-    if read is None:
-        return None
-    text, chars = read
     body = text.rstrip(" \t\r\n")
     if not body.endswith(chars.terminator):
         return None
-    damaged = body[:-1] + text[len(body) :]
-    return Variant("unterminated_final_segment", damaged.encode(), payload, "edifact.unterminated_final_segment")
+    return body[:-1] + text[len(body) :]
 
 
 def text_after_unz(payload: bytes, position: int) -> Variant | None:
@@ -121,39 +134,28 @@ def text_after_unz(payload: bytes, position: int) -> Variant | None:
     return Variant("text_after_unz", payload + trailers[position % len(trailers)], payload, "edifact.text_after_unz")
 
 
-def junk_fragment(payload: bytes, position: int) -> Variant | None:
+@_edifact_damage("junk_fragment", "edifact.junk_skipped")
+def junk_fragment(text: str, chars: EdifactCharacters, position: int) -> str | None:
     """A lone stub such as ``L'`` between two segments."""
-    read = _edifact(payload)
-    if read is None:
-        return None
-    text, chars = read
     ends = _terminators(text, chars)[1:-2]  # between UNB and UNZ
     if not ends:
         return None
     at = ends[position % len(ends)] + 1
-    damaged = text[:at] + "L" + chars.terminator + text[at:]
-    return Variant("junk_fragment", damaged.encode(), payload, "edifact.junk_skipped")
+    return text[:at] + "L" + chars.terminator + text[at:]
 
 
-def unt_count(payload: bytes, position: int) -> Variant | None:
+@_edifact_damage("unt_count", "edifact.count_mismatch")
+def unt_count(text: str, chars: EdifactCharacters, position: int) -> str | None:
     """UNT's segment count replaced by 9999."""
-    read = _edifact(payload)
-    if read is None:
-        return None
-    text, chars = read
     found = re.search(r"UNT" + re.escape(chars.data) + r"(\d+)", text)
     if found is None:
         return None
-    damaged = text[: found.start(1)] + "9999" + text[found.end(1) :]
-    return Variant("unt_count", damaged.encode(), payload, "edifact.count_mismatch")
+    return text[: found.start(1)] + "9999" + text[found.end(1) :]
 
 
-def lost_terminator(payload: bytes, position: int) -> Variant | None:
+@_edifact_damage("lost_terminator", "edifact.missing_terminator")
+def lost_terminator(text: str, chars: EdifactCharacters, position: int) -> str | None:
     """A segment terminator lost at a line end, so the next segment starts on the next line unannounced."""
-    read = _edifact(payload)
-    if read is None:
-        return None
-    text, chars = read
     candidates = [
         m.start()
         for m in re.finditer(re.escape(chars.terminator) + r"\r?\n(?=[A-Z]{3}" + re.escape(chars.data) + ")", text)
@@ -163,21 +165,16 @@ def lost_terminator(payload: bytes, position: int) -> Variant | None:
     if not candidates:
         return None
     at = candidates[position % len(candidates)]
-    damaged = text[:at] + text[at + 1 :]
-    return Variant("lost_terminator", damaged.encode(), payload, "edifact.missing_terminator")
+    return text[:at] + text[at + 1 :]
 
 
-def damaged_una(payload: bytes, position: int) -> Variant | None:
+@_edifact_damage("damaged_una", "edifact.una_repaired", rejection_allowed="edifact.")
+def damaged_una(text: str, chars: EdifactCharacters, position: int) -> str | None:
     """The UNA service string advice cut short (one of its six characters lost)."""
-    read = _edifact(payload)
-    if read is None:
-        return None
-    text, _chars = read
     if not text.startswith("UNA"):
         return None
     lost = 3 + position % 6
-    damaged = text[:lost] + text[lost + 1 :]
-    return Variant("damaged_una", damaged.encode(), payload, "edifact.una_repaired", rejection_allowed="edifact.")
+    return text[:lost] + text[lost + 1 :]
 
 
 # ---------------------------------------------------------------------------------------------

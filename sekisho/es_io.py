@@ -227,6 +227,20 @@ def search(
             for hit in result["hits"]["hits"]]
 
 
+def aggregate(
+    type_names: Iterable[str], aggregations: Mapping[str, Any], settings: Settings
+) -> dict[str, Any]:
+    """Run ``aggregations`` over every document of the given types; their results (``{}`` if none exist)."""
+    s = settings
+    index = ",".join(alias_name(n, s) for n in type_names)
+    body = {"size": 0, "aggs": dict(aggregations)}
+    try:
+        result = client(s).search(index=index, body=body, ignore_unavailable=True)
+    except NotFoundError:
+        return {}
+    return dict(result.get("aggregations") or {})
+
+
 def scan(type_name: str, query: Mapping[str, Any] | None, settings: Settings
          ) -> Iterator[dict[str, Any]]:
     s = settings

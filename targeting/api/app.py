@@ -50,6 +50,7 @@ from targeting.api.views import (
     IngestAccepted,
     InspectionResultIn,
     SearchHit,
+    SourceReport,
     SubscriptionCreated,
     SubscriptionIn,
     WatchlistFilter,
@@ -155,6 +156,16 @@ def search(
         len(hits),
     )
     return hits
+
+
+@api.get(
+    "/sources/report",
+    **gate(A, CT, AD),
+    response_model=list[SourceReport],
+    summary="per feed source: records by type, messages with each warning code, dead letters by reason",
+)
+def source_report(request: Request, limit: Annotated[int, Query(ge=1, le=1000)] = 100) -> list[SourceReport]:
+    return store_of(request).source_reports(limit)
 
 
 @api.get(

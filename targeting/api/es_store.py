@@ -38,7 +38,7 @@ from sekisho import es_io
 from sekisho.settings import Settings
 from targeting.api.export import GRAPH_LIST, GRAPH_LIST_MIN_RISK, risky_node_view
 from targeting.api.memory_store import mentions, watchlist_matches
-from targeting.api.views import SearchHit, WatchlistEntry, WatchlistFilter
+from targeting.api.views import SearchHit, SourceReport, WatchlistEntry, WatchlistFilter
 from targeting.feedback import record_result
 
 ARRIVALS_MAX = 5000  # candidates per port and day read for scoring
@@ -307,3 +307,32 @@ class EsStore:
             rows.extend(self.risky_nodes(flt, after, limit))
         rows.sort(key=lambda e: e.id)
         return rows[:limit]
+
+    # --- what each feed source produced
+    def source_reports(self, limit: int) -> list[SourceReport]:
+        def terms(field: str, size: int = 50, **sub: Any) -> dict[str, Any]:
+            return {"terms": {"field": field, "size": size}, **({"aggs": sub} if sub else {})}
+
+        messages = {"cardinality": {"field": "message_id"}}
+        aggregations = {
+            "sources": terms(
+                "source",
+                limit,
+                types=terms("record_type"),
+                warnings=terms("parse_warnings.code", messages=messages),
+                reasons=terms("reason"),
+            )
+        }
+        result = es_io.aggregate(list(RECORD_TYPES), aggregations, self.settings)
+        reports = []
+        for bucket in result.get("sources", {}).get("buckets", []):
+            kinds = {b["key"]: b["doc_count"] for b in bucket["types"]["buckets"] if b["key"] != "rejection"}
+            reports.append(
+                SourceReport(
+                    source=str(bucket["key"]),
+                    records=kinds,
+                    warnings={b["key"]: int(b["messages"]["value"]) for b in bucket["warnings"]["buckets"]},
+                    dead_letters={b["key"]: b["doc_count"] for b in bucket["reasons"]["buckets"]},
+                )
+            )
+        return reports

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from datetime import date
 from typing import Any
@@ -22,8 +23,8 @@ from schemas.documents import (
     Reidentification,
     SealedRecord,
 )
-from schemas.records import Consignment, FlightLeg, Passenger, Record, record_from_dict
-from targeting.api.views import SearchHit, WatchlistEntry, WatchlistFilter
+from schemas.records import Consignment, FlightLeg, Passenger, Record, Rejection, record_from_dict
+from targeting.api.views import SearchHit, SourceReport, WatchlistEntry, WatchlistFilter
 
 
 def _text_of(value: Any) -> str:
@@ -198,3 +199,28 @@ class MemoryStore:
 
     def audit_mentioning(self, ids: Sequence[str]) -> list[AuditEvent]:
         return [e for e in self.audit_log if mentions(e, ids)]
+
+    def source_reports(self, limit: int) -> list[SourceReport]:
+        by_source: dict[str, list[Record]] = {}
+        for record in self._records():
+            if record.source:
+                by_source.setdefault(record.source, []).append(record)
+        reports = [source_report(source, records) for source, records in by_source.items()]
+        reports.sort(key=lambda r: (-sum(r.records.values()) - sum(r.dead_letters.values()), r.source))
+        return reports[:limit]
+
+
+def source_report(source: str, records: Sequence[Record]) -> SourceReport:
+    """Records by type, messages carrying each warning code, dead letters by reason."""
+    kinds: Counter[str] = Counter()
+    reasons: Counter[str] = Counter()
+    messages_with: dict[str, set[str]] = {}
+    for record in records:
+        if isinstance(record, Rejection):
+            reasons[record.reason] += 1
+        else:
+            kinds[record.record_type] += 1
+        for warning in record.parse_warnings:
+            messages_with.setdefault(warning.code, set()).add(record.message_id or record.id)
+    warnings = {code: len(messages) for code, messages in sorted(messages_with.items())}
+    return SourceReport(source=source, records=dict(kinds), warnings=warnings, dead_letters=dict(reasons))

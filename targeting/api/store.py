@@ -23,7 +23,7 @@ from schemas.documents import (
     SealedRecord,
 )
 from schemas.records import FlightLeg, Record
-from targeting.api.views import SearchHit, WatchlistEntry, WatchlistFilter
+from targeting.api.views import SearchHit, SourceReport, WatchlistEntry, WatchlistFilter
 
 
 class Store(Protocol):
@@ -94,3 +94,6 @@ class Store(Protocol):
     def save_reidentification(self, request: Reidentification) -> None: ...
 
     def reidentification(self, request_id: str) -> Reidentification | None: ...
+
+    # What each feed source produced (records, warnings, dead letters), for the analyst page.
+    def source_reports(self, limit: int) -> list[SourceReport]: ...

@@ -138,3 +138,13 @@ class IngestAccepted(View):
     message_id: str
     format: str
     bytes: int
+
+
+class SourceReport(View):
+    """What the feeds of one source made: records by type, messages with each warning code, dead letters
+    by reason (the per-source counterpart of ``sekisho ingest --report``)."""
+
+    source: str
+    records: dict[str, int] = Field(default_factory=dict)
+    warnings: dict[str, int] = Field(default_factory=dict)  # messages carrying the code
+    dead_letters: dict[str, int] = Field(default_factory=dict)

@@ -141,3 +141,24 @@ def test_ingest_endpoint_puts_the_message_on_the_raw_topic(stack: Settings, tmp_
         and found[0].headers["source"] == "api:CX"
         and found[0].headers["format"] == "auto"
     )
+
+
+def test_counts_per_source_from_elasticsearch(
+    api: tuple[TestClient, dict[Role, dict[str, str]]], stack: Settings
+) -> None:
+    from feeds import MessageContext, parse_message
+
+    client, auth = api
+    feeds = Path(__file__).resolve().parents[2] / "data" / "feeds" / "pnrgov"
+    clean = (feeds / "2_pnrs_basic.edi").read_bytes()
+    second_rci = clean.index(b"RCI+", clean.index(b"SRC", clean.index(b"SRC") + 3))
+    damaged = clean[:second_rci] + clean[clean.index(b"'", second_rci) + 1 :].lstrip(b"\r\n")
+    records = parse_message(damaged, MessageContext(source="it-source-report"))
+    es_io.ensure_types({r.record_type for r in records}, stack)
+    es_io.write_records(records, stack)
+    es_io.refresh(stack)
+    reports = client.get("/api/sources/report", params={"limit": 1000}, headers=auth[Role.ANALYST]).json()
+    (report,) = [r for r in reports if r["source"] == "it-source-report"]
+    assert report["records"] == {"booking": 1, "flight_leg": 2, "passenger": 2}
+    assert report["dead_letters"] == {"pnrgov.no_record_locator": 1}
+    assert report["warnings"] == {"edifact.count_mismatch": 1}

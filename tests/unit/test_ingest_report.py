@@ -56,3 +56,33 @@ def test_a_message_level_warning_counts_once_per_message() -> None:
     assert len(records) > 1
     summary = report_json([report_of("x", records)])
     assert summary["total"]["warnings"] == {"edifact.count_mismatch": 1}
+
+
+def test_counts_per_source_through_the_api() -> None:
+    from fastapi.testclient import TestClient
+
+    from sekisho.settings import get_settings
+    from targeting.alerts import MemorySubscriptions
+    from targeting.api import create_app
+    from targeting.api.ingest import MemoryRawSink
+    from targeting.api.keys import MemoryKeyStore, create_key
+    from targeting.api.memory_store import MemoryStore
+    from targeting.api.roles import Role
+
+    store, keys = MemoryStore(), MemoryKeyStore()
+    clean = (FEEDS / "pnrgov" / "2_pnrs_basic.edi").read_bytes()
+    second_rci = clean.index(b"RCI+", clean.index(b"SRC", clean.index(b"SRC") + 3))
+    damaged = clean[:second_rci] + clean[clean.index(b"'", second_rci) + 1 :].lstrip(b"\r\n")
+    store.add_records(parse_message(damaged, MessageContext(source="carrier-dl")))
+    apis = (FEEDS / "paxlst" / "apis_message.edi").read_bytes()
+    store.add_records(parse_message(apis, MessageContext(source="apis")))
+    client = TestClient(create_app(store, keys, MemoryRawSink(), MemorySubscriptions(), get_settings()))
+    headers = {"Authorization": f"Bearer {create_key(keys, Role.ANALYST, 'analyst')}"}
+    response = client.get("/api/sources/report", headers=headers)
+    assert response.status_code == 200, response.text
+    reports = {r["source"]: r for r in response.json()}
+    assert reports["carrier-dl"]["records"] == {"booking": 1, "flight_leg": 2, "passenger": 2}
+    assert reports["carrier-dl"]["dead_letters"] == {"pnrgov.no_record_locator": 1}
+    assert reports["carrier-dl"]["warnings"] == {"edifact.count_mismatch": 1}  # one message carries it
+    assert reports["apis"]["warnings"] == {} and reports["apis"]["dead_letters"] == {}
+    assert client.get("/api/sources/report", headers={"Authorization": "Bearer nope"}).status_code == 401
