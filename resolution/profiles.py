@@ -1,8 +1,10 @@
-"""What resolution compares: one ``Profile`` per record, with its normalised keys and prepared names.
+"""What resolution compares: one ``Profile`` per record, with its normalised keys and its names.
 
-A profile is computed once per record (names go through the screening name analysis once), so that
-comparing two records is cheap. Normalisation reuses the graph's join keys (``graph.keys``), so that
-two records resolution joins would also meet at the same graph node.
+A profile is computed once per record, so that comparing two records is cheap. Names are analysed
+by the screening name matcher only when a comparison needs them (most pairs are settled by a
+document, a date of birth or a contradiction first), and each distinct name once (``prepare_name``
+is cached). Normalisation reuses the graph's join keys (``graph.keys``), so that two records
+resolution joins would also meet at the same graph node.
 """
 
 from __future__ import annotations
@@ -21,6 +23,20 @@ ENTITY_KINDS: tuple[EntityKind, ...] = ("traveller", "consignment", "party", "fl
 
 
 @dataclass(frozen=True, slots=True)
+class Names:
+    """Names of one kind, analysed on first use."""
+
+    texts: tuple[str, ...] = ()
+    kind: Literal["PER", "ORG", "UNK"] = "UNK"
+
+    def prepared(self) -> tuple[PreparedName, ...]:
+        return tuple(name for text in self.texts if (name := prepare_name(text, self.kind)).tokens)
+
+    def __bool__(self) -> bool:
+        return bool(self.texts)
+
+
+@dataclass(frozen=True, slots=True)
 class Profile:
     """The comparable facts of one record. Empty sets and ``None`` mean "not known", never "none"."""
 
@@ -29,8 +45,8 @@ class Profile:
     kind: EntityKind
     label: str
     source_format: str
-    names: tuple[PreparedName, ...] = ()
-    given_names: tuple[PreparedName, ...] = ()  # travellers whose feed gives the name parts apart
+    names: Names = Names()
+    given_names: Names = Names()  # travellers whose feed gives the name parts apart
     name_key: str | None = None  # organisation name without legal forms (parties)
     birth_date: date | None = None
     gender: str | None = None
@@ -46,7 +62,7 @@ class Profile:
     transport_documents: frozenset[str] = frozenset()  # AWB, house bill, B/L numbers (compact)
     references: frozenset[str] = frozenset()  # MRN / LRN
     sailings: frozenset[str] = frozenset()  # container|vessel|arrival day
-    party_names: tuple[PreparedName, ...] = ()  # consignee and shipper names of a consignment
+    party_names: Names = Names()  # consignee and shipper names of a consignment
     flight_key: str | None = None  # CX500/2026-12-07/HKG for flight legs
 
 
@@ -60,11 +76,8 @@ def _identity(record: Record, kind: EntityKind, label: str) -> dict[str, Any]:
     }
 
 
-def _prepared(text: str | None, kind: Literal["PER", "ORG", "UNK"]) -> tuple[PreparedName, ...]:
-    if not text or not text.strip():
-        return ()
-    name = prepare_name(text, kind)
-    return (name,) if name.tokens else ()
+def _names(kind: Literal["PER", "ORG", "UNK"], *texts: str | None) -> Names:
+    return Names(tuple(text.strip() for text in texts if text and text.strip()), kind)
 
 
 def _phones(raw: list[str], region: str | None) -> frozenset[str]:
@@ -90,8 +103,8 @@ def _passenger(record: Passenger) -> Profile:
     gender = record.gender if record.gender in ("M", "F") else None
     return Profile(
         **_identity(record, "traveller", record.full_name),
-        names=_prepared(record.full_name, "PER"),
-        given_names=_prepared(record.given_names, "PER") if record.surname else (),
+        names=_names("PER", record.full_name),
+        given_names=_names("PER", record.given_names) if record.surname else Names(),
         birth_date=record.date_of_birth,
         gender=gender,
         documents=documents,
@@ -127,7 +140,7 @@ def _shipment(record: Consignment | Declaration, label: str, document: str | Non
         transport_documents=_documents_of(document) - references,
         references=references,
         sailings=sailings,
-        party_names=tuple(prepared for name in names for prepared in _prepared(name, "ORG")),
+        party_names=_names("ORG", *names),
     )
 
 
@@ -163,7 +176,7 @@ def _party(record: Party) -> Profile:
     country = record.address.country if record.address else None
     return Profile(
         **_identity(record, "party", record.name),
-        names=_prepared(record.name, kind),
+        names=_names(kind, record.name),
         name_key=org_name_key(record.name),
         phones=_phones(record.phones, country),
         emails=_emails(record.emails),

@@ -15,10 +15,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from itertools import product
 
+from normality import normalize
 from rapidfuzz.distance import OSA
 
 from enrichment.screening import Matcher, NameMatcher, PreparedName, prepare_name
-from resolution.profiles import EntityKind, Profile
+from resolution.profiles import EntityKind, Names, Profile
 
 # Thresholds chosen on the development profile (seed 11, noise profile "dev"); see BENCHMARKS.md.
 NAME_WITH_DOCUMENT = 0.5  # a shared passport needs names that are not plainly someone else's
@@ -28,6 +29,7 @@ NAME_WITHOUT_BIRTH_DATE_GIVEN = 0.8  # ... or a looser full name when the given 
 NAME_DOCUMENT_TYPO = 0.85
 PARTY_NAME = 0.85  # a party name variant + a shared phone, e-mail or address
 CONSIGNMENT_PARTY_NAME = 0.8  # same container on the same sailing + a consignee or shipper that agrees
+SPELLING_FLOOR = 0.5  # below this no two words are taken for spellings of one name part
 
 # Rule strengths: lower is stronger. Clustering under analysts' rejections applies stronger evidence first.
 STRENGTH: dict[str, int] = {
@@ -94,10 +96,32 @@ def _expand_abbreviations(name: PreparedName, other: PreparedName) -> PreparedNa
     return prepare_name(" ".join(expanded), "ORG") if expanded != words else name
 
 
-def name_agreement(left: tuple[PreparedName, ...], right: tuple[PreparedName, ...]) -> tuple[float, str]:
+def _words(names: Names) -> set[str]:
+    return {word for text in names.texts for word in (normalize(text, ascii=True) or "").split()}
+
+
+def could_agree(left: Names, right: Names) -> bool:
+    """Whether any word of one name is spelt at all like a word of the other (or abbreviates it).
+
+    Names with nothing in common score 0 with the matcher; this check settles them without the name
+    analysis, whose first use in a process loads its name data for a long while.
+    """
+    words = _words(right)
+    return any(
+        a == b or a.startswith(b) or b.startswith(a) or OSA.normalized_similarity(a, b) >= SPELLING_FLOOR
+        for a in _words(left)
+        for b in words
+    )
+
+
+def name_agreement(left: Names, right: Names) -> tuple[float, str]:
     """The best name score between two name lists, and the matcher's account of it."""
     best, account = 0.0, ""
-    for a, b in product(left, right):
+    if not left or not right:
+        return best, account
+    if not could_agree(left, right):
+        return best, f"names {left.texts[0]!r} / {right.texts[0]!r} have no word in common"
+    for a, b in product(left.prepared(), right.prepared()):
         a, b = _expand_abbreviations(a, b), _expand_abbreviations(b, a)
         comparison = _MATCHER.compare_names(a, b)
         if comparison.score > best or not account:
@@ -128,11 +152,11 @@ def _near_numbers(left: str, right: str) -> bool:
 
 def _travellers(a: Profile, b: Profile) -> Match | None:
     left, right = pair_of(a.record_id, b.record_id)
-    score, account = name_agreement(a.names, b.names)
     born = a.birth_date is not None and a.birth_date == b.birth_date
     birth_note = [f"date of birth {a.birth_date.isoformat()}"] if born and a.birth_date else []
 
     shared = sorted(a.documents & b.documents)
+    score, account = name_agreement(a.names, b.names) if shared else (0.0, "")
     if shared and (score >= NAME_WITH_DOCUMENT or born):
         country, number = shared[0]
         same = f"same {_document_type(a, number)} {number} {country}".rstrip()
@@ -156,6 +180,10 @@ def _travellers(a: Profile, b: Profile) -> Match | None:
 
     flights = sorted(a.flights & b.flights)
     contacts = _shared_contacts(a, b)
+    if not ((near and (born or flights)) or (born and (flights or contacts)) or (flights and contacts)):
+        return None  # no rule below could fire: the names need not be compared
+    if not shared:
+        score, account = name_agreement(a.names, b.names)
     if near and (born or flights) and score >= NAME_DOCUMENT_TYPO:
         country, first, second = near[0]
         typo = f"{_document_type(a, first)} numbers {first} / {second} {country} one character apart (mistyped)"
@@ -166,13 +194,15 @@ def _travellers(a: Profile, b: Profile) -> Match | None:
         return Match(left, right, "traveller", "name_birth_date_flight", reasons)
     if born and score >= NAME_WITH_BIRTH_DATE and contacts:
         return Match(left, right, "traveller", "name_birth_date_contact", (f"same {birth_note[0]}", *contacts, account))
+    if not (flights and contacts and score >= NAME_WITHOUT_BIRTH_DATE_GIVEN):
+        return None
     given, given_account = name_agreement(a.given_names, b.given_names)
-    if score >= NAME_WITHOUT_BIRTH_DATE_GIVEN and given >= NAME_WITHOUT_BIRTH_DATE and flights and contacts:
+    if given >= NAME_WITHOUT_BIRTH_DATE:
         # Relatives on one booking share surname, phone and flights: the given names must agree.
         missing = "date of birth missing on one side" if not born else f"same {birth_note[0]}"
         reasons = (f"same flight leg {flights[0]}", *contacts, account, f"given {given_account}", missing)
         return Match(left, right, "traveller", "name_flight_contact", reasons)
-    if score >= NAME_WITHOUT_BIRTH_DATE and flights and contacts:
+    if score >= NAME_WITHOUT_BIRTH_DATE:
         missing = "date of birth missing on one side" if not born else f"same {birth_note[0]}"
         reasons = (f"same flight leg {flights[0]}", *contacts, account, missing)
         return Match(left, right, "traveller", "name_flight_contact", reasons)
@@ -181,8 +211,8 @@ def _travellers(a: Profile, b: Profile) -> Match | None:
 
 def _parties(a: Profile, b: Profile) -> Match | None:
     left, right = pair_of(a.record_id, b.record_id)
-    score, account = name_agreement(a.names, b.names)
     shared = sorted(a.registrations & b.registrations)
+    score, account = name_agreement(a.names, b.names) if shared else (0.0, "")
     if shared and score >= NAME_WITH_DOCUMENT:
         return Match(left, right, "party", "registration", (f"same registration number {shared[0]}", account))
     if a.registrations and b.registrations and not shared:
@@ -194,7 +224,11 @@ def _parties(a: Profile, b: Profile) -> Match | None:
     other_address = bool(a.address and b.address and a.address != b.address)
     if other_phone and other_address:
         return None  # a namesake elsewhere: a shared e-mail domain does not make one company
-    if contacts and score >= PARTY_NAME:
+    if not contacts:
+        return None
+    if not shared:
+        score, account = name_agreement(a.names, b.names)
+    if score >= PARTY_NAME:
         return Match(left, right, "party", "name_contact", (*contacts, account))
     return None
 

@@ -276,7 +276,7 @@ class TargetingWorker:
             key = alert_key(score)
             if key not in best or (score.score, score.record_id) > (best[key].score, best[key].record_id):
                 best[key] = score
-        for score in sorted(best.values(), key=lambda s: s.record_id):
+        for score in best.values():  # in the order the targets were scored
             alert = alert_for(
                 score, self.settings.alert_threshold, now=now, received_at=(received_at or {}).get(score.record_id)
             )

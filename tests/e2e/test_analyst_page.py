@@ -128,6 +128,8 @@ def walk_the_page(base: str, key: str, shots: Path) -> dict[str, str]:
             expect(card.locator("#card-title")).to_have_text("DMITRI VOLKOV")
             paths = page.get_by_test_id("paths")
             expect(paths.locator("li").first).to_contain_text("OFAC SDN")
+            # The records of the traveller's entity are one click away (one feed here: one record).
+            expect(page.get_by_test_id("members").locator("li").first).to_contain_text("passenger passenger-")
             graph = page.get_by_test_id("graph")
             expect(graph.locator(".node.watchlisted.on-path")).to_have_count(1)
             assert graph.locator(".edge.on-path").count() >= 2
