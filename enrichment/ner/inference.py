@@ -47,9 +47,16 @@ class PiecedSentence:
 
 
 def piece_sentences(tokenizer: PreTrainedTokenizerBase, sentences: Sequence[Sequence[str]]) -> list[PiecedSentence]:
-    """Word pieces of every sentence in one tokenizer call; a word that yields no piece becomes ``[UNK]``."""
+    """Word pieces of every sentence in one tokenizer call; a word that yields no piece becomes ``[UNK]``.
+
+    Calls the Rust tokenizer behind ``tokenizer`` directly: the Python conversion of its output to
+    ``BatchEncoding`` took a fifth of tagging time.
+    """
     non_empty = [list(words) for words in sentences if words]
-    encoded = tokenizer(non_empty, is_split_into_words=True, add_special_tokens=False) if non_empty else None
+    encodings = (
+        tokenizer.backend_tokenizer.encode_batch(non_empty, is_pretokenized=True, add_special_tokens=False)
+        if non_empty else []
+    )
     unknown = int(tokenizer.unk_token_id if tokenizer.unk_token_id is not None else 0)
     results: list[PiecedSentence] = []
     row = 0
@@ -57,12 +64,10 @@ def piece_sentences(tokenizer: PreTrainedTokenizerBase, sentences: Sequence[Sequ
         if not words:
             results.append(PiecedSentence([], [], []))
             continue
-        assert encoded is not None
-        piece_ids: list[int] = encoded["input_ids"][row]
-        word_ids = encoded.word_ids(row)
+        encoding = encodings[row]
         row += 1
         by_word: list[list[int]] = [[] for _ in words]
-        for piece, word in zip(piece_ids, word_ids, strict=True):
+        for piece, word in zip(encoding.ids, encoding.word_ids, strict=True):
             if word is not None:
                 by_word[word].append(piece)
         ids: list[int] = []
