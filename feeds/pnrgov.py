@@ -21,8 +21,8 @@ from feeds.country_codes import to_alpha2
 from feeds.edifact_syntax import Segment, read_interchange, sniff_edifact
 from feeds.flight_designators import normalise_flight_number
 from feeds.message_dates import parse_ddmmyy, parse_ddmonyy, with_time
-from feeds.sensitive import is_sensitive_code, is_sensitive_text
 from feeds.record_assembly import IdAllocator, Provenance, clean, merge_by_id
+from feeds.sensitive import is_sensitive_code, is_sensitive_text
 from schemas.records import (
     Address,
     Booking,
