@@ -47,6 +47,7 @@ class InspectionResult(Frozen):
     port: str | None = None
     inspected_at: datetime
     selection: Literal["model", "random", "other"] = "other"
+    inspection: Literal["exam", "xray"] | None = None  # the queue lane the pick came from
     score: float | None = None
     notes: Text | None = None
 

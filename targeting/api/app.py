@@ -43,7 +43,7 @@ from targeting.api.purpose import PnrView, purpose_of
 from targeting.api.roles import Role
 from targeting.api.store import Store
 from targeting.api.subject_report import SubjectReport, subject_report
-from targeting.api.targets import queue_for, score_arrivals
+from targeting.api.targets import port_workloads, queue_for, score_arrivals
 from targeting.api.views import (
     EntityCard,
     GraphPath,
@@ -54,7 +54,7 @@ from targeting.api.views import (
     SubscriptionIn,
     WatchlistFilter,
 )
-from targeting.queue import InspectionQueue
+from targeting.queue import InspectionQueue, lane_records
 from targeting.rules import RuleBook
 from targeting.webhook_guard import subscription_refusal
 
@@ -205,6 +205,25 @@ def queue_ports(request: Request, day: date | None = None) -> list[str]:
     return store_of(request).ports(day or today())
 
 
+class PortWork(BaseModel):
+    port: str
+    pending: int  # picks the port's queue holds that day
+    arrivals: int
+
+
+@api.get(
+    "/queue/workload",
+    **gate(A, EN, AD),
+    response_model=list[PortWork],
+    summary="ports with arrivals that day, the one with the most pending work first",
+)
+def queue_workload(request: Request, day: date | None = None) -> list[PortWork]:
+    settings: Settings = request.app.state.settings
+    rules: RuleBook = request.app.state.rules
+    loads = port_workloads(store_of(request), day or today(), rules.current(), settings)
+    return [PortWork(port=port, pending=pending, arrivals=arrivals) for port, pending, arrivals in loads]
+
+
 @api.get(
     "/queue",
     **gate(A, EN, AD),
@@ -219,7 +238,8 @@ def queue(
     the_day, the_port = day or today(), port.upper()
     rules: RuleBook = request.app.state.rules
     scores = score_arrivals(store_of(request), the_port, the_day, rules.current(), settings)
-    picked = view.queue(queue_for(scores, the_port, the_day, settings))
+    records = lane_records(store_of(request).inspections_at(the_port), the_port)
+    picked = view.queue(queue_for(scores, the_port, the_day, settings, records))
     audit_of(request).record(
         principal_of(request),
         "queue.view",

@@ -230,6 +230,11 @@ class EsStore:
         )
         return [InspectionResult.model_validate(_source(h)) for h in hits]
 
+    def inspections_at(self, port: str) -> list[InspectionResult]:
+        hits = es_io.search(INSPECTION_TYPE, {"term": {"port": port.upper()}}, self.settings, size=ARRIVALS_MAX,
+                            sort=[{"inspected_at": "desc"}])
+        return [InspectionResult.model_validate(_source(h)) for h in hits]
+
     def audit(self, event: AuditEvent) -> None:
         es_io.write_records([event], self.settings)
 

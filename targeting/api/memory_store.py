@@ -169,6 +169,9 @@ class MemoryStore:
     def inspections(self, record_id: str) -> list[InspectionResult]:
         return [r for r in self.inspection_results if r.record_id == record_id]
 
+    def inspections_at(self, port: str) -> list[InspectionResult]:
+        return [r for r in self.inspection_results if (r.port or "").upper() == port.upper()]
+
     def watchlist(self, flt: WatchlistFilter, after: str | None, limit: int) -> list[WatchlistEntry]:
         rows = sorted((e for e in self.watchlist_entries if watchlist_matches(e, flt)), key=lambda e: e.id)
         if after is not None:

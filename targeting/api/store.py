@@ -57,6 +57,10 @@ class Store(Protocol):
 
     def inspections(self, record_id: str) -> list[InspectionResult]: ...
 
+    def inspections_at(self, port: str) -> list[InspectionResult]:
+        """Inspection results recorded at ``port`` (each queue lane's hit rate is computed from them)."""
+        ...
+
     # Entity resolution: which canonical entity a record belongs to, its members, analysts' judgements.
     def entity_of(self, record_id: str) -> str | None: ...
 

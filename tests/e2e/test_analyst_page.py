@@ -147,9 +147,9 @@ def walk_the_page(base: str, key: str, shots: Path) -> dict[str, str]:
             expect(card.locator("#card-meta")).to_contain_text("WATCHLISTED")
 
             page.click("nav button[data-view='queue']")
-            page.select_option("#queue-port", "NRT")
-            page.click("#queue-form button")
+            expect(page.locator("#queue-port")).to_have_value("NRT")  # the port with the most pending work
             queue = page.get_by_test_id("queue-list")
+            expect(queue.locator("li.lane").first).to_contain_text("unused")
             expect(queue).to_contain_text("DMITRI VOLKOV")
             expect(queue).to_contain_text("160-12345675")
             seen["queue"] = queue.inner_text()

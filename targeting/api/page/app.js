@@ -103,10 +103,15 @@
   function loadPorts() {
     var day = $("queue-day").value || new Date().toISOString().slice(0, 10);
     $("queue-day").value = day;
-    api("/api/queue/ports?day=" + day).then(function (ports) {
+    // Busiest port first: the queue opens where the most picks wait today.
+    return api("/api/queue/workload?day=" + day).then(function (ports) {
       var select = $("queue-port");
       select.textContent = "";
-      ports.forEach(function (p) { var o = document.createElement("option"); o.value = p; o.textContent = p; select.appendChild(o); });
+      ports.forEach(function (p) {
+        var o = document.createElement("option");
+        o.value = p.port; o.textContent = p.port + " (" + p.pending + " pending of " + p.arrivals + ")";
+        select.appendChild(o);
+      });
     }).catch(function () { /* a role without queue access */ });
   }
   function loadQueue() {
@@ -115,14 +120,23 @@
     if (!port) { list.appendChild(item("No queue for this day.")); return; }
     api("/api/queue?port=" + encodeURIComponent(port) + "&day=" + $("queue-day").value).then(function (queue) {
       picked = {};
-      queue.picks.forEach(function (pick) {
+      queue.lanes.forEach(function (lane) {
+        var name = lane.inspection === "exam" ? "Examination" : "X-ray";
+        var used = lane.model_picks + lane.random_picks;
+        var li = item(name + ": " + used + " of " + lane.capacity + " slots used, " + lane.unused +
+          " unused (no candidate reached the minimum score " + lane.min_score.toFixed(2) + ")", { lane: lane.inspection });
+        li.className = "lane";
+        li.appendChild(span(lane.hit_rate == null ? "hit rate: no result recorded yet"
+          : "hit rate " + Math.round(lane.hit_rate * 100) + "% (" + lane.findings + " of " + lane.inspected + " inspections found something)", "why"));
+        list.appendChild(li);
+      });
         picked[pick.record_id] = pick;
         var li = item("", { id: pick.record_id });
         li.appendChild(span("#" + pick.rank + " ", "rank"));
         li.appendChild(badge(pick.score, pick.selection === "random" ? "random" : ""));
         li.appendChild(span(pick.label, "label"));
         li.appendChild(span(pick.record_type + " · " + (pick.inspection === "exam" ? "examination" : "X-ray") +
-          (pick.selection === "random" ? " · random pick" : ""), "kind"));
+          (pick.selection === "random" ? " · random exploration pick" : ""), "kind"));
         li.appendChild(span(pick.reason, "why"));
         (pick.explanation || []).forEach(function (why) { li.appendChild(span(why, "why")); });
         li.addEventListener("click", function () { openEntity(pick.record_id); });
@@ -244,7 +258,10 @@
                  notes: $("inspection-notes").value || null,
                  revenue_recovered: revenue === "" ? 0 : Number(revenue) };
     var pick = picked[current.id];
-    if (pick) { body.selection = pick.selection; body.score = pick.score; body.port = $("queue-port").value; }
+    if (pick) {
+      body.selection = pick.selection; body.score = pick.score; body.inspection = pick.inspection;
+      body.port = $("queue-port").value;
+    }
     api("/api/inspections", { method: "POST", body: body }).then(function (saved) {
       $("inspection-status").textContent = "Saved: " + saved.outcome.replace(/_/g, " ") + " by " + saved.officer +
         " (" + saved.id + ")";
