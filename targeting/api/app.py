@@ -21,13 +21,21 @@ from pydantic import BaseModel
 
 from crawlers.safety import parse_allowances
 from feeds import PARSERS
-from schemas.documents import Alert, AuditEvent, InspectionResult, MatchJudgement, Reidentification, SealedRecord
+from schemas.documents import (
+    AlertState,
+    AuditEvent,
+    InspectionResult,
+    MatchJudgement,
+    Reidentification,
+    SealedRecord,
+    Severity,
+)
 from sekisho.settings import Settings
 from targeting.alerts import SubscriptionStore, new_subscription
-from targeting.api import evidence_routes, export, reidentify
+from targeting.api import evidence_routes, export, reidentify, triage_routes
 from targeting.api.audit import AuditTrail
 from targeting.api.auth import RoleGate
-from targeting.api.entities import EntityMembers, JudgementIn, latest_per_target, members_of, one_hit_per_entity
+from targeting.api.entities import EntityMembers, JudgementIn, members_of, one_hit_per_entity
 from targeting.api.ingest import (
     RETRY_AFTER_SECONDS,
     InflightLimiter,
@@ -44,6 +52,7 @@ from targeting.api.roles import Role
 from targeting.api.store import Store
 from targeting.api.subject_report import SubjectReport, subject_report
 from targeting.api.targets import port_workloads, queue_for, score_arrivals
+from targeting.api.triage_routes import ALERTS_READ, worked_alerts
 from targeting.api.views import (
     EntityCard,
     GraphPath,
@@ -56,6 +65,7 @@ from targeting.api.views import (
 )
 from targeting.queue import InspectionQueue, lane_records
 from targeting.rules import RuleBook
+from targeting.triage import AlertFilter, TriagedAlert
 from targeting.webhook_guard import subscription_refusal
 
 PAGE_DIR = Path(__file__).parent / "page"
@@ -300,13 +310,26 @@ def list_inspections(request: Request, record_id: str) -> list[InspectionResult]
     return store_of(request).inspections(record_id)
 
 
-@api.get("/alerts", **gate(A, CT, AD), response_model=list[Alert], summary="latest alerts, newest first")
-def alerts(request: Request, limit: Annotated[int, Query(ge=1, le=500)] = 50) -> list[Alert]:
+@api.get("/alerts", **gate(A, CT, AD), response_model=list[TriagedAlert],
+         summary="latest alert per target, newest first, with its triage; filter by state, severity, port")
+def alerts(
+    request: Request,
+    limit: Annotated[int, Query(ge=1, le=500)] = 50,
+    state: AlertState | None = None,
+    severity: Severity | None = None,
+    port: Annotated[str | None, Query(max_length=8)] = None,
+    assignee: Annotated[str | None, Query(max_length=200)] = None,
+) -> list[TriagedAlert]:
     view = pnr_view(request)
+    store = store_of(request)
     # An alert raised again for the same target (new evidence) replaces the earlier one in the list.
-    shown = view.alerts(latest_per_target(store_of(request).alerts(limit))[:limit])
-    audit_of(request).record(principal_of(request), "alerts.view", request.url.path,
-                             with_purpose(view, {"limit": str(limit)}), len(shown))
+    flt = AlertFilter(state=state, severity=severity, port=port, assignee=assignee)
+    worked = [a for a in worked_alerts(store, store.alerts(ALERTS_READ)) if flt.admits(a)][:limit]
+    masked = {a.id: a for a in view.alerts(list(worked))}
+    shown = [a.model_copy(update=masked[a.id].model_dump(include={"label", "explanation", "graph_path"}))
+             for a in worked]
+    audit_of(request).record(principal_of(request), "alerts.view", request.url.path, with_purpose(view, {
+        "limit": str(limit), "state": state, "severity": severity, "port": port, "assignee": assignee}), len(shown))
     return shown
 
 
@@ -615,6 +638,8 @@ async def ingest_message(request: Request, fmt: str) -> IngestAccepted:
 
 # Web evidence (archived copies) and source grades.
 evidence_routes.register(api, gate)
+# Alert triage: acknowledge, assign, note, close, reopen (audited; webhooks hear of state changes).
+triage_routes.register(api, gate)
 
 ROUTERS = (api, ingest)
 

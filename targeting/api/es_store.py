@@ -18,6 +18,7 @@ from graph.store import EsGraphStore
 from resolution.store import EsResolutionStore, apply_judgement
 from schemas.documents import (
     Alert,
+    AlertTriage,
     AuditEvent,
     EntityMembership,
     InspectionResult,
@@ -32,6 +33,7 @@ from schemas.indexed import (
     NODE_TYPE,
     REIDENTIFICATION_TYPE,
     SEALED_TYPE,
+    TRIAGE_TYPE,
 )
 from schemas.records import RECORD_TYPES, FlightLeg, Record, record_from_dict
 from sekisho import es_io
@@ -102,7 +104,7 @@ class EsStore:
         self.graph = EsGraphStore(self.settings)
         self._listed: list[WatchlistEntry] | None = None
         self._lock = threading.Lock()
-        for name in (AUDIT_TYPE, INSPECTION_TYPE, ALERT_TYPE, SEALED_TYPE, REIDENTIFICATION_TYPE):
+        for name in (AUDIT_TYPE, INSPECTION_TYPE, ALERT_TYPE, SEALED_TYPE, REIDENTIFICATION_TYPE, TRIAGE_TYPE):
             es_io.ensure_index(name, self.settings)
 
     # --- search and the graph
@@ -214,6 +216,21 @@ class EsStore:
     def alerts(self, limit: int) -> list[Alert]:
         hits = es_io.search(ALERT_TYPE, {"match_all": {}}, self.settings, size=limit, sort=[{"created_at": "desc"}])
         return [Alert.model_validate(_source(h)) for h in hits]
+
+    def alerts_keyed(self, key: str) -> list[Alert]:
+        hits = es_io.search(ALERT_TYPE, {"term": {"key": key}}, self.settings, size=100,
+                            sort=[{"created_at": "desc"}])
+        return [Alert.model_validate(_source(h)) for h in hits]
+
+    def triages(self, keys: Sequence[str]) -> dict[str, AlertTriage]:
+        if not keys:
+            return {}
+        hits = es_io.search(TRIAGE_TYPE, {"ids": {"values": list(keys)}}, self.settings, size=len(keys))
+        return {str(h["_id"]): AlertTriage.model_validate(_source(h)) for h in hits}
+
+    def save_triage(self, triage: AlertTriage) -> None:
+        es_io.write_records([triage], self.settings)
+        es_io.refresh(self.settings)
 
     def save_inspection(self, result: InspectionResult) -> list[str]:
         outcome = record_result(result, settings=self.settings)

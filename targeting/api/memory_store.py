@@ -15,6 +15,7 @@ from resolution.graph_links import entity_edges
 from resolution.store import refresh_entities
 from schemas.documents import (
     Alert,
+    AlertTriage,
     AuditEvent,
     EntityMembership,
     InspectionResult,
@@ -70,6 +71,7 @@ class MemoryStore:
         self.judgement_log: list[MatchJudgement] = []
         self.sealed_records: dict[str, SealedRecord] = {}
         self.reidentifications: dict[str, Reidentification] = {}
+        self.triage_docs: dict[str, AlertTriage] = {}
 
     def add_records(self, records: Iterable[Record]) -> None:
         kept = list(records)
@@ -160,6 +162,16 @@ class MemoryStore:
 
     def alerts(self, limit: int) -> list[Alert]:
         return sorted(self.alert_list, key=lambda a: a.created_at, reverse=True)[:limit]
+
+    def alerts_keyed(self, key: str) -> list[Alert]:
+        return sorted((a for a in self.alert_list if a.key == key), key=lambda a: a.created_at, reverse=True)
+
+    def triages(self, keys: Sequence[str]) -> dict[str, AlertTriage]:
+        return {k: self.triage_docs[k] for k in keys if k in self.triage_docs}
+
+    def save_triage(self, triage: AlertTriage) -> None:
+        with self._lock:
+            self.triage_docs[triage.id] = triage
 
     def save_inspection(self, result: InspectionResult) -> list[str]:
         with self._lock:

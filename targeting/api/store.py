@@ -15,6 +15,7 @@ from typing import Any, Protocol
 from graph.model import Edge, Node
 from schemas.documents import (
     Alert,
+    AlertTriage,
     AuditEvent,
     EntityMembership,
     InspectionResult,
@@ -50,6 +51,15 @@ class Store(Protocol):
     def ports(self, day: date) -> list[str]: ...
 
     def alerts(self, limit: int) -> list[Alert]: ...
+
+    # Alert triage (targeting/triage.py): one document per alert key.
+    def alerts_keyed(self, key: str) -> list[Alert]:
+        """Every alert of one key (one target), newest first."""
+        ...
+
+    def triages(self, keys: Sequence[str]) -> dict[str, AlertTriage]: ...
+
+    def save_triage(self, triage: AlertTriage) -> None: ...
 
     def save_inspection(self, result: InspectionResult) -> list[str]:
         """Store an officer's result; returns what could not be done (empty when all went well)."""
