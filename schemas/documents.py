@@ -65,6 +65,11 @@ class AlertTriage(Frozen):
 ScreeningVerdict = Literal["confirm", "false_positive", "unsure"]
 
 
+def screening_decision_id(subject_key: str, entry_id: str) -> str:
+    """One decision document per pair: a new decision on the pair replaces it (the audit trail keeps all)."""
+    return make_id("screening_decision", subject_key, entry_id)
+
+
 class ScreeningDecision(Frozen):
     """An analyst's word on one screening hit: a subject (a traveller, a company) against one list entry.
 
@@ -93,7 +98,7 @@ class ScreeningDecision(Frozen):
     @model_validator(mode="after")
     def _fill_id(self) -> ScreeningDecision:
         if not self.id:
-            object.__setattr__(self, "id", make_id("screening_decision", self.subject_key, self.entry_id))
+            object.__setattr__(self, "id", screening_decision_id(self.subject_key, self.entry_id))
         return self
 
     @property

@@ -32,7 +32,7 @@ from schemas.documents import (
 )
 from sekisho.settings import Settings
 from targeting.alerts import SubscriptionStore, new_subscription
-from targeting.api import evidence_routes, export, reidentify, triage_routes
+from targeting.api import evidence_routes, export, match_review, reidentify, triage_routes
 from targeting.api.audit import AuditTrail
 from targeting.api.auth import RoleGate
 from targeting.api.entities import EntityMembers, JudgementIn, members_of, one_hit_per_entity
@@ -640,6 +640,8 @@ async def ingest_message(request: Request, fmt: str) -> IngestAccepted:
 evidence_routes.register(api, gate)
 # Alert triage: acknowledge, assign, note, close, reopen (audited; webhooks hear of state changes).
 triage_routes.register(api, gate)
+# Match review: decisions on screening hits (cleared pairs are left out by later screening).
+match_review.register(api, gate)
 
 ROUTERS = (api, ingest)
 
@@ -689,6 +691,7 @@ def create_app(
     app.state.subscriptions = subscriptions
     app.state.rules = RuleBook(s.targeting_rules_dir)
     app.state.settings = s
+    app.state.list_entries = match_review.ListEntries(s)
     app.state.ingest_limiter = InflightLimiter(s.api_max_inflight)
     app.state.ingest_per_key = PerKeyLimiter(s.api_max_inflight_per_key)
     app.include_router(api)

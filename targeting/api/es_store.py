@@ -24,6 +24,7 @@ from schemas.documents import (
     InspectionResult,
     MatchJudgement,
     Reidentification,
+    ScreeningDecision,
     SealedRecord,
 )
 from schemas.indexed import (
@@ -32,6 +33,7 @@ from schemas.indexed import (
     INSPECTION_TYPE,
     NODE_TYPE,
     REIDENTIFICATION_TYPE,
+    SCREENING_DECISION_TYPE,
     SEALED_TYPE,
     TRIAGE_TYPE,
 )
@@ -104,7 +106,8 @@ class EsStore:
         self.graph = EsGraphStore(self.settings)
         self._listed: list[WatchlistEntry] | None = None
         self._lock = threading.Lock()
-        for name in (AUDIT_TYPE, INSPECTION_TYPE, ALERT_TYPE, SEALED_TYPE, REIDENTIFICATION_TYPE, TRIAGE_TYPE):
+        for name in (AUDIT_TYPE, INSPECTION_TYPE, ALERT_TYPE, SEALED_TYPE, REIDENTIFICATION_TYPE, TRIAGE_TYPE,
+                     SCREENING_DECISION_TYPE):
             es_io.ensure_index(name, self.settings)
 
     # --- search and the graph
@@ -231,6 +234,19 @@ class EsStore:
     def save_triage(self, triage: AlertTriage) -> None:
         es_io.write_records([triage], self.settings)
         es_io.refresh(self.settings)
+
+    def save_screening_decision(self, decision: ScreeningDecision) -> None:
+        es_io.write_records([decision], self.settings)
+        es_io.refresh(self.settings)
+
+    def screening_decisions(self, limit: int) -> list[ScreeningDecision]:
+        hits = es_io.search(SCREENING_DECISION_TYPE, {"match_all": {}}, self.settings, size=limit,
+                            sort=[{"decided_at": "desc"}])
+        return [ScreeningDecision.model_validate(_source(h)) for h in hits]
+
+    def screening_decision(self, decision_id: str) -> ScreeningDecision | None:
+        doc = es_io.get(SCREENING_DECISION_TYPE, decision_id, self.settings)
+        return ScreeningDecision.model_validate(doc) if doc else None
 
     def save_inspection(self, result: InspectionResult) -> list[str]:
         outcome = record_result(result, settings=self.settings)

@@ -21,6 +21,7 @@ from schemas.documents import (
     InspectionResult,
     MatchJudgement,
     Reidentification,
+    ScreeningDecision,
     SealedRecord,
 )
 from schemas.records import Consignment, FlightLeg, Passenger, Record, record_from_dict
@@ -72,6 +73,7 @@ class MemoryStore:
         self.sealed_records: dict[str, SealedRecord] = {}
         self.reidentifications: dict[str, Reidentification] = {}
         self.triage_docs: dict[str, AlertTriage] = {}
+        self.decisions: dict[str, ScreeningDecision] = {}
 
     def add_records(self, records: Iterable[Record]) -> None:
         kept = list(records)
@@ -172,6 +174,17 @@ class MemoryStore:
     def save_triage(self, triage: AlertTriage) -> None:
         with self._lock:
             self.triage_docs[triage.id] = triage
+
+    def save_screening_decision(self, decision: ScreeningDecision) -> None:
+        with self._lock:
+            self.decisions[decision.id] = decision
+
+    def screening_decisions(self, limit: int) -> list[ScreeningDecision]:
+        newest = sorted(self.decisions.values(), key=lambda d: (d.decided_at, d.id), reverse=True)
+        return newest[:limit]
+
+    def screening_decision(self, decision_id: str) -> ScreeningDecision | None:
+        return self.decisions.get(decision_id)
 
     def save_inspection(self, result: InspectionResult) -> list[str]:
         with self._lock:

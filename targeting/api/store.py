@@ -21,6 +21,7 @@ from schemas.documents import (
     InspectionResult,
     MatchJudgement,
     Reidentification,
+    ScreeningDecision,
     SealedRecord,
 )
 from schemas.records import FlightLeg, Record
@@ -60,6 +61,15 @@ class Store(Protocol):
     def triages(self, keys: Sequence[str]) -> dict[str, AlertTriage]: ...
 
     def save_triage(self, triage: AlertTriage) -> None: ...
+
+    # Match review: analysts' decisions on screening hits (one document per subject and list entry).
+    def save_screening_decision(self, decision: ScreeningDecision) -> None: ...
+
+    def screening_decisions(self, limit: int) -> list[ScreeningDecision]:
+        """The latest decisions, newest first (reversed ones included)."""
+        ...
+
+    def screening_decision(self, decision_id: str) -> ScreeningDecision | None: ...
 
     def save_inspection(self, result: InspectionResult) -> list[str]:
         """Store an officer's result; returns what could not be done (empty when all went well)."""

@@ -171,6 +171,18 @@ def walk_the_page(base: str, key: str, shots: Path) -> dict[str, str]:
             expect(alerts).to_contain_text("DMITRI VOLKOV")
             seen["alerts"] = alerts.inner_text()
             page.screenshot(path=shots / "06-alerts.png", full_page=True)
+
+            # Triage: acknowledge, then close with a disposition; the counts follow.
+            volkov = alerts.locator("li", has_text="DMITRI VOLKOV").first
+            volkov.locator("button[data-action='acknowledge']").click()
+            expect(alerts.locator("li", has_text="DMITRI VOLKOV").first).to_contain_text("acknowledged")
+            volkov = alerts.locator("li", has_text="DMITRI VOLKOV").first
+            volkov.locator("select").select_option("false_positive")
+            volkov.locator("button[data-action='close']").click()
+            expect(alerts.locator("li", has_text="DMITRI VOLKOV").first).to_contain_text("closed · false positive")
+            expect(page.get_by_test_id("alert-counts")).to_contain_text("1 closed")
+            seen["triage"] = page.get_by_test_id("alert-counts").inner_text()
+            page.screenshot(path=shots / "07-triage.png", full_page=True)
         finally:
             browser.close()
     assert errors == [], f"errors in the browser console: {errors}"
@@ -190,6 +202,7 @@ def check(seen: dict[str, str], shots: Path) -> None:
         "04-queue.png",
         "05-inspection.png",
         "06-alerts.png",
+        "07-triage.png",
     ]
     for name in names:
         shot = shots / name

@@ -123,13 +123,15 @@
       queue.lanes.forEach(function (lane) {
         var name = lane.inspection === "exam" ? "Examination" : "X-ray";
         var used = lane.model_picks + lane.random_picks;
-        var li = item(name + ": " + used + " of " + lane.capacity + " slots used, " + lane.unused +
-          " unused (no candidate reached the minimum score " + lane.min_score.toFixed(2) + ")", { lane: lane.inspection });
+        var li = item(name + ": " + used + " of " + lane.capacity + " slots used, " + lane.unused + " unused" +
+          (lane.unused ? " (no other candidate reached the minimum score " + lane.min_score.toFixed(2) + ")" : ""),
+          { lane: lane.inspection });
         li.className = "lane";
         li.appendChild(span(lane.hit_rate == null ? "hit rate: no result recorded yet"
           : "hit rate " + Math.round(lane.hit_rate * 100) + "% (" + lane.findings + " of " + lane.inspected + " inspections found something)", "why"));
         list.appendChild(li);
       });
+      queue.picks.forEach(function (pick) {
         picked[pick.record_id] = pick;
         var li = item("", { id: pick.record_id });
         li.appendChild(span("#" + pick.rank + " ", "rank"));
@@ -148,23 +150,68 @@
   $("queue-form").addEventListener("submit", function (evt) { evt.preventDefault(); loadQueue(); });
   $("queue-day").addEventListener("change", loadPorts);
 
-  // --- alerts
+  // --- alerts: the latest alert per target with its triage; acknowledge, note, close with a disposition
+  function alertQuery() {
+    var params = [];
+    [["state", "alert-state"], ["severity", "alert-severity"], ["port", "alert-port"]].forEach(function (f) {
+      var v = $(f[1]).value.trim();
+      if (v) params.push(f[0] + "=" + encodeURIComponent(v));
+    });
+    return params.length ? "?" + params.join("&") : "";
+  }
+  function alertButton(text, action) {
+    var b = document.createElement("button");
+    b.type = "button"; b.textContent = text; b.className = "small"; b.dataset.action = text.toLowerCase();
+    b.addEventListener("click", function (evt) { evt.stopPropagation(); action(); });
+    return b;
+  }
+  function triage(a, path, body) {
+    return api("/api/alerts/" + encodeURIComponent(a.key) + "/" + path, { method: "POST", body: body || {} })
+      .then(loadAlerts).catch(function (err) { $("alert-counts").textContent = "Not saved: " + err.message; });
+  }
   function loadAlerts() {
     var list = $("alert-list");
     list.textContent = "";
-    api("/api/alerts").then(function (alerts) {
+    api("/api/alerts/counts").then(function (c) {
+      $("alert-counts").textContent = c.by_state.new + " new · " + c.by_state.acknowledged + " acknowledged · " +
+        c.by_state.closed + " closed" + (c.escalated ? " · " + c.escalated + " escalated" : "") + " — by port: " +
+        Object.keys(c.by_port).sort().map(function (p) { return p + " " + c.by_port[p]; }).join(", ");
+    }).catch(function () { /* the list below says why */ });
+    return api("/api/alerts" + alertQuery()).then(function (alerts) {
       alerts.forEach(function (a) {
-        var li = item("", { id: a.record_id });
+        var li = item("", { id: a.record_id, key: a.key, state: a.state });
         li.appendChild(badge(a.score, "watch"));
         li.appendChild(span(a.title, "label"));
+        li.appendChild(span(a.state + (a.escalated ? " · ESCALATED" : "") + (a.disposition ? " · " + a.disposition.replace(/_/g, " ") : "") +
+          (a.assignee ? " · assigned to " + a.assignee : ""), "state " + a.state));
         li.appendChild(span(a.severity + " · " + new Date(a.created_at).toLocaleString(), "kind"));
         (a.reasons || []).concat(a.explanation || []).forEach(function (why) { li.appendChild(span(why, "why")); });
+        (a.notes || []).forEach(function (n) { li.appendChild(span("note by " + n.author + ": " + n.text, "why note")); });
+        var actions = document.createElement("div");
+        actions.className = "actions";
+        if (a.state === "new") actions.appendChild(alertButton("Acknowledge", function () { triage(a, "acknowledge"); }));
+        if (a.state !== "closed") {
+          var disposition = document.createElement("select");
+          disposition.setAttribute("aria-label", "disposition");
+          [["true_hit", "true hit"], ["false_positive", "false positive"], ["not_relevant", "not relevant"]].forEach(function (d) {
+            var o = document.createElement("option"); o.value = d[0]; o.textContent = d[1]; disposition.appendChild(o);
+          });
+          disposition.addEventListener("click", function (evt) { evt.stopPropagation(); });
+          actions.appendChild(disposition);
+          actions.appendChild(alertButton("Close", function () { triage(a, "close", { disposition: disposition.value }); }));
+        }
+        actions.appendChild(alertButton("Note", function () {
+          var text = window.prompt("Note on " + a.label);
+          if (text) triage(a, "notes", { text: text });
+        }));
+        li.appendChild(actions);
         li.addEventListener("click", function () { openEntity(a.record_id); });
         list.appendChild(li);
       });
       if (!alerts.length) list.appendChild(item("No alerts."));
     }).catch(function (err) { list.appendChild(item("Alerts unavailable: " + err.message)); });
   }
+  $("alert-filter").addEventListener("submit", function (evt) { evt.preventDefault(); loadAlerts(); });
 
   // --- entity card
   function openEntity(id) {
