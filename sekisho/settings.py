@@ -142,6 +142,9 @@ class Settings(BaseSettings):
         description="internal HOST:PORT targets webhooks may reach (set by an administrator; none by default)",
     )
     alert_retry_attempts: int = 5
+    rescreen_arrival_hours: float = Field(
+        default=72.0, description="on a list change, re-screen travellers arriving within this many hours"
+    )
     alert_retry_base_s: float = 0.5
 
     @property

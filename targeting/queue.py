@@ -182,10 +182,12 @@ def build_queue(
         pool = [s for s in candidates if s.record_id not in chosen]
         for drawn in rng.sample(pool, min(wanted, len(pool))):
             chosen.add(drawn.record_id)
+            verdict = (f"its score {drawn.score:.2f} would have selected it too" if drawn.score >= floor.of(inspection)
+                       else f"not a risk indication (score {drawn.score:.2f})")
             reason = (
                 f"random exploration pick for {'physical examination' if inspection == 'exam' else 'X-ray'}: "
                 f"drawn at random ({share:.0%} of capacity, seed {seed}) to evaluate the model on inspections "
-                f"it did not choose, not a risk indication; score {drawn.score:.2f}"
+                f"it did not choose; {verdict}"
             )
             picks.append((drawn, inspection, "random", reason))
     by_value = sorted(

@@ -92,7 +92,7 @@ def test_random_exploration_picks_are_kept_and_labelled() -> None:
     scores = [target(i, 0.0) for i in range(50)]
     queue = build_queue(scores, Capacity(xray=20, exams=10), port="NRT", day=DAY, random_share=0.1, seed=3)
     assert len(queue.picks) == 3 and all(p.selection == "random" for p in queue.picks)
-    assert all(p.reason.startswith("random exploration pick") and "not a risk indication" in p.reason
+    assert all(p.reason.startswith("random exploration pick") and "not a risk indication (score 0.00)" in p.reason
                for p in queue.picks)
     assert [lane.random_picks for lane in queue.lanes] == [1, 2]
     assert [lane.unused for lane in queue.lanes] == [9, 18]

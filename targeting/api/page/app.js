@@ -237,12 +237,39 @@
       });
       if (!card.graph.paths.length) paths.appendChild(item("No path to a watchlisted node within reach."));
       showWebFacts(card);
+      showScreening(card);
       $("inspection-status").textContent = "";
       $("card").scrollIntoView({ block: "start" });
     }).catch(function (err) {
       $("card").hidden = false;
       $("card-title").textContent = "Cannot open " + id + ": " + err.message;
     });
+  }
+
+  // --- match review: confirm, clear (false positive) or mark unsure each screening hit of the record
+  function showScreening(card) {
+    var list = $("screening-hits");
+    list.textContent = "";
+    $("screening").hidden = !((card.document || {}).screening || []).length;
+    if ($("screening").hidden) return;
+    api("/api/screening/hits?record_id=" + encodeURIComponent(card.id)).then(function (hits) {
+      hits.forEach(function (h) {
+        var li = item(h.query_name + " ≈ " + h.matched_name + " (" + h.list_name + " " + h.entry_id + ", " +
+          h.score.toFixed(2) + ")", { entry: h.entry_id, status: h.status });
+        li.appendChild(span(h.summary, "state " + (h.status === "cleared" ? "closed" : h.status)));
+        [["confirm", "Confirm"], ["false_positive", "False positive"], ["unsure", "Unsure"]].forEach(function (v) {
+          var b = document.createElement("button");
+          b.type = "button"; b.className = "small"; b.textContent = v[1]; b.dataset.verdict = v[0];
+          b.addEventListener("click", function () {
+            api("/api/screening/decisions", { method: "POST", body: { record_id: card.id, entry_id: h.entry_id,
+              field: h.field, verdict: v[0] } }).then(function () { showScreening(card); })
+              .catch(function (err) { li.appendChild(span("Not saved: " + err.message, "why")); });
+          });
+          li.appendChild(b);
+        });
+        list.appendChild(li);
+      });
+    }).catch(function (err) { list.appendChild(item("Screening review unavailable: " + err.message)); });
   }
 
   // --- web findings: every fact drawn from a crawled page, with its source's grade and its archived copy
