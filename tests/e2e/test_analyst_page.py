@@ -151,9 +151,10 @@ def walk_the_page(base: str, key: str, shots: Path) -> dict[str, str]:
             page.click("#search-form button")
             page.locator("#search-results li[data-id^='booking-']").first.click()
             screening = page.get_by_test_id("screening")
-            expect(screening).to_contain_text("not reviewed")
+            # the first review reads the lists' entries (their fingerprints date each decision)
+            expect(screening).to_contain_text("not reviewed", timeout=90_000)
             screening.locator("button[data-verdict='false_positive']").first.click()
-            expect(screening).to_contain_text("cleared by Officer Sato on")
+            expect(screening).to_contain_text("cleared by Officer Sato on", timeout=30_000)
             seen["match_review"] = screening.inner_text()
             page.screenshot(path=shots / "03b-match-review.png", full_page=True)
 
