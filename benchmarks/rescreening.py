@@ -13,7 +13,9 @@ re-screening has something to find). Both ways are timed in the same run:
   timed over the first ``--full-sample`` entities and scaled to all of them (per-entity cost; pass
   ``--full-sample 0`` to time all of them, which takes long on a shared machine).
 
-Both must find the same new hits on the sample (checked); the ratio of their per-entity times is printed.
+Every changed-entry hit of the full screening must be found by the changed-only run on the sample
+(checked); the ratio of the two totals (the full one including its index build) is printed. The name
+analyser's one-off start-up is paid before either is timed, and name caches are cleared before each.
 Single process, single thread.
 """
 
@@ -33,6 +35,7 @@ sys.path.insert(0, str(ROOT))
 from enrichment.screening.entries import WatchlistEntry  # noqa: E402
 from enrichment.screening.index import ScreeningIndex  # noqa: E402
 from enrichment.screening.loaders import load_all  # noqa: E402
+from enrichment.screening.names import prepare_name  # noqa: E402
 from enrichment.screening.rescreen import list_change, rescreen  # noqa: E402
 from enrichment.screening.stage import screen_record  # noqa: E402
 from scenario.world import make_person  # noqa: E402
@@ -88,6 +91,9 @@ def main() -> None:
     after = changed_lists(before, known, args.changed, rng)
     change = list_change(before, after)
     print(f"lists: {len(after)} entries; change: {change.summary()}; known entities: {len(known)}")
+    prepare_name("warm up the name analyser", "PER")  # its one-off start-up is charged to neither side
+
+    prepare_name.cache_clear()
 
     started = time.perf_counter()
     found = list(rescreen(known, change.entries, threshold, max_hits))
@@ -95,6 +101,7 @@ def main() -> None:
     print(f"changed only: {changed_s:.2f} s for {len(known)} entities "
           f"({changed_s / len(known) * 1e6:.1f} us each), {len(found)} new hits")
 
+    prepare_name.cache_clear()
     started = time.perf_counter()
     full_index = ScreeningIndex.build(after)
     build_s = time.perf_counter() - started
@@ -113,8 +120,10 @@ def main() -> None:
           + ("" if len(sample) == len(known) else " (scaled from the sample)"))
     sample_ids = {r.id for r in sample}
     ours = {(n.record.id, n.hit.entry_id) for n in found if n.record.id in sample_ids}
-    print(f"same new hits on the sample: {ours == full_hits} ({len(ours)} vs {len(full_hits)} "
-          "changed-entry hits of the full screening)")
+    # The full screening keeps the best ``max_hits`` entries per name: a changed entry ranked below
+    # them there is still found against the changed entries alone, so ours may hold more.
+    print(f"every changed-entry hit of the full screening found: {full_hits <= ours} "
+          f"({len(full_hits)} full, {len(ours)} changed-only, on the sample)")
     ratio = (per_entity_full * len(known) + build_s) / changed_s
     print(f"ratio full / changed only (same run): {ratio:.1f}x")
 

@@ -14,8 +14,9 @@ from dataclasses import dataclass
 
 from enrichment.screening.decisions import ClearedPairs, entry_fingerprint
 from enrichment.screening.entries import WatchlistEntry
-from enrichment.screening.index import ScreeningIndex
-from enrichment.screening.stage import queries_of, screen_query
+from enrichment.screening.index import ScreeningIndex, token_keys
+from enrichment.screening.names import plain_token
+from enrichment.screening.stage import ScreeningQuery, queries_of, screen_query
 from schemas.records import Record, ScreeningHit
 
 
@@ -50,6 +51,27 @@ class NewHit:
     hit: ScreeningHit
 
 
+def _ascii_words(name: str) -> list[str] | None:
+    """Lower-case words of an ASCII name, or None for other scripts (which always get the full analysis)."""
+    if not name.isascii():
+        return None
+    return [w for w in "".join(ch if ch.isalnum() else " " for ch in name.lower()).split() if w]
+
+
+def may_match(query: ScreeningQuery, index: ScreeningIndex, keys: set[str]) -> bool:
+    """Whether a query can reach one of the (few) changed entries: it shares an identifier, or one of its
+    words shares a blocking key (spelling, sound, consonant skeleton, either end) with their names.
+
+    Name analysis costs far more than this; with a few hundred changed entries most of the known entities
+    share nothing with them and are passed over. Names in other scripts are always analysed."""
+    if any(identifier in index.by_identifier for identifier in query.identifiers):
+        return True
+    words = _ascii_words(query.name)
+    if words is None:
+        return True
+    return any(key in keys for word in words for key in token_keys(plain_token(word)))
+
+
 def rescreen(
     records: Iterable[Record],
     entries: Sequence[WatchlistEntry],
@@ -61,9 +83,12 @@ def rescreen(
     if not entries:
         return
     index = ScreeningIndex.build(list(entries))
+    keys = set(index.postings)
     for record in records:
         known = {(h.entry_id, h.field) for h in record.screening}
         for query in queries_of(record):
+            if not may_match(query, index, keys):
+                continue
             for hit in screen_query(query, index, threshold, max_hits, cleared):
                 if (hit.entry_id, hit.field) not in known:
                     known.add((hit.entry_id, hit.field))
