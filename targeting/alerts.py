@@ -247,19 +247,10 @@ def _retryable(status: int) -> bool:
     return status in (408, 425, 429) or status >= 500
 
 
-def deliver(
-    alert: Alert,
-    subscription: Subscription,
-    client: httpx.Client,
-    *,
-    attempts: int = 5,
-    base_delay_s: float = 0.5,
-    max_delay_s: float = 30.0,
-    sleep: Callable[[float], None] = time.sleep,
-) -> Delivery:
-    """POST the signed alert to one webhook, retrying with capped exponential back-off and jitter."""
-    return post_signed(alert_body(alert), alert.id, subscription, client, attempts=attempts,
-                       base_delay_s=base_delay_s, max_delay_s=max_delay_s, sleep=sleep)
+def deliver(alert: Alert, subscription: Subscription, client: httpx.Client, **retry: Any) -> Delivery:
+    """POST the signed alert to one webhook, retrying with capped exponential back-off and jitter
+    (``retry``: the keyword arguments of ``post_signed``)."""
+    return post_signed(alert_body(alert), alert.id, subscription, client, **retry)
 
 
 def post_signed(

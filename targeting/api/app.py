@@ -45,9 +45,10 @@ from targeting.api.ingest import (
     message_id,
     read_body_within,
 )
-from targeting.api.keys import KeyStore, KeyVerifier, Principal, create_key, split_key
+from targeting.api.keys import KeyStore, KeyVerifier, create_key, split_key
 from targeting.api.neighbourhood import entity_card, neighbourhood
 from targeting.api.purpose import PnrView, purpose_of
+from targeting.api.request_state import audit_of, principal_of, store_of
 from targeting.api.roles import Role
 from targeting.api.store import Store
 from targeting.api.subject_report import SubjectReport, subject_report
@@ -85,16 +86,6 @@ def gate(*roles: Role) -> dict[str, Any]:
     }
 
 
-def principal_of(request: Request) -> Principal:
-    principal: Principal = request.state.principal
-    return principal
-
-
-def audit_of(request: Request) -> AuditTrail:
-    trail: AuditTrail = request.app.state.audit
-    return trail
-
-
 def pnr_view(request: Request) -> PnrView:
     """What this request may see of PNR data (its purpose, and whether its role needs one)."""
     settings: Settings = request.app.state.settings
@@ -105,11 +96,6 @@ def pnr_view(request: Request) -> PnrView:
 
 def with_purpose(view: PnrView, params: dict[str, str | None]) -> dict[str, str | None]:
     return {**params, **(view.purpose.audit_params() if view.purpose else {})}
-
-
-def store_of(request: Request) -> Store:
-    store: Store = request.app.state.store
-    return store
 
 
 class Me(BaseModel):

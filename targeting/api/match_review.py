@@ -26,10 +26,8 @@ from enrichment.stages import screening_lists
 from schemas.documents import ScreeningDecision, ScreeningVerdict, screening_decision_id
 from schemas.records import ScreeningHit, record_from_dict
 from sekisho.settings import Settings
-from targeting.api.audit import AuditTrail
-from targeting.api.keys import Principal
+from targeting.api.request_state import audit_of, principal_of, store_of
 from targeting.api.roles import Role
-from targeting.api.store import Store
 
 A, CT, AD = Role.ANALYST, Role.CT_UNIT, Role.ADMIN
 ReviewStatus = Literal["open", "confirmed", "cleared", "unsure", "reopened"]
@@ -119,28 +117,13 @@ def decisions_csv(decisions: list[ScreeningDecision]) -> str:
     return out.getvalue()
 
 
-def _store(request: Request) -> Store:
-    store: Store = request.app.state.store
-    return store
-
-
-def _principal(request: Request) -> Principal:
-    principal: Principal = request.state.principal
-    return principal
-
-
-def _audit(request: Request) -> AuditTrail:
-    trail: AuditTrail = request.app.state.audit
-    return trail
-
-
 def _entries(request: Request) -> ListEntries:
     entries: ListEntries = request.app.state.list_entries
     return entries
 
 
 def _hits(request: Request, record_id: str) -> tuple[dict[str, Any], list[ScreeningHit]]:
-    record = _store(request).document(record_id)
+    record = store_of(request).document(record_id)
     if record is None:
         raise HTTPException(404, f"no record {record_id!r}")
     return record, [ScreeningHit.model_validate(h) for h in record.get("screening") or []]
@@ -152,21 +135,21 @@ def register(api: APIRouter, gate: Callable[..., dict[str, Any]]) -> None:
     @api.get("/screening/hits", **gate(A, CT, AD), response_model=list[HitReview],
              summary="a record's screening hits, each with the decision in force on its pair")
     def hits(request: Request, record_id: str) -> list[HitReview]:
-        store, entries = _store(request), _entries(request)
+        store, entries = store_of(request), _entries(request)
         record, found = _hits(request, record_id)
         reviews = []
         for hit in found:
             key = hit_subject_key(record, hit)
             decision = store.screening_decision(screening_decision_id(key, hit.entry_id))
             reviews.append(review_of(record_id, hit, key, decision, entries.fingerprint(hit.entry_id)))
-        _audit(request).record(_principal(request), "screening.hits", request.url.path, {"record_id": record_id},
+        audit_of(request).record(principal_of(request), "screening.hits", request.url.path, {"record_id": record_id},
                                len(reviews))
         return reviews
 
     @api.post("/screening/decisions", **gate(A, CT, AD), response_model=HitReview, status_code=201,
               summary="confirm, clear as a false positive, or mark unsure a screening hit (subject × list entry)")
     def decide(request: Request, body: DecisionIn) -> HitReview:
-        store, entries, principal = _store(request), _entries(request), _principal(request)
+        store, entries, principal = store_of(request), _entries(request), principal_of(request)
         record, found = _hits(request, body.record_id)
         hit = next((h for h in found if h.entry_id == body.entry_id and (body.field is None or h.field == body.field)),
                    None)
@@ -179,7 +162,7 @@ def register(api: APIRouter, gate: Callable[..., dict[str, Any]]) -> None:
             entity_id=store.entity_of(body.record_id), subject_name=hit.query_name, matched_name=hit.matched_name,
             decided_by=principal.name, decided_at=datetime.now(UTC), note=body.note)
         store.save_screening_decision(decision)
-        _audit(request).record(principal, f"screening.{body.verdict}", request.url.path, {
+        audit_of(request).record(principal, f"screening.{body.verdict}", request.url.path, {
             "decision_id": decision.id, "record_id": body.record_id, "entry_id": hit.entry_id,
             "list": hit.list_name, "note": body.note}, 1)
         return review_of(body.record_id, hit, key, decision, decision.entry_fingerprint)
@@ -191,8 +174,8 @@ def register(api: APIRouter, gate: Callable[..., dict[str, Any]]) -> None:
         limit: Annotated[int, Query(ge=1, le=10000)] = 500,
         fmt: Annotated[Literal["json", "csv"], Query(alias="format")] = "json",
     ) -> Any:
-        found = _store(request).screening_decisions(limit)
-        _audit(request).record(_principal(request), "screening.decisions", request.url.path,
+        found = store_of(request).screening_decisions(limit)
+        audit_of(request).record(principal_of(request), "screening.decisions", request.url.path,
                                {"format": fmt, "limit": str(limit)}, len(found))
         if fmt == "csv":
             return Response(decisions_csv(found), media_type="text/csv; charset=utf-8",
@@ -202,7 +185,7 @@ def register(api: APIRouter, gate: Callable[..., dict[str, Any]]) -> None:
     @api.post("/screening/decisions/{decision_id}/reverse", **gate(AD), response_model=ScreeningDecision,
               summary="reverse a screening decision (administrators): its pair is screened and reviewed again")
     def reverse(request: Request, decision_id: str) -> ScreeningDecision:
-        store, principal = _store(request), _principal(request)
+        store, principal = store_of(request), principal_of(request)
         decision = store.screening_decision(decision_id)
         if decision is None:
             raise HTTPException(404, f"no screening decision {decision_id!r}")
@@ -210,6 +193,6 @@ def register(api: APIRouter, gate: Callable[..., dict[str, Any]]) -> None:
             raise HTTPException(409, "the decision is already reversed")
         reversed_ = decision.model_copy(update={"reversed_by": principal.name, "reversed_at": datetime.now(UTC)})
         store.save_screening_decision(reversed_)
-        _audit(request).record(principal, "screening.reverse", request.url.path, {
+        audit_of(request).record(principal, "screening.reverse", request.url.path, {
             "decision_id": decision_id, "verdict": decision.verdict, "entry_id": decision.entry_id}, 1)
         return reversed_

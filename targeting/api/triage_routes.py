@@ -20,9 +20,8 @@ from crawlers.safety import parse_allowances
 from schemas.documents import Alert, Disposition
 from sekisho.settings import Settings
 from targeting.alerts import SubscriptionStore, post_signed
-from targeting.api.audit import AuditTrail
 from targeting.api.entities import latest_per_target
-from targeting.api.keys import Principal
+from targeting.api.request_state import audit_of, principal_of, store_of
 from targeting.api.roles import Role
 from targeting.api.store import Store
 from targeting.triage import (
@@ -59,21 +58,6 @@ class ActionIn(BaseModel):
     note: str | None = Field(default=None, max_length=4000)
 
 
-def _store(request: Request) -> Store:
-    store: Store = request.app.state.store
-    return store
-
-
-def _principal(request: Request) -> Principal:
-    principal: Principal = request.state.principal
-    return principal
-
-
-def _audit(request: Request) -> AuditTrail:
-    trail: AuditTrail = request.app.state.audit
-    return trail
-
-
 def worked_alerts(store: Store, alerts: list[Alert]) -> list[TriagedAlert]:
     """The latest alert of each key, with the key's triage."""
     latest = latest_per_target(alerts)
@@ -102,10 +86,10 @@ def register(api: APIRouter, gate: Callable[..., dict[str, Any]]) -> None:
     @api.get("/alerts/counts", **gate(A, CT, AD), response_model=AlertCounts,
              summary="how many alerts per state, severity and port (the latest alert of each target)")
     def alert_counts(request: Request) -> AlertCounts:
-        return counts(worked_alerts(_store(request), _store(request).alerts(ALERTS_READ)))
+        return counts(worked_alerts(store_of(request), store_of(request).alerts(ALERTS_READ)))
 
     def act(request: Request, background: BackgroundTasks, key: str, action: str, **change: Any) -> TriagedAlert:
-        store, principal = _store(request), _principal(request)
+        store, principal = store_of(request), principal_of(request)
         keyed = store.alerts_keyed(key)
         if not keyed:
             raise HTTPException(404, f"no alert with key {key!r}")
@@ -120,7 +104,7 @@ def register(api: APIRouter, gate: Callable[..., dict[str, Any]]) -> None:
             raise HTTPException(409, str(exc)) from exc
         store.save_triage(updated)
         result = triaged(alert, updated)
-        _audit(request).record(principal, f"alert.{action}", request.url.path, {
+        audit_of(request).record(principal, f"alert.{action}", request.url.path, {
             "key": key, "alert_id": alert.id, "record_id": alert.record_id, "state": result.state,
             "assignee": change.get("assignee"), "disposition": change.get("disposition"),
             "note": change.get("note")}, 1)

@@ -91,3 +91,15 @@ def test_the_baseline_is_a_copy_of_the_lists(tmp_path: Path) -> None:
     baseline.save(lists)  # replacing it leaves one copy
     entries = baseline.entries()
     assert entries and len(entries) > 1000 and sorted(p.name for p in tmp_path.iterdir()) == ["baseline"]
+
+
+def test_the_pre_filter_passes_over_names_sharing_nothing_with_the_change() -> None:
+    from enrichment.screening.index import ScreeningIndex
+    from enrichment.screening.rescreen import may_match
+    from enrichment.screening.stage import ScreeningQuery
+
+    index = ScreeningIndex.build(list(list_change(OLD, NEW).entries))
+    keys = set(index.postings)
+    assert may_match(ScreeningQuery("full_name", "MARKOV YEVGENIY", "Person"), index, keys)  # a spelling
+    assert not may_match(ScreeningQuery("full_name", "HANAKO SUZUKI", "Person"), index, keys)
+    assert may_match(ScreeningQuery("full_name", "Евгений Марков", "Person"), index, keys)  # other scripts
