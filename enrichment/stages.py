@@ -12,10 +12,14 @@ import logging
 from collections.abc import Callable
 from functools import partial
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from schemas.records import Record
 from sekisho.list_store import screening_list_dir
 from sekisho.settings import Settings
+
+if TYPE_CHECKING:
+    from enrichment.screening.decisions import ClearedPairs
 
 log = logging.getLogger(__name__)
 
@@ -76,13 +80,14 @@ def screening_lists(settings: Settings) -> Path:
     return screening_list_dir(settings.watchlist_dir, settings.list_store_dir, settings.home / "cache" / "lists")
 
 
-def screening_stage(settings: Settings) -> BatchStage:
+def screening_stage(settings: Settings, cleared: Callable[[], ClearedPairs] | None = None) -> BatchStage:
+    """``cleared`` gives the pairs analysts cleared as false positives (read by the entry point)."""
     from enrichment.screening.index import load_index
     from enrichment.screening.stage import screen_record
 
     index = load_index(screening_lists(settings), settings.home / "cache" / "screening")
     screen = partial(screen_record, index=index, threshold=settings.screening_threshold,
-                     max_hits=settings.screening_max_hits)
+                     max_hits=settings.screening_max_hits, cleared=cleared)
     return per_record(screen, "screening")
 
 

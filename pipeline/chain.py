@@ -10,8 +10,10 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from functools import partial
 
 from enrichment import stages
+from enrichment.screening.decisions import ClearedPairs
 from enrichment.stages import BatchStage
 from feeds import MessageContext, parse_message
 from pipeline.time_limit import ParseTimeLimit
@@ -51,11 +53,17 @@ class StageChain:
         return [r if isinstance(r, Rejection) else next(by_id) for r in records]
 
 
-def build_chain(settings: Settings, enabled: set[str] | None = None) -> StageChain:
+def build_chain(
+    settings: Settings,
+    enabled: set[str] | None = None,
+    cleared: Callable[[], ClearedPairs] | None = None,
+) -> StageChain:
     """The enrichment stages available in this installation for ``settings`` (the worker's copy of the
-    job's settings); a stage whose model is missing is left out, loudly."""
+    job's settings); a stage whose model is missing is left out, loudly. ``cleared`` gives screening the
+    pairs analysts cleared as false positives (the entry point reads them)."""
     chain = StageChain()
-    for name, make in ENRICHERS:
+    for name, factory in ENRICHERS:
+        make = partial(stages.screening_stage, cleared=cleared) if name == "screening" and cleared else factory
         if enabled is not None and name not in enabled:
             continue
         try:

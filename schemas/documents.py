@@ -34,6 +34,78 @@ class Alert(Frozen):
     source_received_at: datetime | None = None
 
 
+AlertState = Literal["new", "acknowledged", "closed"]
+Disposition = Literal["true_hit", "false_positive", "not_relevant"]
+SEVERITY_RANK: dict[str, int] = {"medium": 1, "high": 2, "critical": 3}
+
+
+class AlertNote(Frozen):
+    at: datetime
+    author: str  # the API key's name
+    text: Text
+
+
+class AlertTriage(Frozen):
+    """An analyst's handling of one target's alert (one document per alert key, updated in place).
+
+    ``severity_seen`` is the band of the alert when it was last acknowledged or closed: a later alert of
+    the same key in a higher band re-opens it as new and escalated (``targeting.triage``).
+    """
+
+    id: str  # the alert key
+    state: AlertState = "new"
+    assignee: str | None = None
+    disposition: Disposition | None = None
+    notes: list[AlertNote] = Field(default_factory=list)
+    severity_seen: Severity | None = None
+    updated_at: datetime
+    updated_by: str
+
+
+ScreeningVerdict = Literal["confirm", "false_positive", "unsure"]
+
+
+def screening_decision_id(subject_key: str, entry_id: str) -> str:
+    """One decision document per pair: a new decision on the pair replaces it (the audit trail keeps all)."""
+    return make_id("screening_decision", subject_key, entry_id)
+
+
+class ScreeningDecision(Frozen):
+    """An analyst's word on one screening hit: a subject (a traveller, a company) against one list entry.
+
+    ``subject_key`` names the subject as screening sees it (``enrichment.screening.decisions``), so the
+    decision reaches every later record of the same subject; ``entry_fingerprint`` is the list entry's
+    content when decided: once the entry changes (a new alias, a new date of birth) the decision no
+    longer applies and the pair is screened, and reviewed, again.
+    """
+
+    id: str = ""
+    subject_key: str
+    entry_id: str
+    list_name: str
+    entry_fingerprint: str
+    verdict: ScreeningVerdict
+    record_id: str  # the record the hit was reviewed on
+    entity_id: str | None = None
+    subject_name: str
+    matched_name: str
+    decided_by: str  # the API key's name
+    decided_at: datetime
+    note: Text | None = None
+    reversed_by: str | None = None
+    reversed_at: datetime | None = None
+
+    @model_validator(mode="after")
+    def _fill_id(self) -> ScreeningDecision:
+        if not self.id:
+            object.__setattr__(self, "id", screening_decision_id(self.subject_key, self.entry_id))
+        return self
+
+    @property
+    def in_force(self) -> bool:
+        return self.reversed_at is None
+
+
 class InspectionResult(Frozen):
     """What an officer found when inspecting one selected passenger or consignment."""
 
@@ -47,6 +119,7 @@ class InspectionResult(Frozen):
     port: str | None = None
     inspected_at: datetime
     selection: Literal["model", "random", "other"] = "other"
+    inspection: Literal["exam", "xray"] | None = None  # the queue lane the pick came from
     score: float | None = None
     notes: Text | None = None
 

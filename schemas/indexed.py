@@ -11,11 +11,13 @@ from pydantic import BaseModel
 
 from schemas.documents import (
     Alert,
+    AlertTriage,
     AuditEvent,
     EntityMembership,
     InspectionResult,
     MatchJudgement,
     Reidentification,
+    ScreeningDecision,
     SealedRecord,
     UrlStatus,
 )
@@ -32,6 +34,8 @@ JUDGEMENT_TYPE = "match_judgement"
 MEMBERSHIP_TYPE = "entity_membership"
 SEALED_TYPE = "pnr_sealed"
 REIDENTIFICATION_TYPE = "reidentification"
+TRIAGE_TYPE = "alert_triage"
+SCREENING_DECISION_TYPE = "screening_decision"
 
 DOCUMENT_TYPES: dict[str, type[BaseModel]] = {
     NODE_TYPE: Node,
@@ -44,6 +48,8 @@ DOCUMENT_TYPES: dict[str, type[BaseModel]] = {
     MEMBERSHIP_TYPE: EntityMembership,
     SEALED_TYPE: SealedRecord,
     REIDENTIFICATION_TYPE: Reidentification,
+    TRIAGE_TYPE: AlertTriage,
+    SCREENING_DECISION_TYPE: ScreeningDecision,
 }
 
 INDEXED_TYPES: dict[str, type[BaseModel]] = {**RECORD_TYPES, **DOCUMENT_TYPES}

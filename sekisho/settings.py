@@ -120,6 +120,13 @@ class Settings(BaseSettings):
     )
     targeting_random_share: float = Field(default=0.1, description="share of inspections drawn at random")
     targeting_xray_slots: int = 20
+    targeting_min_score: dict[str, float] = Field(
+        default_factory=lambda: {"exam": 0.5, "xray": 0.3},
+        description="score a model pick needs per lane (exam, xray); below it a slot stays unused",
+    )
+    targeting_min_score_by_port: dict[str, dict[str, float]] = Field(
+        default_factory=dict, description="per-port minimum scores over targeting_min_score: {PORT: {lane: score}}"
+    )
     targeting_exam_slots: int = 5
     targeting_detection: dict[str, float] = Field(
         default_factory=lambda: {"exam": 0.95, "xray": 0.6}, description="chance an inspection finds what is there"
@@ -136,6 +143,9 @@ class Settings(BaseSettings):
         description="internal HOST:PORT targets webhooks may reach (set by an administrator; none by default)",
     )
     alert_retry_attempts: int = 5
+    rescreen_arrival_hours: float = Field(
+        default=72.0, description="on a list change, re-screen travellers arriving within this many hours"
+    )
     alert_retry_base_s: float = 0.5
 
     @property

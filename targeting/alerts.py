@@ -26,7 +26,7 @@ from typing import Any, Protocol
 import httpx
 from pydantic import Field
 
-from schemas.documents import Alert, Severity
+from schemas.documents import SEVERITY_RANK, Alert, Severity
 from schemas.records import Frozen, make_id
 from sekisho.settings import Settings
 from targeting.scoring import TargetScore
@@ -84,7 +84,8 @@ def alert_for(
 
 
 class Deduplicator:
-    """Admits an alert key once per window, and again inside it only when the score escalates.
+    """Admits an alert key once per window, and again inside it only when it escalates: its score rose by
+    ``escalation`` or its severity band rose (medium → high → critical).
 
     Thread-safe; the memory of one worker (keys are partitioned by Kafka, so one worker owns a key).
     """
@@ -93,7 +94,7 @@ class Deduplicator:
         self,
         window: timedelta,
         escalation: float = 0.1,
-        last_sent: dict[str, tuple[datetime, float]] | None = None,
+        last_sent: dict[str, tuple[datetime, float, str]] | None = None,
     ) -> None:
         self.window = window
         self.escalation = escalation
@@ -105,16 +106,18 @@ class Deduplicator:
         with self._lock:
             last = self._last.get(alert.key)
             if last is None or alert.created_at >= last[0]:
-                self._last[alert.key] = (alert.created_at, alert.score)
+                self._last[alert.key] = (alert.created_at, alert.score, alert.severity)
 
     def admit(self, alert: Alert) -> bool:
         with self._lock:
             last = self._last.get(alert.key)
             if last is not None:
-                sent_at, score = last
-                if alert.created_at - sent_at < self.window and alert.score < score + self.escalation:
+                sent_at, score, severity = last
+                higher_band = SEVERITY_RANK[alert.severity] > SEVERITY_RANK.get(severity, 0)
+                if (alert.created_at - sent_at < self.window and alert.score < score + self.escalation
+                        and not higher_band):
                     return False
-            self._last[alert.key] = (alert.created_at, alert.score)
+            self._last[alert.key] = (alert.created_at, alert.score, alert.severity)
             return True
 
 
@@ -244,8 +247,15 @@ def _retryable(status: int) -> bool:
     return status in (408, 425, 429) or status >= 500
 
 
-def deliver(
-    alert: Alert,
+def deliver(alert: Alert, subscription: Subscription, client: httpx.Client, **retry: Any) -> Delivery:
+    """POST the signed alert to one webhook, retrying with capped exponential back-off and jitter
+    (``retry``: the keyword arguments of ``post_signed``)."""
+    return post_signed(alert_body(alert), alert.id, subscription, client, **retry)
+
+
+def post_signed(
+    body: bytes,
+    event_id: str,
     subscription: Subscription,
     client: httpx.Client,
     *,
@@ -254,12 +264,11 @@ def deliver(
     max_delay_s: float = 30.0,
     sleep: Callable[[float], None] = time.sleep,
 ) -> Delivery:
-    """POST the signed alert to one webhook, retrying with capped exponential back-off and jitter."""
-    body = alert_body(alert)
+    """POST a signed JSON body (an alert, or an alert's state change) to one webhook, with retries."""
     headers = {
         "Content-Type": "application/json",
         SIGNATURE_HEADER: sign(body, subscription.secret),
-        EVENT_HEADER: alert.id,
+        EVENT_HEADER: event_id,
     }
     status: int | None = None
     error: str | None = None
@@ -268,7 +277,7 @@ def deliver(
             response = client.post(subscription.url, content=body, headers=headers)
             status = response.status_code
             if status < 300:
-                return Delivery(subscription.id, alert.id, True, attempt, status)
+                return Delivery(subscription.id, event_id, True, attempt, status)
             error = f"HTTP {status}"
             if not _retryable(status):
                 break
@@ -277,8 +286,8 @@ def deliver(
         if attempt < attempts:
             delay = min(max_delay_s, base_delay_s * 2 ** (attempt - 1))
             sleep(delay + random.uniform(0, delay / 4))
-    log.warning("alert %s not delivered to %s: %s", alert.id, subscription.url, error)
-    return Delivery(subscription.id, alert.id, False, attempt, status, error)
+    log.warning("event %s not delivered to %s: %s", event_id, subscription.url, error)
+    return Delivery(subscription.id, event_id, False, attempt, status, error)
 
 
 def dispatch(

@@ -240,7 +240,7 @@ def queue_for(
     settings: Settings,
 ) -> InspectionQueue:
     """The explained inspection queue of a port and day (what the CLI and the API show)."""
-    from targeting.queue import Capacity, build_queue
+    from targeting.queue import Capacity, build_queue, min_score_for
     from targeting.rules import RuleBook
 
     s = settings
@@ -259,4 +259,5 @@ def queue_for(
         detection=s.targeting_detection,
         random_share=s.targeting_random_share if random_share is None else random_share,
         revenue_per_finding=s.targeting_revenue_per_finding,
+        min_score=min_score_for(port, s.targeting_min_score, s.targeting_min_score_by_port),
     )

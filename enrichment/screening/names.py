@@ -168,6 +168,11 @@ def _make_token(
     )
 
 
+def plain_token(text: str) -> Token:
+    """A token from lower-case ASCII text alone (no name analysis): cheap blocking keys for a pre-filter."""
+    return _make_token(text, frozenset(), False)
+
+
 def _numeric_symbol(symbols: frozenset[str]) -> int | None:
     for symbol in symbols:
         if symbol.startswith("NUMERIC:") and symbol[8:].isdigit():

@@ -8,9 +8,10 @@ verdict.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
+from enrichment.screening.decisions import ClearedPairs, subject_key
 from enrichment.screening.index import ScreeningIndex
 from enrichment.screening.loaders import compact_identifier
 from enrichment.screening.matcher import Subject
@@ -99,7 +100,19 @@ def queries_of(record: Record) -> Iterator[ScreeningQuery]:
         yield ScreeningQuery(field=f"mentions.{mention.field or 'text'}", name=mention.text, schema=schema)
 
 
-def screen_query(query: ScreeningQuery, index: ScreeningIndex, threshold: float, max_hits: int) -> list[ScreeningHit]:
+def query_subject_key(query: ScreeningQuery) -> str:
+    """The key analysts' decisions on this query's hits are stored under."""
+    return subject_key(query.name, query.schema, query.birth_date, query.identifiers)
+
+
+def screen_query(
+    query: ScreeningQuery,
+    index: ScreeningIndex,
+    threshold: float,
+    max_hits: int,
+    cleared: ClearedPairs | None = None,
+) -> list[ScreeningHit]:
+    key = query_subject_key(query) if cleared is not None and cleared.pairs else None
     subject = Subject(
         names=(prepare_name(query.name, kind_of(query.schema)),) if query.name.strip() else (),
         birth_dates=(query.birth_date,) if query.birth_date else (),
@@ -109,6 +122,8 @@ def screen_query(query: ScreeningQuery, index: ScreeningIndex, threshold: float,
     restrict = query.schema if query.schema in _LIST_SCHEMAS else None
     hits = []
     for match in index.screen(subject, limit=max_hits, min_score=threshold, schema=restrict):
+        if key is not None and cleared is not None and cleared.clears(key, match.entry):
+            continue  # an analyst cleared this pair as a false positive (and the entry has not changed)
         hits.append(
             ScreeningHit(
                 entry_id=match.entry.entry_id,
@@ -124,16 +139,24 @@ def screen_query(query: ScreeningQuery, index: ScreeningIndex, threshold: float,
     return hits
 
 
-def screen_record(record: Record, index: ScreeningIndex, threshold: float, max_hits: int) -> Record:
+def screen_record(
+    record: Record,
+    index: ScreeningIndex,
+    threshold: float,
+    max_hits: int,
+    cleared: ClearedPairs | Callable[[], ClearedPairs] | None = None,
+) -> Record:
     """The enrichment stage: a copy of ``record`` with ``screening`` filled (hits sorted by score).
 
     ``threshold`` and ``max_hits`` (per query) are the deployment's ``screening_threshold`` and
     ``screening_max_hits`` settings, passed in by the stage factory. A record with nothing to screen
-    comes back unchanged.
+    comes back unchanged. ``cleared`` (or a callable returning the current ones) holds the pairs analysts
+    cleared as false positives; those hits are left out.
     """
+    pairs = cleared() if callable(cleared) else cleared
     hits: dict[tuple[str, str | None], ScreeningHit] = {}
     for query in queries_of(record):
-        for hit in screen_query(query, index, threshold, max_hits):
+        for hit in screen_query(query, index, threshold, max_hits, pairs):
             key = (hit.entry_id, hit.field)
             if key not in hits or hit.score > hits[key].score:
                 hits[key] = hit

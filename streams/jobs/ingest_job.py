@@ -100,12 +100,14 @@ class EnrichValidateWrite(KeyedProcessFunction):  # type: ignore[misc]
         self.producer: Any = None
 
     def open(self, runtime_context: RuntimeContext) -> None:
+        from pipeline.screening_decisions import cleared_pairs
         from pipeline.validation import BatchValidator
         from sekisho import kafka_io
 
         self.settings = Settings.model_validate_json(self.settings_json)
         self.pending = runtime_context.get_list_state(ListStateDescriptor("pending", Types.PICKLED_BYTE_ARRAY()))
-        self.chain = build_chain(self.settings) if self.enrich else None
+        # Pairs analysts cleared as false positives are not reported again (re-read every minute).
+        self.chain = build_chain(self.settings, cleared=cleared_pairs(self.settings).current) if self.enrich else None
         self.validator = BatchValidator()
         self.producer = kafka_io.producer(self.settings)
 

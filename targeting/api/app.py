@@ -21,13 +21,21 @@ from pydantic import BaseModel
 
 from crawlers.safety import parse_allowances
 from feeds import PARSERS
-from schemas.documents import Alert, AuditEvent, InspectionResult, MatchJudgement, Reidentification, SealedRecord
+from schemas.documents import (
+    AlertState,
+    AuditEvent,
+    InspectionResult,
+    MatchJudgement,
+    Reidentification,
+    SealedRecord,
+    Severity,
+)
 from sekisho.settings import Settings
 from targeting.alerts import SubscriptionStore, new_subscription
-from targeting.api import evidence_routes, export, reidentify
+from targeting.api import evidence_routes, export, match_review, reidentify, triage_routes
 from targeting.api.audit import AuditTrail
 from targeting.api.auth import RoleGate
-from targeting.api.entities import EntityMembers, JudgementIn, latest_per_target, members_of, one_hit_per_entity
+from targeting.api.entities import EntityMembers, JudgementIn, members_of, one_hit_per_entity
 from targeting.api.ingest import (
     RETRY_AFTER_SECONDS,
     InflightLimiter,
@@ -37,13 +45,15 @@ from targeting.api.ingest import (
     message_id,
     read_body_within,
 )
-from targeting.api.keys import KeyStore, KeyVerifier, Principal, create_key, split_key
+from targeting.api.keys import KeyStore, KeyVerifier, create_key, split_key
 from targeting.api.neighbourhood import entity_card, neighbourhood
 from targeting.api.purpose import PnrView, purpose_of
+from targeting.api.request_state import audit_of, principal_of, store_of
 from targeting.api.roles import Role
 from targeting.api.store import Store
 from targeting.api.subject_report import SubjectReport, subject_report
-from targeting.api.targets import queue_for, score_arrivals
+from targeting.api.targets import port_workloads, queue_for, score_arrivals
+from targeting.api.triage_routes import ALERTS_READ, worked_alerts
 from targeting.api.views import (
     EntityCard,
     GraphPath,
@@ -55,8 +65,9 @@ from targeting.api.views import (
     SubscriptionIn,
     WatchlistFilter,
 )
-from targeting.queue import InspectionQueue
+from targeting.queue import InspectionQueue, lane_records
 from targeting.rules import RuleBook
+from targeting.triage import AlertFilter, TriagedAlert
 from targeting.webhook_guard import subscription_refusal
 
 PAGE_DIR = Path(__file__).parent / "page"
@@ -76,16 +87,6 @@ def gate(*roles: Role) -> dict[str, Any]:
     }
 
 
-def principal_of(request: Request) -> Principal:
-    principal: Principal = request.state.principal
-    return principal
-
-
-def audit_of(request: Request) -> AuditTrail:
-    trail: AuditTrail = request.app.state.audit
-    return trail
-
-
 def pnr_view(request: Request) -> PnrView:
     """What this request may see of PNR data (its purpose, and whether its role needs one)."""
     settings: Settings = request.app.state.settings
@@ -96,11 +97,6 @@ def pnr_view(request: Request) -> PnrView:
 
 def with_purpose(view: PnrView, params: dict[str, str | None]) -> dict[str, str | None]:
     return {**params, **(view.purpose.audit_params() if view.purpose else {})}
-
-
-def store_of(request: Request) -> Store:
-    store: Store = request.app.state.store
-    return store
 
 
 class Me(BaseModel):
@@ -221,6 +217,25 @@ def queue_ports(request: Request, day: date | None = None) -> list[str]:
     return store_of(request).ports(day or today())
 
 
+class PortWork(BaseModel):
+    port: str
+    pending: int  # picks the port's queue holds that day
+    arrivals: int
+
+
+@api.get(
+    "/queue/workload",
+    **gate(A, EN, AD),
+    response_model=list[PortWork],
+    summary="ports with arrivals that day, the one with the most pending work first",
+)
+def queue_workload(request: Request, day: date | None = None) -> list[PortWork]:
+    settings: Settings = request.app.state.settings
+    rules: RuleBook = request.app.state.rules
+    loads = port_workloads(store_of(request), day or today(), rules.current(), settings)
+    return [PortWork(port=port, pending=pending, arrivals=arrivals) for port, pending, arrivals in loads]
+
+
 @api.get(
     "/queue",
     **gate(A, EN, AD),
@@ -235,7 +250,8 @@ def queue(
     the_day, the_port = day or today(), port.upper()
     rules: RuleBook = request.app.state.rules
     scores = score_arrivals(store_of(request), the_port, the_day, rules.current(), settings)
-    picked = view.queue(queue_for(scores, the_port, the_day, settings))
+    records = lane_records(store_of(request).inspections_at(the_port), the_port)
+    picked = view.queue(queue_for(scores, the_port, the_day, settings, records))
     audit_of(request).record(
         principal_of(request),
         "queue.view",
@@ -296,13 +312,26 @@ def list_inspections(request: Request, record_id: str) -> list[InspectionResult]
     return store_of(request).inspections(record_id)
 
 
-@api.get("/alerts", **gate(A, CT, AD), response_model=list[Alert], summary="latest alerts, newest first")
-def alerts(request: Request, limit: Annotated[int, Query(ge=1, le=500)] = 50) -> list[Alert]:
+@api.get("/alerts", **gate(A, CT, AD), response_model=list[TriagedAlert],
+         summary="latest alert per target, newest first, with its triage; filter by state, severity, port")
+def alerts(
+    request: Request,
+    limit: Annotated[int, Query(ge=1, le=500)] = 50,
+    state: AlertState | None = None,
+    severity: Severity | None = None,
+    port: Annotated[str | None, Query(max_length=8)] = None,
+    assignee: Annotated[str | None, Query(max_length=200)] = None,
+) -> list[TriagedAlert]:
     view = pnr_view(request)
+    store = store_of(request)
     # An alert raised again for the same target (new evidence) replaces the earlier one in the list.
-    shown = view.alerts(latest_per_target(store_of(request).alerts(limit))[:limit])
-    audit_of(request).record(principal_of(request), "alerts.view", request.url.path,
-                             with_purpose(view, {"limit": str(limit)}), len(shown))
+    flt = AlertFilter(state=state, severity=severity, port=port, assignee=assignee)
+    worked = [a for a in worked_alerts(store, store.alerts(ALERTS_READ)) if flt.admits(a)][:limit]
+    masked = {a.id: a for a in view.alerts(list(worked))}
+    shown = [a.model_copy(update=masked[a.id].model_dump(include={"label", "explanation", "graph_path"}))
+             for a in worked]
+    audit_of(request).record(principal_of(request), "alerts.view", request.url.path, with_purpose(view, {
+        "limit": str(limit), "state": state, "severity": severity, "port": port, "assignee": assignee}), len(shown))
     return shown
 
 
@@ -611,6 +640,10 @@ async def ingest_message(request: Request, fmt: str) -> IngestAccepted:
 
 # Web evidence (archived copies) and source grades.
 evidence_routes.register(api, gate)
+# Alert triage: acknowledge, assign, note, close, reopen (audited; webhooks hear of state changes).
+triage_routes.register(api, gate)
+# Match review: decisions on screening hits (cleared pairs are left out by later screening).
+match_review.register(api, gate)
 
 ROUTERS = (api, ingest)
 
@@ -660,6 +693,7 @@ def create_app(
     app.state.subscriptions = subscriptions
     app.state.rules = RuleBook(s.targeting_rules_dir)
     app.state.settings = s
+    app.state.list_entries = match_review.ListEntries(s)
     app.state.ingest_limiter = InflightLimiter(s.api_max_inflight)
     app.state.ingest_per_key = PerKeyLimiter(s.api_max_inflight_per_key)
     app.include_router(api)

@@ -18,11 +18,13 @@ from graph.store import EsGraphStore
 from resolution.store import EsResolutionStore, apply_judgement
 from schemas.documents import (
     Alert,
+    AlertTriage,
     AuditEvent,
     EntityMembership,
     InspectionResult,
     MatchJudgement,
     Reidentification,
+    ScreeningDecision,
     SealedRecord,
 )
 from schemas.indexed import (
@@ -31,7 +33,9 @@ from schemas.indexed import (
     INSPECTION_TYPE,
     NODE_TYPE,
     REIDENTIFICATION_TYPE,
+    SCREENING_DECISION_TYPE,
     SEALED_TYPE,
+    TRIAGE_TYPE,
 )
 from schemas.records import RECORD_TYPES, FlightLeg, Record, record_from_dict
 from sekisho import es_io
@@ -102,7 +106,8 @@ class EsStore:
         self.graph = EsGraphStore(self.settings)
         self._listed: list[WatchlistEntry] | None = None
         self._lock = threading.Lock()
-        for name in (AUDIT_TYPE, INSPECTION_TYPE, ALERT_TYPE, SEALED_TYPE, REIDENTIFICATION_TYPE):
+        for name in (AUDIT_TYPE, INSPECTION_TYPE, ALERT_TYPE, SEALED_TYPE, REIDENTIFICATION_TYPE, TRIAGE_TYPE,
+                     SCREENING_DECISION_TYPE):
             es_io.ensure_index(name, self.settings)
 
     # --- search and the graph
@@ -215,6 +220,34 @@ class EsStore:
         hits = es_io.search(ALERT_TYPE, {"match_all": {}}, self.settings, size=limit, sort=[{"created_at": "desc"}])
         return [Alert.model_validate(_source(h)) for h in hits]
 
+    def alerts_keyed(self, key: str) -> list[Alert]:
+        hits = es_io.search(ALERT_TYPE, {"term": {"key": key}}, self.settings, size=100,
+                            sort=[{"created_at": "desc"}])
+        return [Alert.model_validate(_source(h)) for h in hits]
+
+    def triages(self, keys: Sequence[str]) -> dict[str, AlertTriage]:
+        if not keys:
+            return {}
+        hits = es_io.search(TRIAGE_TYPE, {"ids": {"values": list(keys)}}, self.settings, size=len(keys))
+        return {str(h["_id"]): AlertTriage.model_validate(_source(h)) for h in hits}
+
+    def save_triage(self, triage: AlertTriage) -> None:
+        es_io.write_records([triage], self.settings)
+        es_io.refresh(self.settings)
+
+    def save_screening_decision(self, decision: ScreeningDecision) -> None:
+        es_io.write_records([decision], self.settings)
+        es_io.refresh(self.settings)
+
+    def screening_decisions(self, limit: int) -> list[ScreeningDecision]:
+        hits = es_io.search(SCREENING_DECISION_TYPE, {"match_all": {}}, self.settings, size=limit,
+                            sort=[{"decided_at": "desc"}])
+        return [ScreeningDecision.model_validate(_source(h)) for h in hits]
+
+    def screening_decision(self, decision_id: str) -> ScreeningDecision | None:
+        doc = es_io.get(SCREENING_DECISION_TYPE, decision_id, self.settings)
+        return ScreeningDecision.model_validate(doc) if doc else None
+
     def save_inspection(self, result: InspectionResult) -> list[str]:
         outcome = record_result(result, settings=self.settings)
         es_io.refresh(self.settings)
@@ -228,6 +261,11 @@ class EsStore:
             size=100,
             sort=[{"inspected_at": "desc"}],
         )
+        return [InspectionResult.model_validate(_source(h)) for h in hits]
+
+    def inspections_at(self, port: str) -> list[InspectionResult]:
+        hits = es_io.search(INSPECTION_TYPE, {"term": {"port": port.upper()}}, self.settings, size=ARRIVALS_MAX,
+                            sort=[{"inspected_at": "desc"}])
         return [InspectionResult.model_validate(_source(h)) for h in hits]
 
     def audit(self, event: AuditEvent) -> None:

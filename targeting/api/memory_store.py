@@ -16,11 +16,13 @@ from resolution.graph_links import entity_edges
 from resolution.store import refresh_entities
 from schemas.documents import (
     Alert,
+    AlertTriage,
     AuditEvent,
     EntityMembership,
     InspectionResult,
     MatchJudgement,
     Reidentification,
+    ScreeningDecision,
     SealedRecord,
 )
 from schemas.records import Consignment, FlightLeg, Passenger, Record, Rejection, record_from_dict
@@ -71,6 +73,8 @@ class MemoryStore:
         self.judgement_log: list[MatchJudgement] = []
         self.sealed_records: dict[str, SealedRecord] = {}
         self.reidentifications: dict[str, Reidentification] = {}
+        self.triage_docs: dict[str, AlertTriage] = {}
+        self.decisions: dict[str, ScreeningDecision] = {}
 
     def add_records(self, records: Iterable[Record]) -> None:
         kept = list(records)
@@ -162,6 +166,27 @@ class MemoryStore:
     def alerts(self, limit: int) -> list[Alert]:
         return sorted(self.alert_list, key=lambda a: a.created_at, reverse=True)[:limit]
 
+    def alerts_keyed(self, key: str) -> list[Alert]:
+        return sorted((a for a in self.alert_list if a.key == key), key=lambda a: a.created_at, reverse=True)
+
+    def triages(self, keys: Sequence[str]) -> dict[str, AlertTriage]:
+        return {k: self.triage_docs[k] for k in keys if k in self.triage_docs}
+
+    def save_triage(self, triage: AlertTriage) -> None:
+        with self._lock:
+            self.triage_docs[triage.id] = triage
+
+    def save_screening_decision(self, decision: ScreeningDecision) -> None:
+        with self._lock:
+            self.decisions[decision.id] = decision
+
+    def screening_decisions(self, limit: int) -> list[ScreeningDecision]:
+        newest = sorted(self.decisions.values(), key=lambda d: (d.decided_at, d.id), reverse=True)
+        return newest[:limit]
+
+    def screening_decision(self, decision_id: str) -> ScreeningDecision | None:
+        return self.decisions.get(decision_id)
+
     def save_inspection(self, result: InspectionResult) -> list[str]:
         with self._lock:
             self.inspection_results.append(result)
@@ -169,6 +194,9 @@ class MemoryStore:
 
     def inspections(self, record_id: str) -> list[InspectionResult]:
         return [r for r in self.inspection_results if r.record_id == record_id]
+
+    def inspections_at(self, port: str) -> list[InspectionResult]:
+        return [r for r in self.inspection_results if (r.port or "").upper() == port.upper()]
 
     def watchlist(self, flt: WatchlistFilter, after: str | None, limit: int) -> list[WatchlistEntry]:
         rows = sorted((e for e in self.watchlist_entries if watchlist_matches(e, flt)), key=lambda e: e.id)

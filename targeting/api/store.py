@@ -15,11 +15,13 @@ from typing import Any, Protocol
 from graph.model import Edge, Node
 from schemas.documents import (
     Alert,
+    AlertTriage,
     AuditEvent,
     EntityMembership,
     InspectionResult,
     MatchJudgement,
     Reidentification,
+    ScreeningDecision,
     SealedRecord,
 )
 from schemas.records import FlightLeg, Record
@@ -51,11 +53,33 @@ class Store(Protocol):
 
     def alerts(self, limit: int) -> list[Alert]: ...
 
+    # Alert triage (targeting/triage.py): one document per alert key.
+    def alerts_keyed(self, key: str) -> list[Alert]:
+        """Every alert of one key (one target), newest first."""
+        ...
+
+    def triages(self, keys: Sequence[str]) -> dict[str, AlertTriage]: ...
+
+    def save_triage(self, triage: AlertTriage) -> None: ...
+
+    # Match review: analysts' decisions on screening hits (one document per subject and list entry).
+    def save_screening_decision(self, decision: ScreeningDecision) -> None: ...
+
+    def screening_decisions(self, limit: int) -> list[ScreeningDecision]:
+        """The latest decisions, newest first (reversed ones included)."""
+        ...
+
+    def screening_decision(self, decision_id: str) -> ScreeningDecision | None: ...
+
     def save_inspection(self, result: InspectionResult) -> list[str]:
         """Store an officer's result; returns what could not be done (empty when all went well)."""
         ...
 
     def inspections(self, record_id: str) -> list[InspectionResult]: ...
+
+    def inspections_at(self, port: str) -> list[InspectionResult]:
+        """Inspection results recorded at ``port`` (each queue lane's hit rate is computed from them)."""
+        ...
 
     # Entity resolution: which canonical entity a record belongs to, its members, analysts' judgements.
     def entity_of(self, record_id: str) -> str | None: ...

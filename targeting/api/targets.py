@@ -7,7 +7,7 @@ node) for the records arriving at a port, so the API can answer for any port and
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import date
 from typing import TYPE_CHECKING
 
@@ -17,7 +17,7 @@ from schemas.records import FlightLeg, Record, record_from_dict
 from sekisho.settings import Settings
 from targeting import sources
 from targeting.alerts import alert_for
-from targeting.queue import Capacity, InspectionQueue, build_queue
+from targeting.queue import Capacity, InspectionQueue, LaneRecord, build_queue, min_score_for
 from targeting.rules import RuleSet
 from targeting.scoring import TargetScore
 
@@ -58,7 +58,13 @@ def score_arrivals(store: Store, port: str, day: date, rules: RuleSet, settings:
     return sources.score_arrivals(StoreTargets(store), port, day, rules, settings)
 
 
-def queue_for(scores: Sequence[TargetScore], port: str, day: date, settings: Settings) -> InspectionQueue:
+def queue_for(
+    scores: Sequence[TargetScore],
+    port: str,
+    day: date,
+    settings: Settings,
+    lane_records: Mapping[str, LaneRecord] | None = None,
+) -> InspectionQueue:
     return build_queue(
         scores,
         Capacity(xray=settings.targeting_xray_slots, exams=settings.targeting_exam_slots),
@@ -67,7 +73,19 @@ def queue_for(scores: Sequence[TargetScore], port: str, day: date, settings: Set
         random_share=settings.targeting_random_share,
         detection=settings.targeting_detection,
         revenue_per_finding=settings.targeting_revenue_per_finding,
+        min_score=min_score_for(port, settings.targeting_min_score, settings.targeting_min_score_by_port),
+        lane_records=lane_records,
     )
+
+
+def port_workloads(store: Store, day: date, rules: RuleSet, settings: Settings) -> list[tuple[str, int, int]]:
+    """(port, pending picks, arrivals) of each port with arrivals on ``day``, most pending work first:
+    the queue page opens on the first."""
+    loads = []
+    for port in store.ports(day):
+        queue = queue_for(score_arrivals(store, port, day, rules, settings), port, day, settings)
+        loads.append((port, len(queue.picks), queue.candidates))
+    return sorted(loads, key=lambda load: (-load[1], -load[2], load[0]))
 
 
 def alerts_for(scores: Sequence[TargetScore], settings: Settings) -> list[Alert]:

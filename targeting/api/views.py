@@ -91,6 +91,7 @@ class InspectionResultIn(View):
     seized_goods: str | None = Field(default=None, max_length=2000)
     notes: str | None = Field(default=None, max_length=4000)
     selection: Literal["model", "random", "other"] = "other"
+    inspection: Literal["exam", "xray"] | None = None
     score: float | None = Field(default=None, ge=0, le=1)
 
 

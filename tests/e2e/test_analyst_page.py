@@ -90,7 +90,7 @@ def png_is_not_blank(path: Path) -> bool:
 
 def walk_the_page(base: str, key: str, shots: Path) -> dict[str, str]:
     """Drive the page through the analyst's and officer's flow; returns texts seen, by step."""
-    from playwright.sync_api import expect, sync_playwright
+    from playwright.sync_api import Locator, expect, sync_playwright
 
     seen: dict[str, str] = {}
     errors: list[str] = []
@@ -148,10 +148,22 @@ def walk_the_page(base: str, key: str, shots: Path) -> dict[str, str]:
             expect(card.locator("#card-title")).to_contain_text("KOREA MINING DEVELOPMENT TRADING CORPORATION")
             expect(card.locator("#card-meta")).to_contain_text("WATCHLISTED")
 
+            # Match review: the booking's payer hit is cleared as a false positive, and says by whom.
+            page.fill("#search-q", "QX7P2M")
+            page.click("#search-form button")
+            page.locator("#search-results li[data-id^='booking-']").first.click()
+            screening = page.get_by_test_id("screening")
+            # the first review reads the lists' entries (their fingerprints date each decision)
+            expect(screening).to_contain_text("not reviewed", timeout=90_000)
+            screening.locator("button[data-verdict='false_positive']").first.click()
+            expect(screening).to_contain_text("cleared by Officer Sato on", timeout=30_000)
+            seen["match_review"] = screening.inner_text()
+            page.screenshot(path=shots / "03b-match-review.png", full_page=True)
+
             page.click("nav button[data-view='queue']")
-            page.select_option("#queue-port", "NRT")
-            page.click("#queue-form button")
+            expect(page.locator("#queue-port")).to_have_value("NRT")  # the port with the most pending work
             queue = page.get_by_test_id("queue-list")
+            expect(queue.locator("li.lane").first).to_contain_text("unused")
             expect(queue).to_contain_text("DMITRI VOLKOV")
             expect(queue).to_contain_text("160-12345675")
             seen["queue"] = queue.inner_text()
@@ -173,6 +185,19 @@ def walk_the_page(base: str, key: str, shots: Path) -> dict[str, str]:
             expect(alerts).to_contain_text("DMITRI VOLKOV")
             seen["alerts"] = alerts.inner_text()
             page.screenshot(path=shots / "06-alerts.png", full_page=True)
+
+            # Triage: acknowledge, then close with a disposition; the counts follow.
+            def volkov() -> Locator:
+                return alerts.locator("li", has=page.locator(".label", has_text="traveller DMITRI VOLKOV"))
+
+            volkov().locator("button[data-action='acknowledge']").click()
+            expect(volkov()).to_contain_text("acknowledged")
+            volkov().locator("select").select_option("false_positive")
+            volkov().locator("button[data-action='close']").click()
+            expect(volkov()).to_contain_text("closed · false positive")
+            expect(page.get_by_test_id("alert-counts")).to_contain_text("1 closed")
+            seen["triage"] = page.get_by_test_id("alert-counts").inner_text()
+            page.screenshot(path=shots / "07-triage.png", full_page=True)
         finally:
             browser.close()
     assert errors == [], f"errors in the browser console: {errors}"
@@ -189,9 +214,11 @@ def check(seen: dict[str, str], shots: Path) -> None:
         "01-login.png",
         "02-search.png",
         "03-graph.png",
+        "03b-match-review.png",
         "04-queue.png",
         "05-inspection.png",
         "06-alerts.png",
+        "07-triage.png",
     ]
     for name in names:
         shot = shots / name

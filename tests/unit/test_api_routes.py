@@ -162,3 +162,20 @@ def test_day_summary_lists_the_top_of_the_queue_and_alerts() -> None:
     text = "\n".join(lines)
     assert lines[0].startswith("queue NRT 2026-11-25: 3 picks from 3 arrivals")
     assert "DMITRI VOLKOV" in text and "OFAC SDN" in text and "latest alerts:" in text
+
+
+def test_queue_lanes_report_unused_capacity_hit_rates_and_the_busiest_port_first() -> None:
+    work = CLIENT.get("/api/queue/workload", params={"day": DAY.isoformat()}, headers=AUTH[Role.ANALYST]).json()
+    assert work[0]["port"] == "NRT" and work[0]["pending"] >= 1
+    assert [w["pending"] for w in work] == sorted((w["pending"] for w in work), reverse=True)
+    consignment = entity_id("160-12345675", "consignment")
+    body = {"record_id": consignment, "port": "NRT", "outcome": "seizure", "selection": "model", "inspection": "exam"}
+    assert CLIENT.post("/api/inspections", json=body, headers=AUTH[Role.ENFORCEMENT]).status_code == 201
+    queue = CLIENT.get("/api/queue", params={"port": "NRT", "day": DAY.isoformat()},
+                       headers=AUTH[Role.ENFORCEMENT]).json()
+    exam, xray = queue["lanes"]
+    assert exam["inspection"] == "exam" and exam["hit_rate"] == 1.0 and exam["inspected"] >= 1
+    assert all(lane["unused"] == lane["capacity"] - lane["model_picks"] - lane["random_picks"]
+               for lane in queue["lanes"])
+    assert all(p["score"] >= queue["min_score"][p["inspection"]] for p in queue["picks"] if p["selection"] == "model")
+    assert xray["unused"] > 0  # the sample has fewer risky arrivals than X-ray slots: nothing pads them

@@ -125,3 +125,59 @@ def name(
             "; ".join([match.comparison.names.describe(), *match.comparison.evidence]),
         )
     console.print(table)
+
+
+@app.command()
+def rescreen(
+    before: Path | None = typer.Option(
+        None, "--before", exists=True, file_okay=False,
+        help="list directory of the earlier version (default: the lists the last re-screening ran against)",
+    ),
+    hours: float | None = typer.Option(
+        None, "--hours", min=0, help="travellers arriving within this many hours (default: rescreen_arrival_hours)"
+    ),
+    dry_run: bool = typer.Option(False, "--dry-run", help="show the new hits, raise no alert, keep the baseline"),
+) -> None:
+    """Re-screen travellers arriving soon, unreleased consignments and known companies against the list
+    entries that changed since the last run; each new hit becomes an alert "new on list X since …"."""
+    from datetime import UTC, datetime
+
+    from enrichment.screening.decisions import ClearedPairs
+    from enrichment.screening.loaders import load_all
+    from enrichment.screening.rescreen import list_change
+    from enrichment.screening.rescreen import rescreen as rescreen_records
+    from enrichment.stages import screening_lists
+    from pipeline.screening_decisions import stored_decisions
+    from targeting.rescreen import ListBaseline, rescreen_alert, seen_in_window, write_alerts
+
+    settings = get_settings()
+    console = Console()
+    now = datetime.now(UTC)
+    current_dir = screening_lists(settings)
+    baseline = ListBaseline(settings.home / "cache" / "rescreen" / "baseline")
+    earlier = load_all(before) if before is not None else baseline.entries()
+    if earlier is None:
+        baseline.save(current_dir)
+        console.print(f"no earlier list version known: baseline recorded from {current_dir}; the next run "
+                      "re-screens against what changed since")
+        return
+    change = list_change(earlier, load_all(current_dir))
+    console.print(f"list change: {change.summary()}")
+    window = settings.rescreen_arrival_hours if hours is None else hours
+    with err_console.status("re-screening what was seen…"):
+        cleared = ClearedPairs.of(stored_decisions(settings))
+        records = list(seen_in_window(settings, now, window))
+        found = list(rescreen_records(records, change.entries, settings.screening_threshold,
+                                      settings.screening_max_hits, cleared))
+    table = Table(title=f"{len(found)} new hits among {len(records)} records seen (travellers arriving within "
+                        f"{window:g} h, unreleased consignments, companies)")
+    for column in ("list", "entry", "record", "matched", "score"):
+        table.add_column(column, overflow="fold")
+    for new in found:
+        table.add_row(new.hit.list_name, new.hit.entry_id, new.record.id, new.hit.matched_name, f"{new.hit.score:.2f}")
+    console.print(table)
+    if dry_run:
+        return
+    raised = write_alerts((rescreen_alert(new, now.date(), now) for new in found), settings)
+    baseline.save(current_dir)
+    console.print(f"{raised} alerts raised; baseline moved to the current lists")

@@ -121,10 +121,15 @@
   function loadPorts() {
     var day = $("queue-day").value || new Date().toISOString().slice(0, 10);
     $("queue-day").value = day;
-    api("/api/queue/ports?day=" + day).then(function (ports) {
+    // Busiest port first: the queue opens where the most picks wait today.
+    return api("/api/queue/workload?day=" + day).then(function (ports) {
       var select = $("queue-port");
       select.textContent = "";
-      ports.forEach(function (p) { var o = document.createElement("option"); o.value = p; o.textContent = p; select.appendChild(o); });
+      ports.forEach(function (p) {
+        var o = document.createElement("option");
+        o.value = p.port; o.textContent = p.port + " (" + p.pending + " pending of " + p.arrivals + ")";
+        select.appendChild(o);
+      });
     }).catch(function () { /* a role without queue access */ });
   }
   function loadQueue() {
@@ -133,6 +138,17 @@
     if (!port) { list.appendChild(item("No queue for this day.")); return; }
     api("/api/queue?port=" + encodeURIComponent(port) + "&day=" + $("queue-day").value).then(function (queue) {
       picked = {};
+      queue.lanes.forEach(function (lane) {
+        var name = lane.inspection === "exam" ? "Examination" : "X-ray";
+        var used = lane.model_picks + lane.random_picks;
+        var li = item(name + ": " + used + " of " + lane.capacity + " slots used, " + lane.unused + " unused" +
+          (lane.unused ? " (no other candidate reached the minimum score " + lane.min_score.toFixed(2) + ")" : ""),
+          { lane: lane.inspection });
+        li.className = "lane";
+        li.appendChild(span(lane.hit_rate == null ? "hit rate: no result recorded yet"
+          : "hit rate " + Math.round(lane.hit_rate * 100) + "% (" + lane.findings + " of " + lane.inspected + " inspections found something)", "why"));
+        list.appendChild(li);
+      });
       queue.picks.forEach(function (pick) {
         picked[pick.record_id] = pick;
         var li = item("", { id: pick.record_id });
@@ -140,7 +156,7 @@
         li.appendChild(badge(pick.score, pick.selection === "random" ? "random" : ""));
         li.appendChild(span(pick.label, "label"));
         li.appendChild(span(pick.record_type + " · " + (pick.inspection === "exam" ? "examination" : "X-ray") +
-          (pick.selection === "random" ? " · random pick" : ""), "kind"));
+          (pick.selection === "random" ? " · random exploration pick" : ""), "kind"));
         li.appendChild(span(pick.reason, "why"));
         (pick.explanation || []).forEach(function (why) { li.appendChild(span(why, "why")); });
         li.addEventListener("click", function () { openEntity(pick.record_id); });
@@ -152,15 +168,40 @@
   $("queue-form").addEventListener("submit", function (evt) { evt.preventDefault(); loadQueue(); });
   $("queue-day").addEventListener("change", loadPorts);
 
-  // --- alerts
+  // --- alerts: the latest alert per target with its triage; acknowledge, note, close with a disposition
+  function alertQuery() {
+    var params = [];
+    [["state", "alert-state"], ["severity", "alert-severity"], ["port", "alert-port"]].forEach(function (f) {
+      var v = $(f[1]).value.trim();
+      if (v) params.push(f[0] + "=" + encodeURIComponent(v));
+    });
+    return params.length ? "?" + params.join("&") : "";
+  }
+  function alertButton(text, action) {
+    var b = document.createElement("button");
+    b.type = "button"; b.textContent = text; b.className = "small"; b.dataset.action = text.toLowerCase();
+    b.addEventListener("click", function (evt) { evt.stopPropagation(); action(); });
+    return b;
+  }
+  function triage(a, path, body) {
+    return api("/api/alerts/" + encodeURIComponent(a.key) + "/" + path, { method: "POST", body: body || {} })
+      .then(loadAlerts).catch(function (err) { $("alert-counts").textContent = "Not saved: " + err.message; });
+  }
   function loadAlerts() {
     var list = $("alert-list");
     list.textContent = "";
-    api("/api/alerts").then(function (alerts) {
+    api("/api/alerts/counts").then(function (c) {
+      $("alert-counts").textContent = c.by_state.new + " new · " + c.by_state.acknowledged + " acknowledged · " +
+        c.by_state.closed + " closed" + (c.escalated ? " · " + c.escalated + " escalated" : "") + " — by port: " +
+        Object.keys(c.by_port).sort().map(function (p) { return p + " " + c.by_port[p]; }).join(", ");
+    }).catch(function () { /* the list below says why */ });
+    return api("/api/alerts" + alertQuery()).then(function (alerts) {
       alerts.forEach(function (a) {
-        var li = item("", { id: a.record_id });
+        var li = item("", { id: a.record_id, key: a.key, state: a.state });
         li.appendChild(badge(a.score, "watch"));
         li.appendChild(span(a.title, "label"));
+        li.appendChild(span(a.state + (a.escalated ? " · ESCALATED" : "") + (a.disposition ? " · " + a.disposition.replace(/_/g, " ") : "") +
+          (a.assignee ? " · assigned to " + a.assignee : ""), "state " + a.state));
         li.appendChild(span(a.severity + " · " + new Date(a.created_at).toLocaleString(), "kind"));
         (a.reasons || []).concat(a.explanation || []).forEach(function (why) { li.appendChild(span(why, "why")); });
         // Crawled pages on the alert's graph path: open their card for the grade and the archived copy.
@@ -170,12 +211,32 @@
           link.addEventListener("click", function (evt) { evt.preventDefault(); evt.stopPropagation(); openEntity(id); });
           li.appendChild(link);
         });
+        (a.notes || []).forEach(function (n) { li.appendChild(span("note by " + n.author + ": " + n.text, "why note")); });
+        var actions = document.createElement("div");
+        actions.className = "actions";
+        if (a.state === "new") actions.appendChild(alertButton("Acknowledge", function () { triage(a, "acknowledge"); }));
+        if (a.state !== "closed") {
+          var disposition = document.createElement("select");
+          disposition.setAttribute("aria-label", "disposition");
+          [["true_hit", "true hit"], ["false_positive", "false positive"], ["not_relevant", "not relevant"]].forEach(function (d) {
+            var o = document.createElement("option"); o.value = d[0]; o.textContent = d[1]; disposition.appendChild(o);
+          });
+          disposition.addEventListener("click", function (evt) { evt.stopPropagation(); });
+          actions.appendChild(disposition);
+          actions.appendChild(alertButton("Close", function () { triage(a, "close", { disposition: disposition.value }); }));
+        }
+        actions.appendChild(alertButton("Note", function () {
+          var text = window.prompt("Note on " + a.label);
+          if (text) triage(a, "notes", { text: text });
+        }));
+        li.appendChild(actions);
         li.addEventListener("click", function () { openEntity(a.record_id); });
         list.appendChild(li);
       });
       if (!alerts.length) list.appendChild(item("No alerts."));
     }).catch(function (err) { list.appendChild(item("Alerts unavailable: " + err.message)); });
   }
+  $("alert-filter").addEventListener("submit", function (evt) { evt.preventDefault(); loadAlerts(); });
 
   // --- sources: their grades, who changed them and why; analysts regrade (audited by the API)
   function loadSources() {
@@ -231,12 +292,39 @@
       if (!card.graph.paths.length) paths.appendChild(item("No path to a watchlisted node within reach."));
       showWebFacts(card);
       loadMembers(card.id);
+      showScreening(card);
       $("inspection-status").textContent = "";
       $("card").scrollIntoView({ block: "start" });
     }).catch(function (err) {
       $("card").hidden = false;
       $("card-title").textContent = "Cannot open " + id + ": " + err.message;
     });
+  }
+
+  // --- match review: confirm, clear (false positive) or mark unsure each screening hit of the record
+  function showScreening(card) {
+    var list = $("screening-hits");
+    list.textContent = "";
+    $("screening").hidden = !((card.document || {}).screening || []).length;
+    if ($("screening").hidden) return;
+    api("/api/screening/hits?record_id=" + encodeURIComponent(card.id)).then(function (hits) {
+      hits.forEach(function (h) {
+        var li = item(h.query_name + " ≈ " + h.matched_name + " (" + h.list_name + " " + h.entry_id + ", " +
+          h.score.toFixed(2) + ")", { entry: h.entry_id, status: h.status });
+        li.appendChild(span(h.summary, "state " + (h.status === "cleared" ? "closed" : h.status)));
+        [["confirm", "Confirm"], ["false_positive", "False positive"], ["unsure", "Unsure"]].forEach(function (v) {
+          var b = document.createElement("button");
+          b.type = "button"; b.className = "small"; b.textContent = v[1]; b.dataset.verdict = v[0];
+          b.addEventListener("click", function () {
+            api("/api/screening/decisions", { method: "POST", body: { record_id: card.id, entry_id: h.entry_id,
+              field: h.field, verdict: v[0] } }).then(function () { showScreening(card); })
+              .catch(function (err) { li.appendChild(span("Not saved: " + err.message, "why")); });
+          });
+          li.appendChild(b);
+        });
+        list.appendChild(li);
+      });
+    }).catch(function (err) { list.appendChild(item("Screening review unavailable: " + err.message)); });
   }
 
   // --- web findings: every fact drawn from a crawled page, with its source's grade and its archived copy
@@ -339,7 +427,10 @@
                  notes: $("inspection-notes").value || null,
                  revenue_recovered: revenue === "" ? 0 : Number(revenue) };
     var pick = picked[current.id];
-    if (pick) { body.selection = pick.selection; body.score = pick.score; body.port = $("queue-port").value; }
+    if (pick) {
+      body.selection = pick.selection; body.score = pick.score; body.inspection = pick.inspection;
+      body.port = $("queue-port").value;
+    }
     api("/api/inspections", { method: "POST", body: body }).then(function (saved) {
       $("inspection-status").textContent = "Saved: " + saved.outcome.replace(/_/g, " ") + " by " + saved.officer +
         " (" + saved.id + ")";

@@ -1,6 +1,10 @@
 // A small force-directed drawing of a neighbourhood graph in SVG: no library, no network.
 // SekishoGraph.draw(svg, view, onOpen) lays out view.nodes / view.edges, marks view.paths[0]
 // and returns {highlight(i)} to mark another path. Nodes can be dragged; a click opens the node.
+// Readability: a hub's leaf neighbours of one relation (a flight's co-travellers, a forwarder's
+// consignments) are drawn as one node "+N" that expands on click; relation checkboxes above the
+// drawing hide edge types; labels that would overlap another are left out (their title remains);
+// the explanation path is never collapsed nor filtered out.
 (function () {
   "use strict";
   var NS = "http://www.w3.org/2000/svg";
@@ -13,6 +17,48 @@
   }
 
   function short(text, n) { return text.length > n ? text.slice(0, n - 1) + "…" : text; }
+
+  var HUB_LEAVES = 6;  // a hub's leaves of one relation beyond this many are drawn as one node
+
+  // The view as drawn: hidden relations removed, each hub's big groups of leaves folded into one node.
+  function fold(view, hidden, expanded) {
+    var onPath = {};
+    view.paths.forEach(function (p) {
+      p.nodes.forEach(function (id) { onPath[id] = true; });
+      p.edges.forEach(function (id) { onPath[id] = true; });
+    });
+    var edges = view.edges.filter(function (e) { return onPath[e.id] || !hidden[e.relation]; });
+    var degree = {};
+    edges.forEach(function (e) { degree[e.source] = (degree[e.source] || 0) + 1; degree[e.target] = (degree[e.target] || 0) + 1; });
+    var byId = {}; view.nodes.forEach(function (n) { byId[n.id] = n; });
+    var groups = {};
+    edges.forEach(function (e) {
+      [[e.source, e.target], [e.target, e.source]].forEach(function (pair) {
+        var hub = pair[0], leaf = pair[1];
+        if (degree[leaf] !== 1 || onPath[leaf] || leaf === view.center || !byId[leaf]) return;
+        var key = "group:" + hub + ":" + e.relation + ":" + byId[leaf].kind;
+        (groups[key] = groups[key] || { hub: hub, relation: e.relation, kind: byId[leaf].kind, leaves: [], edges: [] });
+        groups[key].leaves.push(leaf); groups[key].edges.push(e.id);
+      });
+    });
+    var folded = {}, foldedEdges = {}, extraNodes = [], extraEdges = [];
+    Object.keys(groups).forEach(function (key) {
+      var g = groups[key];
+      if (g.leaves.length <= HUB_LEAVES || expanded[key]) return;
+      g.leaves.forEach(function (id) { folded[id] = true; });
+      g.edges.forEach(function (id) { foldedEdges[id] = true; });
+      extraNodes.push({ id: key, kind: g.kind, label: "+" + g.leaves.length + " " + g.kind + " (" + g.relation.replace(/_/g, " ") + ")",
+                        group: true, count: g.leaves.length });
+      extraEdges.push({ id: key + ":edge", source: g.hub, target: key, relation: g.relation, detail: g.leaves.length + " records" });
+    });
+    var present = {};
+    var nodes = view.nodes.filter(function (n) { return !folded[n.id]; }).concat(extraNodes);
+    nodes.forEach(function (n) { present[n.id] = true; });
+    edges = edges.filter(function (e) { return !foldedEdges[e.id] && present[e.source] && present[e.target]; }).concat(extraEdges);
+    return { center: view.center, nodes: nodes, edges: edges, paths: view.paths };
+  }
+
+  function overlaps(a, b) { return a.x < b.x + b.w && b.x < a.x + a.w && a.y < b.y + b.h && b.y < a.y + a.h; }
 
   function layout(nodes, edges, centerId) {
     var index = {}, pos = [], n = nodes.length;
@@ -54,7 +100,7 @@
     return { index: index, pos: pos };
   }
 
-  function draw(svg, view, onOpen) {
+  function drawFolded(svg, view, onOpen, onExpand) {
     while (svg.firstChild) svg.removeChild(svg.firstChild);
     var nodes = view.nodes, edges = view.edges;
     var placed = layout(nodes, edges, view.center);
@@ -78,12 +124,15 @@
       if (node.watchlisted) classes.push("watchlisted");
       else if ((node.risk || 0) >= 0.3) classes.push("risky");
       if (node.id === view.center) classes.push("center");
+      if (node.group) classes.push("hub-group");
       var g = el("g", { "class": classes.join(" "), "data-node": node.id, tabindex: "0" });
-      var r = node.id === view.center ? 13 : node.watchlisted ? 11 : 8;
+      if (node.group) g.setAttribute("data-count", node.count);
+      var r = node.id === view.center ? 13 : node.watchlisted ? 11 : node.group ? 12 : 8;
       g.appendChild(el("circle", { r: r }));
       var text = el("text", { x: r + 3, y: 4 });
       text.textContent = short(node.label, 30);
       g.appendChild(text);
+      g.sekishoLabel = { text: text, r: r, width: 6 * Math.min(node.label.length, 30) };
       var title = el("title");
       title.textContent = node.kind + ": " + node.label + (node.risk != null ? " (risk " + node.risk.toFixed(2) + ")" : "");
       g.appendChild(title);
@@ -102,6 +151,48 @@
         line.setAttribute("x1", a.x); line.setAttribute("y1", a.y);
         line.setAttribute("x2", b.x); line.setAttribute("y2", b.y);
         label.setAttribute("x", (a.x + b.x) / 2); label.setAttribute("y", (a.y + b.y) / 2 - 3);
+      });
+      spreadLabels();
+    }
+
+    // Labels: the center, the path and watchlisted nodes first; each takes the first free spot around its
+    // node (right, left, below, above) or is left out. Edge labels only on the path, or in small drawings.
+    function spreadLabels() {
+      var taken = [];
+      Object.keys(nodeEls).forEach(function (id) {
+        var p = placed.pos[placed.index[id]];
+        taken.push({ x: p.x - 8, y: p.y - 8, w: 16, h: 16 });
+      });
+      var order = Object.keys(nodeEls).sort(function (a, b) {
+        function rank(id) {
+          var cls = nodeEls[id].classList;
+          return id === view.center ? 0 : cls.contains("on-path") ? 1 : cls.contains("watchlisted") ? 2 : cls.contains("hub-group") ? 3 : 4;
+        }
+        return rank(a) - rank(b);
+      });
+      order.forEach(function (id) {
+        var p = placed.pos[placed.index[id]], info = nodeEls[id].sekishoLabel, w = info.width, h = 12, r = info.r;
+        var spots = [[r + 3, -h / 2, "start"], [-r - 3 - w, -h / 2, "end"], [-w / 2, r + 2, "middle"], [-w / 2, -r - h - 2, "middle"]];
+        var placedAt = null;
+        for (var i = 0; i < spots.length && !placedAt; i++) {
+          var box = { x: p.x + spots[i][0], y: p.y + spots[i][1], w: w, h: h };
+          if (box.x < 0 || box.x + w > W || box.y < 0 || box.y + h > H) continue;
+          if (!taken.some(function (t) { return overlaps(t, box) && !(t.x === p.x - 8 && t.y === p.y - 8); })) placedAt = spots[i];
+        }
+        if (placedAt) {
+          var anchorX = placedAt[2] === "start" ? placedAt[0] : placedAt[2] === "end" ? -r - 3 : 0;
+          info.text.setAttribute("x", anchorX); info.text.setAttribute("y", placedAt[1] + h - 2);
+          info.text.setAttribute("text-anchor", placedAt[2]);
+          info.text.removeAttribute("display");
+          taken.push({ x: p.x + placedAt[0], y: p.y + placedAt[1], w: w, h: h });
+        } else {
+          info.text.setAttribute("display", "none");
+        }
+      });
+      var few = Object.keys(edgeEls).length <= 20;
+      Object.keys(edgeEls).forEach(function (id) {
+        var show = few || edgeEls[id].line.classList.contains("on-path");
+        if (show) edgeEls[id].label.removeAttribute("display"); else edgeEls[id].label.setAttribute("display", "none");
       });
     }
     place();
@@ -128,7 +219,9 @@
       place();
     };
     svg.onpointerup = function () {
-      if (dragging && !dragging.moved && dragging.id !== view.center) onOpen(dragging.id);
+      if (dragging && !dragging.moved && dragging.id !== view.center) {
+        if (dragging.id.indexOf("group:") === 0) onExpand(dragging.id); else onOpen(dragging.id);
+      }
       dragging = null;
     };
 
@@ -142,9 +235,38 @@
       Object.keys(nodeEls).forEach(function (id) {
         nodeEls[id].classList.toggle("on-path", path.nodes.indexOf(id) >= 0);
       });
+      spreadLabels();
     }
-    highlight(0);
     return { highlight: highlight };
+  }
+
+  // Relation checkboxes (above the drawing) and the expanded hubs; each change redraws.
+  function draw(svg, view, onOpen) {
+    var hidden = {}, expanded = {}, current = 0, drawing = null;
+    var bar = document.getElementById(svg.id + "-filters");
+    if (!bar) {
+      bar = document.createElement("div");
+      bar.id = svg.id + "-filters"; bar.className = "graph-filters";
+      bar.setAttribute("data-testid", "graph-filters");
+      svg.parentNode.insertBefore(bar, svg);
+    }
+    bar.textContent = "";
+    var relations = {};
+    view.edges.forEach(function (e) { relations[e.relation] = (relations[e.relation] || 0) + 1; });
+    Object.keys(relations).sort().forEach(function (relation) {
+      var label = document.createElement("label"), box = document.createElement("input");
+      box.type = "checkbox"; box.checked = true; box.value = relation;
+      box.addEventListener("change", function () { hidden[relation] = !box.checked; redraw(); });
+      label.appendChild(box);
+      label.appendChild(document.createTextNode(" " + relation.replace(/_/g, " ") + " (" + relations[relation] + ")"));
+      bar.appendChild(label);
+    });
+    function redraw() {
+      drawing = drawFolded(svg, fold(view, hidden, expanded), onOpen, function (key) { expanded[key] = true; redraw(); });
+      drawing.highlight(current);
+    }
+    redraw();
+    return { highlight: function (i) { current = i; drawing.highlight(i); } };
   }
 
   window.SekishoGraph = { draw: draw };
