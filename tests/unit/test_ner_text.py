@@ -247,9 +247,10 @@ def test_entity_rules_trim_punctuation_and_drop_lowercase_phrases() -> None:
     labels = ["O", "B-ORG", "I-ORG", "O", "B-ORG", "I-ORG"]
     assert clean_entities(words, labels) == ["O", "O", "O", "O", "B-ORG", "I-ORG"]
     assert clean_entities(["(", ")"], ["B-ORG", "I-ORG"]) == ["O", "O"]
-    words = ["PAX", "VOLKOV", "PAID", "TKT", "for", "The", "Treasury", "'s", "LATHES", "FOR"]
-    labels = ["B-ORG", "I-ORG", "O", "B-ORG", "O", "B-ORG", "I-ORG", "I-ORG", "B-ORG", "I-ORG"]
-    assert clean_entities(words, labels) == ["O", "B-ORG", "O", "O", "O", "B-ORG", "I-ORG", "O", "B-ORG", "O"]
+    words = ["PAX", "VOLKOV", "PAID", "TKT", "for", "The", "Hague", "Lloyd", "'s", "LATHES", "FOR"]
+    labels = ["B-ORG", "I-ORG", "O", "B-ORG", "O", "B-LOC", "I-LOC", "B-ORG", "I-ORG", "B-ORG", "I-ORG"]
+    assert clean_entities(words, labels) == [
+        "O", "B-ORG", "O", "O", "O", "B-LOC", "I-LOC", "B-ORG", "I-ORG", "B-ORG", "O"]
     assert clean_entities(["Pax", "Christi"], ["B-ORG", "I-ORG"]) == ["B-ORG", "I-ORG"]  # capitals only
     # In all-lower-case text case carries no signal, so lower-case entities stay.
     assert clean_entities(["flights", "to", "tokyo"], ["O", "O", "B-LOC"]) == ["O", "O", "B-LOC"]
