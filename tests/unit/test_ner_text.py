@@ -100,6 +100,9 @@ def test_split_words_follows_conll_conventions() -> None:
         "Mr.", "Smith", "'s", "firm", ",", "Acme", "Ltd", ".", ",", "moved", "to", "the", "U.S.", "in",
         "2020", "(", "reportedly", ")", ".",
     ]
+    # A short capitalised word before a full stop is not a title: the stop ends the sentence.
+    assert [w.text for w in split_words("imports from East Asia. Used pump. Dr. Who")][3:] == [
+        "Asia", ".", "Used", "pump", ".", "Dr.", "Who"]
 
 
 @given(st.text(max_size=200))
