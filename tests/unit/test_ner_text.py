@@ -208,8 +208,8 @@ def test_learning_rate_warms_up_then_decays_to_zero() -> None:
 
 
 def test_conll2003_documents_split_whole_documents(tmp_path: Path) -> None:
-    lines = ["-DOCSTART- -X- -X- O", "", "EU NNP B-NP B-ORG", "rejects VBZ B-VP O", "", "Peter NNP B-NP B-PER",
-             "", "-DOCSTART- -X- -X- O", "", "BRUSSELS NNP B-NP B-LOC", "", "-DOCSTART- -X- -X- O", "",
+    lines = ["-DOCSTART- -X- -X- O", "", "Customs NNP B-NP B-ORG", "seize VBZ B-VP O", "", "Maria NNP B-NP B-PER",
+             "", "-DOCSTART- -X- -X- O", "", "OSAKA NNP B-NP B-LOC", "", "-DOCSTART- -X- -X- O", "",
              "Germany NNP B-NP I-LOC", "", "-DOCSTART- -X- -X- O", "", "Bonn NNP B-NP B-LOC"]
     path = tmp_path / "valid.txt"
     path.write_text("\n".join(lines) + "\n")
@@ -217,7 +217,7 @@ def test_conll2003_documents_split_whole_documents(tmp_path: Path) -> None:
     assert [len(document) for document in documents] == [2, 1, 1, 1]
     assert documents[0][0].tags == ("B-ORG", "O") and documents[2][0].tags == ("B-LOC",)  # IOB1 repaired
     selection, held_out = split_documents(documents)
-    assert [s.tokens for s in selection] == [("EU", "rejects"), ("Peter",), ("BRUSSELS",)]
+    assert [s.tokens for s in selection] == [("Customs", "seize"), ("Maria",), ("OSAKA",)]
     assert [s.tokens for s in held_out] == [("Germany",), ("Bonn",)]
 
 
