@@ -118,6 +118,7 @@ def main() -> None:
     parser.add_argument("--speed-sentences", type=int, default=1500)
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--speed-only", action="store_true", help="skip the accuracy tables")
+    parser.add_argument("--accuracy-only", action="store_true", help="skip the throughput tables")
     parser.add_argument("--processes", type=int, default=2, help="one-thread worker processes for the multi-core rate")
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
@@ -152,6 +153,9 @@ def main() -> None:
             results.setdefault(name, {})[title] = evaluation.as_dict()
             print(row(name, evaluation), flush=True)
 
+    if args.accuracy_only:
+        print("\n" + json.dumps({"results": results}))
+        return
     speed_source = next(iter(sets.values()))
     speed_set = speed_source[: args.speed_sentences]
     words = sum(len(s.tokens) for s in speed_set)

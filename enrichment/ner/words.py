@@ -12,7 +12,9 @@ from dataclasses import dataclass
 _WORD = re.compile(
     r"""
     (?:[A-Za-z]\.){2,}(?![A-Za-z])     # abbreviations: U.S., U.K., e.g.
-    | [A-Z][a-z]{0,3}\.(?=\s+[A-Z])   # titles before a name: Mr. Dr. St. Gen.
+    | (?:Mr|Mrs|Ms|Dr|St|Gen|Col|Capt|Lt|Sgt|Prof|Rev|Sen|Rep|Gov|Mt|Ft)\.(?=\s+[A-Z])
+                                      # titles before a name: Mr. Dr. St. Gen. (not any short word:
+                                      # "from East Asia. Used ..." must end the sentence at "Asia")
     | \w+(?:[-'’&.]\w+)*              # words, hyphenated words, numbers like 1,000.50 split below
     | \S                              # any other single non-space character
     """,

@@ -256,7 +256,7 @@ def test_inference_feeds_the_model_what_training_fed_it() -> None:
 
     tagger = load_recognizer(SHIPPED_MODEL, threads=1, precision="fp32").tagger
     sentences = [["Angela", "Merkel", "visited", "U.S.", "plants", "of", "Siemens-Healthineers", "."],
-                 ["EU", "rejects"]]
+                 ["KOMID", "denies"]]
     pieced = piece_sentences(tagger.tokenizer, sentences)
     for index, words in enumerate(sentences):
         ids, casing, firsts = tagger._window_inputs(sentences, pieced, Window(index, 0, len(words), 0))
