@@ -43,7 +43,9 @@ def private(stack: Settings, tmp_path: Path) -> Iterator[Settings]:
     kafka_io.delete_topics([settings.topic(n) for n in kafka_io.TOPICS], settings)
 
 
-def _wait(condition: Callable[[], bool], timeout_s: float = 90.0) -> bool:
+def _wait(condition: Callable[[], bool], timeout_s: float = 240.0) -> bool:
+    # A bound on waiting for the worker, not a speed figure: its first name comparison loads the name data,
+    # which takes a minute or more on a busy 2-core machine.
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
         if condition():
