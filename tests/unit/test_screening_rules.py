@@ -6,6 +6,8 @@ from __future__ import annotations
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
+from enrichment.screening.entries import WatchlistEntry
+from enrichment.screening.index import ScreeningIndex, deletions
 from enrichment.screening.matcher import NameMatcher, Subject, compare_names
 from enrichment.screening.names import NameKind, prepare_name
 from enrichment.screening.numbers import number_value, roman_value
@@ -212,3 +214,29 @@ def test_father_and_son_swapped_is_another_person() -> None:
     same = score("Hamza bin Osama", "Hamza bin Osama")
     swapped = score("Hamza bin Osama", "Osama bin Hamza")
     assert same == 1.0 and swapped < 0.7
+
+
+# 6. Blocking -----------------------------------------------------------------------------------
+
+
+def _blocking_index() -> ScreeningIndex:
+    entries = [WatchlistEntry(f"t:{n}", "test", "Person", (f"KIM, Chol {n}",)) for n in range(40)]
+    entries += [
+        WatchlistEntry("t:song", "test", "Person", ("KIM, Song Chol",)),
+        WatchlistEntry("t:hyok", "test", "Person", ("KIM, Hyok Chol",)),
+        WatchlistEntry("t:hiast", "test", "Company", ("HIGHER INSTITUTE OF APPLIED SCIENCE AND TECHNOLOGY",)),
+    ]
+    return ScreeningIndex.build(entries)
+
+
+def test_blocking_proposes_short_typos_initials_and_acronyms() -> None:
+    index = _blocking_index()
+
+    def proposed(query: str, kind: NameKind) -> set[str]:
+        found = index.candidates(prepare_name(query, kind))
+        return {index.entries[index.name_entry[n]].entry_id for n in found}
+
+    assert "t:song" in proposed("KIM Sogn Chol", "PER")  # one swap in a four-letter part
+    assert "t:hyok" in proposed("HC KIM", "PER")  # initials run together
+    assert "t:hiast" in proposed("HIAST", "ORG")  # the acronym
+    assert deletions("song") == {"song", "ong", "sng", "sog", "son"}
