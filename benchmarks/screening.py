@@ -43,9 +43,11 @@ from rapidfuzz import fuzz, process
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from enrichment.screening.evaluation import LabelledPair, pair_score, prf  # noqa: E402
+from enrichment.screening.evaluation import read_pairs as read_labelled_pairs  # noqa: E402
 from enrichment.screening.index import ScreeningIndex, load_index  # noqa: E402
 from enrichment.screening.loaders import UN_CONSOLIDATED, country_code, load_all  # noqa: E402
-from enrichment.screening.matcher import NameMatcher, Subject, clear_similarity_cache  # noqa: E402
+from enrichment.screening.matcher import NameMatcher, clear_similarity_cache  # noqa: E402
 from enrichment.screening.names import kind_of, prepare_name  # noqa: E402
 from sekisho.settings import get_settings  # noqa: E402
 
@@ -53,31 +55,8 @@ SEED = 20260225
 PAIRS = ROOT / "data" / "names" / "screening_pairs.csv"
 
 
-@dataclass(frozen=True)
-class LabelledPair:
-    split: str
-    kind: str
-    schema: str
-    label: bool
-    left: str
-    right: str
-    entry_id: str
-
-
 def read_pairs(path: Path = PAIRS) -> list[LabelledPair]:
-    with path.open(encoding="utf-8") as handle:
-        return [
-            LabelledPair(
-                row["split"],
-                row["kind"],
-                row["schema"],
-                row["label"] == "1",
-                row["left"],
-                row["right"],
-                row["entry_id"],
-            )
-            for row in csv.DictReader(handle)
-        ]
+    return read_labelled_pairs(path)
 
 
 def _script(text: str) -> str:
@@ -92,10 +71,7 @@ def is_cross_script(pair: LabelledPair) -> bool:
 
 
 def sekisho_pair(pair: LabelledPair, matcher: NameMatcher) -> float:
-    kind = kind_of(pair.schema)
-    left = Subject((prepare_name(pair.left, kind),))
-    right = Subject((prepare_name(pair.right, kind),))
-    return matcher.compare(left, right).score
+    return pair_score(pair, matcher)
 
 
 def baseline_pair(pair: LabelledPair) -> float:
@@ -211,16 +187,6 @@ def split(queries: list[Query]) -> tuple[list[int], list[int]]:
         tune += rows[: len(rows) // 2]
         test += rows[len(rows) // 2 :]
     return sorted(tune), sorted(test)
-
-
-def prf(scores: list[float], labels: list[bool], threshold: float) -> tuple[float, float, float]:
-    tp = sum(1 for s, y in zip(scores, labels, strict=True) if s >= threshold and y)
-    fp = sum(1 for s, y in zip(scores, labels, strict=True) if s >= threshold and not y)
-    fn = sum(1 for s, y in zip(scores, labels, strict=True) if s < threshold and y)
-    precision = tp / (tp + fp) if tp + fp else 0.0
-    recall = tp / (tp + fn) if tp + fn else 0.0
-    f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
-    return precision, recall, f1
 
 
 def best_threshold(scores: list[float], labels: list[bool]) -> float:

@@ -67,7 +67,11 @@ class Settings(BaseSettings):
     phone_region: str = Field(default="US", description="region for phone numbers written without +country")
     watchlist_dir: Path = Field(default=PROJECT_ROOT / "data" / "watchlists", description="watchlist snapshot")
     screening_threshold: float = Field(
-        default=0.87, description="score from which a watchlist hit is a match (tuned: benchmarks/screening.py)"
+        default=0.71,
+        description=(
+            "score from which a watchlist hit is a match (chosen on the dev name pairs by benchmarks/screening.py;"
+            " precision/recall trade-off: sekisho screen threshold)"
+        ),
     )
     screening_max_hits: int = 5
 
