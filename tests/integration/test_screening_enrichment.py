@@ -6,7 +6,6 @@ from datetime import date
 
 import pytest
 
-from feeds.base import MessageContext
 from pipeline.chain import build_chain
 from schemas.records import Consignment, Passenger, TravelDocument, record_from_dict
 from sekisho import es_io
@@ -34,8 +33,7 @@ def test_screened_records_keep_their_hits_and_identifiers_in_elasticsearch(stack
         containers=["CSQU3054383"],
         shipper_name="Harmless Exports Ltd",
     )
-    ctx = MessageContext(source="test")
-    enriched = [chain.apply(record, b"", ctx) for record in (passenger, consignment)]
+    enriched = chain.apply_batch([passenger, consignment])
     es_io.write_records(enriched, stack)
     es_io.refresh(stack)
 
