@@ -95,7 +95,11 @@ class Settings(BaseSettings):
     # latest crawled file of each list in place of the snapshot's file of the same name.
     crawled_watchlist_dir: Path | None = None
     screening_threshold: float = Field(
-        default=0.87, description="score from which a watchlist hit is a match (tuned: benchmarks/screening.py)"
+        default=0.71,
+        description=(
+            "score from which a watchlist hit is a match (chosen on the dev name pairs by benchmarks/screening.py;"
+            " precision/recall trade-off: sekisho screen threshold)"
+        ),
     )
     screening_max_hits: int = 5
 

@@ -15,7 +15,9 @@ from __future__ import annotations
 import math
 import pickle
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
+from itertools import pairwise
 from pathlib import Path
 
 import numpy as np
@@ -26,11 +28,15 @@ from enrichment.screening.loaders import LIST_FILES, compact_identifier, lists_c
 from enrichment.screening.matcher import Comparison, Matcher, NameComparison, NameMatcher, Subject
 from enrichment.screening.names import NameKind, PreparedName, Token, kind_of, prepare_name
 from enrichment.screening.rarity import TokenRarity
+from enrichment.screening.scripts import LATIN
 
-INDEX_FORMAT = 14  # bump when the pickled layout or the name preparation changes
+INDEX_FORMAT = 18  # bump when the pickled layout or the name preparation changes
 CANDIDATES_PER_NAME = 12  # names scored by the matcher per query name
 MAX_POSTINGS = 1200  # keys this common ("mohammed") rank candidates only through rarer keys
 CANDIDATE_SHARE = 0.3
+ACRONYM_KEY_BOOST = 4.0
+DELETION_MAX = 6  # parts this short get one-deletion keys (longer ones have prefix and suffix keys)
+MAX_PAIRED_KEYS = 6  # names with more parts get no part-and-initial keys (too many, too little gain)
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,26 +51,64 @@ class Match:
         return self.comparison.score
 
 
-def token_keys(token: Token) -> list[str]:
+Key = tuple[str, float]  # a blocking key and the share of its weight it counts for in the ranking
+
+
+def _shared(prefix: str, values: Iterable[str], share: float = 1.0) -> list[Key]:
+    """Keys of one kind for one part, splitting ``share`` between them: a part with twelve name
+    symbols must not outrank a part with one."""
+    distinct = sorted(set(values))
+    return [(f"{prefix}:{value}", share / len(distinct)) for value in distinct]
+
+
+def token_keys(token: Token) -> list[Key]:
     if token.is_initial:
         return []
-    keys = [f"t:{token.text}"]
+    keys: list[Key] = [(f"t:{token.text}", 1.0)]
+    keys += _shared("t", token.alternates)
     if token.phonetic:
-        keys.append(f"p:{token.phonetic}")
+        keys.append((f"p:{token.phonetic}", 0.5))
     if len(token.skeleton) >= 2:
-        keys.append(f"k:{token.skeleton}")
-    keys.extend(f"s:{symbol}" for symbol in token.symbols)
+        keys.append((f"k:{token.skeleton}", 0.5))
+    if token.symbols:
+        keys += _shared("s", token.symbols)
     if len(token.text) >= 5:
         # A typo at one end still leaves the other: "Tnkunda" finds "Nkunda", "Lauren" finds "Laurent".
-        keys.extend((f"a:{token.text[:4]}", f"z:{token.text[-4:]}"))
+        keys += [(f"a:{token.text[:4]}", 0.5), (f"z:{token.text[-4:]}", 0.5)]
+    if 2 <= len(token.text) <= DELETION_MAX and token.script == LATIN and token.role != "number":
+        # One edit on a short part: both sides share a one-deletion form ("Sogn"/"Song" share "son").
+        keys += _shared("d", deletions(token.text))
     return keys
 
 
-def name_keys(name: PreparedName) -> list[str]:
-    """Blocking keys of a whole name: its parts' keys and the exact set of its parts."""
-    keys = [key for token in name.tokens for key in token_keys(token)]
-    if len(name.tokens) > 1:
-        keys.append("n:" + " ".join(sorted(token.text for token in name.tokens)))
+def deletions(text: str) -> set[str]:
+    """``text`` and every form of it with one letter deleted (symmetric-deletion typo keys)."""
+    variants = {text}
+    if len(text) >= 3:
+        variants.update(text[:i] + text[i + 1 :] for i in range(len(text)))
+    return variants
+
+
+def name_keys(name: PreparedName, query: bool = False) -> list[Key]:
+    """Blocking keys of a whole name: its parts' keys, the exact set of its parts, its parts written
+    together, its initials (for acronyms) and each part with the initial of another (for "HC Kim").
+
+    ``query``: keys of a query name, which may itself be an acronym or a run of initials."""
+    tokens = name.tokens
+    keys = [key for token in tokens for key in token_keys(token)]
+    if len(tokens) > 1:
+        keys.append(("n:" + " ".join(sorted(token.text for token in tokens)), 1.0))
+        keys += [(f"t:{a.text}{b.text}", 1.0) for a, b in pairwise(tokens) if not (a.is_initial or b.is_initial)]
+    full = [t for t in tokens if not t.is_initial and t.role not in ("particle", "number") and len(t.text) >= 2]
+    letters = {t.text[0] for t in tokens if t.text and t.role != "number"}
+    if query:
+        letters.update(char for t in tokens if 2 <= len(t.text) <= 3 and t.script == LATIN for char in t.text)
+    if len(tokens) <= MAX_PAIRED_KEYS:
+        keys += [(f"f:{t.text}|{letter}", 0.5) for t in full for letter in letters if letter != t.text[0]]
+    # An acronym key is the whole name's evidence, not one part's.
+    keys += [(f"i:{acronym}", ACRONYM_KEY_BOOST) for acronym in name.acronyms]
+    if query and name.kind != "PER" and len(tokens) == 1 and 3 <= len(tokens[0].text) <= 8:
+        keys.append((f"i:{tokens[0].text}", ACRONYM_KEY_BOOST))
     return keys
 
 
@@ -112,7 +156,7 @@ class ScreeningIndex:
                 index.names.append(prepared)
                 index.entry_first_name.setdefault(entry_no, name_no)
                 index.name_entry.append(entry_no)
-                for key in name_keys(prepared):
+                for key, _ in name_keys(prepared):
                     postings[key].add(name_no)
             for identifier in entry.identifiers:
                 index.by_identifier.setdefault(identifier, []).append(entry_no)
@@ -135,24 +179,24 @@ class ScreeningIndex:
         """
         arrays: list[npt.NDArray[np.int32]] = []
         weights: list[float] = []
-        fallback: list[str] = []
-        keys = name_keys(query)
+        fallback: list[Key] = []
+        keys = name_keys(query, query=True)
         if query.has_abjad:  # "جلال الدين" is one Latin word, "Jalaluddin"
-            keys.extend(f"k:{joined}" for joined in query.join_skeletons)
-        for key in keys:
+            keys.extend((f"k:{joined}", 1.0) for joined in query.join_skeletons)
+        for key, share in keys:
             names = self.postings.get(key)
             if names is None:
                 continue
             if len(names) > MAX_POSTINGS:
-                fallback.append(key)
+                fallback.append((key, share))
                 continue
             arrays.append(names)
-            weights.append(self.key_weight[key])
+            weights.append(self.key_weight[key] * share)
         if not arrays:
             # Only common parts ("Abu Ali"): rank by all of them; still one vectorised pass.
-            for key in fallback:
+            for key, share in fallback:
                 arrays.append(self.postings[key])
-                weights.append(self.key_weight[key])
+                weights.append(self.key_weight[key] * share)
         if not arrays:
             return []
         # Work on the touched names only: a query touches hundreds of names, not all of them.

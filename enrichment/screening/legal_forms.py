@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 
+from rapidfuzz import process
 from rapidfuzz.distance import OSA
 from rigour.names import extract_org_types
 
@@ -36,7 +37,7 @@ def is_legal_word(word: str) -> bool:
     if len(word) < 6:
         return False
     budget = 1 if len(word) < 9 else 2
-    return any(OSA.distance(word, form, score_cutoff=budget) <= budget for form in _FUZZY_LEGAL)
+    return process.extractOne(word, _FUZZY_LEGAL, scorer=OSA.distance, score_cutoff=budget) is not None
 
 
 def org_types_in(name: str) -> list[str]:

@@ -24,12 +24,12 @@ from enrichment.screening.similarity import clear_similarity_cache, credit, toke
 # How much evidence moves a score. Positive evidence only counts on a name that already looks alike.
 DOB_EXACT_BONUS = 0.10
 DOB_YEAR_BONUS = 0.05
-DOB_CONTRADICTION = 0.25
+DOB_CONTRADICTION = 0.35
 COUNTRY_BONUS = 0.03
 COUNTRY_CONTRADICTION = 0.05
 IDENTIFIER_BONUS = 0.25
 IDENTIFIER_ONLY_SCORE = 0.95
-KIND_MISMATCH = 0.25
+KIND_MISMATCH = 0.35
 LEGAL_FORM_MISMATCH = 0.05
 EVIDENCE_FLOOR = 0.70  # name score from which supporting evidence adds up
 INITIAL_WEIGHT = 0.4

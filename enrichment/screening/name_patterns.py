@@ -19,10 +19,6 @@ _SHORT_ACRONYM = 3  # two letters are too many companies' initials
 _LONG_ACRONYM = 8
 
 
-def initials(tokens: tuple[Token, ...], with_particles: bool) -> str:
-    return "".join(t.text[0] for t in tokens if with_particles or t.role != "particle")
-
-
 def acronym_match(short: PreparedName, long: PreparedName) -> bool:
     """Whether ``short`` is a single word spelling the initials of ``long``'s words (of two or more)."""
     if len(short.tokens) != 1 or len(long.tokens) < 2 or "PER" in (short.kind, long.kind):
@@ -30,7 +26,7 @@ def acronym_match(short: PreparedName, long: PreparedName) -> bool:
     word = short.tokens[0]
     if word.script != LATIN or word.role == "number" or not _SHORT_ACRONYM <= len(word.text) <= _LONG_ACRONYM:
         return False
-    return word.text in (initials(long.tokens, False), initials(long.tokens, True))
+    return word.text in long.acronyms
 
 
 def expand_initialisms(tokens: tuple[Token, ...], other: tuple[Token, ...]) -> tuple[Token, ...]:

@@ -17,7 +17,7 @@ from itertools import pairwise
 from typing import Literal
 
 from rigour.names import NamePartTag, NameTypeTag, analyze_names
-from rigour.text import metaphone
+from rigour.text import ascii_text, metaphone
 
 from enrichment.screening.legal_forms import is_legal_word, org_types_in, strip_person_legal_forms
 from enrichment.screening.numbers import is_roman, number_value
@@ -58,6 +58,7 @@ PARTICLES = frozenset(
 # Father's-name endings (Russian, Ukrainian, Turkic): present in one record, often absent in another.
 _PATRONYMIC_ENDINGS = ("ovich", "evich", "ovna", "evna", "ichna", "ogly", "oglu", "uly", "kyzy", "qizi")
 _DIGRAPHS = (("kh", "k"), ("sh", "s"), ("th", "t"), ("dh", "d"), ("gh", "g"), ("ph", "f"), ("ch", "s"))
+_ALNUM = re.compile(r"[a-z0-9]+")
 _SKELETON_DROP = re.compile(r"[aeiouywh'`]")
 _SKELETON_MAP = str.maketrans({"q": "k", "c": "k", "v": "w", "p": "b", "j": "j", "x": "ks"})
 _SKELETON_DROP_W = re.compile(r"w")
@@ -95,6 +96,7 @@ class PreparedName:
     has_abjad: bool = False
     loose_texts: frozenset[str] = frozenset()  # CJK readings with romanisation conventions made equal
     cjk_script: str = ""  # the CJK script of the name's parts, if any
+    acronyms: frozenset[str] = frozenset()  # initials of its words, with and without legal forms and particles
 
     @property
     def compact(self) -> str:
@@ -173,6 +175,25 @@ def plain_token(text: str) -> Token:
     return _make_token(text, frozenset(), False)
 
 
+def _acronyms(original: str, tokens: list[Token]) -> frozenset[str]:
+    """What an acronym of this organisation's name may spell: the initials of its parts without
+    particles, with them, and of every word as written, legal forms included ("OAO NPO Splav"),
+    hyphenated words counted once or per part."""
+    ascii_words = (original if original.isascii() else ascii_text(original)).lower()
+    found = {
+        "".join(t.text[0] for t in tokens if t.role != "particle") if len(tokens) > 1 else "",
+        "".join(t.text[0] for t in tokens) if len(tokens) > 1 else "",
+        "".join(word[0] for word in _ALNUM.findall(ascii_words)),
+        "".join(match[0][0] for word in ascii_words.split() if (match := _ALNUM.findall(word))),
+    }
+    return frozenset(acronym for acronym in found if len(acronym) >= 3)
+
+
+@lru_cache(maxsize=64)
+def _category_name(category: object) -> str:
+    return str(category).rsplit(".", 1)[-1]
+
+
 def _numeric_symbol(symbols: frozenset[str]) -> int | None:
     for symbol in symbols:
         if symbol.startswith("NUMERIC:") and symbol[8:].isdigit():
@@ -198,17 +219,22 @@ def prepare_name(original: str, kind: NameKind = "UNK") -> PreparedName:
     part_symbols: dict[int, set[str]] = {}
     org_classes: set[str] = set()
     for span in name.spans:
-        category = str(span.symbol.category).rsplit(".", 1)[-1]
+        symbol = span.symbol
+        category = _category_name(symbol.category)
         if category == "ORG_CLASS":
-            if not (len(span.parts) == 1 and is_roman(span.parts[0].form)):
-                org_classes.add(str(span.symbol.id))
-        elif category in _TOKEN_SYMBOL_CATEGORIES and len(span.parts) == 1:
-            # A symbol of a phrase ("Abd al-Samad") says nothing about each of its words alone.
-            part_symbols.setdefault(span.parts[0].index, set()).add(f"{category}:{span.symbol.id}")
+            parts = span.parts
+            if not (len(parts) == 1 and is_roman(parts[0].form)):
+                org_classes.add(str(symbol.id))
+        elif category in _TOKEN_SYMBOL_CATEGORIES:
+            parts = span.parts
+            if len(parts) == 1:  # a symbol of a phrase ("Abd al-Samad") says nothing about each word alone
+                part_symbols.setdefault(parts[0].index, set()).add(f"{category}:{symbol.id}")
     person = kind != "ORG"
     tokens: list[Token] = []
+    # A name that is nothing but a legal form ("KHT" is also an acronym) keeps it as its name.
+    only_legal = all(part.tag == NamePartTag.LEGAL for part in name.parts)
     for part in name.parts:
-        if part.tag == NamePartTag.LEGAL and not is_roman(part.form):
+        if part.tag == NamePartTag.LEGAL and not is_roman(part.form) and not only_legal:
             continue
         if part.tag == NamePartTag.STOP and kind == "ORG" and len(part.form) > 1 and part.form not in PARTICLES:
             continue  # "of", "the" in a company name; a person's "Un" (Kim Jong Un) or "bin" is a real part
@@ -254,4 +280,5 @@ def prepare_name(original: str, kind: NameKind = "UNK") -> PreparedName:
             for rules in (t.script, "HIRAGANA")
         ),
         cjk_script=next((t.script for t in tokens if t.script in CJK_SCRIPTS), ""),
+        acronyms=_acronyms(original, tokens) if kind != "PER" else frozenset(),
     )

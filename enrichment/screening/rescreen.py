@@ -69,7 +69,7 @@ def may_match(query: ScreeningQuery, index: ScreeningIndex, keys: set[str]) -> b
     words = _ascii_words(query.name)
     if words is None:
         return True
-    return any(key in keys for word in words for key in token_keys(plain_token(word)))
+    return any(key in keys for word in words for key, _weight in token_keys(plain_token(word)))
 
 
 def rescreen(

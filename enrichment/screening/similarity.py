@@ -8,6 +8,8 @@ at all: a part that far from the other is a different part, and counts as such i
 
 from __future__ import annotations
 
+import re
+
 from rapidfuzz.distance import OSA
 
 from enrichment.screening.names import Token
@@ -24,6 +26,7 @@ WEAK_SIMILARITY = 0.8  # under this two Latin parts are not the same part
 TRANSLITERATION_FLOOR = 0.7  # the same for a part transliterated from another script
 ROMANISATION_SIMILARITY = 0.95  # a CJK part and a romanisation equal up to the system's conventions
 
+_DOUBLES = re.compile(r"(.)\1+")
 _SIMILARITY_CACHE: dict[tuple[str, str, bool], tuple[float, str]] = {}
 _SIMILARITY_CACHE_MAX = 500_000
 
@@ -109,7 +112,7 @@ def _romanisation_similarity(left: Token, right: Token) -> tuple[float, str]:
 
 
 def collapse_doubles(text: str) -> str:
-    return "".join(char for i, char in enumerate(text) if i == 0 or text[i - 1] != char)
+    return _DOUBLES.sub(r"\1", text)
 
 
 def _edit_similarity(left: str, right: str) -> tuple[float, str]:

@@ -97,3 +97,27 @@ def test_name_without_hits(tmp_path: Path) -> None:
     result = runner.invoke(app, ["screen", "name", "Qwxyz Vbnmk", "--watchlists", str(lists)])
     assert result.exit_code == 0, result.output
     assert "no list entry resembles" in result.stdout
+
+
+def test_threshold_shows_the_trade_off_with_the_setting_marked(tmp_path: Path) -> None:
+    lists = tmp_path / "lists"
+    lists.mkdir()
+    shutil.copy(WATCHLISTS / "dpl.txt", lists / "dpl.txt")
+    pairs = tmp_path / "pairs.csv"
+    rows = [
+        ["split", "kind", "schema", "label", "left", "right", "group", "entry_id"],
+        ["dev", "typo", "Person", "1", "Jorgge Lopez", "LOPEZ, Jorge", "g1", ""],
+        ["dev", "namesake", "Person", "0", "Maria Lopez", "LOPEZ, Jorge", "g2", ""],
+        ["test", "typo", "Person", "1", "Jon Smith", "SMITH, John", "g3", ""],
+    ]
+    with pairs.open("w", encoding="utf-8", newline="") as handle:
+        csv.writer(handle).writerows(rows)
+    result = runner.invoke(
+        app, ["screen", "threshold", "--pairs", str(pairs), "--watchlists", str(lists)], env={"COLUMNS": "200"}
+    )
+    assert result.exit_code == 0, result.output
+    assert "2 dev pairs (1 same party)" in result.stdout
+    assert f"{get_settings().screening_threshold:.2f}" in result.stdout and "current setting" in result.stdout
+    assert "1.000" in result.stdout  # precision at the setting: the typo matches, the namesake does not
+    missing = runner.invoke(app, ["screen", "threshold", "--pairs", str(pairs), "--part", "nope"])
+    assert missing.exit_code == 2

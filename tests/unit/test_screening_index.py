@@ -26,7 +26,7 @@ from enrichment.screening.stage import queries_of, screen_record
 from schemas.records import Booking, Consignment, Identifier, Mention, Party, Passenger, TravelDocument
 
 WATCHLISTS = Path(__file__).resolve().parents[2] / "data" / "watchlists"
-THRESHOLD = 0.87
+THRESHOLD = 0.71  # the product default
 
 
 def slice_lists(target: Path) -> Path:

@@ -12,7 +12,7 @@ from enrichment.screening.matcher import NameMatcher, Subject
 from enrichment.screening.names import NameKind, prepare_name
 
 MATCHER = NameMatcher()
-THRESHOLD = 0.87  # the product default (SEKISHO_SCREENING_THRESHOLD); behaviours are asserted around it
+THRESHOLD = 0.71  # the product default (SEKISHO_SCREENING_THRESHOLD); behaviours are asserted around it
 
 
 def score(
@@ -102,7 +102,6 @@ def test_typos_and_phonetic_variants(left: str, right: str) -> None:
     ("left", "right"),
     [
         ("John Smith", "Jane Smith"),
-        ("Ali Hassan", "Ari Hassan"),  # one letter replaced in a short part is another name
         ("Smith", "John Smith"),
         ("Mohammed Hassan", "Mahmoud Hussein"),
         ("Patricia Lucas Wheeler", "Patrick Lucas"),
@@ -110,6 +109,12 @@ def test_typos_and_phonetic_variants(left: str, right: str) -> None:
 )
 def test_different_people_stay_under_the_threshold(left: str, right: str) -> None:
     assert score(left, right, "PER") < THRESHOLD
+
+
+def test_one_letter_replaced_in_a_short_part_is_partial_credit_only() -> None:
+    # Was "another name" (under the old 0.87 default); point 2 of the length-aware rule gives one edit on a
+    # three-letter part partial credit, so it stays well under an exact match but is left for review.
+    assert score("Ali Hassan", "Ari Hassan", "PER") < score("Ali Hasan", "Ali Hassan", "PER") < 1.0
 
 
 def test_birth_date_contradiction_lowers_the_score() -> None:

@@ -1,4 +1,4 @@
-"""`sekisho screen pairs` and `sekisho screen name`: watchlist name matching from the command line.
+"""`sekisho screen pairs`, `name` and `threshold`: watchlist name matching from the command line.
 
 ``pairs FILE.csv --left COL --right COL [--schema-col COL]`` copies the CSV (to stdout or ``--out``)
 with two added columns: ``score`` (0-1) and ``match`` (``true``/``false`` at the default threshold,
@@ -6,6 +6,9 @@ the setting ``SEKISHO_SCREENING_THRESHOLD``).
 
 ``name "…" [--schema Person]`` screens one name against every list and shows the best entries with
 their scores and what matched.
+
+``threshold`` shows precision, recall and F1 at a range of thresholds on the labelled name pairs
+(dev part by default), with the deployment's setting marked: what moving it would cost.
 """
 
 from __future__ import annotations
@@ -181,3 +184,45 @@ def rescreen(
     raised = write_alerts((rescreen_alert(new, now.date(), now) for new in found), settings)
     baseline.save(current_dir)
     console.print(f"{raised} alerts raised; baseline moved to the current lists")
+
+
+@app.command()
+def threshold(
+    pairs_file: Path | None = typer.Option(
+        None, "--pairs", help="labelled pairs CSV (default: the bundled data/names/screening_pairs.csv)"
+    ),
+    part: str = typer.Option("dev", "--part", help="which part of the pairs: dev (tuning) or test (held out)"),
+    watchlists: Path | None = typer.Option(None, "--watchlists", help="list directory (default: the setting)"),
+) -> None:
+    """Show the precision/recall trade-off of the match threshold on labelled name pairs.
+
+    The deployment's threshold is the setting SEKISHO_SCREENING_THRESHOLD; this table shows what a
+    higher one costs in recall and a lower one in false alerts, with the current setting marked.
+    """
+    from enrichment.screening.evaluation import read_pairs, tradeoff
+    from enrichment.screening.index import load_index
+    from enrichment.stages import screening_lists
+
+    settings = get_settings()
+    path = pairs_file or Path(__file__).resolve().parents[3] / "data" / "names" / "screening_pairs.csv"
+    if not path.exists():
+        err_console.print(f"[red]no labelled pairs at {path}[/red]")
+        raise typer.Exit(2)
+    pairs = [pair for pair in read_pairs(path) if pair.split == part]
+    if not pairs:
+        err_console.print(f"[red]no pairs in part {part!r} of {path}[/red]")
+        raise typer.Exit(2)
+    with err_console.status("loading the watchlist index and scoring the pairs…"):
+        index = load_index(watchlists or screening_lists(settings), settings.home / "cache" / "screening")
+        current = round(settings.screening_threshold, 2)
+        steps = sorted({round(0.60 + 0.05 * step, 2) for step in range(8)} | {current})
+        rows = tradeoff(pairs, index.matcher, steps)
+    positives = sum(pair.label for pair in pairs)
+    table = Table(title=f"match threshold on {len(pairs)} {part} pairs ({positives} same party) from {path.name}")
+    for column in ("threshold", "precision", "recall", "F1", ""):
+        table.add_column(column, justify="right")
+    for value, precision, recall, f1 in rows:
+        mark = "[bold]current setting[/bold]" if value == current else ""
+        table.add_row(f"{value:.2f}", f"{precision:.3f}", f"{recall:.3f}", f"{f1:.3f}", mark)
+    Console().print(table)
+    Console().print("Set the deployment's threshold with SEKISHO_SCREENING_THRESHOLD.")
