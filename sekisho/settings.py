@@ -42,7 +42,9 @@ class Settings(BaseSettings):
     es_bulk_chunk: int = 1000
     es_retry_max_seconds: float = 600.0
 
-    flink_parallelism: int = 1
+    flink_parallelism: int = Field(default=1, ge=1)
+    # Key groups: the ceiling of any later rescale, fixed for the life of the job's state (savepoints).
+    flink_max_parallelism: int = Field(default=128, ge=1, le=32768)
     flink_window_ms: int = 300
     flink_checkpoint_ms: int = 5000
     flink_fault_once_file: Path | None = Field(
