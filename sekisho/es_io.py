@@ -37,7 +37,10 @@ class ReindexError(Exception):
 def client(settings: Settings) -> Elasticsearch:
     s = settings
     if s.es_url not in _clients:
-        _clients[s.es_url] = Elasticsearch(s.es_url, request_timeout=30, max_retries=0)
+        # A comma-separated list names several nodes of one cluster: a request that fails on one node is
+        # retried by the caller and the client has marked that node dead, so the retry goes to another.
+        hosts = [url.strip() for url in s.es_url.split(",") if url.strip()]
+        _clients[s.es_url] = Elasticsearch(hosts, request_timeout=30, max_retries=0)
     return _clients[s.es_url]
 
 
