@@ -432,9 +432,14 @@ def submit_python_job(settings: Settings, script: Path, *script_args: str, detac
     raise StackError(f"flink run failed ({result.returncode}):\n{result.stdout[-3000:]}{result.stderr[-3000:]}")
 
 
+def rest_json(path: str) -> object:
+    """One answer of the session cluster's REST API (``/jobs/<id>``, ``/overview``...)."""
+    return _json(f"http://{HOST}:{FLINK_REST_PORT}{path}")
+
+
 def job_status(job_id: str) -> str:
     try:
-        job = _json(f"http://{HOST}:{FLINK_REST_PORT}/jobs/{job_id}")
+        job = rest_json(f"/jobs/{job_id}")
     except (URLError, OSError, ValueError):
         return "UNREACHABLE"
     return str(job.get("state", "UNKNOWN")) if isinstance(job, dict) else "UNKNOWN"

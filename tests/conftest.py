@@ -52,3 +52,31 @@ def stack(stack_services: Settings, tmp_path_factory: pytest.TempPathFactory) ->
             else:
                 os.environ[name] = value
         get_settings.cache_clear()
+
+
+@pytest.fixture(scope="session")
+def cluster_services() -> Iterator[Settings]:
+    """The loopback cluster (3 brokers, 3 search nodes, Flink session cluster); stopped again at the end
+    of the session if this fixture started it, left alone if it was already running."""
+    from sekisho import stack_cluster
+
+    settings = get_settings()
+    already = all(st.healthy for st in stack_cluster.status(settings))
+    stack_cluster.up(settings, timeout_s=420)
+    yield stack_cluster.cluster_settings(settings)
+    if not already:
+        stack_cluster.down(settings)
+
+
+@pytest.fixture(scope="module")
+def cluster(cluster_services: Settings) -> Iterator[Settings]:
+    """A namespace of its own on the loopback cluster for one test module."""
+    from sekisho import es_io, kafka_io
+
+    settings = cluster_services.model_copy(update={"namespace": f"drill{uuid.uuid4().hex[:8]}",
+                                                   "flink_parallelism": 2})
+    kafka_io.ensure_topics(settings)
+    es_io.ensure_indices(settings)
+    yield settings
+    es_io.delete_namespace(settings)
+    kafka_io.delete_topics([settings.topic(n) for n in kafka_io.TOPICS], settings)

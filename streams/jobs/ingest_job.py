@@ -234,4 +234,6 @@ def build(settings: Settings, *, bounded: bool = True, enrich: bool = True, grou
 
 
 if __name__ == "__main__":
-    run(get_settings(), bounded="--unbounded" not in sys.argv)
+    # The same entry point everywhere: the mini-cluster, `flink run --python` on the loopback cluster and the
+    # Kubernetes FlinkDeployment. --no-enrich skips the models (delivery drills and the engine benchmark).
+    run(get_settings(), bounded="--unbounded" not in sys.argv, enrich="--no-enrich" not in sys.argv)
