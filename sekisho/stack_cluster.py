@@ -207,6 +207,8 @@ def flink_configuration(settings: Settings) -> dict[str, object]:
         "rest.bind-address": HOST,
         "rest.port": FLINK_REST_PORT,
         "parallelism.default": 2,
+        # Spread a job's subtasks over both TaskManagers, so that losing one is felt by every job.
+        "taskmanager.load-balance.mode": "SLOTS",
         "execution.checkpointing.dir": (state / "checkpoints").as_uri(),
         "execution.checkpointing.savepoint-dir": (state / "savepoints").as_uri(),
         "execution.checkpointing.externalized-checkpoint-retention": "RETAIN_ON_CANCELLATION",

@@ -68,6 +68,9 @@ def run_drill(settings: Settings, node: str, records: int, timeout_s: float) -> 
     _wait(lambda: stack_cluster.job_status(job) in ("FINISHED", "FAILED", "CANCELED"), timeout_s, "the job's end")
     assert stack_cluster.job_status(job) == "FINISHED"
     total = time.monotonic() - started
+    if "taskmanager" in node:  # the killed TaskManager ran subtasks of the job: it was restarted
+        history = stack_cluster.rest_json(f"/jobs/{job}/exceptions")
+        assert isinstance(history, dict) and history["exceptionHistory"]["entries"], "the job never failed over"
     assert _indexed(settings) == records
     assert es_io.count("rejection", settings) == len(BAD)
     timings = {"seconds": round(total, 1), "recovery_seconds": round(recovered - killed, 1),
