@@ -45,6 +45,7 @@ from sekisho.stack import (
     _spawn,
     fetch_artifacts,
     log_file,
+    stop_service,
 )
 
 HOST = "127.0.0.1"
@@ -383,23 +384,9 @@ def kill_node(name: str, settings: Settings) -> int:
     return pid
 
 
-def stop_node(name: str, settings: Settings, timeout_s: float = 60.0) -> bool:
-    pid = _pid(name, settings)
-    if pid is None:
-        return False
-    os.killpg(pid, signal.SIGTERM)
-    deadline = time.monotonic() + timeout_s
-    while _pid(name, settings) is not None and time.monotonic() < deadline:
-        time.sleep(0.3)
-    if _pid(name, settings) is not None:
-        os.killpg(pid, signal.SIGKILL)
-    _pid_file(name, settings).unlink(missing_ok=True)
-    return True
-
-
 def down(settings: Settings, *, purge: bool = False) -> list[str]:
     """Stop the cluster's nodes (Flink first), never the single-node stack; with ``purge``, delete their data."""
-    stopped = [name for name in reversed(NODE_NAMES) if stop_node(name, settings)]
+    stopped = [name for name in reversed(NODE_NAMES) if stop_service(name, settings)]
     if purge:
         shutil.rmtree(cluster_home(settings), ignore_errors=True)
     return stopped
