@@ -19,6 +19,17 @@ from sekisho.settings import Settings, get_settings
 ISOLATED_ENV = ("SEKISHO_NAMESPACE", "SEKISHO_FEEDBACK_DIR", "SEKISHO_ALERT_SUBSCRIPTIONS_FILE")
 
 
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Cluster drills run only when asked for by name (``-m cluster``): they start a multi-process
+    cluster and take minutes each, too much for the default run (and for ``-m integration``)."""
+    if "cluster" in (config.option.markexpr or ""):
+        return
+    deselected = [item for item in items if item.get_closest_marker("cluster") is not None]
+    if deselected:
+        config.hook.pytest_deselected(items=deselected)
+        items[:] = [item for item in items if item.get_closest_marker("cluster") is None]
+
+
 @pytest.fixture(scope="session")
 def stack_services() -> Settings:
     from sekisho import stack as local_stack
