@@ -29,7 +29,7 @@ from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
 from urllib.error import URLError
-from urllib.request import urlopen
+from urllib.request import Request, urlopen
 
 import yaml
 
@@ -441,3 +441,9 @@ def stop_with_savepoint(settings: Settings, job_id: str, timeout_s: float = 300.
         if "Savepoint completed. Path:" in line:
             return line.split("Path:", 1)[1].strip()
     raise StackError(f"flink stop failed ({result.returncode}):\n{result.stdout[-3000:]}{result.stderr[-3000:]}")
+
+
+def cancel_job(job_id: str) -> None:
+    request = Request(f"http://{HOST}:{FLINK_REST_PORT}/jobs/{job_id}?mode=cancel", method="PATCH")
+    with urlopen(request, timeout=10):
+        pass

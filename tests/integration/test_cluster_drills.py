@@ -37,8 +37,11 @@ def _messages(tag: str, count: int) -> list[RawMessage]:
 
 
 def _indexed(settings: Settings) -> int:
-    es_io.refresh(settings)
-    return es_io.count("flight_leg", settings)
+    # Observed through the first search node only: the drills kill another one, and an observer that
+    # round-robins onto the dead node would fail where the job (which retries) carries on.
+    observer = settings.model_copy(update={"es_url": settings.es_url.split(",")[0]})
+    es_io.refresh(observer)
+    return es_io.count("flight_leg", observer)
 
 
 def _wait(predicate: object, timeout_s: float, what: str) -> None:
@@ -113,9 +116,11 @@ def test_state_and_timers_survive_rescaling_from_two_to_four(cluster: Settings) 
     assert _indexed(cluster) < records  # stopped part-way: the rest must come from the resumed job
     wider = cluster.model_copy(update={"flink_parallelism": 4})
     second = stack_cluster.submit_python_job(wider, JOB, "--no-enrich", savepoint=savepoint)
-    _wait(lambda: stack_cluster.job_status(second) in ("FINISHED", "FAILED", "CANCELED"), 900, "the resumed job")
-    assert stack_cluster.job_status(second) == "FINISHED"
-    assert _indexed(cluster) == records
-    assert es_io.count("rejection", cluster) == len(BAD)
+    # Resumed from a savepoint, the bounded job does not end by itself: the Kafka source's readers that
+    # got no partition keep waiting for splits. The exact counts are the criterion; then it is cancelled.
+    _wait(lambda: _indexed(cluster) == records and es_io.count("rejection", cluster) == len(BAD), 900,
+          "every record from the resumed job")
     per_subtask = _writer_subtask_records(second)
     assert len(per_subtask) == 4 and all(n > 0 for n in per_subtask), per_subtask
+    stack_cluster.cancel_job(second)
+    assert _indexed(cluster) == records  # nothing written twice or late
