@@ -11,8 +11,11 @@ from __future__ import annotations
 import json
 import os
 import time
+from collections.abc import Callable
 
 import pytest
+from elasticsearch.exceptions import ConnectionError as ESConnectionError
+from elasticsearch.exceptions import ConnectionTimeout
 
 from schemas.records import make_id
 from sekisho import es_io, kafka_io, stack_cluster
@@ -44,12 +47,20 @@ def _indexed(settings: Settings) -> int:
     return es_io.count("flight_leg", observer)
 
 
-def _wait(predicate: object, timeout_s: float, what: str) -> None:
+def _wait(predicate: Callable[[], bool], timeout_s: float, what: str) -> None:
+    """Poll until ``predicate()``; while a node is down a check may time out, which counts as not yet."""
     deadline = time.monotonic() + timeout_s
-    while not predicate():  # type: ignore[operator]
+    while not _holds(predicate):
         if time.monotonic() > deadline:
             raise AssertionError(f"timed out after {timeout_s:.0f}s waiting for {what}")
         time.sleep(1.0)
+
+
+def _holds(predicate: Callable[[], bool]) -> bool:
+    try:
+        return predicate()
+    except (ESConnectionError, ConnectionTimeout):
+        return False
 
 
 def run_drill(settings: Settings, node: str, records: int, timeout_s: float) -> dict[str, float]:
