@@ -118,17 +118,21 @@ def _writer_subtask_records(job: str) -> list[int]:
 
 @pytest.mark.timeout(1200)
 def test_state_and_timers_survive_rescaling_from_two_to_four(cluster: Settings) -> None:
-    """Stop with a savepoint at parallelism 2 part-way, resume at 4: exact counts, every writer subtask used."""
+    """Stop with a savepoint at parallelism 2 part-way, resume at 4: exact counts, every writer subtask used.
+
+    The job runs unbounded, so the stop never races the end of input: the first half of the records is
+    produced before the job at parallelism 2, the second half only after its savepoint."""
     records = min(RECORDS, 40000)
-    assert kafka_io.produce_raw(_messages("rescale", records), settings=cluster) == records + len(BAD)
-    first = stack_cluster.submit_python_job(cluster, JOB, "--no-enrich")
-    _wait(lambda: _indexed(cluster) >= records // 10, 900, "a tenth of the records at parallelism 2")
+    half = records // 2
+    first_half = _messages("rescale-a", half)
+    assert kafka_io.produce_raw(first_half, settings=cluster) == half + len(BAD)
+    first = stack_cluster.submit_python_job(cluster, JOB, "--no-enrich", "--unbounded")
+    _wait(lambda: _indexed(cluster) >= half // 2, 900, "a quarter of the records at parallelism 2")
     savepoint = stack_cluster.stop_with_savepoint(cluster, first)
-    assert _indexed(cluster) < records  # stopped part-way: the rest must come from the resumed job
+    second_half = _messages("rescale-b", records - half)[: records - half]
+    assert kafka_io.produce_raw(second_half, settings=cluster) == records - half
     wider = cluster.model_copy(update={"flink_parallelism": 4})
-    second = stack_cluster.submit_python_job(wider, JOB, "--no-enrich", savepoint=savepoint)
-    # Resumed from a savepoint, the bounded job does not end by itself: the Kafka source's readers that
-    # got no partition keep waiting for splits. The exact counts are the criterion; then it is cancelled.
+    second = stack_cluster.submit_python_job(wider, JOB, "--no-enrich", "--unbounded", savepoint=savepoint)
     _wait(lambda: _indexed(cluster) == records and es_io.count("rejection", cluster) == len(BAD), 900,
           "every record from the resumed job")
     per_subtask = _writer_subtask_records(second)
