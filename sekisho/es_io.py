@@ -66,7 +66,8 @@ def ensure_index(type_name: str, settings: Settings) -> str:
     name = index_name(type_name, settings)
     if not es.indices.exists(index=name):
         try:
-            es.indices.create(index=name, body={"settings": index_settings(), "mappings": es_mapping(cls)})
+            es.indices.create(index=name, body={"settings": index_settings(settings.es_replicas),
+                                                        "mappings": es_mapping(cls)})
         except TransportError as exc:
             if "resource_already_exists_exception" not in str(exc):
                 raise

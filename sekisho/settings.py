@@ -44,6 +44,7 @@ class Settings(BaseSettings):
     es_url: str = Field(default="http://127.0.0.1:9250",
                         description="one node's URL, or several nodes of one cluster separated by commas")
     es_heap: str = "1g"
+    es_replicas: int = Field(default=0, ge=0, description="replicas of each new index: 0 on one node, 1 on a cluster")
     es_bulk_chunk: int = 1000
     es_retry_max_seconds: float = 600.0
 

@@ -78,6 +78,7 @@ def cluster_settings(settings: Settings) -> Settings:
         "kafka_replication_factor": 3,
         "kafka_min_insync_replicas": 2,
         "es_url": ",".join(f"http://{HOST}:{port}" for port in ES_HTTP_PORTS),
+        "es_replicas": 1,
     })
 
 
@@ -94,6 +95,7 @@ def job_environment(settings: Settings) -> dict[str, str]:
         "SEKISHO_KAFKA_MIN_INSYNC_REPLICAS": str(s.kafka_min_insync_replicas),
         "SEKISHO_ES_URL": s.es_url,
         "SEKISHO_ES_BULK_CHUNK": str(s.es_bulk_chunk),
+        "SEKISHO_ES_REPLICAS": str(s.es_replicas),
         "SEKISHO_FLINK_PARALLELISM": str(s.flink_parallelism),
         "SEKISHO_FLINK_MAX_PARALLELISM": str(s.flink_max_parallelism),
         "SEKISHO_FLINK_CHECKPOINT_MS": str(s.flink_checkpoint_ms),
