@@ -74,7 +74,8 @@ def run_drill(settings: Settings, node: str, records: int, timeout_s: float) -> 
     stack_cluster.kill_node(node, settings)
     killed = time.monotonic()
     try:
-        _wait(lambda: _indexed(settings) > before + 1000 or stack_cluster.job_status(job) == "FINISHED",
+        # The job's state first: while the killed node's shards are being promoted the count may time out.
+        _wait(lambda: stack_cluster.job_status(job) == "FINISHED" or _indexed(settings) > before + 1000,
               timeout_s, "progress after the kill")
         recovered = time.monotonic()
     finally:
