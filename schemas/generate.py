@@ -101,8 +101,9 @@ def index_version(cls: type[BaseModel]) -> str:
     return hashlib.sha256(body.encode()).hexdigest()[:10]
 
 
-def index_settings() -> dict[str, Any]:
-    return {"number_of_shards": 1, "number_of_replicas": 0, "refresh_interval": "1s"}
+def index_settings(replicas: int = 0) -> dict[str, Any]:
+    """One primary; ``replicas`` copies of it (0 on one node, 1 on a cluster so a lost node loses no shard)."""
+    return {"number_of_shards": 1, "number_of_replicas": replicas, "refresh_interval": "1s"}
 
 
 def json_schema(cls: type[BaseModel]) -> dict[str, Any]:

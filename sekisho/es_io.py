@@ -37,7 +37,10 @@ class ReindexError(Exception):
 def client(settings: Settings) -> Elasticsearch:
     s = settings
     if s.es_url not in _clients:
-        _clients[s.es_url] = Elasticsearch(s.es_url, request_timeout=30, max_retries=0)
+        # A comma-separated list names several nodes of one cluster: a request that fails on one node is
+        # retried by the caller and the client has marked that node dead, so the retry goes to another.
+        hosts = [url.strip() for url in s.es_url.split(",") if url.strip()]
+        _clients[s.es_url] = Elasticsearch(hosts, request_timeout=30, max_retries=0)
     return _clients[s.es_url]
 
 
@@ -63,7 +66,8 @@ def ensure_index(type_name: str, settings: Settings) -> str:
     name = index_name(type_name, settings)
     if not es.indices.exists(index=name):
         try:
-            es.indices.create(index=name, body={"settings": index_settings(), "mappings": es_mapping(cls)})
+            es.indices.create(index=name, body={"settings": index_settings(settings.es_replicas),
+                                                        "mappings": es_mapping(cls)})
         except TransportError as exc:
             if "resource_already_exists_exception" not in str(exc):
                 raise

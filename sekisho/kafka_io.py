@@ -69,7 +69,8 @@ def ensure_topics(settings: Settings, names: Iterable[str] = TOPICS) -> list[str
     try:
         existing = set(client.list_topics())
         missing = [
-            NewTopic(name=name, num_partitions=s.kafka_partitions, replication_factor=1, topic_configs=configs)
+            NewTopic(name=name, num_partitions=s.kafka_partitions, replication_factor=s.kafka_replication_factor,
+                     topic_configs=configs)
             for name in full
             if name not in existing
         ]
@@ -85,7 +86,10 @@ def ensure_topics(settings: Settings, names: Iterable[str] = TOPICS) -> list[str
 
 
 def topic_configs(settings: Settings) -> dict[str, str]:
-    return {"retention.ms": str(settings.kafka_retention_ms)}
+    configs = {"retention.ms": str(settings.kafka_retention_ms)}
+    if settings.kafka_replication_factor > 1:
+        configs["min.insync.replicas"] = str(settings.kafka_min_insync_replicas)
+    return configs
 
 
 def topic_config(topic: str, settings: Settings) -> dict[str, str]:

@@ -31,18 +31,26 @@ class Settings(BaseSettings):
     kafka_controller_port: int = 19093
     kafka_heap: str = "512m"
     kafka_partitions: int = 2
+    # Topics the platform creates: 1 on the single local broker; 3 and 2 on a cluster (loopback or production),
+    # so one broker may fail without losing an acknowledged record or stopping writes.
+    kafka_replication_factor: int = Field(default=1, ge=1)
+    kafka_min_insync_replicas: int = Field(default=1, ge=1)
     # Every topic carries PNR data (raw pushes, dead letters, records, alerts): Kafka deletes segments
     # older than this, set when a topic is created and enforced again on existing topics. The PNR
     # depersonalisation period (six months) is the ceiling.
     kafka_retention_ms: int = Field(default=7 * 24 * 3600 * 1000, gt=0, le=MAX_TOPIC_RETENTION_MS,
                                     description="retention.ms of every topic (at most six months)")
 
-    es_url: str = "http://127.0.0.1:9250"
+    es_url: str = Field(default="http://127.0.0.1:9250",
+                        description="one node's URL, or several nodes of one cluster separated by commas")
     es_heap: str = "1g"
+    es_replicas: int = Field(default=0, ge=0, description="replicas of each new index: 0 on one node, 1 on a cluster")
     es_bulk_chunk: int = 1000
     es_retry_max_seconds: float = 600.0
 
-    flink_parallelism: int = 1
+    flink_parallelism: int = Field(default=1, ge=1)
+    # Key groups: the ceiling of any later rescale, fixed for the life of the job's state (savepoints).
+    flink_max_parallelism: int = Field(default=128, ge=1, le=32768)
     flink_window_ms: int = 300
     flink_checkpoint_ms: int = 5000
     flink_fault_once_file: Path | None = Field(

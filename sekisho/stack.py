@@ -154,10 +154,10 @@ def _java() -> str:
     return str(Path(home) / "bin" / "java") if home else "java"
 
 
-def _spawn(name: str, cmd: list[str], settings: Settings, cwd: Path) -> None:
+def _spawn(name: str, cmd: list[str], settings: Settings, cwd: Path, env: dict[str, str] | None = None) -> None:
     log = log_file(name, settings).open("ab")
     proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, cwd=cwd,
-                            start_new_session=True)
+                            start_new_session=True, env=env)
     _pid_file(name, settings).write_text(str(proc.pid))
 
 

@@ -19,6 +19,17 @@ from sekisho.settings import Settings, get_settings
 ISOLATED_ENV = ("SEKISHO_NAMESPACE", "SEKISHO_FEEDBACK_DIR", "SEKISHO_ALERT_SUBSCRIPTIONS_FILE")
 
 
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Cluster drills run only when asked for by name (``-m cluster``): they start a multi-process
+    cluster and take minutes each, too much for the default run (and for ``-m integration``)."""
+    if "cluster" in (config.option.markexpr or ""):
+        return
+    deselected = [item for item in items if item.get_closest_marker("cluster") is not None]
+    if deselected:
+        config.hook.pytest_deselected(items=deselected)
+        items[:] = [item for item in items if item.get_closest_marker("cluster") is None]
+
+
 @pytest.fixture(scope="session")
 def stack_services() -> Settings:
     from sekisho import stack as local_stack
@@ -52,3 +63,31 @@ def stack(stack_services: Settings, tmp_path_factory: pytest.TempPathFactory) ->
             else:
                 os.environ[name] = value
         get_settings.cache_clear()
+
+
+@pytest.fixture(scope="session")
+def cluster_services() -> Iterator[Settings]:
+    """The loopback cluster (3 brokers, 3 search nodes, Flink session cluster); stopped again at the end
+    of the session if this fixture started it, left alone if it was already running."""
+    from sekisho import stack_cluster
+
+    settings = get_settings()
+    already = all(st.healthy for st in stack_cluster.status(settings))
+    stack_cluster.up(settings, timeout_s=420)
+    yield stack_cluster.cluster_settings(settings)
+    if not already:
+        stack_cluster.down(settings)
+
+
+@pytest.fixture(scope="module")
+def cluster(cluster_services: Settings) -> Iterator[Settings]:
+    """A namespace of its own on the loopback cluster for one test module."""
+    from sekisho import es_io, kafka_io
+
+    settings = cluster_services.model_copy(update={"namespace": f"drill{uuid.uuid4().hex[:8]}",
+                                                   "flink_parallelism": 2})
+    kafka_io.ensure_topics(settings)
+    es_io.ensure_indices(settings)
+    yield settings
+    es_io.delete_namespace(settings)
+    kafka_io.delete_topics([settings.topic(n) for n in kafka_io.TOPICS], settings)

@@ -39,10 +39,10 @@ from pipeline.chain import StageChain, build_chain, process_message
 from pipeline.time_limit import ParseTimeLimit
 from schemas.records import Record, Rejection
 from sekisho.settings import Settings, get_settings
+from streams.batch_keys import batch_key, subtask_keys
 
 log = logging.getLogger(__name__)
 
-SHARDS = 4
 END_OF_INPUT = 2**63 - 1
 
 
@@ -54,10 +54,14 @@ def _headers(raw: Any) -> dict[str, str]:
 
 
 class ParseMessages(FlatMapFunction):  # type: ignore[misc]
-    """Raw Kafka row → (shard, record) pairs; every failure is itself a record (a Rejection)."""
+    """Raw Kafka row → (batch key, record) pairs; every failure is itself a record (a Rejection).
+
+    The batch key is a stable hash of the record id onto one key per writer subtask (``batch_keys``),
+    so the writer scales with the job's parallelism and a record keeps its key in every process."""
 
     def __init__(self, settings: Settings) -> None:
         self.settings_json = settings.model_dump_json()
+        self.keys = subtask_keys(settings.flink_parallelism, settings.flink_max_parallelism)
         self.max_bytes = 0
         self.time_limit: ParseTimeLimit | None = None
 
@@ -82,7 +86,7 @@ class ParseMessages(FlatMapFunction):  # type: ignore[misc]
         )
         for record in process_message(payload, ctx, None, fmt=headers.get("format", "auto"),
                                       max_bytes=self.max_bytes, time_limit=self.time_limit):
-            yield hash(record.id) % SHARDS, (record, (value[1], value[2], value[3]))
+            yield batch_key(record.id, self.keys), (record, (value[1], value[2], value[3]))
 
 
 class EnrichValidateWrite(KeyedProcessFunction):  # type: ignore[misc]
@@ -197,6 +201,7 @@ def build_environment(settings: Settings) -> StreamExecutionEnvironment:
     env = StreamExecutionEnvironment.get_execution_environment(config)
     env.add_jars(*[p.as_uri() for p in flink_connector_jars(settings)])
     env.set_parallelism(settings.flink_parallelism)
+    env.set_max_parallelism(settings.flink_max_parallelism)
     env.enable_checkpointing(settings.flink_checkpoint_ms)
     return env
 
@@ -231,4 +236,6 @@ def build(settings: Settings, *, bounded: bool = True, enrich: bool = True, grou
 
 
 if __name__ == "__main__":
-    run(get_settings(), bounded="--unbounded" not in sys.argv)
+    # The same entry point everywhere: the mini-cluster, `flink run --python` on the loopback cluster and the
+    # Kubernetes FlinkDeployment. --no-enrich skips the models (delivery drills and the engine benchmark).
+    run(get_settings(), bounded="--unbounded" not in sys.argv, enrich="--no-enrich" not in sys.argv)

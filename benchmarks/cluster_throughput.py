@@ -1,0 +1,131 @@
+"""Throughput of the ingest job on the loopback cluster at parallelism 1, 2 and 4 (not a test).
+
+In one run (``sekisho stack up --cluster`` first), over N flight legs per parallelism:
+  bulk      a bare single-threaded ``helpers.bulk`` client (chunks of 1,000) into the same 3-node cluster
+  trivial   benchmarks/trivial_job.py at parallelism 2: Kafka → trivial map → keyBy/reduce → discard
+  ingest    streams/jobs/ingest_job.py --no-enrich at parallelism 1, 2, 4: parse → GE validation → bulk write
+Jobs are submitted with ``flink run --python``; rates use Flink's own job duration (deployment included,
+client-side job compilation excluded). CPU per record is the CPU time of the TaskManager processes and
+their Python workers during the job, from /proc.
+
+    .venv/bin/python benchmarks/cluster_throughput.py [--records 20000]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import time
+import uuid
+from pathlib import Path
+
+from schemas.records import make_id
+from sekisho import es_io, kafka_io, stack_cluster
+from sekisho.kafka_io import RawMessage
+from sekisho.settings import PROJECT_ROOT, Settings, get_settings
+
+TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def _doc(n: int, run: str) -> dict[str, str]:
+    return {"record_type": "flight_leg", "id": make_id("flight_leg", run, n), "source_format": "canonical-json",
+            "carrier": "JL", "flight_number": str(n % 9000 + 1), "departure_airport": "HKG",
+            "arrival_airport": "NRT"}
+
+
+def _tree_cpu_seconds(roots: list[int]) -> float:
+    """utime+stime of the given processes and all their descendants (live ones)."""
+    parents: dict[int, int] = {}
+    times: dict[int, float] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        pid = int(stat.parent.name)
+        parents[pid] = int(fields[1])
+        times[pid] = (int(fields[11]) + int(fields[12])) / TICKS
+    total, wanted = 0.0, set(roots)
+    for pid in times:
+        walk = pid
+        while walk > 1 and walk not in wanted:
+            walk = parents.get(walk, 0)
+        if walk in wanted:
+            total += times[pid]
+    return total
+
+
+def _taskmanager_pids(settings: Settings) -> list[int]:
+    return [st.pid for st in stack_cluster.status(settings) if "taskmanager" in st.name and st.pid]
+
+
+def bare_bulk(settings: Settings, count: int) -> float:
+    from elasticsearch import helpers
+
+    client = es_io.client(settings)
+    index = settings.index("bulk-baseline")
+    started = time.perf_counter()
+    helpers.bulk(client, ({"_index": index, "_id": d["id"], "_source": d} for d in (_doc(n, "bulk")
+                                                                                  for n in range(count))),
+                 chunk_size=1000, refresh=False)
+    elapsed = time.perf_counter() - started
+    client.indices.delete(index=index)
+    return count / elapsed
+
+
+def run_job(settings: Settings, script: Path, *args: str) -> tuple[float, float]:
+    """Submit, wait for the end; returns (Flink job seconds, TaskManager CPU seconds)."""
+    pids = _taskmanager_pids(settings)
+    cpu_before = _tree_cpu_seconds(pids)
+    job = stack_cluster.submit_python_job(settings, script, *args)
+    while stack_cluster.job_status(job) not in ("FINISHED", "FAILED", "CANCELED"):
+        time.sleep(1.0)
+    detail = stack_cluster.rest_json(f"/jobs/{job}")
+    assert isinstance(detail, dict) and detail["state"] == "FINISHED", detail
+    return float(detail["duration"]) / 1000, _tree_cpu_seconds(pids) - cpu_before
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--records", type=int, default=20000)
+    opts = parser.parse_args()
+    n = opts.records
+    base = stack_cluster.cluster_settings(get_settings())
+    stack_cluster.up(base)
+    run = uuid.uuid4().hex[:6]
+    print(f"load average at start: {os.getloadavg()}")
+    bulk_rate = bare_bulk(base.model_copy(update={"namespace": f"bench{run}"}), n)
+    print(f"bulk     bare helpers.bulk, 1 thread:        {bulk_rate:8.0f} documents/s")
+    results: dict[str, float] = {}
+    for label, parallelism, script, args in (("trivial p2", 2, PROJECT_ROOT / "benchmarks" / "trivial_job.py", ()),
+                                             ("ingest p1", 1, PROJECT_ROOT / "streams/jobs/ingest_job.py",
+                                              ("--no-enrich",)),
+                                             ("ingest p2", 2, PROJECT_ROOT / "streams/jobs/ingest_job.py",
+                                              ("--no-enrich",)),
+                                             ("ingest p4", 4, PROJECT_ROOT / "streams/jobs/ingest_job.py",
+                                              ("--no-enrich",))):
+        s = base.model_copy(update={"namespace": f"bench{run}-{label.replace(' ', '')}",
+                                    "flink_parallelism": parallelism})
+        kafka_io.ensure_topics(s)
+        es_io.ensure_indices(s)
+        kafka_io.produce_raw((RawMessage(payload=json.dumps(_doc(i, s.namespace)).encode(), source="bench")
+                              for i in range(n)), settings=s)
+        seconds, cpu = run_job(s, script, *args)
+        results[label] = n / seconds
+        stored = ""
+        if label.startswith("ingest"):
+            es_io.refresh(s)
+            stored = f"; {es_io.count('flight_leg', s)} documents stored"
+        print(f"{label:10s} {n / seconds:8.0f} records/s ({seconds:.1f}s Flink job time), "
+              f"{1000 * cpu / n:.2f} ms CPU/record{stored}")
+        es_io.delete_namespace(s)
+        kafka_io.delete_topics([s.topic(t) for t in kafka_io.TOPICS], s)
+    for label in ("ingest p1", "ingest p2", "ingest p4"):
+        print(f"{label}: {results[label] / results['trivial p2']:.2f}× trivial p2, "
+              f"{results[label] / bulk_rate:.2f}× bare bulk")
+    print(f"load average at end: {os.getloadavg()}")
+
+
+if __name__ == "__main__":
+    main()
