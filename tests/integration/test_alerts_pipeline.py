@@ -54,6 +54,26 @@ def _wait(condition: Callable[[], bool], timeout_s: float = 240.0) -> bool:
     return False
 
 
+def _start(settings: Settings, worker: TargetingWorker) -> tuple[list[BatchResult], threading.Event, threading.Thread]:
+    """The worker's consumer loop on a thread of its own, from the beginning of the records topic."""
+    batches: list[BatchResult] = []
+    stop = threading.Event()
+    thread = threading.Thread(
+        target=run,
+        kwargs={
+            "settings": settings,
+            "worker": worker,
+            "group_id": f"it-{uuid.uuid4().hex[:6]}",
+            "from_beginning": True,
+            "stop": stop,
+            "on_batch": batches.append,
+        },
+        daemon=True,
+    )
+    thread.start()
+    return batches, stop, thread
+
+
 def _produce(settings: Settings, records: list[Record]) -> None:
     kafka_io.produce_json(settings.topic("records"), [(r.id, r.model_dump(mode="json")) for r in records], settings)
 
@@ -76,21 +96,7 @@ def test_planted_traveller_alerts_once_at_the_webhook(private: Settings) -> None
 
     worker = TargetingWorker(allowing(private, receiver), subscriptions=subscriptions)
     worker.settings = private.model_copy(update={"alert_retry_base_s": 0.05})
-    batches: list[BatchResult] = []
-    stop = threading.Event()
-    thread = threading.Thread(
-        target=run,
-        kwargs={
-            "settings": private,
-            "worker": worker,
-            "group_id": f"it-{uuid.uuid4().hex[:6]}",
-            "from_beginning": True,
-            "stop": stop,
-            "on_batch": batches.append,
-        },
-        daemon=True,
-    )
-    thread.start()
+    batches, stop, thread = _start(private, worker)
     try:
         _produce(private, context)
         booking = planted["booking"].id
@@ -145,21 +151,7 @@ def test_a_booking_arriving_after_its_traveller_escalates_the_alert(private: Set
     es_io.write_records([r for k, r in planted.items() if k != "booking"], private)
     es_io.refresh(private)
     worker = TargetingWorker(allowing(private, receiver), subscriptions=subscriptions)
-    batches: list[BatchResult] = []
-    stop = threading.Event()
-    thread = threading.Thread(
-        target=run,
-        kwargs={
-            "settings": private,
-            "worker": worker,
-            "group_id": f"it-{uuid.uuid4().hex[:6]}",
-            "from_beginning": True,
-            "stop": stop,
-            "on_batch": batches.append,
-        },
-        daemon=True,
-    )
-    thread.start()
+    batches, stop, thread = _start(private, worker)
     try:
         _produce(private, [traveller])
         assert _wait(lambda: any(s.record_id == traveller.id for b in batches for s in b.scores))
