@@ -189,7 +189,7 @@ def rescreen(
 @app.command()
 def threshold(
     pairs_file: Path | None = typer.Option(
-        None, "--pairs", help="labelled pairs CSV (default: the bundled data/names/screening_pairs.csv)"
+        None, "--pairs", help="labelled pairs CSV (default: names/screening_pairs.csv under the data_dir setting)"
     ),
     part: str = typer.Option("dev", "--part", help="which part of the pairs: dev (tuning) or test (held out)"),
     watchlists: Path | None = typer.Option(None, "--watchlists", help="list directory (default: the setting)"),
@@ -204,7 +204,7 @@ def threshold(
     from enrichment.stages import screening_lists
 
     settings = get_settings()
-    path = pairs_file or Path(__file__).resolve().parents[3] / "data" / "names" / "screening_pairs.csv"
+    path = pairs_file or settings.data_dir / "names" / "screening_pairs.csv"
     if not path.exists():
         err_console.print(f"[red]no labelled pairs at {path}[/red]")
         raise typer.Exit(2)
