@@ -51,43 +51,17 @@ def parse_message(
     try:
         records: list[Record] = module.parse(payload, ctx)
     except ParseError as exc:
-        return [
-            rejection(payload, ctx, reason=exc.reason, detail=exc.detail, stage="parse", source_format=module.FORMAT)
-        ]
+        reason, detail = exc.reason, exc.detail
     except RecursionError:
-        return [
-            rejection(
-                payload,
-                ctx,
-                reason="payload.too_deep",
-                detail="nesting too deep",
-                stage="parse",
-                source_format=module.FORMAT,
-            )
-        ]
+        reason, detail = "payload.too_deep", "nesting too deep"
     except Exception as exc:  # a parser bug must not stop the stream: it becomes a dead letter too
-        return [
-            rejection(
-                payload,
-                ctx,
-                reason="parser.error",
-                detail=f"{type(exc).__name__}: {exc}",
-                stage="parse",
-                source_format=module.FORMAT,
-            )
-        ]
-    if not records:
-        return [
-            rejection(
-                payload,
-                ctx,
-                reason="payload.no_records",
-                detail="the message holds no records",
-                stage="parse",
-                source_format=module.FORMAT,
-            )
-        ]
-    return records
+        reason, detail = "parser.error", f"{type(exc).__name__}: {exc}"
+    else:
+        if records:
+            return records
+        reason, detail = "payload.no_records", "the message holds no records"
+    return [rejection(payload, ctx, reason=reason, detail=detail, stage="parse", source_format=module.FORMAT)]
+
 
 
 __all__ = ["PARSERS", "MessageContext", "ParseError", "parse_message", "sniff"]

@@ -19,16 +19,30 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from feeds.base import MessageContext, ParseError, WarningLog, rejection
+from feeds.air_cargo_records import (
+    awb_identifier,
+    cargo_flight_leg,
+    house_waybill_id,
+    loaded_consignment,
+    master_waybill_id,
+)
+from feeds.base import MessageContext, ParseError, WarningLog
 from feeds.cargo_imp_lines import SHIPMENT, kg
 from feeds.cargo_status import parse_fsu
-from feeds.check_digits import awb_check_digit_valid
 from feeds.country_codes import to_alpha2
 from feeds.flight_designators import split_designator
 from feeds.payload_text import check_not_empty, decode_text
-from feeds.record_assembly import Provenance, build_party, clean, merge_by_id, with_warnings
+from feeds.record_assembly import (
+    Provenance,
+    build_party,
+    clean,
+    merge_by_id,
+    part_rejection,
+    party_references,
+    with_warnings,
+)
 from feeds.transport_envelope import locate, strip_envelope
-from schemas.records import Address, Consignment, FlightLeg, GoodsItem, Identifier, Party, Record, make_id
+from schemas.records import Address, Consignment, FlightLeg, GoodsItem, Party, Record
 
 FORMAT = "cargo-imp"
 
@@ -243,12 +257,19 @@ def _rate_line(fields: list[str], lines: list[_RateLine]) -> None:
         lines.append(_RateLine(pieces=int(pieces), weight_kg=kg(weight[0], weight[1:]) if weight else None))
 
 
-def _parse_fwb(lines: list[str], provenance: Provenance, log: WarningLog) -> list[Record]:
+def _first_line(lines: list[str], pattern: re.Pattern[str], kind: str, what: str) -> re.Match[str]:
+    """The message's first line read by ``pattern``; a syntax error naming ``what`` it should have been."""
     if not lines:
-        raise ParseError("cargo_imp.syntax", "FWB without an air waybill line")
-    shipment = SHIPMENT.match(lines[0])
-    if shipment is None:
-        raise ParseError("cargo_imp.syntax", f"FWB air waybill line not understood: {lines[0][:60]!r}")
+        article = "an" if what[0] in "aeiou" else "a"
+        raise ParseError("cargo_imp.syntax", f"{kind} without {article} {what}")
+    match = pattern.match(lines[0])
+    if match is None:
+        raise ParseError("cargo_imp.syntax", f"{kind} {what} not understood: {lines[0][:60]!r}")
+    return match
+
+
+def _parse_fwb(lines: list[str], provenance: Provenance, log: WarningLog) -> list[Record]:
+    shipment = _first_line(lines, SHIPMENT, "FWB", "air waybill line")
     awb = shipment.group("awb")
     blocks: list[_PartyBlock] = []
     rate_lines: list[_RateLine] = []
@@ -302,10 +323,9 @@ def _parse_fwb(lines: list[str], provenance: Provenance, log: WarningLog) -> lis
         )
         for index, line in enumerate(rate_lines, start=1)
     ]
-    shipper, consignee, notify = by_role.get("shipper"), by_role.get("consignee"), by_role.get("notify")
     origin, destination = shipment.group("origin"), shipment.group("destination")
     consignment = Consignment(
-        id=make_id("consignment", "MAWB", awb, origin, destination),
+        id=master_waybill_id(awb, origin, destination),
         transport_document=awb,
         document_type="MAWB",
         transport_mode="air",
@@ -313,18 +333,14 @@ def _parse_fwb(lines: list[str], provenance: Provenance, log: WarningLog) -> lis
         flight_number=f"{carrier}{flight_number}" if carrier and flight_number else None,
         origin=origin,
         destination=destination,
-        shipper_id=shipper.id if shipper else None,
-        consignee_id=consignee.id if consignee else None,
-        notify_party_id=notify.id if notify else None,
-        shipper_name=shipper.name if shipper else None,
-        consignee_name=consignee.name if consignee else None,
+        **party_references(by_role.get("shipper"), by_role.get("consignee"), by_role.get("notify")),
         goods=goods,
         total_pieces=int(shipment.group("pieces")),
         total_weight_kg=kg(shipment.group("unit"), shipment.group("weight")),
         declared_value=declared_value,
         currency=currency,
         special_handling=special_handling,
-        identifiers=[Identifier(scheme="awb", value=awb, valid=awb_check_digit_valid(awb), source_field="FWB")],
+        identifiers=[awb_identifier(awb, "FWB")],
         **provenance.fields(),
     )
     return [consignment, *parties]
@@ -348,11 +364,7 @@ class _ManifestLine:
 
 
 def _parse_ffm(lines: list[str], provenance: Provenance, log: WarningLog) -> list[Record]:
-    if not lines:
-        raise ParseError("cargo_imp.syntax", "FFM without a flight line")
-    flight = FFM_FLIGHT.match(lines[0])
-    if flight is None:
-        raise ParseError("cargo_imp.syntax", f"FFM flight line not understood: {lines[0][:60]!r}")
+    flight = _first_line(lines, FFM_FLIGHT, "FFM", "flight line")
     carrier, number = split_designator(flight.group("flight"))
     day, departure = flight.group("day"), flight.group("origin")
     unloading_points: list[str] = []
@@ -396,13 +408,8 @@ def _parse_ffm(lines: list[str], provenance: Provenance, log: WarningLog) -> lis
     previous = departure
     for arrival in unloading_points:
         legs.append(
-            FlightLeg(
-                id=make_id("flight_leg", carrier, number, day, previous),
-                carrier=carrier,
-                flight_number=number,
-                departure_airport=previous,
-                arrival_airport=arrival,
-                **provenance.fields(),
+            cargo_flight_leg(
+                provenance, carrier=carrier, flight_number=number, day=day, departure=previous, arrival=arrival
             )
         )
         previous = arrival
@@ -413,17 +420,16 @@ def _parse_ffm(lines: list[str], provenance: Provenance, log: WarningLog) -> lis
     for (awb, origin, destination), items in grouped.items():
         weights = [i.weight_kg for i in items if i.weight_kg is not None]
         consignments.append(
-            Consignment(
-                id=make_id("consignment", "FFM", awb, origin, destination, carrier, number, day),
-                transport_document=awb,
-                document_type="MAWB",
-                transport_mode="air",
-                carrier=carrier,
-                flight_number=f"{carrier}{number}",
-                containers=list(dict.fromkeys(i.uld for i in items if i.uld)),
+            loaded_consignment(
+                provenance,
+                awb=awb,
                 origin=origin,
                 destination=destination,
+                carrier=carrier,
+                flight_number=number,
+                day=day,
                 port_of_arrival=items[0].unloading,
+                containers=list(dict.fromkeys(i.uld for i in items if i.uld)),
                 goods=[
                     GoodsItem(
                         sequence=n,
@@ -436,8 +442,7 @@ def _parse_ffm(lines: list[str], provenance: Provenance, log: WarningLog) -> lis
                 total_pieces=sum(i.pieces for i in items),
                 total_weight_kg=round(sum(weights), 3) if weights else None,
                 special_handling=list(dict.fromkeys(code for i in items for code in i.special_handling)),
-                identifiers=[Identifier(scheme="awb", value=awb, valid=awb_check_digit_valid(awb), source_field="FFM")],
-                **provenance.fields(),
+                source_field="FFM",
             )
         )
     return [*merge_by_id(legs), *consignments]
@@ -489,22 +494,18 @@ def _parse_fhl(lines: list[str], provenance: Provenance, log: WarningLog) -> lis
             if code
         ]
         text = clean(" ".join(line[4:] for line in extra if line.startswith("TXT")))
-        shipper, consignee = by_role.get("shipper"), by_role.get("consignee")
         house_number = house.group("house").strip()
         weight = kg(house.group("unit"), house.group("weight"))
         records.append(
             Consignment(
-                id=make_id("consignment", "HAWB", house_number, awb),
+                id=house_waybill_id(house_number, awb),
                 transport_document=house_number,
                 document_type="HAWB",
                 master_document=awb,
                 transport_mode="air",
                 origin=house.group("origin"),
                 destination=house.group("destination"),
-                shipper_id=shipper.id if shipper else None,
-                consignee_id=consignee.id if consignee else None,
-                shipper_name=shipper.name if shipper else None,
-                consignee_name=consignee.name if consignee else None,
+                **party_references(by_role.get("shipper"), by_role.get("consignee")),
                 goods=[
                     GoodsItem(
                         sequence=1,
@@ -516,7 +517,7 @@ def _parse_fhl(lines: list[str], provenance: Provenance, log: WarningLog) -> lis
                 ],
                 total_pieces=int(house.group("pieces")),
                 total_weight_kg=weight,
-                identifiers=[Identifier(scheme="awb", value=awb, valid=awb_check_digit_valid(awb), source_field="MBI")],
+                identifiers=[awb_identifier(awb, "MBI")],
                 **provenance.fields(),
             )
         )
@@ -557,10 +558,7 @@ def parse(payload: bytes, ctx: MessageContext) -> list[Record]:
             error = _unsupported(kind, version)
             part = f"message {number} of {len(messages)} ({kind}/{version})"
             records.append(
-                rejection(
-                    payload, ctx, reason=error.reason, detail=f"{part}: {error.detail}", stage="parse",
-                    source_format=FORMAT, part=part, warnings=provenance.warnings,
-                )
+                part_rejection(payload, ctx, provenance, part=part, reason=error.reason, detail=error.detail)
             )
             continue
         message_log = WarningLog()

@@ -15,12 +15,12 @@ from __future__ import annotations
 
 import re
 
+from feeds.air_cargo_records import awb_identifier, cargo_flight_leg
 from feeds.base import ParseError, WarningLog
 from feeds.cargo_imp_lines import QUANTITY, SHIPMENT, kg
-from feeds.check_digits import awb_check_digit_valid
 from feeds.flight_designators import split_designator
 from feeds.record_assembly import Provenance, merge_by_id
-from schemas.records import Consignment, FlightLeg, Identifier, Record, StatusEvent, make_id
+from schemas.records import Consignment, FlightLeg, Record, StatusEvent, make_id
 
 STATUS_CODES = frozenset(
     [
@@ -117,13 +117,13 @@ def parse_fsu(lines: list[str], provenance: Provenance, log: WarningLog) -> list
         if event.flight and event.airport and event.code in ("BKD", "MAN", "DEP", "PRE"):
             carrier, number = split_designator(event.flight)
             legs.append(
-                FlightLeg(
-                    id=make_id("flight_leg", carrier, number, event.day, event.airport),
+                cargo_flight_leg(
+                    provenance,
                     carrier=carrier,
                     flight_number=number,
-                    departure_airport=event.airport,
-                    arrival_airport=event.destination,
-                    **provenance.fields(),
+                    day=event.day,
+                    departure=event.airport,
+                    arrival=event.destination,
                 )
             )
     last = events[-1]
@@ -139,7 +139,7 @@ def parse_fsu(lines: list[str], provenance: Provenance, log: WarningLog) -> list
         total_pieces=int(shipment.group("pieces")) if shipment else None,
         total_weight_kg=kg(shipment.group("unit"), shipment.group("weight")) if shipment else None,
         status_events=events,
-        identifiers=[Identifier(scheme="awb", value=awb, valid=awb_check_digit_valid(awb), source_field="FSU")],
+        identifiers=[awb_identifier(awb, "FSU")],
         **provenance.fields(),
     )
     return [consignment, *merge_by_id(legs)]

@@ -11,11 +11,17 @@ and master number), so a waybill received in either syntax is the same record.
 
 from __future__ import annotations
 
+from feeds.air_cargo_records import (
+    awb_identifier,
+    cargo_flight_leg,
+    house_waybill_id,
+    loaded_consignment,
+    master_waybill_id,
+)
 from feeds.base import MessageContext, ParseError
-from feeds.check_digits import awb_check_digit_valid
 from feeds.country_codes import to_alpha2
 from feeds.flight_designators import split_designator
-from feeds.record_assembly import Provenance, build_party, merge_by_id
+from feeds.record_assembly import Provenance, build_party, merge_by_id, party_references
 from feeds.xml_reading import (
     Element,
     attribute,
@@ -29,7 +35,7 @@ from feeds.xml_reading import (
     sniff_xml,
     text,
 )
-from schemas.records import Address, Consignment, FlightLeg, GoodsItem, Identifier, Party, Record, make_id
+from schemas.records import Address, Consignment, FlightLeg, GoodsItem, Party, Record
 
 FORMAT = "cargo-xml"
 
@@ -132,7 +138,6 @@ def _consignment(
     flight = text(movement, "ID")
     carrier = text(movement, "UsedLogisticsTransportMeans", "Name") or ""
     carrier, flight_number = split_designator(flight, carrier) if flight else (carrier, "")
-    shipper, consignee, notify = parties.get("shipper"), parties.get("consignee"), parties.get("notify")
     customs_value = number(text(element, "DeclaredValueForCustomsAmount"))
     return Consignment(
         id=record_id,
@@ -144,11 +149,7 @@ def _consignment(
         flight_number=f"{carrier}{flight_number}" if flight_number else None,
         origin=text(element, "OriginLocation", "ID"),
         destination=text(element, "FinalDestinationLocation", "ID"),
-        shipper_id=shipper.id if shipper else None,
-        consignee_id=consignee.id if consignee else None,
-        notify_party_id=notify.id if notify else None,
-        shipper_name=shipper.name if shipper else None,
-        consignee_name=consignee.name if consignee else None,
+        **party_references(parties.get("shipper"), parties.get("consignee"), parties.get("notify")),
         goods=goods,
         total_pieces=integer(text(element, "TotalPieceQuantity")),
         total_weight_kg=_weight_kg(child(element, "IncludedTareGrossWeightMeasure")),
@@ -158,7 +159,7 @@ def _consignment(
         special_handling=[
             code for code in (text(e, "DescriptionCode") for e in children(element, "HandlingSPHInstructions")) if code
         ],
-        identifiers=[Identifier(scheme="awb", value=awb, valid=awb_check_digit_valid(awb), source_field=document_type)],
+        identifiers=[awb_identifier(awb, document_type)],
         **provenance.fields(),
     )
 
@@ -177,7 +178,7 @@ def _waybill(root: Element, provenance: Provenance) -> list[Record]:
     origin, destination = text(master, "OriginLocation", "ID"), text(master, "FinalDestinationLocation", "ID")
     consignment = _consignment(
         provenance,
-        record_id=make_id("consignment", "MAWB", awb, origin, destination),
+        record_id=master_waybill_id(awb, origin, destination),
         document=awb,
         document_type="MAWB",
         element=master,
@@ -208,7 +209,7 @@ def _house_waybill(root: Element, provenance: Provenance) -> list[Record]:
         records.append(
             _consignment(
                 provenance,
-                record_id=make_id("consignment", "HAWB", number_, awb),
+                record_id=house_waybill_id(number_, awb),
                 document=number_,
                 document_type="HAWB",
                 element=house,
@@ -239,13 +240,8 @@ def _flight_manifest(root: Element, provenance: Provenance) -> list[Record]:
     for arrival in children(root, "ArrivalEvent"):
         point = text(arrival, "OccurrenceArrivalLocation", "ID")
         records.append(
-            FlightLeg(
-                id=make_id("flight_leg", carrier, flight_number, day, previous),
-                carrier=carrier,
-                flight_number=flight_number,
-                departure_airport=previous,
-                arrival_airport=point,
-                **provenance.fields(),
+            cargo_flight_leg(
+                provenance, carrier=carrier, flight_number=flight_number, day=day, departure=previous, arrival=point
             )
         )
         for loaded in descendants(arrival, "IncludedMasterConsignment"):
@@ -261,17 +257,16 @@ def _flight_manifest(root: Element, provenance: Provenance) -> list[Record]:
             weight = _weight_kg(child(loaded, "GrossWeightMeasure"))
             pieces = integer(text(loaded, "TotalPieceQuantity")) or integer(text(loaded, "PieceQuantity"))
             records.append(
-                Consignment(
-                    id=make_id("consignment", "FFM", awb, origin, destination, carrier, flight_number, day),
-                    transport_document=awb,
-                    document_type="MAWB",
-                    transport_mode="air",
-                    carrier=carrier,
-                    flight_number=f"{carrier}{flight_number}",
-                    containers=[uld] if uld else [],
+                loaded_consignment(
+                    provenance,
+                    awb=awb,
                     origin=origin,
                     destination=destination,
+                    carrier=carrier,
+                    flight_number=flight_number,
+                    day=day,
                     port_of_arrival=point,
+                    containers=[uld] if uld else [],
                     goods=[
                         GoodsItem(
                             sequence=1,
@@ -282,10 +277,7 @@ def _flight_manifest(root: Element, provenance: Provenance) -> list[Record]:
                     ],
                     total_pieces=pieces,
                     total_weight_kg=weight,
-                    identifiers=[
-                        Identifier(scheme="awb", value=awb, valid=awb_check_digit_valid(awb), source_field="XFFM")
-                    ],
-                    **provenance.fields(),
+                    source_field="XFFM",
                 )
             )
         previous = point

@@ -139,6 +139,14 @@ def _repaired(text: str, problem: str, log: WarningLog | None) -> tuple[Characte
     return Characters.from_str(component + data + "." + release + " " + terminator), text[at:]
 
 
+def _repaired_or_error(text: str, problem: str, log: WarningLog | None, reason: str) -> tuple[Characters, str]:
+    """``_repaired``, or the rejection the damage stays when it cannot be repaired."""
+    repaired = _repaired(text, problem, log)
+    if repaired is None:
+        raise ParseError(reason, problem)
+    return repaired
+
+
 def service_characters(text: str, log: WarningLog | None = None) -> tuple[Characters, str]:
     """The UNA advice (if any) and the text after it. With a warning log, a missing or damaged advice is
     repaired from the separators UNB uses when that is unambiguous."""
@@ -155,10 +163,7 @@ def service_characters(text: str, log: WarningLog | None = None) -> tuple[Charac
         used = _unb_separators(text)
         if used is not None and used != (advice[0], advice[1], advice[4]):
             problem = f"UNA advice {text[:8]!r} does not match the separators UNB uses"
-            repaired = _repaired(text, problem, log)
-            if repaired is not None:
-                return repaired
-            raise ParseError("edifact.service_characters", problem)
+            return _repaired_or_error(text, problem, log, "edifact.service_characters")
         if advice[2] in ".," and advice[3] == "?":
             # Decimal mark and the standard release character kept: the lost one is the reserved space.
             detail = f"UNA advice {text[:8]!r} has five characters; the reserved character taken as ' '"
@@ -180,10 +185,7 @@ def service_characters(text: str, log: WarningLog | None = None) -> tuple[Charac
         rest = text[8:]
     elif line_break is not None or len(advice) < 6:
         problem = f"UNA service string advice is incomplete: {text[:9]!r}"
-        repaired = _repaired(text, problem, log)
-        if repaired is not None:
-            return repaired
-        raise ParseError("edifact.syntax", problem)
+        return _repaired_or_error(text, problem, log, "edifact.syntax")
     else:
         rest = text[9:]
     component, data, release, terminator = advice[0], advice[1], advice[3], advice[5]
@@ -194,16 +196,10 @@ def service_characters(text: str, log: WarningLog | None = None) -> tuple[Charac
     ):
         if char in AMBIGUOUS_SERVICE_CHARACTERS:
             problem = f"UNA declares {char!r} as {name}; it also occurs in free text, so the message is ambiguous"
-            repaired = _repaired(text, problem, log)
-            if repaired is not None:
-                return repaired
-            raise ParseError("edifact.service_characters", problem)
+            return _repaired_or_error(text, problem, log, "edifact.service_characters")
     if len({component, data, release, terminator}) < 4:
         problem = f"UNA service characters are not distinct: {advice!r}"
-        repaired = _repaired(text, problem, log)
-        if repaired is not None:
-            return repaired
-        raise ParseError("edifact.service_characters", problem)
+        return _repaired_or_error(text, problem, log, "edifact.service_characters")
     unb = rest.lstrip(" \t\r\n")
     if log is not None and unb.startswith("UNB") and unb[3:4] != data:
         problem = f"UNA declares {data!r} as data element separator but UNB uses {unb[3]!r}"

@@ -23,7 +23,7 @@ from typing import Any
 from feeds.base import MessageContext, ParseError, WarningLog
 from feeds.country_codes import to_alpha2
 from feeds.payload_text import check_not_empty, decode_text
-from feeds.record_assembly import Provenance, build_party, clean, merge_by_id
+from feeds.record_assembly import Provenance, build_party, clean, merge_by_id, party_references
 from feeds.xml_reading import Element, child, children, local_name, parse_xml, sniff_xml, text
 from schemas.records import Address, Consignment, GoodsItem, Identifier, Party, Record, make_id
 
@@ -376,7 +376,6 @@ def _records(declaration: _Declaration, provenance: Provenance) -> list[Record]:
     declarant = header_parties.get("declarant")
     shipper = header_parties.get("shipper") or next((p for p in item_parties if p.roles == ["shipper"]), None)
     consignee = header_parties.get("consignee") or next((p for p in item_parties if p.roles == ["consignee"]), None)
-    notify = header_parties.get("notify")
     mode = TRANSPORT_MODES.get(declaration.transport_mode or "", "other")
     goods = [
         GoodsItem(
@@ -403,11 +402,7 @@ def _records(declaration: _Declaration, provenance: Provenance) -> list[Record]:
         containers=list(dict.fromkeys(c for item in declaration.items for c in item.containers)),
         port_of_arrival=declaration.first_entry_office,
         arrival_date=declaration.expected_arrival.date() if declaration.expected_arrival else None,
-        shipper_id=shipper.id if shipper else None,
-        consignee_id=consignee.id if consignee else None,
-        notify_party_id=notify.id if notify else None,
-        shipper_name=shipper.name if shipper else None,
-        consignee_name=consignee.name if consignee else None,
+        **party_references(shipper, consignee, header_parties.get("notify")),
         goods=goods,
         total_pieces=declaration.total_packages,
         total_weight_kg=declaration.total_gross_kg,

@@ -12,13 +12,14 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from feeds.base import MessageContext, ParseError, WarningLog, rejection
+from feeds.airport_codes import airport_code
+from feeds.base import MessageContext, ParseError, WarningLog
 from feeds.check_digits import mrz_document_number_valid
 from feeds.country_codes import to_alpha2
 from feeds.edifact_syntax import EdifactMessage, Segment, read_interchange, sniff_edifact
 from feeds.flight_designators import split_designator
 from feeds.message_dates import parse_edifact_datetime, parse_yymmdd
-from feeds.record_assembly import IdAllocator, Provenance, clean, merge_by_id
+from feeds.record_assembly import IdAllocator, Provenance, clean, merge_by_id, part_rejection
 from schemas.records import Address, FlightLeg, Passenger, Record, TravelDocument, make_id
 
 FORMAT = "paxlst"
@@ -71,11 +72,6 @@ def sniff(payload: bytes) -> bool:
     return sniff_edifact(payload, b"PAXLST")
 
 
-def airport(code: str) -> str | None:
-    value = code.strip().upper()
-    return value if len(value) == 3 and value.isascii() and value.isalpha() else None
-
-
 def _read_message(message: EdifactMessage, reference_year: int) -> tuple[list[_Leg], list[_Person]]:
     legs: list[_Leg] = []
     people: list[_Person] = []
@@ -114,7 +110,7 @@ def _start_person(segment: Segment) -> _Person | None:
 
 def _leg_segment(leg: _Leg, segment: Segment, reference_year: int) -> None:
     if segment.tag == "LOC":
-        qualifier, code = segment.component(0), airport(segment.component(1))
+        qualifier, code = segment.component(0), airport_code(segment.component(1))
         if qualifier == "125" or (qualifier == "92" and leg.departure_airport is None):
             leg.departure_airport, leg.last_location = code, "departure"
         elif qualifier in ("87", "92"):
@@ -138,9 +134,9 @@ def _person_segment(person: _Person, segment: Segment, reference_year: int) -> N
     elif tag == "LOC":
         code = segment.component(1)
         if qualifier == "178":
-            person.embarkation = airport(code)
+            person.embarkation = airport_code(code)
         elif qualifier == "179":
-            person.debarkation = airport(code)
+            person.debarkation = airport_code(code)
         elif qualifier == "174":
             person.residence = to_alpha2(code)
         elif qualifier == "91" and person.documents:
@@ -262,16 +258,6 @@ def parse(payload: bytes, ctx: MessageContext) -> list[Record]:
                     problem = " ".join(str(exc).split())[:300] or type(exc).__name__
             where = f"NAD at segment {person.position} of message {message.reference}"
             part = f"passenger group {number} of {len(people)} ({where})"
-            records.append(
-                rejection(
-                    payload,
-                    ctx,
-                    reason="paxlst.passenger_unreadable",
-                    detail=f"{part}: {problem}",
-                    stage="parse",
-                    source_format=FORMAT,
-                    part=part,
-                    warnings=provenance.warnings,
-                )
-            )
+            reason = "paxlst.passenger_unreadable"
+            records.append(part_rejection(payload, ctx, provenance, part=part, reason=reason, detail=problem))
     return records

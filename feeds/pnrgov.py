@@ -16,12 +16,13 @@ import re
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
-from feeds.base import MessageContext, ParseError, rejection
+from feeds.airport_codes import airport_code
+from feeds.base import MessageContext, ParseError
 from feeds.country_codes import to_alpha2
 from feeds.edifact_syntax import Segment, read_interchange, sniff_edifact
 from feeds.flight_designators import normalise_flight_number
 from feeds.message_dates import parse_ddmmyy, parse_ddmonyy, with_time
-from feeds.record_assembly import IdAllocator, Provenance, clean, merge_by_id
+from feeds.record_assembly import IdAllocator, Provenance, clean, merge_by_id, part_rejection
 from feeds.sensitive import is_sensitive_code, is_sensitive_text
 from schemas.records import (
     Address,
@@ -127,11 +128,6 @@ def sniff(payload: bytes) -> bool:
 # Small value readers
 
 
-def _airport(code: str) -> str | None:
-    value = code.strip().upper()
-    return value if len(value) == 3 and value.isascii() and value.isalpha() else None
-
-
 def _strip_title(given: str) -> str:
     value = " ".join(given.split())
     for title in TITLES_SPACED:
@@ -218,7 +214,7 @@ def _read_locators(segment: Segment, pnr: _Pnr, reference_year: int) -> None:
 
 
 def _read_leg(segment: Segment, reference_year: int) -> _Leg | None:
-    departure, arrival = _airport(segment.component(1)), _airport(segment.component(2))
+    departure, arrival = airport_code(segment.component(1)), airport_code(segment.component(2))
     number = segment.component(4, 0)
     carrier = segment.component(3, 0).upper()
     if departure is None or arrival is None or not number or not carrier:
@@ -703,16 +699,7 @@ def _pnr_rejection(
         reason, detail = error.reason, error.detail
     else:  # a parser bug or a value a record refuses: this PNR only
         reason, detail = "pnrgov.pnr_unreadable", f"{type(error).__name__}: {' '.join(str(error).split())[:300]}"
-    return rejection(
-        payload,
-        ctx,
-        reason=reason,
-        detail=f"{part}: {detail}",
-        stage="parse",
-        source_format=FORMAT,
-        part=part,
-        warnings=provenance.warnings,
-    )
+    return part_rejection(payload, ctx, provenance, part=part, reason=reason, detail=detail)
 
 
 def parse(payload: bytes, ctx: MessageContext) -> list[Record]:

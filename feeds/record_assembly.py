@@ -13,8 +13,8 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any, TypeVar
 
-from feeds.base import MessageContext
-from schemas.records import Address, ParseWarning, Party, Record, make_id, message_id_of
+from feeds.base import MessageContext, rejection
+from schemas.records import Address, ParseWarning, Party, Record, Rejection, make_id, message_id_of
 
 R = TypeVar("R", bound=Record)
 
@@ -49,6 +49,23 @@ class Provenance:
         if self.warnings:
             fields["parse_warnings"] = list(self.warnings)
         return fields
+
+
+def part_rejection(
+    payload: bytes, ctx: MessageContext, provenance: Provenance, *, part: str, reason: str, detail: str
+) -> Rejection:
+    """One part of a message that could not be read, as a dead letter that names it; the other parts stay
+    records. It carries what was tolerated in the message around it."""
+    return rejection(
+        payload,
+        ctx,
+        reason=reason,
+        detail=f"{part}: {detail}",
+        stage="parse",
+        source_format=provenance.source_format,
+        part=part,
+        warnings=provenance.warnings,
+    )
 
 
 class IdAllocator:
@@ -145,3 +162,14 @@ def build_party(
         registration_ids=registrations,
         **provenance.fields(),
     )
+
+
+def party_references(shipper: Party | None, consignee: Party | None, notify: Party | None = None) -> dict[str, Any]:
+    """A consignment's links to its parties: the ids that are graph edges and the names shown beside them."""
+    return {
+        "shipper_id": shipper.id if shipper else None,
+        "consignee_id": consignee.id if consignee else None,
+        "notify_party_id": notify.id if notify else None,
+        "shipper_name": shipper.name if shipper else None,
+        "consignee_name": consignee.name if consignee else None,
+    }
