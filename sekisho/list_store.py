@@ -9,15 +9,27 @@ the index's content hash and the index is rebuilt from the new file.
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import json
 import os
+import re
+import secrets
 import shutil
+import tempfile
+import threading
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
 
 MANIFEST = "latest.json"
+SELECTION_PREFIX = "lists-"  # + the selection's digest: a directory screening reads
+# A selection directory, its lock file, or a build in progress or abandoned (``.lists-<digest>.<random>.tmp``).
+SELECTION_ENTRY = re.compile(r"^\.?(" + re.escape(SELECTION_PREFIX) + r"[0-9a-f]{16})(?:\.lock|\..+\.tmp)?$")
+SWEEP_LOCK = ".sweep.lock"
+
+_held: dict[Path, int] = {}  # selection directory -> descriptor of its lock file, shared-locked by this process
+_held_guard = threading.Lock()
 
 
 @dataclass(frozen=True)
@@ -84,6 +96,12 @@ def screening_list_dir(bundled_dir: Path, crawled_dir: Path | None, work_dir: Pa
     Without crawled files this is ``bundled_dir`` itself; otherwise a directory under ``work_dir`` named
     by the selection's digest (hard links where the file system allows, copies elsewhere), so screening
     reads one directory whatever the source of each file.
+
+    Several processes share ``work_dir`` (the stream's workers, ``sekisho screen``, the API), so:
+    the directory is built under a temporary name and renamed into place, so no one sees it half
+    built; this process holds a shared lock on it for as long as it lives, because its caller goes on
+    reading it after this returns; and directories of other selections are removed only under the
+    work directory's sweep lock, and only when no live process holds them.
     """
     files = screening_files(bundled_dir, crawled_dir)
     if all(path.parent == bundled_dir for path in files.values()):
@@ -91,22 +109,90 @@ def screening_list_dir(bundled_dir: Path, crawled_dir: Path | None, work_dir: Pa
     digest = hashlib.sha256()
     for name, path in sorted(files.items()):
         digest.update(f"{name}\0{path.resolve()}\0{path.stat().st_size}\0{path.stat().st_mtime_ns}\n".encode())
-    target = work_dir / f"lists-{digest.hexdigest()[:16]}"
-    if target.is_dir():
-        return target
-    partial = work_dir / f".{target.name}.{os.getpid()}.tmp"
-    shutil.rmtree(partial, ignore_errors=True)
-    partial.mkdir(parents=True)
-    for name, path in files.items():
-        try:
-            os.link(path, partial / name)
-        except OSError:
-            shutil.copyfile(path, partial / name)
-    try:
-        os.replace(partial, target)
-    except OSError:  # another process built the same selection first
-        shutil.rmtree(partial, ignore_errors=True)
-    for stale in work_dir.glob("lists-*"):
-        if stale != target and stale.is_dir():
-            shutil.rmtree(stale, ignore_errors=True)
+    target = work_dir / f"{SELECTION_PREFIX}{digest.hexdigest()[:16]}"
+    work_dir.mkdir(parents=True, exist_ok=True)
+    _hold(target)  # before looking: a sweep cannot remove it between the check and the caller's reads
+    if not target.is_dir():
+        _build(target, files)
+    _sweep(work_dir, keep=target)
     return target
+
+
+def _lock_file(selection: Path) -> Path:
+    return selection.with_name(selection.name + ".lock")
+
+
+def _hold(selection: Path) -> None:
+    """Take a shared lock on ``selection`` for the rest of this process's life (once per process).
+
+    The lock file may be unlinked by a sweep between our open and our lock; a lock on an unlinked file
+    protects nothing, so the lock is taken again until it is on the file the path names."""
+    with _held_guard:
+        if selection in _held:
+            return
+        lock_path = _lock_file(selection)
+        while True:
+            fd = os.open(lock_path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o644)
+            fcntl.flock(fd, fcntl.LOCK_SH)
+            try:
+                current = os.stat(lock_path)
+            except FileNotFoundError:
+                current = None
+            if current is not None and os.path.samestat(current, os.fstat(fd)):
+                _held[selection] = fd
+                return
+            os.close(fd)
+
+
+def _build(target: Path, files: dict[str, Path]) -> None:
+    """Link the files into a fresh temporary directory and rename it to ``target`` in one step."""
+    partial = Path(tempfile.mkdtemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent))
+    try:
+        for name, path in files.items():
+            try:
+                os.link(path, partial / name)
+            except OSError:  # another file system, or one without hard links
+                shutil.copyfile(path, partial / name)
+        os.rename(partial, target)
+    except OSError:
+        if not target.is_dir():
+            raise
+        # Another process renamed the same selection into place first; its copy is as good as ours.
+    finally:
+        shutil.rmtree(partial, ignore_errors=True)
+
+
+def _sweep(work_dir: Path, keep: Path) -> None:
+    """Remove the selections no live process holds (and what crashed builds left), except ``keep``.
+
+    One process sweeps at a time (the sweep lock). A selection is taken away only with an exclusive lock
+    on its lock file, which fails while any process holds it shared: the directory is renamed out of the
+    ``lists-`` names first, so no one ever finds it half deleted, and its lock file is unlinked while
+    still locked, so a process that opened it meanwhile notices and locks the new one."""
+    trash: list[Path] = []
+    with open(work_dir / SWEEP_LOCK, "a") as sweep:
+        fcntl.flock(sweep, fcntl.LOCK_EX)
+        names = {
+            match.group(1)
+            for entry in os.listdir(work_dir)
+            if (match := SELECTION_ENTRY.match(entry)) and match.group(1) != keep.name
+        }
+        for name in sorted(names):
+            selection = work_dir / name
+            fd = os.open(_lock_file(selection), os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o644)
+            try:
+                try:
+                    fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                except BlockingIOError:
+                    continue  # in use by a live process (this one included)
+                if selection.is_dir():
+                    removed = work_dir / f".trash-{name}-{os.getpid()}-{secrets.token_hex(4)}"
+                    os.rename(selection, removed)
+                    trash.append(removed)
+                trash.extend(work_dir / entry for entry in os.listdir(work_dir) if entry.startswith(f".{name}."))
+                os.unlink(_lock_file(selection))
+            finally:
+                os.close(fd)
+        trash.extend(work_dir / entry for entry in os.listdir(work_dir) if entry.startswith(".trash-"))
+    for path in trash:  # outside the lock: nothing reaches these names any more
+        shutil.rmtree(path, ignore_errors=True)
