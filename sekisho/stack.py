@@ -209,17 +209,25 @@ def _es_http_port(settings: Settings) -> int:
     return int(settings.es_url.rstrip("/").rpartition(":")[2])
 
 
+def es_runner_command(
+    libs: Path, *, heap: str, collector: str, http_port: int, base_path: Path, cluster_name: str
+) -> list[str]:
+    """The command line of one Elasticsearch node run by the codelibs cluster runner (one node per JVM).
+
+    The runner puts node N's HTTP port at base + N (N from 1), and searches ports up to 9299 only."""
+    return [_java(), f"-Xms{heap}", f"-Xmx{heap}", collector,
+            "-Des.distribution.flavor=default", "-Dlog4j2.formatMsgNoLookups=true",
+            "-Des.networkaddress.cache.ttl=60", "-Djava.awt.headless=true", "-cp", f"{libs}/*",
+            "org.codelibs.elasticsearch.runner.ElasticsearchClusterRunner", "-numOfNode", "1",
+            "-baseHttpPort", str(http_port - 1), "-basePath", str(base_path), "-clusterName", cluster_name]
+
+
 def _es_start(settings: Settings) -> None:
     libs = fetch_artifacts("elasticsearch", settings)
     home = settings.home / "elasticsearch"
     home.mkdir(parents=True, exist_ok=True)
-    # The runner puts node N's HTTP port at base + N; it searches ports up to 9299 only.
-    base = _es_http_port(settings) - 1
-    cmd = [_java(), f"-Xms{settings.es_heap}", f"-Xmx{settings.es_heap}", "-XX:+UseG1GC",
-           "-Des.distribution.flavor=default", "-Dlog4j2.formatMsgNoLookups=true",
-           "-Des.networkaddress.cache.ttl=60", "-Djava.awt.headless=true", "-cp", f"{libs}/*",
-           "org.codelibs.elasticsearch.runner.ElasticsearchClusterRunner", "-numOfNode", "1",
-           "-baseHttpPort", str(base), "-basePath", str(home / "cluster"), "-clusterName", "sekisho-local"]
+    cmd = es_runner_command(libs, heap=settings.es_heap, collector="-XX:+UseG1GC", http_port=_es_http_port(settings),
+                            base_path=home / "cluster", cluster_name="sekisho-local")
     _spawn("elasticsearch", cmd, settings, home)
 
 

@@ -43,6 +43,7 @@ from sekisho.stack import (
     _pid_file,
     _port_open,
     _spawn,
+    es_runner_command,
     fetch_artifacts,
     log_file,
     stop_service,
@@ -161,12 +162,8 @@ def _es_start(index: int, settings: Settings) -> None:
         "node.processors": 1,
     }
     (config / "elasticsearch.yml").write_text(yaml.safe_dump(node_config))
-    cmd = [_java(), f"-Xms{ES_HEAP}", f"-Xmx{ES_HEAP}", "-XX:+UseSerialGC",
-           "-Des.distribution.flavor=default", "-Dlog4j2.formatMsgNoLookups=true",
-           "-Des.networkaddress.cache.ttl=60", "-Djava.awt.headless=true", "-cp", f"{libs}/*",
-           "org.codelibs.elasticsearch.runner.ElasticsearchClusterRunner", "-numOfNode", "1",
-           "-baseHttpPort", str(ES_HTTP_PORTS[index] - 1), "-basePath", str(base),
-           "-clusterName", "sekisho-loopback"]
+    cmd = es_runner_command(libs, heap=ES_HEAP, collector="-XX:+UseSerialGC", http_port=ES_HTTP_PORTS[index],
+                            base_path=base, cluster_name="sekisho-loopback")
     _spawn(f"cluster-es-{index + 1}", cmd, settings, base)
 
 
