@@ -23,7 +23,7 @@ from typing import Any
 from feeds.base import MessageContext, ParseError, WarningLog
 from feeds.country_codes import to_alpha2
 from feeds.payload_text import check_not_empty, decode_text
-from feeds.record_assembly import Provenance, build_party, clean, merge_by_id, party_references
+from feeds.record_assembly import Provenance, build_party, clean, merge_by_id, party_references, total_given
 from feeds.xml_reading import Element, child, children, local_name, parse_xml, sniff_xml, text
 from schemas.records import Address, Consignment, GoodsItem, Identifier, Party, Record, make_id
 
@@ -209,14 +209,13 @@ def _from_xml(root: Element, log: WarningLog) -> _Declaration:
     for element_name, role in XML_HEADER_PARTIES.items():
         declaration.parties.extend(_xml_party(e, role) for e in children(root, element_name))
     for item in children(root, "GOOITEGDS"):
-        packages = [_integer(text(p, "NumOfPacGS24")) for p in children(item, "PACGS2")]
         declaration.items.append(
             _Item(
                 sequence=_integer(text(item, "IteNumGDS7")),
                 description=text(item, "GooDesGDS23"),
                 gross_kg=_number(text(item, "GroMasGDS46")),
                 commodity=text(item, "COMCODGODITM", "ComNomCMD1"),
-                packages=sum(p for p in packages if p is not None) if any(p is not None for p in packages) else None,
+                packages=total_given(_integer(text(p, "NumOfPacGS24")) for p in children(item, "PACGS2")),
                 containers=[c for c in (text(e, "ConNumNR21") for e in children(item, "CONNR2")) if c],
                 parties=[_xml_party(e, role) for name, role in XML_ITEM_PARTIES.items() for e in children(item, name)],
             )
@@ -318,14 +317,15 @@ def _from_json(payload: bytes) -> _Declaration:
     for item in goods.get("goodsItems") or []:
         if not isinstance(item, dict):
             continue
-        packages = [_integer(p.get("numberOfPackages")) for p in item.get("packages") or [] if isinstance(p, dict)]
         declaration.items.append(
             _Item(
                 sequence=_integer(item.get("itemNumber")),
                 description=_string(item.get("description")),
                 gross_kg=_number(item.get("grossMass")),
                 commodity=_string(item.get("commodityCode")),
-                packages=sum(p for p in packages if p is not None) if any(p is not None for p in packages) else None,
+                packages=total_given(
+                    _integer(p.get("numberOfPackages")) for p in item.get("packages") or [] if isinstance(p, dict)
+                ),
                 containers=[
                     str(c["containerNumber"])
                     for c in item.get("containers") or []

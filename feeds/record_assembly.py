@@ -104,6 +104,12 @@ def clean(value: str | None) -> str | None:
     return text or None
 
 
+def total_given(counts: Iterable[int | None]) -> int | None:
+    """The sum of the counts a message states; ``None`` when it states none (rather than a made-up 0)."""
+    given = [count for count in counts if count is not None]
+    return sum(given) if given else None
+
+
 def _merge_values(first: Any, second: Any) -> Any:
     if isinstance(first, list) and isinstance(second, list):
         return first + [item for item in second if item not in first]

@@ -12,7 +12,7 @@ import re
 
 from feeds.base import MessageContext, ParseError
 from feeds.country_codes import to_alpha2
-from feeds.record_assembly import Provenance, build_party, merge_by_id
+from feeds.record_assembly import Provenance, build_party, merge_by_id, total_given
 from feeds.xml_reading import (
     Element,
     attribute,
@@ -106,7 +106,6 @@ def _goods(shipment: Element | None) -> list[GoodsItem]:
             ),
             None,
         )
-        packages = [integer(text(p, "QuantityQuantity")) for p in children(item, "Packaging")]
         charge = child(commodity, "InvoiceLine", "ItemChargeAmount")
         statistical = child(item, "StatisticalValueAmount")
         value_element = charge if charge is not None else statistical
@@ -117,9 +116,7 @@ def _goods(shipment: Element | None) -> list[GoodsItem]:
                 hs_code=hs_code,
                 quantity=number(text(commodity, "GoodsMeasure", "NetNetWeightMeasure")),
                 quantity_unit="kg" if text(commodity, "GoodsMeasure", "NetNetWeightMeasure") else None,
-                package_count=sum(p for p in packages if p is not None)
-                if any(p is not None for p in packages)
-                else None,
+                package_count=total_given(integer(text(p, "QuantityQuantity")) for p in children(item, "Packaging")),
                 gross_weight_kg=number(text(commodity, "GoodsMeasure", "GrossMassMeasure")),
                 value=number(text(value_element)),
                 currency=attribute(value_element, "currencyID"),
