@@ -1,8 +1,9 @@
 """What the format parsers share when they turn parsed values into records.
 
 Provenance (format, source, message id), deterministic ids that stay unique inside one message, party
-identities, and merging the records that several parts of one message describe (the same flight leg in a
-header and an itinerary, the same company as shipper and notify party).
+identities and a consignment's references to its parties, stated totals, the dead letter of one unreadable
+part of a message, and merging the records that several parts of one message describe (the same flight
+leg in a header and an itinerary, the same company as shipper and notify party).
 """
 
 from __future__ import annotations
