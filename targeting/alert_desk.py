@@ -10,6 +10,7 @@ leaves all of them or none, and the next owner decides again from the same state
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import uuid
@@ -66,7 +67,13 @@ class AlertDesk:
             s.topic(CANDIDATES), settings=s, group_id=f"{group_id}.decide", from_beginning=True,
             on_assigned=self._assigned, on_revoked=self.forget,
         )
-        self.transactions = kafka_io.Transactions(s, f"{group_id}.decide.{uuid.uuid4().hex}", transaction_timeout_ms)
+        self._transaction_id = f"{group_id}.decide"
+        self._transaction_timeout_ms = transaction_timeout_ms
+        self.transactions = self._new_transactions()
+
+    def _new_transactions(self) -> kafka_io.Transactions:
+        return kafka_io.Transactions(self.settings, f"{self._transaction_id}.{uuid.uuid4().hex}",
+                                     self._transaction_timeout_ms)
 
     def _check_partitioning(self) -> None:
         s = self.settings
@@ -135,6 +142,10 @@ class AlertDesk:
             for key, entry in before.items():
                 self.dedup.restore(key, entry)
             self.member.rewind(batch)
+            # A producer whose transaction timed out, or that was fenced, cannot go on: start a fresh one.
+            with contextlib.suppress(Exception):
+                self.transactions.close()
+            self.transactions = self._new_transactions()
             return Decisions()
         for reason in decisions.rejected:
             log.warning("alert candidate skipped: %s", reason)

@@ -43,18 +43,11 @@ def _word(seed: str) -> str:
 
 
 def travellers(tag: str, count: int) -> list[Passenger]:
-    return [
-        Passenger(
-            id=make_id("passenger", tag, n),
-            source_format="test",
-            full_name=f"{_word(f'{tag}-given-{n}')} {_word(f'{tag}-family-{n}')}",
-            phones=[f"+8170{n:08d}"],
-            embarkation="HKG",
-            debarkation="NRT",
-            received_at=datetime(2026, 11, 25, tzinfo=UTC),
-        )
-        for n in range(count)
-    ]
+    common = {"source_format": "test", "embarkation": "HKG", "debarkation": "NRT",
+              "received_at": datetime(2026, 11, 25, tzinfo=UTC)}
+    return [Passenger.model_validate({**common, "id": make_id("passenger", tag, n), "phones": [f"+8170{n:08d}"],
+                                      "full_name": f"{_word(f'{tag}-given-{n}')} {_word(f'{tag}-family-{n}')}"})
+            for n in range(count)]
 
 
 @pytest.fixture
