@@ -46,6 +46,11 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 RECENT_LINKS_S = 3.0  # longer than the index refresh interval (1 s)
+# Poll waits of the stream's loop (ms): for records; for a stage's input just handed on by the stage
+# before it; for a stage with nothing on its way.
+RECORDS_WAIT_MS = 100
+HANDOFF_WAIT_MS = 200
+IDLE_WAIT_MS = 10
 
 
 @dataclass
@@ -404,11 +409,14 @@ def run(
     try:
         while not halt.is_set():
             result = BatchResult()
-            _score(active, scoring, result, s.topic(CANDIDATES))
-            decisions = desk.decide()
+            # A stage waits a little for what the stage before it has just handed on (its own messages are
+            # on their way to it), and hardly at all otherwise, so an alert needs no extra loop round.
+            raised = _score(active, scoring, result, s.topic(CANDIDATES))
+            decisions = desk.decide(HANDOFF_WAIT_MS if raised else IDLE_WAIT_MS)
             result.alerts, result.suppressed = decisions.alerts, decisions.suppressed
             result.rejected.extend(decisions.rejected)
-            _deliver(active, delivering, result)
+            _deliver(active, delivering, result, HANDOFF_WAIT_MS if decisions.alerts else IDLE_WAIT_MS)
+            active.finish_batch()  # the graph is written after the alerts are out
             if on_batch is not None and (result.scores or result.alerts or result.suppressed or result.deliveries
                                          or result.rejected):
                 on_batch(result)
@@ -420,11 +428,12 @@ def run(
             active.close()
 
 
-def _score(worker: TargetingWorker, member: GroupMember, result: BatchResult, candidates: str) -> None:
-    """The score stage of one poll: records in, alert candidates out, then the records' offsets."""
-    batch = member.poll(200)
+def _score(worker: TargetingWorker, member: GroupMember, result: BatchResult, candidates: str) -> int:
+    """The score stage of one poll: records in, alert candidates out, then the records' offsets; returns
+    how many candidates it handed on."""
+    batch = member.poll(RECORDS_WAIT_MS)
     if not batch:
-        return
+        return 0
     records: list[Record] = []
     arrived: dict[str, datetime] = {}
     for message in batch:
@@ -442,12 +451,13 @@ def _score(worker: TargetingWorker, member: GroupMember, result: BatchResult, ca
     except Exception as exc:  # not handed on: score the batch again rather than lose its alerts
         log.warning("alert candidates not published, records read again: %s", exc)
         member.rewind(batch)
-    worker.finish_batch()
+        return 0
+    return len(raised)
 
 
-def _deliver(worker: TargetingWorker, member: GroupMember, result: BatchResult) -> None:
+def _deliver(worker: TargetingWorker, member: GroupMember, result: BatchResult, wait_ms: int) -> None:
     """The deliver stage of one poll: committed alerts to the index, then to the webhooks."""
-    batch = member.poll(20)
+    batch = member.poll(wait_ms)
     if not batch:
         return
     alerts = []
