@@ -118,7 +118,8 @@ def relay(settings: Settings, url: str, stop: threading.Event, ready: threading.
     """The baseline consumer: no processing, POST what was read."""
     with httpx.Client(timeout=5) as http:
         for batch in kafka_io.follow(
-            settings.topic("records"), settings=settings, group_id="bench-relay", from_beginning=True, stop=stop.is_set
+            settings.topic("records"), settings=settings, group_id=f"{settings.namespace}.relay", from_beginning=True,
+            stop=stop.is_set,
         ):
             ready.set()
             for message in batch:
@@ -187,7 +188,8 @@ def main() -> int:
 
         def targeting(stop: threading.Event, ready: threading.Event) -> None:
             ready.set()
-            run(spaces["sekisho"], worker=worker, group_id="bench-targeting", from_beginning=True, stop=stop)
+            run(spaces["sekisho"], worker=worker, group_id=f"{namespace}.targeting", from_beginning=True,
+                stop=stop)
 
         results["sekisho"] = measure("sekisho", spaces["sekisho"], targeting, webhook, args.records, args.rate)
         worker.close()

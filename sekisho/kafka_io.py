@@ -27,7 +27,12 @@ TOPICS = {
     "deadletter": "rejected input with reason, source, offset and raw payload",
     "records": "canonical records after parse, validation and enrichment",
     "alerts": "targeting alerts for counter-terrorism units",
+    "alert-candidates": "alerts the targeting workers raised, keyed by target, before de-duplication",
+    "alert-state": "the last alert sent per target (compacted): the de-duplication state of the targeting workers",
 }
+# State topics: the latest message per key is kept (compaction), and like every topic nothing older than
+# the retention (the de-duplication window is far shorter, so expiry loses no state that still counts).
+COMPACTED = frozenset({"alert-state"})
 
 
 @dataclass(frozen=True)
@@ -63,30 +68,32 @@ def ensure_topics(settings: Settings, names: Iterable[str] = TOPICS) -> list[str
     """Create the namespace's topics if missing, with ``retention.ms`` (``Settings.kafka_retention_ms``),
     and set that retention again on topics that already exist; returns their full names."""
     s = settings
-    full = [s.topic(name) for name in names]
-    configs = topic_configs(s)
+    wanted = {s.topic(name): topic_configs(s, compacted=name in COMPACTED) for name in names}
     client = admin(s)
     try:
         existing = set(client.list_topics())
         missing = [
             NewTopic(name=name, num_partitions=s.kafka_partitions, replication_factor=s.kafka_replication_factor,
                      topic_configs=configs)
-            for name in full
+            for name, configs in wanted.items()
             if name not in existing
         ]
         if missing:
             with contextlib.suppress(TopicAlreadyExistsError):  # another process created it meanwhile
                 client.create_topics(missing)
-        present = [name for name in full if name in existing]
+        present = [name for name in wanted if name in existing]
         if present:
-            client.alter_configs([ConfigResource(ConfigResourceType.TOPIC, name, configs=configs) for name in present])
+            client.alter_configs([ConfigResource(ConfigResourceType.TOPIC, name, configs=wanted[name])
+                                  for name in present])
     finally:
         client.close()
-    return full
+    return list(wanted)
 
 
-def topic_configs(settings: Settings) -> dict[str, str]:
-    configs = {"retention.ms": str(settings.kafka_retention_ms)}
+def topic_configs(settings: Settings, *, compacted: bool = False) -> dict[str, str]:
+    """A topic's configuration: the PNR retention for all, and compaction for state topics."""
+    configs = {"cleanup.policy": "compact,delete" if compacted else "delete",
+               "retention.ms": str(settings.kafka_retention_ms)}
     if settings.kafka_replication_factor > 1:
         configs["min.insync.replicas"] = str(settings.kafka_min_insync_replicas)
     return configs
@@ -213,6 +220,8 @@ def _consumer(topic: str, s: Settings, group_id: str | None, from_beginning: boo
         group_id=group_id,
         auto_offset_reset="earliest" if from_beginning else "latest",
         enable_auto_commit=group_id is not None,
+        # Messages of aborted or still open transactions (the targeting workers' alerts) are never seen.
+        isolation_level="read_committed",
         fetch_max_bytes=s.max_message_bytes + 65536,
         max_partition_fetch_bytes=s.max_message_bytes + 65536,
         **options,
@@ -305,3 +314,165 @@ def follow(
     finally:
         consumer.close()
 
+
+
+Partitions = Callable[[list[int]], None]
+
+
+class GroupMember:
+    """One member of a consumer group on one topic; offsets are committed by the caller, after the batch is
+    done (directly, or inside a transaction), so a member killed mid-batch leaves it to the next owner.
+
+    ``on_assigned`` / ``on_revoked`` receive partition numbers; they run inside ``poll``, between batches."""
+
+    def __init__(
+        self,
+        topic: str,
+        *,
+        settings: Settings,
+        group_id: str,
+        from_beginning: bool = True,
+        on_assigned: Partitions | None = None,
+        on_revoked: Partitions | None = None,
+        max_records: int = 500,
+    ) -> None:
+        from kafka import ConsumerRebalanceListener
+
+        s = settings
+        self.topic = topic
+        self.group_id = group_id
+        self.max_records = max_records
+        self._consumer = KafkaConsumer(
+            bootstrap_servers=s.kafka_bootstrap,
+            group_id=group_id,
+            auto_offset_reset="earliest" if from_beginning else "latest",
+            enable_auto_commit=False,
+            isolation_level="read_committed",
+            fetch_max_bytes=s.max_message_bytes + 65536,
+            max_partition_fetch_bytes=s.max_message_bytes + 65536,
+            fetch_max_wait_ms=100,
+        )
+        assigned, revoked = on_assigned, on_revoked
+
+        class Listener(ConsumerRebalanceListener):  # type: ignore[misc]
+            def on_partitions_revoked(self, partitions: Any) -> None:
+                if revoked is not None:
+                    revoked(sorted(tp.partition for tp in partitions if tp.topic == topic))
+
+            def on_partitions_assigned(self, partitions: Any) -> None:
+                if assigned is not None:
+                    assigned(sorted(tp.partition for tp in partitions if tp.topic == topic))
+
+        self._consumer.subscribe([topic], listener=Listener())
+
+    def poll(self, timeout_ms: int = 200) -> list[ConsumedMessage]:
+        polled = self._consumer.poll(timeout_ms=timeout_ms, max_records=self.max_records)
+        return [_consumed(record) for records in polled.values() for record in records]
+
+    def next_offsets(self, batch: Iterable[ConsumedMessage]) -> dict[Any, Any]:
+        """What to commit once ``batch`` is done: per partition, the offset after its last message."""
+        from kafka import TopicPartition
+        from kafka.structs import OffsetAndMetadata
+
+        last: dict[int, int] = {}
+        for message in batch:
+            last[message.partition] = max(last.get(message.partition, -1), message.offset)
+        return {TopicPartition(self.topic, p): OffsetAndMetadata(o + 1, "", -1) for p, o in last.items()}
+
+    def commit(self, batch: Iterable[ConsumedMessage]) -> None:
+        offsets = self.next_offsets(batch)
+        if offsets:
+            self._consumer.commit(offsets)
+
+    def rewind(self, batch: Iterable[ConsumedMessage]) -> None:
+        """Read ``batch`` again from the next poll (its work failed and was not committed)."""
+        from kafka import TopicPartition
+
+        first: dict[int, int] = {}
+        for message in batch:
+            first[message.partition] = min(first.get(message.partition, message.offset), message.offset)
+        owned = self._consumer.assignment()
+        for partition, offset in first.items():
+            tp = TopicPartition(self.topic, partition)
+            if tp in owned:  # a partition lost meanwhile is read again by its new owner
+                self._consumer.seek(tp, offset)
+
+    def group_metadata(self) -> Any:
+        return self._consumer.group_metadata()
+
+    def close(self) -> None:
+        self._consumer.close()
+
+
+class Transactions:
+    """A transactional producer: messages on several topics and a group member's offsets, all or nothing.
+
+    Its transactional id is unique to the process; a member that lost its partitions is fenced by the
+    group generation sent with the offsets (KIP-447), and the transaction of a member killed mid-way is
+    aborted by the broker after ``timeout_ms``: readers see neither its messages nor its offsets."""
+
+    def __init__(self, settings: Settings, transactional_id: str, timeout_ms: int) -> None:
+        self._producer = producer(settings, transactional_id=transactional_id, transaction_timeout_ms=timeout_ms,
+                                  linger_ms=5, retries=2**31 - 1)
+        self._producer.init_transactions()
+
+    def send(
+        self, messages: Iterable[tuple[str, str, bytes]], consumed: Iterable[ConsumedMessage], member: GroupMember
+    ) -> None:
+        """Write ``(topic, key, value)`` messages and commit
+        ``member``'s offsets past ``consumed``, in one transaction; aborted and raised on any error."""
+        kp = self._producer
+        kp.begin_transaction()
+        try:
+            for topic, key, value in messages:
+                kp.send(topic, key=key.encode(), value=value)
+            offsets = member.next_offsets(consumed)
+            if offsets:
+                kp.send_offsets_to_transaction(offsets, member.group_metadata())
+            kp.commit_transaction()
+        except Exception:
+            with contextlib.suppress(KafkaError):
+                kp.abort_transaction()
+            raise
+
+    def close(self) -> None:
+        self._producer.close(timeout=10)
+
+
+def read_to_end(topic: str, partitions: Iterable[int], *, settings: Settings, timeout_s: float = 120.0) -> list[
+        ConsumedMessage]:
+    """Every committed message of ``partitions`` of ``topic`` from the first to the last.
+
+    The end is taken once no transaction is open on them (the last stable offset has reached the high
+    watermark), so the state of a member killed mid-transaction is read only after the broker has aborted
+    it. Raises TimeoutError when that does not happen within ``timeout_s``."""
+    from kafka import TopicPartition
+
+    s = settings
+    tps = [TopicPartition(topic, p) for p in partitions]
+    if not tps:
+        return []
+    committed = KafkaConsumer(bootstrap_servers=s.kafka_bootstrap, isolation_level="read_committed",
+                              enable_auto_commit=False, max_partition_fetch_bytes=s.max_message_bytes + 65536)
+    written = KafkaConsumer(bootstrap_servers=s.kafka_bootstrap, enable_auto_commit=False)
+    try:
+        deadline = time.monotonic() + timeout_s
+        while True:
+            stable, high = committed.end_offsets(tps), written.end_offsets(tps)
+            if stable == high:
+                break
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"{topic}: a transaction stayed open on {sorted(partitions)} for {timeout_s:.0f}s")
+            time.sleep(0.5)
+        committed.assign(tps)
+        committed.seek_to_beginning(*tps)
+        messages: list[ConsumedMessage] = []
+        while any(committed.position(tp) < stable[tp] for tp in tps):
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"{topic}: not read to its end within {timeout_s:.0f}s")
+            for records in committed.poll(timeout_ms=500).values():
+                messages.extend(_consumed(record) for record in records)
+        return messages
+    finally:
+        committed.close()
+        written.close()

@@ -148,6 +148,9 @@ class Settings(BaseSettings):
     feedback_dir: Path = Field(default=PROJECT_ROOT / "var" / "feedback", description="inspection result labels")
     alert_threshold: float = Field(default=0.7, description="targeting score from which an alert is raised")
     alert_realert_hours: float = Field(default=24.0, description="a key alerts again only after this window")
+    # A targeting worker killed mid-transaction holds its targets' alerts back until the broker aborts the
+    # transaction: this bounds how long the next owner of those targets waits.
+    alert_transaction_timeout_ms: int = Field(default=10_000, ge=1000, description="alert desk transaction timeout")
     alert_subscriptions_file: Path = Field(default=PROJECT_ROOT / "var" / "alerts" / "subscriptions.json")
     alert_webhook_timeout_s: float = 5.0
     alert_webhook_allowed_targets: list[str] = Field(

@@ -83,18 +83,22 @@ def alert_for(
     )
 
 
+SentEntry = tuple[datetime, float, str]  # when the key last alerted, with what score and severity
+
+
 class Deduplicator:
     """Admits an alert key once per window, and again inside it only when it escalates: its score rose by
     ``escalation`` or its severity band rose (medium → high → critical).
 
-    Thread-safe; the memory of one worker (keys are partitioned by Kafka, so one worker owns a key).
+    Thread-safe. In the stream, each member of the alert desk's group holds the entries of the targets
+    its partitions own (``targeting.alert_desk``), read back from the compacted state topic.
     """
 
     def __init__(
         self,
         window: timedelta,
         escalation: float = 0.1,
-        last_sent: dict[str, tuple[datetime, float, str]] | None = None,
+        last_sent: dict[str, SentEntry] | None = None,
     ) -> None:
         self.window = window
         self.escalation = escalation
@@ -107,6 +111,24 @@ class Deduplicator:
             last = self._last.get(alert.key)
             if last is None or alert.created_at >= last[0]:
                 self._last[alert.key] = (alert.created_at, alert.score, alert.severity)
+
+    def entry(self, key: str) -> SentEntry | None:
+        """What was last sent for ``key``: (when, score, severity)."""
+        with self._lock:
+            return self._last.get(key)
+
+    def restore(self, key: str, entry: SentEntry | None) -> None:
+        """Put back an entry taken with ``entry`` (a decision that was not committed is undone)."""
+        with self._lock:
+            if entry is None:
+                self._last.pop(key, None)
+            else:
+                self._last[key] = entry
+
+    def forget(self, keys: Iterable[str]) -> None:
+        with self._lock:
+            for key in keys:
+                self._last.pop(key, None)
 
     def admit(self, alert: Alert) -> bool:
         with self._lock:
@@ -306,8 +328,9 @@ def dispatch(
     ]
 
 
-def publish(alerts: Sequence[Alert], settings: Settings, client: Any = None) -> int:
-    """Put alerts on the alerts topic keyed by their dedup key (so one key stays in one partition).
+def publish(alerts: Sequence[Alert], settings: Settings, client: Any = None, topic: str | None = None) -> int:
+    """Put alerts on the alerts topic (or ``topic``) keyed by their dedup key (so one key stays in one
+    partition).
 
     ``client`` is a producer from ``kafka_io.producer`` a long-running caller keeps open.
     """
@@ -317,4 +340,4 @@ def publish(alerts: Sequence[Alert], settings: Settings, client: Any = None) -> 
     messages = [
         kafka_io.RawMessage(payload=alert_body(a), source="targeting", format_hint="alert", key=a.key) for a in alerts
     ]
-    return kafka_io.produce_raw(messages, topic=s.topic("alerts"), settings=s, client=client)
+    return kafka_io.produce_raw(messages, topic=topic or s.topic("alerts"), settings=s, client=client)

@@ -8,6 +8,7 @@ deliver them to the subscribed webhooks. ``handle_batch`` is the unit-testable c
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import threading
@@ -15,7 +16,7 @@ import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from crawlers.safety import parse_allowances
 from graph.model import Edge, Node
@@ -39,9 +40,17 @@ from targeting.scoring import TargetScore, score_record
 from targeting.sources import EsSource, TargetSource, related_for
 from targeting.webhook_guard import guarded_client
 
+if TYPE_CHECKING:
+    from sekisho.kafka_io import GroupMember
+
 log = logging.getLogger(__name__)
 
 RECENT_LINKS_S = 3.0  # longer than the index refresh interval (1 s)
+# Poll waits of the stream's loop (ms): for records; for a stage's input just handed on by the stage
+# before it; for a stage with nothing on its way.
+RECORDS_WAIT_MS = 100
+HANDOFF_WAIT_MS = 200
+IDLE_WAIT_MS = 10
 
 
 @dataclass
@@ -245,8 +254,11 @@ class TargetingWorker:
             if changed:
                 store.write_nodes(changed)
 
-    def handle_batch(self, records: Sequence[Record], received_at: dict[str, datetime] | None = None) -> BatchResult:
-        """Score the batch's targets, and earlier targets whose graph risk the batch raised."""
+    def score_batch(
+        self, records: Sequence[Record], received_at: dict[str, datetime] | None = None
+    ) -> tuple[BatchResult, list[Alert]]:
+        """Score the batch's targets, and earlier targets whose graph risk the batch raised: (the scores, the
+        alerts they raise, one per target, not yet de-duplicated). ``finish_batch`` writes the graph after."""
         result = BatchResult()
         entity_links = self._resolve(records)
         nodes, raised = self._graph_nodes(records, entity_links)
@@ -276,33 +288,69 @@ class TargetingWorker:
             key = alert_key(score)
             if key not in best or (score.score, score.record_id) > (best[key].score, best[key].record_id):
                 best[key] = score
+        raised_alerts = []
         for score in best.values():  # in the order the targets were scored
             alert = alert_for(
                 score, self.settings.alert_threshold, now=now, received_at=(received_at or {}).get(score.record_id)
             )
-            if alert is None:
-                continue
+            if alert is not None:
+                raised_alerts.append(alert)
+        return result, raised_alerts
+
+    def finish_batch(self) -> None:
+        """Write what the batch linked and resolved (after its alerts are out: the overlay covers it until then)."""
+        self._write_graph()
+        self._write_memberships()
+
+    def handle_batch(self, records: Sequence[Record], received_at: dict[str, datetime] | None = None) -> BatchResult:
+        """Score a batch and de-duplicate its alerts in this process's memory (library use and tests; the
+        stream, ``run``, de-duplicates on the alert desk so that any number of workers share the targets)."""
+        result, raised = self.score_batch(records, received_at)
+        for alert in raised:
             (result.alerts if self.dedup.admit(alert) else result.suppressed).append(alert)
         if result.alerts:
             self._emit(result)
-        self._write_graph()
-        self._write_memberships()
+        self.finish_batch()
         return result
+
+    def producer(self) -> Any:
+        """The Kafka producer this worker keeps open."""
+        if self._producer is None:
+            from sekisho import kafka_io
+
+            self._producer = kafka_io.producer(self.settings, linger_ms=0)
+        return self._producer
 
     def _emit(self, result: BatchResult) -> None:
         """Alerts out: the alerts topic, the subscribed webhooks, then the alert index."""
         if self.publish_alerts:
             try:
-                if self._producer is None:
-                    from sekisho import kafka_io
-
-                    self._producer = kafka_io.producer(self.settings, linger_ms=0)
-                publish(result.alerts, self.settings, client=self._producer)
+                publish(result.alerts, self.settings, client=self.producer())
             except Exception as exc:  # the webhook path must not wait on a broker hiccup
                 log.warning("alerts not published to Kafka: %s", exc)
+        result.deliveries.extend(self.dispatch(result.alerts))
+        if self.index_alerts:
+            try:
+                self.index(result.alerts)
+            except Exception as exc:
+                log.warning("alerts not indexed: %s", exc)
+
+    def index(self, alerts: Sequence[Alert]) -> None:
+        """Write alerts to the alert index (by id: writing one again changes nothing)."""
+        from schemas.indexed import ALERT_TYPE, INSPECTION_TYPE
+        from sekisho import es_io
+
+        if not self._indices_ready:
+            es_io.ensure_types([ALERT_TYPE, INSPECTION_TYPE], self.settings)
+            self._indices_ready = True
+        es_io.write_records(alerts, self.settings)
+
+    def dispatch(self, alerts: Sequence[Alert]) -> list[Delivery]:
+        """POST alerts to the subscribed webhooks (``X-Sekisho-Alert-Id`` lets a receiver drop a repeat)."""
         subscriptions = self.subscriptions.list()
-        for alert in result.alerts:
-            result.deliveries.extend(
+        deliveries: list[Delivery] = []
+        for alert in alerts:
+            deliveries.extend(
                 dispatch(
                     alert,
                     subscriptions,
@@ -311,17 +359,7 @@ class TargetingWorker:
                     base_delay_s=self.settings.alert_retry_base_s,
                 )
             )
-        if self.index_alerts:
-            try:
-                from schemas.indexed import ALERT_TYPE, INSPECTION_TYPE
-                from sekisho import es_io
-
-                if not self._indices_ready:
-                    es_io.ensure_types([ALERT_TYPE, INSPECTION_TYPE], self.settings)
-                    self._indices_ready = True
-                es_io.write_records(result.alerts, self.settings)
-            except Exception as exc:
-                log.warning("alerts not indexed: %s", exc)
+        return deliveries
 
 
 def records_of(messages: Iterable[bytes]) -> tuple[list[Record], list[str]]:
@@ -345,33 +383,95 @@ def run(
     stop: threading.Event | None = None,
     on_batch: Callable[[BatchResult], None] | None = None,
 ) -> None:
-    """Consume the records topic until ``stop`` is set."""
+    """Run one member of the targeting stream until ``stop`` is set; start as many as wanted.
+
+    Three consumer groups, one loop (each poll also keeps its group membership alive):
+
+    - score (``group_id``, the records topic): link, score, raise alerts; the alerts go on the candidates
+      topic keyed by target and only then are the records' offsets committed;
+    - decide (``<group_id>.decide``, the candidates): the alert desk, one alert per target, transactional;
+    - deliver (``<group_id>.deliver``, the alerts topic, committed alerts only): the alert index, then the
+      webhooks, offsets committed after; a member killed here delivers again (same alert id).
+    """
     from sekisho import kafka_io
+    from targeting.alert_desk import CANDIDATES, STATE, AlertDesk
 
     s = settings
     own = worker is None
     active = worker or TargetingWorker(s)
     halt = stop or threading.Event()
     active.warm_up()
+    kafka_io.ensure_topics(s, ["records", CANDIDATES, STATE, "alerts"])
+    scoring = kafka_io.GroupMember(s.topic("records"), settings=s, group_id=group_id, from_beginning=from_beginning)
+    desk = AlertDesk(s, group_id=group_id, transaction_timeout_ms=s.alert_transaction_timeout_ms,
+                     escalation=active.dedup.escalation)
+    delivering = kafka_io.GroupMember(s.topic("alerts"), settings=s, group_id=f"{group_id}.deliver")
     try:
-        for batch in kafka_io.follow(
-            s.topic("records"), settings=s, group_id=group_id, from_beginning=from_beginning, stop=halt.is_set
-        ):
-            if not batch:
-                continue
-            records: list[Record] = []
-            rejected: list[str] = []
-            arrived: dict[str, datetime] = {}
-            for message in batch:
-                decoded, failed = records_of([message.value])
-                rejected.extend(failed)
-                for record in decoded:
-                    records.append(record)
-                    arrived[record.id] = datetime.fromtimestamp(message.timestamp_ms / 1000, UTC)
-            result = active.handle_batch(records, arrived)
-            result.rejected.extend(rejected)
-            if on_batch is not None:
+        while not halt.is_set():
+            result = BatchResult()
+            # A stage waits a little for what the stage before it has just handed on (its own messages are
+            # on their way to it), and hardly at all otherwise, so an alert needs no extra loop round.
+            raised = _score(active, scoring, result, s.topic(CANDIDATES))
+            decisions = desk.decide(HANDOFF_WAIT_MS if raised else IDLE_WAIT_MS)
+            result.alerts, result.suppressed = decisions.alerts, decisions.suppressed
+            result.rejected.extend(decisions.rejected)
+            _deliver(active, delivering, result, HANDOFF_WAIT_MS if decisions.alerts else IDLE_WAIT_MS)
+            active.finish_batch()  # the graph is written after the alerts are out
+            if on_batch is not None and (result.scores or result.alerts or result.suppressed or result.deliveries
+                                         or result.rejected):
                 on_batch(result)
     finally:
+        for member in (scoring, desk, delivering):
+            with contextlib.suppress(Exception):
+                member.close()
         if own:
             active.close()
+
+
+def _score(worker: TargetingWorker, member: GroupMember, result: BatchResult, candidates: str) -> int:
+    """The score stage of one poll: records in, alert candidates out, then the records' offsets; returns
+    how many candidates it handed on."""
+    batch = member.poll(RECORDS_WAIT_MS)
+    if not batch:
+        return 0
+    records: list[Record] = []
+    arrived: dict[str, datetime] = {}
+    for message in batch:
+        decoded, failed = records_of([message.value])
+        result.rejected.extend(failed)
+        for record in decoded:
+            records.append(record)
+            arrived[record.id] = datetime.fromtimestamp(message.timestamp_ms / 1000, UTC)
+    scored, raised = worker.score_batch(records, arrived)
+    result.scores.extend(scored.scores)
+    try:
+        if raised:
+            publish(raised, worker.settings, client=worker.producer(), topic=candidates)
+        member.commit(batch)
+    except Exception as exc:  # not handed on: score the batch again rather than lose its alerts
+        log.warning("alert candidates not published, records read again: %s", exc)
+        member.rewind(batch)
+        return 0
+    return len(raised)
+
+
+def _deliver(worker: TargetingWorker, member: GroupMember, result: BatchResult, wait_ms: int) -> None:
+    """The deliver stage of one poll: committed alerts to the index, then to the webhooks."""
+    batch = member.poll(wait_ms)
+    if not batch:
+        return
+    alerts = []
+    for message in batch:
+        try:
+            alerts.append(Alert.model_validate_json(message.value))
+        except ValueError as exc:
+            result.rejected.append(f"alert at {message.partition}/{message.offset}: {str(exc)[:200]}")
+    if worker.index_alerts:
+        try:
+            worker.index(alerts)
+        except Exception as exc:  # before any webhook: the whole batch is delivered again
+            log.warning("alerts not indexed, read again: %s", exc)
+            member.rewind(batch)
+            return
+    result.deliveries.extend(worker.dispatch(alerts))
+    member.commit(batch)

@@ -75,3 +75,15 @@ def test_flink_configuration_keys_are_the_loopback_clusters(tmp_path: Path) -> N
     compose_props = _compose()["services"]["jobmanager"]["environment"]["FLINK_PROPERTIES"]
     compose_keys = set(re.findall(r"([\w.-]+):", compose_props))
     assert {"restart-strategy.type", "heartbeat.timeout"} <= compose_keys
+
+
+def test_targeting_workers_run_the_clis_worker_in_one_group_everywhere() -> None:
+    """``sekisho targeting worker`` (``targeting.worker.run``, as in ``sekisho demo``), more than one instance."""
+    k8s = next(d for d in _documents(PRODUCTION / "k8s" / "sekisho-api.yaml")
+               if d["kind"] == "Deployment" and d["metadata"]["name"] == "sekisho-targeting")
+    container = k8s["spec"]["template"]["spec"]["containers"][0]
+    compose = _compose()["services"]["targeting"]
+    assert container["command"] == ["sekisho", "targeting", "worker"] == compose["command"].split()
+    assert k8s["spec"]["replicas"] >= 2 and compose["deploy"]["replicas"] >= 2
+    env = {e["name"]: str(e["value"]) for e in container["env"]}
+    assert (env["SEKISHO_KAFKA_REPLICATION_FACTOR"], env["SEKISHO_KAFKA_MIN_INSYNC_REPLICAS"]) == ("3", "2")
