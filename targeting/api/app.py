@@ -32,7 +32,7 @@ from schemas.documents import (
 )
 from sekisho.settings import Settings
 from targeting.alerts import SubscriptionStore, new_subscription
-from targeting.api import evidence_routes, export, match_review, reidentify, triage_routes
+from targeting.api import evidence_routes, export, match_review, reidentify, search_routes, triage_routes
 from targeting.api.audit import AuditTrail
 from targeting.api.auth import RoleGate
 from targeting.api.entities import EntityMembers, JudgementIn, members_of, one_hit_per_entity
@@ -644,6 +644,8 @@ evidence_routes.register(api, gate)
 triage_routes.register(api, gate)
 # Match review: decisions on screening hits (cleared pairs are left out by later screening).
 match_review.register(api, gate)
+# Saved searches: kept per key, subscribed ones alert on new matching records.
+search_routes.register(api, gate)
 
 ROUTERS = (api, ingest)
 
