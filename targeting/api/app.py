@@ -32,7 +32,15 @@ from schemas.documents import (
 )
 from sekisho.settings import Settings
 from targeting.alerts import SubscriptionStore, new_subscription
-from targeting.api import evidence_routes, export, match_review, reidentify, search_routes, triage_routes
+from targeting.api import (
+    case_routes,
+    evidence_routes,
+    export,
+    match_review,
+    reidentify,
+    search_routes,
+    triage_routes,
+)
 from targeting.api.audit import AuditTrail
 from targeting.api.auth import RoleGate
 from targeting.api.entities import EntityMembers, JudgementIn, members_of, one_hit_per_entity
@@ -646,6 +654,8 @@ triage_routes.register(api, gate)
 match_review.register(api, gate)
 # Saved searches: kept per key, subscribed ones alert on new matching records.
 search_routes.register(api, gate)
+# Cases: alerts, entities, decisions, evidence and notes of one matter, under a legal basis; exported.
+case_routes.register(api, gate)
 
 ROUTERS = (api, ingest)
 
@@ -705,7 +715,8 @@ def create_app(
     async def page_security_headers(request: Request, call_next: Any) -> Any:
         response = await call_next(request)
         # The page loads nothing from elsewhere; the policy makes that a guarantee, not a habit.
-        response.headers["Content-Security-Policy"] = PAGE_POLICY
+        # A route with a policy of its own (the case report: inline styles, no script) keeps it.
+        response.headers.setdefault("Content-Security-Policy", PAGE_POLICY)
         response.headers["X-Content-Type-Options"] = "nosniff"
         response.headers["Referrer-Policy"] = "no-referrer"
         if request.url.path.startswith(("/api/", "/ingest/")):
