@@ -17,7 +17,7 @@ from targeting.api.views import GraphNode
 
 WIDTH, HEIGHT = 960.0, 600.0
 LABEL_CHARS = 28
-CHAR_WIDTH, LABEL_HEIGHT = 6.6, 14.0  # the report's 11px sans-serif, roughly
+CHAR_WIDTH, LABEL_HEIGHT = 7.2, 14.0  # the report's 11px sans-serif, roughly
 STYLE = """
 body { font: 14px/1.45 system-ui, sans-serif; margin: 2rem auto; max-width: 64rem; color: #1d2733; }
 h1 { font-size: 1.5rem; margin-bottom: .2rem; } h2 { font-size: 1.15rem; border-bottom: 1px solid #ccd5df;
@@ -58,7 +58,7 @@ def graph_svg(file: CaseFile) -> str:
     if not graph.nodes:
         return "<p>No graph: the case has no entity yet.</p>"
     pos = layout([n.id for n in graph.nodes], [(e.source, e.target) for e in graph.edges], width=WIDTH,
-                 height=HEIGHT)
+                 height=HEIGHT, margin=50.0)
     on_path_nodes = {n for p in graph.paths for n in p.nodes}
     on_path_edges = {e for p in graph.paths for e in p.edges}
     centres = set(file.centres)
@@ -71,21 +71,24 @@ def graph_svg(file: CaseFile) -> str:
                      f'<title>{escape(e.relation.replace("_", " "))}</title></line>')
     first = sorted(graph.nodes, key=lambda n: (n.id not in centres, n.id not in on_path_nodes, not n.watchlisted,
                                                -(n.risk or 0.0), n.label))
-    placed: list[tuple[float, float, float, float]] = []
+    radius_of = {n.id: 12.0 if n.id in centres else 8.0 for n in first}
+    # Labels keep clear of every circle and of the labels placed before them (right of the node, else left).
+    placed = [(pos[i][0] - r, pos[i][1] - r, pos[i][0] + r, pos[i][1] + r) for i, r in radius_of.items()]
     for node in first:
         x, y = pos[node.id]
-        radius = 12 if node.id in centres else 8
+        radius = radius_of[node.id]
         cls = "node centre" if node.id in centres else "node"
         tip = f"{node.label} ({node.kind}" + (f", risk {node.risk:.2f}" if node.risk is not None else "") + ")"
-        parts.append(f'<circle class="{cls}" cx="{x:.1f}" cy="{y:.1f}" r="{radius}" fill="{_colour(node)}" '
+        parts.append(f'<circle class="{cls}" cx="{x:.1f}" cy="{y:.1f}" r="{radius:.0f}" fill="{_colour(node)}" '
                      f'data-id="{escape(node.id)}"><title>{escape(tip)}</title></circle>')
         label = _short(node.label)
         width = len(label) * CHAR_WIDTH
-        left = min(max(x + radius + 3, 2.0), WIDTH - width - 2)
-        box = (left, y - LABEL_HEIGHT / 2, left + width, y + LABEL_HEIGHT / 2)
-        if not _overlaps(box, placed):
-            placed.append(box)
-            parts.append(f'<text x="{left:.1f}" y="{y + 4:.1f}">{escape(label)}</text>')
+        for left in (x + radius + 3, x - radius - 3 - width):
+            box = (left, y - LABEL_HEIGHT / 2, left + width, y + LABEL_HEIGHT / 2)
+            if left >= 2 and box[2] <= WIDTH - 2 and not _overlaps(box, placed):
+                placed.append(box)
+                parts.append(f'<text x="{left:.1f}" y="{y + 4:.1f}">{escape(label)}</text>')
+                break
     parts.append("</svg>")
     return "".join(parts)
 
