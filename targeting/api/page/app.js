@@ -462,6 +462,7 @@
   // What searches.js and cases.js use of this page.
   window.Sekisho = { api: api, item: item, span: span, button: alertButton, openEntity: openEntity, show: show,
                      caseButton: caseButton, legalBases: function () { return legalBases; },
+                     role: function () { return role; },
                      setPurpose: function (ref, basis) { $("purpose-ref").value = ref; $("purpose-basis").value = basis; } };
 
   if (sessionStorage.getItem(KEY)) login(sessionStorage.getItem(KEY)).catch(function () { logout(""); });

@@ -97,7 +97,9 @@
       items.appendChild(li);
     });
     c.decisions.forEach(function (id) { items.appendChild(S().item("screening decision " + id, { kind: "decision" })); });
-    c.evidence.forEach(function (e) { items.appendChild(S().item("evidence: " + e.label + " (" + e.ref + ")", { kind: "evidence" })); });
+    c.evidence.forEach(function (e) {
+      items.appendChild(S().item("evidence: " + e.label + (e.label === e.ref ? "" : " (" + e.ref + ")"), { kind: "evidence" }));
+    });
     c.notes.forEach(function (n) { items.appendChild(S().item("note by " + n.author + ": " + n.text, { kind: "note" })); });
     var actions = $("case-actions");
     actions.textContent = "";
@@ -115,7 +117,7 @@
         if (ref.value) post("/items", { kind: "evidence", ref: ref.value, label: ref.value });
       }));
       actions.appendChild(S().button("Close case", function () { post("/close", { note: note.value || null }); }));
-    } else {
+    } else if (S().role() === "admin") {  // only an administrator reopens a case
       actions.appendChild(S().button("Reopen", function () { post("/reopen"); }));
     }
     actions.appendChild(S().button("Export FtM", function () { download("export"); }));
