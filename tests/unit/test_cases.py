@@ -109,10 +109,19 @@ def test_cases_through_the_api() -> None:
     for reason in volkov["reasons"]:
         assert reason.replace("'", "&#x27;").replace(">", "&gt;") in page
 
+    # The case is the purpose PNR access cites: under its own legal basis, while open.
+    def under(basis: str) -> dict[str, str]:
+        return {**auth[Role.ENFORCEMENT], "X-Sekisho-Purpose": f"case:{cid}", "X-Sekisho-Legal-Basis": basis}
+
+    assert client.get("/api/queue", params={"port": "NRT"}, headers=under("eu-pnr-art6-2b")).status_code == 200
+    wrong = client.get("/api/queue", params={"port": "NRT"}, headers=under("eu-pnr-art6-2a"))
+    assert wrong.status_code == 400 and "opened under eu-pnr-art6-2b" in wrong.json()["detail"]
+
     closed = client.post(f"/api/cases/{cid}/close", json={"note": "referred to prosecution"},
                          headers=auth[Role.ANALYST]).json()
     assert closed["state"] == "closed" and closed["closed_by"] == "analyst-user"
     assert client.post(f"/api/cases/{cid}/notes", json={"text": "late"}, headers=auth[Role.ANALYST]).status_code == 409
+    assert client.get("/api/queue", params={"port": "NRT"}, headers=under("eu-pnr-art6-2b")).status_code == 400
     assert client.post(f"/api/cases/{cid}/reopen", headers=auth[Role.ANALYST]).status_code == 403
     assert client.post(f"/api/cases/{cid}/reopen", headers=auth[Role.ADMIN]).json()["state"] == "open"
 

@@ -463,6 +463,7 @@
   window.Sekisho = { api: api, item: item, span: span, button: alertButton, openEntity: openEntity, show: show,
                      caseButton: caseButton, legalBases: function () { return legalBases; },
                      role: function () { return role; },
+                     purpose: function () { return $("purpose-ref").value.trim(); },
                      setPurpose: function (ref, basis) { $("purpose-ref").value = ref; $("purpose-basis").value = basis; } };
 
   if (sessionStorage.getItem(KEY)) login(sessionStorage.getItem(KEY)).catch(function () { logout(""); });

@@ -84,6 +84,8 @@
 
   function show(c) {
     shown = c;
+    // A closed case is no purpose any more: stop citing it.
+    if (c.state === "closed" && S().purpose() === "case:" + c.id) S().setPurpose("", "");
     $("case-detail").hidden = false;
     $("case-heading").textContent = "Case " + c.id + ": " + c.title;
     $("case-meta").textContent = c.state + (c.closed_by ? " (closed by " + c.closed_by + ")" : "") + " · owner " +
