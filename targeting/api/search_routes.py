@@ -83,19 +83,21 @@ def register(api: APIRouter, gate: Callable[..., dict[str, Any]]) -> None:
                                  {**_params(search), "subscribed": str(search.subscribed)}, 1)
         return search
 
+    def switch(request: Request, search_id: str, on: bool) -> SavedSearch:
+        search = subscribed(request, owned(request, search_id), on)
+        action = "search.subscribe" if on else "search.unsubscribe"
+        audit_of(request).record(principal_of(request), action, request.url.path, _params(search), 1)
+        return search
+
     @api.post("/searches/{search_id}/subscribe", **gate(A, CT, AD), response_model=SavedSearch,
               summary="turn a saved search into a subscription: new matching records raise alerts")
     def subscribe(request: Request, search_id: str) -> SavedSearch:
-        search = subscribed(request, owned(request, search_id), True)
-        audit_of(request).record(principal_of(request), "search.subscribe", request.url.path, _params(search), 1)
-        return search
+        return switch(request, search_id, True)
 
     @api.post("/searches/{search_id}/unsubscribe", **gate(A, CT, AD), response_model=SavedSearch,
               summary="stop alerting on a saved search (it stays saved)")
     def unsubscribe(request: Request, search_id: str) -> SavedSearch:
-        search = subscribed(request, owned(request, search_id), False)
-        audit_of(request).record(principal_of(request), "search.unsubscribe", request.url.path, _params(search), 1)
-        return search
+        return switch(request, search_id, False)
 
     @api.post("/searches/{search_id}/run", **gate(A, CT, AD), response_model=RunOut,
               summary="run a subscribed search now: alerts on records that arrived since its watermark")

@@ -4,7 +4,6 @@ run and the `sekisho targeting run-searches` command), and a case is opened, gat
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -16,28 +15,16 @@ from typer.testing import CliRunner
 from schemas.records import Passenger, make_id
 from sekisho import es_io
 from sekisho.settings import Settings, get_settings
-from targeting.alerts import FileSubscriptions
-from targeting.api import create_app
-from targeting.api.es_store import EsStore
-from targeting.api.ingest import MemoryRawSink
-from targeting.api.keys import MemoryKeyStore, create_key
 from targeting.api.roles import Role
-from targeting.api.sample_data import index_planted
+from tests.integration.conftest import PlantedApi
 
 pytestmark = pytest.mark.integration
 Api = tuple[TestClient, dict[Role, dict[str, str]], Settings]
 
 
 @pytest.fixture(scope="module")
-def api(stack: Settings, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Api]:
-    tmp = tmp_path_factory.mktemp("cases")
-    settings = stack.model_copy(update={"feedback_dir": tmp / "feedback"})
-    index_planted(settings)
-    keys = MemoryKeyStore()
-    app = create_app(EsStore(settings), keys, MemoryRawSink(), FileSubscriptions(tmp / "subs.json"), settings)
-    auth = {r: {"Authorization": f"Bearer {create_key(keys, r, r.value + '-it')}"} for r in Role}
-    with TestClient(app) as client:
-        yield client, auth, settings
+def api(planted_api: PlantedApi, stack: Settings) -> Api:
+    return (*planted_api, stack)
 
 
 def arrives(settings: Settings, name: str) -> Passenger:

@@ -5,10 +5,8 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 
-import pytest
 from fastapi.testclient import TestClient
 
 from graph.links import links_of
@@ -39,18 +37,11 @@ def arrive(store: MemoryStore, *records: Passenger) -> None:
         store.graph.add(*links_of(record))
 
 
-@pytest.fixture
-def receiver() -> Iterator[Receiver]:
-    server = Receiver()
-    yield server
-    server.close()
-
-
-def test_a_subscribed_search_alerts_once_on_each_new_match(receiver: Receiver) -> None:
-    settings = get_settings().model_copy(update={"alert_webhook_allowed_targets": [receiver.url.split("/")[2]],
+def test_a_subscribed_search_alerts_once_on_each_new_match(webhook_receiver: Receiver) -> None:
+    settings = get_settings().model_copy(update={"alert_webhook_allowed_targets": [webhook_receiver.url.split("/")[2]],
                                                  "alert_retry_attempts": 1})
     keys, subscriptions = MemoryKeyStore(), MemorySubscriptions()
-    subscriptions.add(new_subscription("ct", receiver.url, "s3cret"))
+    subscriptions.add(new_subscription("ct", webhook_receiver.url, "s3cret"))
     store = sample_store(settings, day=DAY)
     client = TestClient(create_app(store, keys, MemoryRawSink(), subscriptions, settings))
     auth = {role: {"Authorization": f"Bearer {create_key(keys, role, role.value + '-user')}"} for role in Role}
@@ -96,9 +87,9 @@ def test_a_subscribed_search_alerts_once_on_each_new_match(receiver: Receiver) -
     actions = [e.action for e in store.audit_log if e.action.startswith("search.")]
     assert actions == ["search.save", "search.run", "search.run", "search.run", "search.unsubscribe", "search.delete"]
     deadline = time.monotonic() + 10
-    while len(receiver.calls) < 2 and time.monotonic() < deadline:
+    while len(webhook_receiver.calls) < 2 and time.monotonic() < deadline:
         time.sleep(0.05)
-    delivered = [json.loads(b) for _, b in receiver.calls]
+    delivered = [json.loads(b) for _, b in webhook_receiver.calls]
     assert [(d.get("event"), d["record_id"]) for d in delivered] == [(None, new.id), ("alert.acknowledge", new.id)]
 
 
