@@ -12,9 +12,11 @@ analysts triage them like any other alert.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import logging
+import threading
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Protocol
 
 from crawlers.safety import parse_allowances
@@ -23,6 +25,8 @@ from schemas.records import make_id
 from sekisho.settings import Settings
 from targeting.alerts import Subscription, dispatch
 from targeting.webhook_guard import guarded_client
+
+log = logging.getLogger(__name__)
 
 OVERLAP = timedelta(seconds=120)  # re-read behind the watermark: records indexed but not yet searchable
 RUN_LIMIT = 500  # matches read per search and run; the watermark resumes from the last one read
@@ -54,6 +58,8 @@ class MatchSource(Protocol):
     def save_alerts(self, alerts: Sequence[Alert]) -> None: ...
 
     def save_search(self, search: SavedSearch) -> None: ...
+
+    def saved_searches(self, owner_key_id: str | None) -> list[SavedSearch]: ...
 
 
 @dataclass(frozen=True)
@@ -151,3 +157,20 @@ def deliver(alerts: Sequence[Alert], subscriptions: Sequence[Subscription], sett
         return sum(d.delivered for a in alerts for d in dispatch(a, subscriptions, client,
                                                           attempts=settings.alert_retry_attempts,
                                                           base_delay_s=settings.alert_retry_base_s))
+
+
+def run_every(source: MatchSource, webhooks: Callable[[], Sequence[Subscription]], settings: Settings,
+              every_s: float, stop: threading.Event,
+              report: Callable[[RunResult, int], None] | None = None) -> None:
+    """Run every subscribed search, deliver its alerts, and again every ``every_s`` seconds until ``stop``
+    (``every_s <= 0``: once). A failed round (the index unreachable) is logged and retried next round."""
+    while True:
+        try:
+            for result in run_searches(source, source.saved_searches(None), datetime.now(UTC)):
+                delivered = deliver(result.alerts, webhooks(), settings)
+                if report is not None:
+                    report(result, delivered)
+        except Exception as exc:  # the next round retries; the API keeps serving
+            log.warning("saved searches not run this round: %s", exc)
+        if every_s <= 0 or stop.wait(every_s):
+            return

@@ -55,7 +55,7 @@ from targeting.api.ingest import (
 )
 from targeting.api.keys import KeyStore, KeyVerifier, create_key, split_key
 from targeting.api.neighbourhood import entity_card, neighbourhood
-from targeting.api.purpose import PnrView, purpose_of
+from targeting.api.purpose import pnr_view, with_purpose
 from targeting.api.request_state import audit_of, principal_of, store_of
 from targeting.api.roles import Role
 from targeting.api.store import Store
@@ -93,18 +93,6 @@ def gate(*roles: Role) -> dict[str, Any]:
         "dependencies": [Depends(RoleGate(*roles))],
         "openapi_extra": {"x-roles": sorted(r.value for r in roles)},
     }
-
-
-def pnr_view(request: Request) -> PnrView:
-    """What this request may see of PNR data (its purpose, and whether its role needs one)."""
-    settings: Settings = request.app.state.settings
-    purpose = purpose_of(request, settings.api_purpose_legal_bases)
-    required = principal_of(request).role.value in settings.api_purpose_required_roles
-    return PnrView(store_of(request), purpose, required)
-
-
-def with_purpose(view: PnrView, params: dict[str, str | None]) -> dict[str, str | None]:
-    return {**params, **(view.purpose.audit_params() if view.purpose else {})}
 
 
 class Me(BaseModel):

@@ -28,7 +28,9 @@ from fastapi import HTTPException, Request
 
 from schemas.documents import Alert
 from schemas.records import Booking, Passenger, Rejection, record_from_dict
+from sekisho.settings import Settings
 from targeting.api.export import GRAPH_LIST
+from targeting.api.request_state import principal_of, store_of
 from targeting.api.store import Store
 from targeting.api.views import EntityCard, GraphView, SearchHit, WatchlistEntry
 from targeting.queue import InspectionQueue
@@ -209,3 +211,15 @@ class PnrView:
         hidden, quoting = self.derived(graph_listed), self.through(graph_listed)
         return [e.model_copy(update={"reason": MASK}) if e.id in quoting else e
                 for e in entries if e.id not in hidden]
+
+
+def pnr_view(request: Request) -> PnrView:
+    """What this request may see of PNR data (its purpose, and whether its role needs one)."""
+    settings: Settings = request.app.state.settings
+    purpose = purpose_of(request, settings.api_purpose_legal_bases)
+    required = principal_of(request).role.value in settings.api_purpose_required_roles
+    return PnrView(store_of(request), purpose, required)
+
+
+def with_purpose(view: PnrView, params: dict[str, str | None]) -> dict[str, str | None]:
+    return {**params, **(view.purpose.audit_params() if view.purpose else {})}

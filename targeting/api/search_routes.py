@@ -17,6 +17,7 @@ from fastapi import APIRouter, BackgroundTasks, HTTPException, Request, Response
 from pydantic import BaseModel, Field, StringConstraints
 
 from schemas.documents import Alert, SavedSearch
+from targeting.api.purpose import pnr_view, with_purpose
 from targeting.api.request_state import audit_of, principal_of, store_of
 from targeting.api.roles import Role
 from targeting.saved_searches import deliver, describe, run_search
@@ -105,13 +106,14 @@ def register(api: APIRouter, gate: Callable[..., dict[str, Any]]) -> None:
         search = owned(request, search_id)
         if not search.subscribed:
             raise HTTPException(409, "subscribe to the search first: only a subscription raises alerts")
+        view = pnr_view(request)
         result = run_search(store_of(request), search, datetime.now(UTC))
-        audit_of(request).record(principal_of(request), "search.run", request.url.path,
-                                 {**_params(search), "alert_ids": ",".join(a.id for a in result.alerts)},
-                                 len(result.alerts))
+        audit_of(request).record(principal_of(request), "search.run", request.url.path, with_purpose(view, {
+            **_params(search), "alert_ids": ",".join(a.id for a in result.alerts)}), len(result.alerts))
         background.add_task(deliver, result.alerts, request.app.state.subscriptions.list(),
                             request.app.state.settings)
-        return RunOut(search=result.search, alerts=result.alerts, matched=result.matched)
+        # The alerts are raised whole (as the worker raises them); the caller sees what its purpose allows.
+        return RunOut(search=result.search, alerts=view.alerts(result.alerts), matched=result.matched)
 
     @api.delete("/searches/{search_id}", **gate(A, CT, AD), status_code=204, summary="delete a saved search")
     def delete(request: Request, search_id: str) -> Response:

@@ -18,6 +18,7 @@ from targeting.api import create_app
 from targeting.api.ingest import MemoryRawSink
 from targeting.api.keys import MemoryKeyStore, create_key
 from targeting.api.memory_store import MemoryStore
+from targeting.api.purpose import BASIS_HEADER, MASK, PURPOSE_HEADER
 from targeting.api.roles import Role
 from targeting.api.sample_data import sample_store
 from targeting.saved_searches import run_search, search_alert_key
@@ -109,3 +110,19 @@ def test_the_watermark_resumes_where_a_limited_run_stopped() -> None:
         traveller("WEI CHEN", n).id for n in range(1, 4)}
     assert store.saved_search("search-1") == third.search
     assert not run_search(store, search.model_copy(update={"subscribed": False}), start).alerts
+
+
+def test_a_run_shows_pnr_travellers_only_under_a_purpose() -> None:
+    settings = get_settings()
+    keys = MemoryKeyStore()
+    store = sample_store(settings, day=DAY)
+    client = TestClient(create_app(store, keys, MemoryRawSink(), MemorySubscriptions(), settings))
+    analyst = {"Authorization": f"Bearer {create_key(keys, Role.ANALYST, 'ana')}"}
+    sid = client.post("/api/searches", json={"name": "chen", "query": "CHEN", "subscribe": True},
+                      headers=analyst).json()["id"]
+    booked = traveller("LI CHEN", 7).model_copy(update={"source_format": "pnrgov"})
+    arrive(store, booked)
+    masked = client.post(f"/api/searches/{sid}/run", headers=analyst).json()["alerts"]
+    assert [a["label"] for a in masked] == [MASK] and "LI CHEN" not in json.dumps(masked)
+    shown = client.get("/api/alerts", headers={**analyst, PURPOSE_HEADER: "alert:x", BASIS_HEADER: "eu-pnr-art6-2b"})
+    assert "new match for saved search 'chen': LI CHEN" in {a["title"] for a in shown.json()}

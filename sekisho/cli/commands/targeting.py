@@ -311,21 +311,19 @@ def run_searches(
     """Run every subscribed saved search: alert on records that arrived since its watermark."""
     from targeting.alerts import FileSubscriptions
     from targeting.api.es_store import EsStore
-    from targeting.saved_searches import deliver
-    from targeting.saved_searches import run_searches as run_all
+    from targeting.saved_searches import RunResult, run_every
 
     settings = get_settings()
-    store = EsStore(settings)
     webhooks = FileSubscriptions(settings.alert_subscriptions_file)
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
-    while True:
-        results = run_all(store, store.saved_searches(None), datetime.now(UTC))
-        for result in results:
-            delivered = deliver(result.alerts, webhooks.list(), settings)
-            console.print(f"{escape(result.search.name)} ({escape(result.search.owner)}): {result.matched} "
-                          f"matches read, {len(result.alerts)} new alerts, {delivered} webhook deliveries; "
-                          f"watermark {result.search.watermark:%Y-%m-%d %H:%M:%S}")
-        console.print(f"{len(results)} subscribed searches run")
-        if every <= 0 or stop.wait(every):
-            return
+
+    def report(result: RunResult, delivered: int) -> None:
+        console.print(f"{escape(result.search.name)} ({escape(result.search.owner)}): {result.matched} matches "
+                      f"read, {len(result.alerts)} new alerts, {delivered} webhook deliveries; watermark "
+                      f"{result.search.watermark:%Y-%m-%d %H:%M:%S}")
+
+    try:
+        run_every(EsStore(settings), webhooks.list, settings, every, stop, report)
+    except KeyboardInterrupt:
+        stop.set()
