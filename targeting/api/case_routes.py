@@ -44,6 +44,25 @@ class CaseIn(BaseModel):
     ref: str = Field(min_length=1, max_length=300)  # the alert key, the picked record id or the entity id
 
 
+class CaseView(Case):
+    """A case with what its items are called (entity labels, alert titles, decision summaries)."""
+
+    labels: dict[str, str] = Field(default_factory=dict)
+
+
+def view_of(store: Store, case: Case) -> CaseView:
+    labels = {n.id: n.label for n in store.nodes(case.entities)}
+    for key in case.alerts:
+        found = store.alerts_keyed(key)
+        if found:
+            labels[key] = found[0].title
+    for decision_id in case.decisions:
+        d = store.screening_decision(decision_id)
+        if d is not None:
+            labels[decision_id] = f"{d.verdict.replace('_', ' ')}: {d.subject_name} / {d.matched_name} ({d.list_name})"
+    return CaseView(**case.model_dump(), labels=labels)
+
+
 class ItemIn(BaseModel):
     kind: ItemKind
     ref: str = Field(min_length=1, max_length=2000)
@@ -97,19 +116,19 @@ def register(api: APIRouter, gate: Callable[..., dict[str, Any]]) -> None:
         audit_of(request).record(principal_of(request), f"case.{action}", request.url.path, params, count)
 
     def changed(request: Request, action: str, case: Case, change: Callable[[Case], Case],
-                **extra: str | None) -> Case:
+                **extra: str | None) -> CaseView:
         try:
             updated = change(case)
         except CaseError as exc:
             raise HTTPException(409, str(exc)) from exc
         store_of(request).save_case(updated)
         audited(request, action, updated, 1, **extra)
-        return updated
+        return view_of(store_of(request), updated)
 
-    @api.post("/cases", **gate(A, CT, AD), response_model=Case, status_code=201,
+    @api.post("/cases", **gate(A, CT, AD), response_model=CaseView, status_code=201,
               summary="open a case from an alert (its key), a queue pick (its record) or an entity, "
                       "under a legal basis")
-    def open_(request: Request, body: CaseIn) -> Case:
+    def open_(request: Request, body: CaseIn) -> CaseView:
         settings: Settings = request.app.state.settings
         store, principal = store_of(request), principal_of(request)
         if body.legal_basis not in settings.api_purpose_legal_bases:
@@ -125,7 +144,7 @@ def register(api: APIRouter, gate: Callable[..., dict[str, Any]]) -> None:
                          now=datetime.now(UTC), alerts=alerts, entities=entities)
         store.save_case(case)
         audited(request, "open", case, opened_from=body.opened_from, ref=body.ref)
-        return case
+        return view_of(store, case)
 
     @api.get("/cases", **gate(A, CT, AD), response_model=list[Case],
              summary="cases the caller may read (an analyst's own; all for the CT unit and administrators)")
@@ -135,39 +154,40 @@ def register(api: APIRouter, gate: Callable[..., dict[str, Any]]) -> None:
         return [c for c in store_of(request).cases(limit)
                 if may(c, "read", principal.key_id, principal.role.value) and (state is None or c.state == state)]
 
-    @api.get("/cases/{case_id}", **gate(A, CT, AD), response_model=Case, summary="one case")
-    def read(request: Request, case_id: str) -> Case:
+    @api.get("/cases/{case_id}", **gate(A, CT, AD), response_model=CaseView, summary="one case")
+    def read(request: Request, case_id: str) -> CaseView:
         case = allowed(request, case_id, "read")
         audited(request, "read", case)
-        return case
+        return view_of(store_of(request), case)
 
-    @api.post("/cases/{case_id}/items", **gate(A, CT, AD), response_model=Case,
+    @api.post("/cases/{case_id}/items", **gate(A, CT, AD), response_model=CaseView,
               summary="add an alert (key), an entity, a screening decision or an evidence link to an open case")
-    def add(request: Request, case_id: str, body: ItemIn) -> Case:
+    def add(request: Request, case_id: str, body: ItemIn) -> CaseView:
         case = allowed(request, case_id, "add")
         check_item(store_of(request), body.kind, body.ref)
         by = principal_of(request).name
         return changed(request, "add", case, lambda c: add_item(c, body.kind, body.ref, by=by, now=datetime.now(UTC),
                                                                 label=body.label), kind=body.kind, ref=body.ref)
 
-    @api.post("/cases/{case_id}/notes", **gate(A, CT, AD), response_model=Case, summary="add a note to an open case")
-    def note(request: Request, case_id: str, body: NoteIn) -> Case:
+    @api.post("/cases/{case_id}/notes", **gate(A, CT, AD), response_model=CaseView,
+              summary="add a note to an open case")
+    def note(request: Request, case_id: str, body: NoteIn) -> CaseView:
         case = allowed(request, case_id, "note")
         by = principal_of(request).name
         return changed(request, "note", case, lambda c: add_note(c, body.text, by=by, now=datetime.now(UTC)),
                        note=body.text)
 
-    @api.post("/cases/{case_id}/close", **gate(A, CT, AD), response_model=Case,
+    @api.post("/cases/{case_id}/close", **gate(A, CT, AD), response_model=CaseView,
               summary="close a case (its owner or an administrator)")
-    def close(request: Request, case_id: str, body: CloseIn | None = None) -> Case:
+    def close(request: Request, case_id: str, body: CloseIn | None = None) -> CaseView:
         case = allowed(request, case_id, "close")
         by, text = principal_of(request).name, body.note if body else None
         return changed(request, "close", case, lambda c: close_case(c, by=by, now=datetime.now(UTC), note=text),
                        note=text)
 
-    @api.post("/cases/{case_id}/reopen", **gate(AD), response_model=Case,
+    @api.post("/cases/{case_id}/reopen", **gate(AD), response_model=CaseView,
               summary="reopen a closed case (administrators)")
-    def reopen(request: Request, case_id: str) -> Case:
+    def reopen(request: Request, case_id: str) -> CaseView:
         case = allowed(request, case_id, "reopen")
         by = principal_of(request).name
         return changed(request, "reopen", case, lambda c: reopen_case(c, by=by, now=datetime.now(UTC)))

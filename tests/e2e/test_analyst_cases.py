@@ -1,7 +1,8 @@
 """Saved searches and cases on the analyst page, in headless Chromium: an analyst saves a search and
 subscribes to it; a traveller who arrives later raises an alert; the analyst opens a case from an alert,
-adds a booking from its entity card, a note and an evidence link, works under the case as purpose, exports
-the case as FollowTheMoney entities and as an HTML report (opened and looked at), and closes it."""
+adds a booking from its entity card and its confirmed screening decision, a note and an evidence link, works
+under the case as purpose, exports the case as FollowTheMoney entities and as an HTML report (opened and
+looked at), and closes it."""
 
 from __future__ import annotations
 
@@ -85,6 +86,13 @@ def test_saved_search_alerts_then_a_case_is_opened_worked_exported_and_closed(
         card_case = page.get_by_test_id("card-case")
         card_case.locator("button", has_text="Add to case").click()
         expect(card_case).to_contain_text(f"added to {case_id}")
+        # The payer hit is confirmed in match review, and the decision goes into the case too.
+        screening = page.get_by_test_id("screening")
+        expect(screening).to_contain_text("not reviewed", timeout=90_000)  # the first review reads the lists
+        screening.locator("button[data-verdict='confirm']").first.click()
+        expect(screening).to_contain_text("confirmed by Ana Analyst on", timeout=30_000)
+        screening.locator("button[data-action='decision-to-case']").first.click()
+        expect(screening).to_contain_text(f"in case {case_id}")
 
         page.click("nav button[data-view='cases']")
         page.get_by_test_id("case-list").locator(f"li[data-id='{case_id}']").click()
@@ -96,6 +104,8 @@ def test_saved_search_alerts_then_a_case_is_opened_worked_exported_and_closed(
         page.locator("#case-actions button", has_text="Add evidence").click()
         expect(items).to_contain_text("evidence: https://fixture.sekisho.test/market/listing/1002.html")
         expect(items.locator("li[data-kind='entity']")).to_have_count(2)
+        expect(items.locator("li[data-kind='decision']")).to_contain_text("screening decision: confirm:")
+        expect(items.locator("li[data-kind='alert']")).to_contain_text("alert: critical traveller DMITRI VOLKOV")
         page.locator("#case-actions button", has_text="Work under this case").click()
         items.locator("li[data-kind='entity']").first.click()  # read under the case: the audit says so
         expect(page.locator("#card-title")).to_have_text("DMITRI VOLKOV")
@@ -126,6 +136,7 @@ def test_saved_search_alerts_then_a_case_is_opened_worked_exported_and_closed(
         assert page.locator("svg circle.node.centre").count() >= 2
         assert page.locator("script").count() == 0
         for text in ("DMITRI VOLKOV", "KOREA MINING DEVELOPMENT TRADING CORPORATION", "payer is KOMID, OFAC SDN",
+                     "confirm: KOREA MINING DEVELOPMENT TRADING CORPORATION",
                      f"X-Sekisho-Purpose: case:{case_id}"):
             expect(page.locator("body")).to_contain_text(text)
         page.screenshot(path=tmp_path / "04-report.png", full_page=True)
@@ -133,7 +144,7 @@ def test_saved_search_alerts_then_a_case_is_opened_worked_exported_and_closed(
 
     assert later.id in {a.record_id for a in store.alert_list}
     case = store.case(case_id)
-    assert case is not None and case.state == "closed" and len(case.entities) == 2
+    assert case is not None and case.state == "closed" and len(case.entities) == 2 and len(case.decisions) == 1
     viewed = [e for e in store.audit_log if e.action == "entity.view"]
     assert viewed[-1].params.get("purpose") == f"case:{case_id}"  # requests under the case cite it
     actions = [e.action for e in store.audit_log if e.action.startswith(("case.", "search."))]

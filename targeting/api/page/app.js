@@ -334,6 +334,7 @@
         var li = item(h.query_name + " ≈ " + h.matched_name + " (" + h.list_name + " " + h.entry_id + ", " +
           h.score.toFixed(2) + ")", { entry: h.entry_id, status: h.status });
         li.appendChild(span(h.summary, "state " + (h.status === "cleared" ? "closed" : h.status)));
+        if (h.decision && worksCases()) li.appendChild(window.SekishoCases.decisionButton(h.decision.id));
         [["confirm", "Confirm"], ["false_positive", "False positive"], ["unsure", "Unsure"]].forEach(function (v) {
           var b = document.createElement("button");
           b.type = "button"; b.className = "small"; b.textContent = v[1]; b.dataset.verdict = v[0];

@@ -10,6 +10,7 @@
   var openCases = [];
 
   function status(text) { $("case-status").textContent = text; }
+  function count(items, one, many) { return items.length + " " + (items.length === 1 ? one : many || one + "s"); }
 
   function fillBases(select) {
     select.textContent = "";
@@ -47,10 +48,14 @@
         var li = S().item("", { id: c.id, state: c.state });
         li.appendChild(S().span(c.id + " " + c.title, "label"));
         li.appendChild(S().span(c.state, "state " + (c.state === "closed" ? "closed" : "")));
-        li.appendChild(S().span(c.owner + " · " + c.legal_basis + " · " + c.alerts.length + " alerts, " +
-          c.entities.length + " entities, " + c.notes.length + " notes", "why"));
+        li.appendChild(S().span(c.owner + " · " + c.legal_basis + " · " + count(c.alerts, "alert") + ", " +
+          count(c.entities, "entity", "entities") + ", " + count(c.notes, "note"), "why"));
         if (shown && shown.id === c.id) li.classList.add("selected");
-        li.addEventListener("click", function () { show(c); });
+        li.addEventListener("click", function () {
+          $("case-new").hidden = true; origin = null;  // reading a case leaves the unfinished new one
+          S().api("/api/cases/" + encodeURIComponent(c.id)).then(show)
+            .catch(function (err) { status("Case unavailable: " + err.message); });
+        });
         list.appendChild(li);
       });
       if (!cases.length) list.appendChild(S().item("No case. Open one from an alert, a queue pick or an entity."));
@@ -92,13 +97,16 @@
       c.owner + " · legal basis " + c.legal_basis + " · opened from " + c.opened_from + " " + c.origin_id;
     var items = $("case-items");
     items.textContent = "";
-    c.alerts.forEach(function (key) { items.appendChild(S().item("alert " + key, { kind: "alert" })); });
+    var labels = c.labels || {};
+    c.alerts.forEach(function (key) { items.appendChild(S().item("alert: " + (labels[key] || key), { kind: "alert" })); });
     c.entities.forEach(function (id) {
-      var li = S().item("entity " + id, { kind: "entity", id: id });
+      var li = S().item("entity: " + (labels[id] || id), { kind: "entity", id: id });
       li.addEventListener("click", function () { S().openEntity(id); });
       items.appendChild(li);
     });
-    c.decisions.forEach(function (id) { items.appendChild(S().item("screening decision " + id, { kind: "decision" })); });
+    c.decisions.forEach(function (id) {
+      items.appendChild(S().item("screening decision: " + (labels[id] || id), { kind: "decision" }));
+    });
     c.evidence.forEach(function (e) {
       items.appendChild(S().item("evidence: " + e.label + (e.label === e.ref ? "" : " (" + e.ref + ")"), { kind: "evidence" }));
     });
@@ -126,6 +134,26 @@
     actions.appendChild(S().button("Report", function () { download("report"); }));
   }
 
+  // The open case chosen on the card (its "Add to case" list), if any.
+  function chosenCase() {
+    var select = $("card-case").querySelector("select");
+    return select ? select.value : null;
+  }
+
+  // On a reviewed screening hit: put the decision into the case chosen on the card.
+  function decisionButton(decisionId) {
+    var b = S().button("Add decision to case", function () {
+      var caseId = chosenCase();
+      if (!caseId) { b.textContent = "no open case"; return; }
+      S().api("/api/cases/" + encodeURIComponent(caseId) + "/items",
+              { method: "POST", body: { kind: "decision", ref: decisionId } }).then(function (c) {
+        b.textContent = "in case " + c.id; b.disabled = true;
+      }).catch(function (err) { b.textContent = "Not added: " + err.message; });
+    });
+    b.dataset.action = "decision-to-case";
+    return b;
+  }
+
   // On the entity card: open a case from this entity, or add it to an open case.
   function cardControls(card) {
     var box = $("card-case");
@@ -148,5 +176,5 @@
     }).catch(function () { /* a role without cases */ });
   }
 
-  window.SekishoCases = { load: load, start: start, cardControls: cardControls };
+  window.SekishoCases = { load: load, start: start, cardControls: cardControls, decisionButton: decisionButton };
 })();
