@@ -96,14 +96,14 @@ def test_saved_search_alerts_then_a_case_is_opened_worked_exported_and_closed(
 
         page.click("nav button[data-view='cases']")
         page.get_by_test_id("case-list").locator(f"li[data-id='{case_id}']").click()
+        items = page.get_by_test_id("case-items")
+        expect(items.locator("li[data-kind='entity']")).to_have_count(2)  # read again: the booking is in
         page.fill("#case-note", "payer is KOMID, OFAC SDN")
         page.locator("#case-actions button", has_text="Add note").click()
-        items = page.get_by_test_id("case-items")
         expect(items).to_contain_text("note by Ana Analyst: payer is KOMID, OFAC SDN")
         page.fill("#case-evidence", "https://fixture.sekisho.test/market/listing/1002.html")
         page.locator("#case-actions button", has_text="Add evidence").click()
         expect(items).to_contain_text("evidence: https://fixture.sekisho.test/market/listing/1002.html")
-        expect(items.locator("li[data-kind='entity']")).to_have_count(2)
         expect(items.locator("li[data-kind='decision']")).to_contain_text("screening decision: confirm:")
         expect(items.locator("li[data-kind='alert']")).to_contain_text("alert: critical traveller DMITRI VOLKOV")
         page.locator("#case-actions button", has_text="Work under this case").click()
