@@ -323,3 +323,27 @@ def shortest_path(sub: Subgraph, source: str, target: str) -> RiskPath | None:
 def propagate_all(sub: Subgraph) -> tuple[list[Node], Sequence[set[str]]]:
     """Propagation over a whole (small) graph, and its components for reporting."""
     return propagate_risk(sub), connected_components(sub)
+
+
+def layout(node_ids: Sequence[str], links: Iterable[tuple[str, str]], *, width: float, height: float,
+           margin: float = 40.0, seed: int = 7) -> dict[str, tuple[float, float]]:
+    """Positions for drawing a small graph in a ``width`` x ``height`` box (a picture for a report).
+
+    A seeded force-directed layout, so the same case draws the same picture each time it is exported.
+    """
+    g = nx.Graph()
+    g.add_nodes_from(node_ids)
+    g.add_edges_from((a, b) for a, b in links if a in g and b in g and a != b)
+    if len(g) == 0:
+        return {}
+    if len(g) == 1:
+        return {next(iter(g)): (width / 2, height / 2)}
+    raw = nx.spring_layout(g, seed=seed, k=1.6 / math.sqrt(len(g)), iterations=200)
+    xs = [float(p[0]) for p in raw.values()]
+    ys = [float(p[1]) for p in raw.values()]
+    span_x, span_y = (max(xs) - min(xs)) or 1.0, (max(ys) - min(ys)) or 1.0
+    return {
+        str(n): (margin + (float(p[0]) - min(xs)) / span_x * (width - 2 * margin),
+                 margin + (float(p[1]) - min(ys)) / span_y * (height - 2 * margin))
+        for n, p in raw.items()
+    }

@@ -248,3 +248,66 @@ class EntityMembership(Frozen):
     label: str
     members: list[str] = Field(default_factory=list)  # every record of the entity, the canonical one first
     reasons: list[str] = Field(default_factory=list)  # why this record joined the entity
+
+
+class SavedSearch(Frozen):
+    """A search an analyst kept (its query and filters), theirs alone; subscribed, it alerts on new matches.
+
+    Only records that arrive (``indexed_at``) from ``subscribed_at`` on are new; ``watermark`` is the
+    arrival time of the newest match a run read, where the next run resumes (``targeting.saved_searches``).
+    """
+
+    id: str
+    name: Text
+    query: Text
+    kinds: list[str] = Field(default_factory=list)  # record types or graph node kinds; empty: all
+    min_risk: float | None = None
+    owner: str  # the API key's name
+    owner_key_id: str
+    subscribed: bool = False
+    subscribed_at: datetime | None = None
+    watermark: datetime | None = None
+    alerted: int = 0  # alerts raised so far
+    last_run_at: datetime | None = None
+    created_at: datetime
+    updated_at: datetime
+
+
+CaseState = Literal["open", "closed"]
+CaseOrigin = Literal["alert", "pick", "entity"]
+
+
+class EvidenceLink(Frozen):
+    """A piece of evidence a case points to: an archived copy (``warc-file:offset``) or an address."""
+
+    ref: str
+    label: Text
+    added_by: str
+    added_at: datetime
+
+
+class Case(Frozen):
+    """An analyst's case: the alerts, entities, screening decisions, evidence and notes of one matter.
+
+    ``id`` is what PNR access cites (``X-Sekisho-Purpose: case:<id>``, with the case's ``legal_basis``);
+    the case is exported for a partner agency or a prosecutor (``targeting.case_export``).
+    """
+
+    id: str
+    title: Text
+    state: CaseState = "open"
+    owner: str  # the API key's name
+    owner_key_id: str
+    legal_basis: str
+    opened_from: CaseOrigin
+    origin_id: str  # the alert key, the picked record or the entity it was opened from
+    alerts: list[str] = Field(default_factory=list)  # alert keys
+    entities: list[str] = Field(default_factory=list)  # record or graph node ids
+    decisions: list[str] = Field(default_factory=list)  # screening decision ids
+    evidence: list[EvidenceLink] = Field(default_factory=list)
+    notes: list[AlertNote] = Field(default_factory=list)
+    created_at: datetime
+    updated_at: datetime
+    updated_by: str
+    closed_at: datetime | None = None
+    closed_by: str | None = None

@@ -13,10 +13,12 @@ from schemas.documents import (
     Alert,
     AlertTriage,
     AuditEvent,
+    Case,
     EntityMembership,
     InspectionResult,
     MatchJudgement,
     Reidentification,
+    SavedSearch,
     ScreeningDecision,
     SealedRecord,
     UrlStatus,
@@ -36,6 +38,8 @@ SEALED_TYPE = "pnr_sealed"
 REIDENTIFICATION_TYPE = "reidentification"
 TRIAGE_TYPE = "alert_triage"
 SCREENING_DECISION_TYPE = "screening_decision"
+SAVED_SEARCH_TYPE = "saved_search"
+CASE_TYPE = "case"
 
 DOCUMENT_TYPES: dict[str, type[BaseModel]] = {
     NODE_TYPE: Node,
@@ -50,6 +54,8 @@ DOCUMENT_TYPES: dict[str, type[BaseModel]] = {
     REIDENTIFICATION_TYPE: Reidentification,
     TRIAGE_TYPE: AlertTriage,
     SCREENING_DECISION_TYPE: ScreeningDecision,
+    SAVED_SEARCH_TYPE: SavedSearch,
+    CASE_TYPE: Case,
 }
 
 INDEXED_TYPES: dict[str, type[BaseModel]] = {**RECORD_TYPES, **DOCUMENT_TYPES}

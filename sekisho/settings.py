@@ -162,6 +162,9 @@ class Settings(BaseSettings):
         default=72.0, description="on a list change, re-screen travellers arriving within this many hours"
     )
     alert_retry_base_s: float = 0.5
+    saved_search_interval_s: float = Field(
+        default=60.0, description="`sekisho serve` runs the subscribed saved searches this often (0: never)"
+    )
 
     @property
     def list_store_dir(self) -> Path:

@@ -32,7 +32,15 @@ from schemas.documents import (
 )
 from sekisho.settings import Settings
 from targeting.alerts import SubscriptionStore, new_subscription
-from targeting.api import evidence_routes, export, match_review, reidentify, triage_routes
+from targeting.api import (
+    case_routes,
+    evidence_routes,
+    export,
+    match_review,
+    reidentify,
+    search_routes,
+    triage_routes,
+)
 from targeting.api.audit import AuditTrail
 from targeting.api.auth import RoleGate
 from targeting.api.entities import EntityMembers, JudgementIn, members_of, one_hit_per_entity
@@ -47,7 +55,7 @@ from targeting.api.ingest import (
 )
 from targeting.api.keys import KeyStore, KeyVerifier, create_key, split_key
 from targeting.api.neighbourhood import entity_card, neighbourhood
-from targeting.api.purpose import PnrView, purpose_of
+from targeting.api.purpose import pnr_view, with_purpose
 from targeting.api.request_state import audit_of, principal_of, store_of
 from targeting.api.roles import Role
 from targeting.api.store import Store
@@ -85,18 +93,6 @@ def gate(*roles: Role) -> dict[str, Any]:
         "dependencies": [Depends(RoleGate(*roles))],
         "openapi_extra": {"x-roles": sorted(r.value for r in roles)},
     }
-
-
-def pnr_view(request: Request) -> PnrView:
-    """What this request may see of PNR data (its purpose, and whether its role needs one)."""
-    settings: Settings = request.app.state.settings
-    purpose = purpose_of(request, settings.api_purpose_legal_bases)
-    required = principal_of(request).role.value in settings.api_purpose_required_roles
-    return PnrView(store_of(request), purpose, required)
-
-
-def with_purpose(view: PnrView, params: dict[str, str | None]) -> dict[str, str | None]:
-    return {**params, **(view.purpose.audit_params() if view.purpose else {})}
 
 
 class Me(BaseModel):
@@ -644,6 +640,10 @@ evidence_routes.register(api, gate)
 triage_routes.register(api, gate)
 # Match review: decisions on screening hits (cleared pairs are left out by later screening).
 match_review.register(api, gate)
+# Saved searches: kept per key, subscribed ones alert on new matching records.
+search_routes.register(api, gate)
+# Cases: alerts, entities, decisions, evidence and notes of one matter, under a legal basis; exported.
+case_routes.register(api, gate)
 
 ROUTERS = (api, ingest)
 
@@ -703,7 +703,8 @@ def create_app(
     async def page_security_headers(request: Request, call_next: Any) -> Any:
         response = await call_next(request)
         # The page loads nothing from elsewhere; the policy makes that a guarantee, not a habit.
-        response.headers["Content-Security-Policy"] = PAGE_POLICY
+        # A route with a policy of its own (the case report: inline styles, no script) keeps it.
+        response.headers.setdefault("Content-Security-Policy", PAGE_POLICY)
         response.headers["X-Content-Type-Options"] = "nosniff"
         response.headers["Referrer-Policy"] = "no-referrer"
         if request.url.path.startswith(("/api/", "/ingest/")):

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterable, Sequence
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from enrichment.screening.entries import WatchlistEntry as ListedEntry
@@ -20,19 +20,23 @@ from schemas.documents import (
     Alert,
     AlertTriage,
     AuditEvent,
+    Case,
     EntityMembership,
     InspectionResult,
     MatchJudgement,
     Reidentification,
+    SavedSearch,
     ScreeningDecision,
     SealedRecord,
 )
 from schemas.indexed import (
     ALERT_TYPE,
     AUDIT_TYPE,
+    CASE_TYPE,
     INSPECTION_TYPE,
     NODE_TYPE,
     REIDENTIFICATION_TYPE,
+    SAVED_SEARCH_TYPE,
     SCREENING_DECISION_TYPE,
     SEALED_TYPE,
     TRIAGE_TYPE,
@@ -41,9 +45,10 @@ from schemas.records import RECORD_TYPES, FlightLeg, Record, record_from_dict
 from sekisho import es_io
 from sekisho.settings import Settings
 from targeting.api.export import GRAPH_LIST, GRAPH_LIST_MIN_RISK, risky_node_view
-from targeting.api.memory_store import mentions, watchlist_matches
+from targeting.api.memory_store import arrival_port, arrived_at, mentions, watchlist_matches
 from targeting.api.views import SearchHit, SourceReport, WatchlistEntry, WatchlistFilter
 from targeting.feedback import record_result
+from targeting.saved_searches import Match
 
 ARRIVALS_MAX = 5000  # candidates per port and day read for scoring
 
@@ -107,7 +112,7 @@ class EsStore:
         self._listed: list[WatchlistEntry] | None = None
         self._lock = threading.Lock()
         for name in (AUDIT_TYPE, INSPECTION_TYPE, ALERT_TYPE, SEALED_TYPE, REIDENTIFICATION_TYPE, TRIAGE_TYPE,
-                     SCREENING_DECISION_TYPE):
+                     SCREENING_DECISION_TYPE, SAVED_SEARCH_TYPE, CASE_TYPE):
             es_io.ensure_index(name, self.settings)
 
     # --- search and the graph
@@ -146,6 +151,68 @@ class EsStore:
             risk = max(node.graph_risk, node.screening_score)
             result.append(hit.model_copy(update={"risk": round(risk, 4) or None, "watchlisted": node.watchlisted}))
         return result[:limit]
+
+    def matches_since(self, query: str, kinds: Sequence[str], since: datetime, limit: int) -> list[Match]:
+        """Records matching ``query`` (the search box's fields) indexed at or after ``since``, oldest first."""
+        record_types = [k for k in kinds if k in RECORD_TYPES] if kinds else SEARCHED_RECORD_TYPES
+        if not record_types:
+            return []
+        text = {"simple_query_string": {"query": query, "fields": SEARCH_FIELDS, "default_operator": "and",
+                                        "lenient": True}}
+        arrived = {"range": {"indexed_at": {"gte": since.isoformat()}}}
+        hits = es_io.search(record_types, {"bool": {"must": [text], "filter": [arrived]}}, self.settings,
+                            size=limit, sort=[{"indexed_at": "asc"}])
+        nodes = {n.id: n for n in self.graph.nodes(str(h["_id"]) for h in hits)}
+        found: list[Match] = []
+        for raw in hits:
+            doc, doc_id = _source(raw), str(raw["_id"])
+            when = arrived_at(doc)
+            if when is None:
+                continue
+            node = nodes.get(doc_id)
+            risk = max(node.graph_risk, node.screening_score) if node else 0.0
+            found.append(Match(record_id=doc_id, kind=str(doc.get("record_type")),
+                               label=node.label if node else _label(doc), arrived_at=when,
+                               risk=round(risk, 4) or None, port=arrival_port(record_from_dict(doc))))
+        return found
+
+    def known_alert_keys(self, keys: Sequence[str]) -> set[str]:
+        if not keys:
+            return set()
+        hits = es_io.search(ALERT_TYPE, {"terms": {"key": list(keys)}}, self.settings, size=len(keys) * 2)
+        return {str(h["key"]) for h in hits}
+
+    def save_alerts(self, alerts: Sequence[Alert]) -> None:
+        es_io.write_records(list(alerts), self.settings)
+        es_io.refresh(self.settings)
+
+    def saved_searches(self, owner_key_id: str | None) -> list[SavedSearch]:
+        query = {"match_all": {}} if owner_key_id is None else {"term": {"owner_key_id": owner_key_id}}
+        hits = es_io.search(SAVED_SEARCH_TYPE, query, self.settings, size=1000, sort=[{"created_at": "desc"}])
+        return [SavedSearch.model_validate(_source(h)) for h in hits]
+
+    def saved_search(self, search_id: str) -> SavedSearch | None:
+        doc = es_io.get(SAVED_SEARCH_TYPE, search_id, self.settings)
+        return SavedSearch.model_validate(doc) if doc else None
+
+    def save_search(self, search: SavedSearch) -> None:
+        es_io.write_records([search], self.settings)
+        es_io.refresh(self.settings)
+
+    def delete_search(self, search_id: str) -> bool:
+        return bool(es_io.delete_by_query(SAVED_SEARCH_TYPE, {"ids": {"values": [search_id]}}, self.settings))
+
+    def cases(self, limit: int) -> list[Case]:
+        hits = es_io.search(CASE_TYPE, {"match_all": {}}, self.settings, size=limit, sort=[{"updated_at": "desc"}])
+        return [Case.model_validate(_source(h)) for h in hits]
+
+    def case(self, case_id: str) -> Case | None:
+        doc = es_io.get(CASE_TYPE, case_id, self.settings)
+        return Case.model_validate(doc) if doc else None
+
+    def save_case(self, case: Case) -> None:
+        es_io.write_records([case], self.settings)
+        es_io.refresh(self.settings)
 
     def nodes(self, ids: Iterable[str]) -> list[Node]:
         return self.graph.nodes(ids)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import threading
 from collections import Counter
 from collections.abc import Iterable, Sequence
-from datetime import date
+from datetime import UTC, date, datetime
 from typing import Any
 
 from graph.analytics import InMemoryGraph
@@ -18,15 +18,18 @@ from schemas.documents import (
     Alert,
     AlertTriage,
     AuditEvent,
+    Case,
     EntityMembership,
     InspectionResult,
     MatchJudgement,
     Reidentification,
+    SavedSearch,
     ScreeningDecision,
     SealedRecord,
 )
 from schemas.records import Consignment, FlightLeg, Passenger, Record, Rejection, record_from_dict
 from targeting.api.views import SearchHit, SourceReport, WatchlistEntry, WatchlistFilter
+from targeting.saved_searches import Match
 
 
 def _text_of(value: Any) -> str:
@@ -44,6 +47,15 @@ def arrival_port(record: Record) -> str | None:
     if isinstance(record, Consignment):
         return (record.port_of_arrival or record.destination or "").upper() or None
     return None
+
+
+def arrived_at(doc: dict[str, Any]) -> datetime | None:
+    """When a record reached the index (``indexed_at``, else when its message was received)."""
+    stamp = doc.get("indexed_at") or doc.get("received_at")
+    if not stamp:
+        return None
+    when = datetime.fromisoformat(str(stamp))
+    return when if when.tzinfo else when.replace(tzinfo=UTC)
 
 
 def mentions(event: AuditEvent, ids: Sequence[str]) -> bool:
@@ -75,11 +87,16 @@ class MemoryStore:
         self.reidentifications: dict[str, Reidentification] = {}
         self.triage_docs: dict[str, AlertTriage] = {}
         self.decisions: dict[str, ScreeningDecision] = {}
+        self.searches: dict[str, SavedSearch] = {}
+        self.case_docs: dict[str, Case] = {}
 
     def add_records(self, records: Iterable[Record]) -> None:
         kept = list(records)
+        now = datetime.now(UTC).isoformat()
         for record in kept:
-            self.documents[record.id] = record.model_dump(mode="json", exclude_none=True)
+            doc = record.model_dump(mode="json", exclude_none=True)
+            doc.setdefault("indexed_at", now)  # as the stream's writer stamps what it sends to the index
+            self.documents[record.id] = doc
         changes = self.resolver.add(kept)
         self.graph.add([], entity_edges(self.resolver, refresh_entities(self.resolver, changes)))
 
@@ -130,6 +147,60 @@ class MemoryStore:
                 )
         hits.sort(key=lambda h: (-(h.risk or 0.0), h.label))
         return hits[:limit]
+
+    def matches_since(self, query: str, kinds: Sequence[str], since: datetime, limit: int) -> list[Match]:
+        """Records holding every query word that arrived at or after ``since``, oldest first."""
+        tokens = [t for t in query.casefold().split() if t]
+        found: list[Match] = []
+        for record_id, doc in self.documents.items():
+            kind = str(doc.get("record_type", ""))
+            when = arrived_at(doc)
+            if not kind or kind == "rejection" or (kinds and kind not in kinds) or when is None or when < since:
+                continue
+            node = next(iter(self.graph.nodes([record_id])), None)
+            haystack = f"{node.label if node else ''} {_text_of(doc)}".casefold()
+            if not tokens or not all(t in haystack for t in tokens):
+                continue
+            risk = max(node.graph_risk, node.screening_score) if node else None
+            record = record_from_dict(doc)
+            found.append(Match(record_id=record_id, kind=kind, label=node.label if node else record_id,
+                               arrived_at=when, risk=round(risk, 4) if risk else None, port=arrival_port(record)))
+        found.sort(key=lambda m: (m.arrived_at, m.record_id))
+        return found[:limit]
+
+    def known_alert_keys(self, keys: Sequence[str]) -> set[str]:
+        wanted = set(keys)
+        return {a.key for a in self.alert_list if a.key in wanted}
+
+    def save_alerts(self, alerts: Sequence[Alert]) -> None:
+        with self._lock:
+            kept = {a.id for a in alerts}
+            self.alert_list = [a for a in self.alert_list if a.id not in kept] + list(alerts)
+
+    def saved_searches(self, owner_key_id: str | None) -> list[SavedSearch]:
+        mine = (s for s in self.searches.values() if owner_key_id is None or s.owner_key_id == owner_key_id)
+        return sorted(mine, key=lambda s: (s.created_at, s.id), reverse=True)
+
+    def saved_search(self, search_id: str) -> SavedSearch | None:
+        return self.searches.get(search_id)
+
+    def save_search(self, search: SavedSearch) -> None:
+        with self._lock:
+            self.searches[search.id] = search
+
+    def delete_search(self, search_id: str) -> bool:
+        with self._lock:
+            return self.searches.pop(search_id, None) is not None
+
+    def cases(self, limit: int) -> list[Case]:
+        return sorted(self.case_docs.values(), key=lambda c: (c.updated_at, c.id), reverse=True)[:limit]
+
+    def case(self, case_id: str) -> Case | None:
+        return self.case_docs.get(case_id)
+
+    def save_case(self, case: Case) -> None:
+        with self._lock:
+            self.case_docs[case.id] = case
 
     def nodes(self, ids: Iterable[str]) -> list[Node]:
         return self.graph.nodes(ids)

@@ -1,7 +1,8 @@
 """Purpose-bound access to PNR data: a request names why it needs it, or PNR-derived fields come back masked.
 
 A purpose is a case or alert reference and a legal basis from the configured list
-(``Settings.api_purpose_legal_bases``), sent as two headers::
+(``Settings.api_purpose_legal_bases``), sent as two headers (a Sekisho case, ``targeting.cases``, is cited
+only while open and under the legal basis it was opened with)::
 
     X-Sekisho-Purpose: case:2026-0042          (or alert:<alert id>)
     X-Sekisho-Legal-Basis: eu-pnr-art6-2b
@@ -27,7 +28,9 @@ from fastapi import HTTPException, Request
 
 from schemas.documents import Alert
 from schemas.records import Booking, Passenger, Rejection, record_from_dict
+from sekisho.settings import Settings
 from targeting.api.export import GRAPH_LIST
+from targeting.api.request_state import principal_of, store_of
 from targeting.api.store import Store
 from targeting.api.views import EntityCard, GraphView, SearchHit, WatchlistEntry
 from targeting.queue import InspectionQueue
@@ -61,7 +64,24 @@ def purpose_of(request: Request, legal_bases: Iterable[str]) -> Purpose | None:
         raise HTTPException(400, f"{PURPOSE_HEADER} must be case:<reference> or alert:<alert id>")
     if basis is None or basis.strip() not in allowed:
         raise HTTPException(400, f"{BASIS_HEADER} must be one of: {', '.join(allowed)}")
-    return Purpose(reference.strip(), basis.strip())
+    purpose = Purpose(reference.strip(), basis.strip())
+    check_case(request.app.state.store, purpose)
+    return purpose
+
+
+def check_case(store: Store, purpose: Purpose) -> None:
+    """A Sekisho case cited as purpose must be open and cited under its own legal basis (400 otherwise).
+
+    References to cases kept elsewhere (another agency's file numbers) are taken as given."""
+    if not purpose.reference.startswith("case:"):
+        return
+    case = store.case(purpose.reference.removeprefix("case:"))
+    if case is None:
+        return
+    if case.state != "open":
+        raise HTTPException(400, f"case {case.id} is {case.state}: a closed case is no purpose for PNR access")
+    if case.legal_basis != purpose.legal_basis:
+        raise HTTPException(400, f"case {case.id} was opened under {case.legal_basis}, not {purpose.legal_basis}")
 
 
 def _record_type(entity_id: str) -> str:
@@ -191,3 +211,15 @@ class PnrView:
         hidden, quoting = self.derived(graph_listed), self.through(graph_listed)
         return [e.model_copy(update={"reason": MASK}) if e.id in quoting else e
                 for e in entries if e.id not in hidden]
+
+
+def pnr_view(request: Request) -> PnrView:
+    """What this request may see of PNR data (its purpose, and whether its role needs one)."""
+    settings: Settings = request.app.state.settings
+    purpose = purpose_of(request, settings.api_purpose_legal_bases)
+    required = principal_of(request).role.value in settings.api_purpose_required_roles
+    return PnrView(store_of(request), purpose, required)
+
+
+def with_purpose(view: PnrView, params: dict[str, str | None]) -> dict[str, str | None]:
+    return {**params, **(view.purpose.audit_params() if view.purpose else {})}

@@ -9,7 +9,7 @@ sample) implement it; the routes never see which one they talk to. Its graph hal
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from datetime import date
+from datetime import date, datetime
 from typing import Any, Protocol
 
 from graph.model import Edge, Node
@@ -17,15 +17,18 @@ from schemas.documents import (
     Alert,
     AlertTriage,
     AuditEvent,
+    Case,
     EntityMembership,
     InspectionResult,
     MatchJudgement,
     Reidentification,
+    SavedSearch,
     ScreeningDecision,
     SealedRecord,
 )
 from schemas.records import FlightLeg, Record
 from targeting.api.views import SearchHit, SourceReport, WatchlistEntry, WatchlistFilter
+from targeting.saved_searches import Match
 
 
 class Store(Protocol):
@@ -121,3 +124,31 @@ class Store(Protocol):
 
     # What each feed source produced (records, warnings, dead letters), for the analyst page.
     def source_reports(self, limit: int) -> list[SourceReport]: ...
+
+    # Saved searches (targeting/saved_searches.py): each analyst's own, and what their runs read and write.
+    def saved_searches(self, owner_key_id: str | None) -> list[SavedSearch]:
+        """The searches of one key (None: everyone's), newest first."""
+        ...
+
+    def saved_search(self, search_id: str) -> SavedSearch | None: ...
+
+    def save_search(self, search: SavedSearch) -> None: ...
+
+    def delete_search(self, search_id: str) -> bool: ...
+
+    def matches_since(self, query: str, kinds: Sequence[str], since: datetime, limit: int) -> list[Match]:
+        """Records matching ``query`` that arrived (indexed) at or after ``since``, oldest first."""
+        ...
+
+    def known_alert_keys(self, keys: Sequence[str]) -> set[str]: ...
+
+    def save_alerts(self, alerts: Sequence[Alert]) -> None: ...
+
+    # Cases (targeting/cases.py).
+    def cases(self, limit: int) -> list[Case]:
+        """The latest cases, most recently changed first."""
+        ...
+
+    def case(self, case_id: str) -> Case | None: ...
+
+    def save_case(self, case: Case) -> None: ...

@@ -5,7 +5,6 @@ archived copies (WARC) with their digests verified; the source is then regraded 
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -20,15 +19,11 @@ from graph.links import links_of
 from schemas.records import CrawledPage
 from sekisho.settings import Settings, get_settings
 from targeting.api.memory_store import MemoryStore
-from tests.e2e.test_analyst_page import CHROMIUM, CHROMIUM_ARGS, app_with_key, serve
+from tests.e2e.conftest import OpenPage, ServeApp
 
 LISTING = "/market/listing/1002.html"
 
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.slow,
-    pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian's chromium is not installed (apt-get install chromium)"),
-]
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 
 def crawled_twice(settings: Settings) -> list[CrawledPage]:
@@ -54,7 +49,7 @@ def crawled_twice(settings: Settings) -> list[CrawledPage]:
 
 
 @pytest.fixture()
-def base(tmp_path: Path) -> Iterator[tuple[str, str]]:
+def base(tmp_path: Path, serve_app: ServeApp) -> tuple[str, str]:
     settings = get_settings().model_copy(update={"home": tmp_path})
     store = MemoryStore()
     records = crawled_twice(settings)
@@ -62,65 +57,53 @@ def base(tmp_path: Path) -> Iterator[tuple[str, str]]:
     for record in records:
         store.graph.add(*links_of(record))
     store.graph.replace_nodes(propagate_risk(store.graph.all()))
-    app, key = app_with_key(store, settings)
-    for url in serve(app):
-        yield url, key
+    url, key, _ = serve_app(store, settings)
+    return url, key
 
 
-def test_web_findings_show_grade_changes_and_both_archived_copies(base: tuple[str, str], tmp_path: Path) -> None:
-    from playwright.sync_api import expect, sync_playwright
+def test_web_findings_show_grade_changes_and_both_archived_copies(base: tuple[str, str], open_page: OpenPage,
+                                                                 tmp_path: Path) -> None:
+    from playwright.sync_api import expect
 
     url, key = base
-    errors: list[str] = []
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        try:
-            page = browser.new_page(viewport={"width": 1400, "height": 1000})
-            page.on("pageerror", lambda exc: errors.append(str(exc)))
-            page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
-            page.goto(url + "/")
-            page.fill("#api-key", key)
-            page.click("#login-form button")
-            page.fill("#search-q", "replica watches")
-            page.click("#search-form button")
-            hit = page.locator("#search-results li[data-id^='crawled_page-']")
-            expect(hit.first).to_contain_text("Replica luxury watches")
-            hit.first.click()
+    with open_page(url, key) as page:
+        page.fill("#search-q", "replica watches")
+        page.click("#search-form button")
+        hit = page.locator("#search-results li[data-id^='crawled_page-']")
+        expect(hit.first).to_contain_text("Replica luxury watches")
+        hit.first.click()
 
-            facts = page.get_by_test_id("web-facts")
-            expect(facts).to_be_visible()
-            this_page = facts.locator("li").first
-            expect(this_page).to_contain_text("this page (fixture-market)")
-            expect(this_page.locator(".grade")).to_have_text("C3")
-            expect(this_page).to_contain_text("price: 1250.0 → 990.0")
-            expect(this_page).to_contain_text("seller: TimeKeepers Wholesale → TK Trading")
-            # Facts the page asserts in the graph (the seller, the phone...) carry the same grade and copy.
-            expect(facts.locator("li", has_text="mentioned in").first.locator(".grade")).to_have_text("C3")
+        facts = page.get_by_test_id("web-facts")
+        expect(facts).to_be_visible()
+        this_page = facts.locator("li").first
+        expect(this_page).to_contain_text("this page (fixture-market)")
+        expect(this_page.locator(".grade")).to_have_text("C3")
+        expect(this_page).to_contain_text("price: 1250.0 → 990.0")
+        expect(this_page).to_contain_text("seller: TimeKeepers Wholesale → TK Trading")
+        # Facts the page asserts in the graph (the seller, the phone...) carry the same grade and copy.
+        expect(facts.locator("li", has_text="mentioned in").first.locator(".grade")).to_have_text("C3")
 
-            copy = page.get_by_test_id("evidence-copy")
-            this_page.get_by_text("archived copy").click()
-            expect(copy).to_contain_text("(verified)")
-            expect(copy).to_contain_text(f"> GET {LISTING} HTTP/1.1")
-            expect(copy).to_contain_text("990.00")
-            page.screenshot(path=tmp_path / "evidence.png")
-            this_page.get_by_text("previous copy").click()
-            expect(copy).to_contain_text("1,250.00")
-            expect(copy).to_contain_text("TimeKeepers Wholesale")
+        copy = page.get_by_test_id("evidence-copy")
+        this_page.get_by_text("archived copy").click()
+        expect(copy).to_contain_text("(verified)")
+        expect(copy).to_contain_text(f"> GET {LISTING} HTTP/1.1")
+        expect(copy).to_contain_text("990.00")
+        page.screenshot(path=tmp_path / "evidence.png")
+        this_page.get_by_text("previous copy").click()
+        expect(copy).to_contain_text("1,250.00")
+        expect(copy).to_contain_text("TimeKeepers Wholesale")
 
-            # Sources: grades in force, regrading with a reason.
-            page.click("nav button[data-view='sources']")
-            market = page.locator("#source-list li[data-source='fixture-market']")
-            expect(market.locator(".grade")).to_have_text("C3")
-            page.select_option("#regrade-source", "fixture-market")
-            page.select_option("#regrade-reliability", "E")
-            page.select_option("#regrade-credibility", "5")
-            page.fill("#regrade-reason", "sellers post fabricated listings")
-            page.click("#regrade-form button")
-            expect(page.get_by_test_id("regrade-status")).to_have_text(
-                "fixture-market is now E5: unreliable, improbable"
-            )
-            expect(market.locator(".grade")).to_have_text("E5")
-            expect(market).to_contain_text("C3 → E5 by Officer Sato: sellers post fabricated listings")
-        finally:
-            browser.close()
-    assert errors == []
+        # Sources: grades in force, regrading with a reason.
+        page.click("nav button[data-view='sources']")
+        market = page.locator("#source-list li[data-source='fixture-market']")
+        expect(market.locator(".grade")).to_have_text("C3")
+        page.select_option("#regrade-source", "fixture-market")
+        page.select_option("#regrade-reliability", "E")
+        page.select_option("#regrade-credibility", "5")
+        page.fill("#regrade-reason", "sellers post fabricated listings")
+        page.click("#regrade-form button")
+        expect(page.get_by_test_id("regrade-status")).to_have_text(
+            "fixture-market is now E5: unreliable, improbable"
+        )
+        expect(market.locator(".grade")).to_have_text("E5")
+        expect(market).to_contain_text("C3 → E5 by Officer Sato: sellers post fabricated listings")

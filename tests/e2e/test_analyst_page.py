@@ -8,199 +8,118 @@ are checked: PNG, not blank, taken while the expected text was in the DOM.
 
 from __future__ import annotations
 
-import socket
-import struct
-import threading
-import time
-import zlib
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-import uvicorn
-from fastapi import FastAPI
 
 from sekisho.settings import Settings, get_settings
-from targeting.alerts import MemorySubscriptions
-from targeting.api import create_app
-from targeting.api.ingest import MemoryRawSink
-from targeting.api.keys import MemoryKeyStore, create_key
 from targeting.api.roles import Role
 from targeting.api.sample_data import index_planted, sample_store
 from targeting.api.store import Store
+from tests.e2e.conftest import OpenPage, ServeApp, png_is_not_blank
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.slow,
-    pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian's chromium is not installed (apt-get install chromium)"),
-]
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def serve(app: FastAPI) -> Iterator[str]:
-    port = free_port()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not server.started:
-        assert time.monotonic() < deadline, "uvicorn did not start"
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(10)
-
-
-def app_with_key(store: Store, settings: Settings) -> tuple[FastAPI, str]:
-    keys = MemoryKeyStore()
-    app = create_app(store, keys, MemoryRawSink(), MemorySubscriptions(), settings)
-    return app, create_key(keys, Role.ADMIN, "Officer Sato")
-
-
-def png_is_not_blank(path: Path) -> bool:
-    """A PNG whose first rows are not all one colour (decoded with zlib; no imaging library needed)."""
-    data = path.read_bytes()
-    assert data[:8] == b"\x89PNG\r\n\x1a\n"
-    width, height = struct.unpack(">II", data[16:24])
-    chunks, position = [], 8
-    while position < len(data):
-        length = struct.unpack(">I", data[position : position + 4])[0]
-        kind = data[position + 4 : position + 8]
-        if kind == b"IDAT":
-            chunks.append(data[position + 8 : position + 8 + length])
-        position += 12 + length
-    raw = zlib.decompress(b"".join(chunks))
-    return width > 100 and height > 100 and len(set(raw[: 200 * width])) > 8
-
-
-def walk_the_page(base: str, key: str, shots: Path) -> dict[str, str]:
+def walk_the_page(open_page: OpenPage, base: str, key: str, shots: Path) -> dict[str, str]:
     """Drive the page through the analyst's and officer's flow; returns texts seen, by step."""
-    from playwright.sync_api import Locator, expect, sync_playwright
+    from playwright.sync_api import Locator, expect
 
     seen: dict[str, str] = {}
-    errors: list[str] = []
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        try:
-            page = browser.new_page(viewport={"width": 1400, "height": 1000})
-            page.on("pageerror", lambda exc: errors.append(str(exc)))
-            # Console errors include Content-Security-Policy violations and failed loads; a rejected
-            # login (401) is the one expected.
-            page.on(
-                "console",
-                lambda msg: errors.append(msg.text) if msg.type == "error" and "401" not in msg.text else None,
-            )
-            page.goto(base + "/")
-            expect(page.get_by_test_id("login")).to_be_visible()
-            page.screenshot(path=shots / "01-login.png")
+    # A rejected login (401) is the one console error expected.
+    with open_page(base, None, allowed_console=("401",)) as page:
+        expect(page.get_by_test_id("login")).to_be_visible()
+        page.screenshot(path=shots / "01-login.png")
 
-            page.fill("#api-key", "sk_wrong_key")
-            page.click("#login-form button")
-            expect(page.locator("#login-error")).to_contain_text("not accepted")
+        page.fill("#api-key", "sk_wrong_key")
+        page.click("#login-form button")
+        expect(page.locator("#login-error")).to_contain_text("not accepted")
 
-            page.fill("#api-key", key)
-            page.click("#login-form button")
-            expect(page.get_by_test_id("whoami")).to_have_text("Officer Sato · admin")
+        page.fill("#api-key", key)
+        page.click("#login-form button")
+        expect(page.get_by_test_id("whoami")).to_have_text("Officer Sato · admin")
 
-            page.fill("#search-q", "VOLKOV")
-            page.click("#search-form button")
-            hit = page.locator("#search-results li[data-id^='passenger-']")
-            expect(hit.first).to_contain_text("DMITRI VOLKOV")
-            page.screenshot(path=shots / "02-search.png")
-            hit.first.click()
+        page.fill("#search-q", "VOLKOV")
+        page.click("#search-form button")
+        hit = page.locator("#search-results li[data-id^='passenger-']")
+        expect(hit.first).to_contain_text("DMITRI VOLKOV")
+        page.screenshot(path=shots / "02-search.png")
+        hit.first.click()
 
-            card = page.get_by_test_id("entity-card")
-            expect(card.locator("#card-title")).to_have_text("DMITRI VOLKOV")
-            paths = page.get_by_test_id("paths")
-            expect(paths.locator("li").first).to_contain_text("OFAC SDN")
-            # The records of the traveller's entity are one click away (one feed here: one record).
-            expect(page.get_by_test_id("members").locator("li").first).to_contain_text("passenger passenger-")
-            graph = page.get_by_test_id("graph")
-            expect(graph.locator(".node.watchlisted.on-path")).to_have_count(1)
-            assert graph.locator(".edge.on-path").count() >= 2
-            assert graph.locator(".node").count() >= 5
-            seen["path"] = paths.locator("li").first.inner_text()
-            seen["graph"] = graph.text_content() or ""
-            page.screenshot(path=shots / "03-graph.png", full_page=True)
+        card = page.get_by_test_id("entity-card")
+        expect(card.locator("#card-title")).to_have_text("DMITRI VOLKOV")
+        paths = page.get_by_test_id("paths")
+        expect(paths.locator("li").first).to_contain_text("OFAC SDN")
+        # The records of the traveller's entity are one click away (one feed here: one record).
+        expect(page.get_by_test_id("members").locator("li").first).to_contain_text("passenger passenger-")
+        graph = page.get_by_test_id("graph")
+        expect(graph.locator(".node.watchlisted.on-path")).to_have_count(1)
+        assert graph.locator(".edge.on-path").count() >= 2
+        assert graph.locator(".node").count() >= 5
+        seen["path"] = paths.locator("li").first.inner_text()
+        seen["graph"] = graph.text_content() or ""
+        page.screenshot(path=shots / "03-graph.png", full_page=True)
 
-            # Another explanation path is highlighted on click; a node opens its own card on click.
-            first_edges = sorted(graph.locator(".edge.on-path").evaluate_all("els => els.map(e => e.dataset.edge)"))
-            paths.locator("li").nth(1).click()
-            expect(paths.locator("li").nth(1)).to_have_class("selected")
-            second_edges = sorted(graph.locator(".edge.on-path").evaluate_all("els => els.map(e => e.dataset.edge)"))
-            assert second_edges and second_edges != first_edges
-            graph.locator(".node.watchlisted.on-path circle").click()
-            expect(card.locator("#card-title")).to_contain_text("KOREA MINING DEVELOPMENT TRADING CORPORATION")
-            expect(card.locator("#card-meta")).to_contain_text("WATCHLISTED")
+        # Another explanation path is highlighted on click; a node opens its own card on click.
+        first_edges = sorted(graph.locator(".edge.on-path").evaluate_all("els => els.map(e => e.dataset.edge)"))
+        paths.locator("li").nth(1).click()
+        expect(paths.locator("li").nth(1)).to_have_class("selected")
+        second_edges = sorted(graph.locator(".edge.on-path").evaluate_all("els => els.map(e => e.dataset.edge)"))
+        assert second_edges and second_edges != first_edges
+        graph.locator(".node.watchlisted.on-path circle").click()
+        expect(card.locator("#card-title")).to_contain_text("KOREA MINING DEVELOPMENT TRADING CORPORATION")
+        expect(card.locator("#card-meta")).to_contain_text("WATCHLISTED")
 
-            # Match review: the booking's payer hit is cleared as a false positive, and says by whom.
-            page.fill("#search-q", "QX7P2M")
-            page.click("#search-form button")
-            page.locator("#search-results li[data-id^='booking-']").first.click()
-            screening = page.get_by_test_id("screening")
-            # the first review reads the lists' entries (their fingerprints date each decision)
-            expect(screening).to_contain_text("not reviewed", timeout=90_000)
-            screening.locator("button[data-verdict='false_positive']").first.click()
-            expect(screening).to_contain_text("cleared by Officer Sato on", timeout=30_000)
-            seen["match_review"] = screening.inner_text()
-            page.screenshot(path=shots / "03b-match-review.png", full_page=True)
+        # Match review: the booking's payer hit is cleared as a false positive, and says by whom.
+        page.fill("#search-q", "QX7P2M")
+        page.click("#search-form button")
+        page.locator("#search-results li[data-id^='booking-']").first.click()
+        screening = page.get_by_test_id("screening")
+        # the first review reads the lists' entries (their fingerprints date each decision)
+        expect(screening).to_contain_text("not reviewed", timeout=90_000)
+        screening.locator("button[data-verdict='false_positive']").first.click()
+        expect(screening).to_contain_text("cleared by Officer Sato on", timeout=30_000)
+        seen["match_review"] = screening.inner_text()
+        page.screenshot(path=shots / "03b-match-review.png", full_page=True)
 
-            page.click("nav button[data-view='queue']")
-            expect(page.locator("#queue-port")).to_have_value("NRT")  # the port with the most pending work
-            queue = page.get_by_test_id("queue-list")
-            expect(queue.locator("li.lane").first).to_contain_text("unused")
-            expect(queue).to_contain_text("DMITRI VOLKOV")
-            expect(queue).to_contain_text("160-12345675")
-            seen["queue"] = queue.inner_text()
-            page.screenshot(path=shots / "04-queue.png", full_page=True)
+        page.click("nav button[data-view='queue']")
+        expect(page.locator("#queue-port")).to_have_value("NRT")  # the port with the most pending work
+        queue = page.get_by_test_id("queue-list")
+        expect(queue.locator("li.lane").first).to_contain_text("unused")
+        expect(queue).to_contain_text("DMITRI VOLKOV")
+        expect(queue).to_contain_text("160-12345675")
+        seen["queue"] = queue.inner_text()
+        page.screenshot(path=shots / "04-queue.png", full_page=True)
 
-            queue.locator("li", has_text="160-12345675").first.click()
-            expect(card.locator("#card-title")).to_contain_text("160-12345675")
-            page.locator("#inspection summary").click()
-            page.select_option("#inspection-outcome", "seizure")
-            page.fill("#inspection-notes", "12 CNC spindles, no export licence")
-            page.click("#inspection-form button")
-            status = page.get_by_test_id("inspection-status")
-            expect(status).to_contain_text("Saved: seizure by Officer Sato")
-            seen["inspection"] = status.inner_text()
-            page.screenshot(path=shots / "05-inspection.png", full_page=True)
+        queue.locator("li", has_text="160-12345675").first.click()
+        expect(card.locator("#card-title")).to_contain_text("160-12345675")
+        page.locator("#inspection summary").click()
+        page.select_option("#inspection-outcome", "seizure")
+        page.fill("#inspection-notes", "12 CNC spindles, no export licence")
+        page.click("#inspection-form button")
+        status = page.get_by_test_id("inspection-status")
+        expect(status).to_contain_text("Saved: seizure by Officer Sato")
+        seen["inspection"] = status.inner_text()
+        page.screenshot(path=shots / "05-inspection.png", full_page=True)
 
-            page.click("nav button[data-view='alerts']")
-            alerts = page.get_by_test_id("alert-list")
-            expect(alerts).to_contain_text("DMITRI VOLKOV")
-            seen["alerts"] = alerts.inner_text()
-            page.screenshot(path=shots / "06-alerts.png", full_page=True)
+        page.click("nav button[data-view='alerts']")
+        alerts = page.get_by_test_id("alert-list")
+        expect(alerts).to_contain_text("DMITRI VOLKOV")
+        seen["alerts"] = alerts.inner_text()
+        page.screenshot(path=shots / "06-alerts.png", full_page=True)
 
-            # Triage: acknowledge, then close with a disposition; the counts follow.
-            def volkov() -> Locator:
-                return alerts.locator("li", has=page.locator(".label", has_text="traveller DMITRI VOLKOV"))
+        # Triage: acknowledge, then close with a disposition; the counts follow.
+        def volkov() -> Locator:
+            return alerts.locator("li", has=page.locator(".label", has_text="traveller DMITRI VOLKOV"))
 
-            volkov().locator("button[data-action='acknowledge']").click()
-            expect(volkov()).to_contain_text("acknowledged")
-            volkov().locator("select").select_option("false_positive")
-            volkov().locator("button[data-action='close']").click()
-            expect(volkov()).to_contain_text("closed · false positive")
-            expect(page.get_by_test_id("alert-counts")).to_contain_text("1 closed")
-            seen["triage"] = page.get_by_test_id("alert-counts").inner_text()
-            page.screenshot(path=shots / "07-triage.png", full_page=True)
-        finally:
-            browser.close()
-    assert errors == [], f"errors in the browser console: {errors}"
+        volkov().locator("button[data-action='acknowledge']").click()
+        expect(volkov()).to_contain_text("acknowledged")
+        volkov().locator("select").select_option("false_positive")
+        volkov().locator("button[data-action='close']").click()
+        expect(volkov()).to_contain_text("closed · false positive")
+        expect(page.get_by_test_id("alert-counts")).to_contain_text("1 closed")
+        seen["triage"] = page.get_by_test_id("alert-counts").inner_text()
+        page.screenshot(path=shots / "07-triage.png", full_page=True)
     return seen
 
 
@@ -226,12 +145,11 @@ def check(seen: dict[str, str], shots: Path) -> None:
         assert png_is_not_blank(shot), name
 
 
-def test_analyst_page_on_the_sample(tmp_path: Path) -> None:
+def test_analyst_page_on_the_sample(serve_app: ServeApp, open_page: OpenPage, tmp_path: Path) -> None:
     settings = get_settings()
     store = sample_store(settings)
-    app, key = app_with_key(store, settings)
-    for base in serve(app):
-        seen = walk_the_page(base, key, tmp_path)
+    base, key, _ = serve_app(store, settings)
+    seen = walk_the_page(open_page, base, key, tmp_path)
     check(seen, tmp_path)
     assert [r.outcome for r in store.inspection_results] == ["seizure"]
     print(f"screenshots: {tmp_path}")
@@ -247,14 +165,14 @@ def es_backed(stack: Settings) -> Store:
 
 
 @pytest.mark.integration
-def test_analyst_page_on_elasticsearch(es_backed: Store, stack: Settings, tmp_path: Path) -> None:
+def test_analyst_page_on_elasticsearch(es_backed: Store, stack: Settings, serve_app: ServeApp,
+                                       open_page: OpenPage, tmp_path: Path) -> None:
     from sekisho import es_io
 
-    app, key = app_with_key(es_backed, stack.model_copy(update={"feedback_dir": tmp_path / "feedback"}))
+    base, key, _ = serve_app(es_backed, stack.model_copy(update={"feedback_dir": tmp_path / "feedback"}))
     shots = tmp_path / "shots"
     shots.mkdir()
-    for base in serve(app):
-        seen = walk_the_page(base, key, shots)
+    seen = walk_the_page(open_page, base, key, shots)
     check(seen, shots)
     es_io.refresh(stack)
     audit = es_io.search("api_audit", {"match_all": {}}, stack, size=100)
@@ -264,9 +182,10 @@ def test_analyst_page_on_elasticsearch(es_backed: Store, stack: Settings, tmp_pa
     print(f"screenshots: {shots}")
 
 
-def test_enforcement_names_a_purpose_to_see_pnr_data(tmp_path: Path) -> None:
+def test_enforcement_names_a_purpose_to_see_pnr_data(serve_app: ServeApp, open_page: OpenPage,
+                                                     tmp_path: Path) -> None:
     """An officer's queue shows PNR travellers masked until a case and legal basis are given on the page."""
-    from playwright.sync_api import expect, sync_playwright
+    from playwright.sync_api import expect
 
     from targeting.api.purpose import MASK
 
@@ -275,32 +194,18 @@ def test_enforcement_names_a_purpose_to_see_pnr_data(tmp_path: Path) -> None:
     for doc in store.documents.values():  # the planted bookings and travellers, as PNR data
         if doc.get("record_type") in ("booking", "passenger"):
             doc["source_format"] = "pnrgov"
-    keys = MemoryKeyStore()
-    app = create_app(store, keys, MemoryRawSink(), MemorySubscriptions(), settings)
-    key = create_key(keys, Role.ENFORCEMENT, "Officer Ito")
-    errors: list[str] = []
-    for base in serve(app):
-        with sync_playwright() as pw:
-            browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-            try:
-                page = browser.new_page(viewport={"width": 1400, "height": 1000})
-                page.on("pageerror", lambda exc: errors.append(str(exc)))
-                page.goto(base + "/")
-                page.fill("#api-key", key)
-                page.click("#login-form button")
-                expect(page.get_by_test_id("purpose")).to_be_visible()
-                page.click("nav button[data-view='queue']")
-                page.select_option("#queue-port", "NRT")
-                page.click("#queue-form button")
-                queue = page.get_by_test_id("queue-list")
-                expect(queue).to_contain_text(MASK)
-                assert "VOLKOV" not in queue.inner_text()
-                page.fill("#purpose-ref", "case:2026-0042")
-                page.select_option("#purpose-basis", "eu-pnr-art6-2b")
-                page.click("#queue-form button")
-                expect(queue).to_contain_text("DMITRI VOLKOV")
-                page.screenshot(path=tmp_path / "purpose-queue.png", full_page=True)
-            finally:
-                browser.close()
-    assert errors == []
+    base, key, _ = serve_app(store, settings, Role.ENFORCEMENT, "Officer Ito")
+    with open_page(base, key) as page:
+        expect(page.get_by_test_id("purpose")).to_be_visible()
+        page.click("nav button[data-view='queue']")
+        page.select_option("#queue-port", "NRT")
+        page.click("#queue-form button")
+        queue = page.get_by_test_id("queue-list")
+        expect(queue).to_contain_text(MASK)
+        assert "VOLKOV" not in queue.inner_text()
+        page.fill("#purpose-ref", "case:2026-0042")
+        page.select_option("#purpose-basis", "eu-pnr-art6-2b")
+        page.click("#queue-form button")
+        expect(queue).to_contain_text("DMITRI VOLKOV")
+        page.screenshot(path=tmp_path / "purpose-queue.png", full_page=True)
     assert store.audit_log[-1].params["purpose"] == "case:2026-0042"

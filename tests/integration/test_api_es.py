@@ -6,7 +6,6 @@ import csv
 import hashlib
 import io
 import json
-from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -18,26 +17,17 @@ from sekisho.settings import Settings
 from targeting.alerts import FileSubscriptions
 from targeting.api import create_app
 from targeting.api.es_store import EsStore
-from targeting.api.ingest import KafkaRawSink, MemoryRawSink
+from targeting.api.ingest import KafkaRawSink
 from targeting.api.keys import MemoryKeyStore, create_key
 from targeting.api.roles import Role
-from targeting.api.sample_data import index_planted
+from tests.integration.conftest import PlantedApi
 
 pytestmark = pytest.mark.integration
 
 
 @pytest.fixture(scope="module")
-def api(
-    stack: Settings, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[tuple[TestClient, dict[Role, dict[str, str]]]]:
-    tmp = tmp_path_factory.mktemp("api")
-    settings = stack.model_copy(update={"feedback_dir": tmp / "feedback"})
-    index_planted(settings)
-    keys = MemoryKeyStore()
-    app = create_app(EsStore(settings), keys, MemoryRawSink(), FileSubscriptions(tmp / "subs.json"), settings)
-    auth = {r: {"Authorization": f"Bearer {create_key(keys, r, r.value + '-it')}"} for r in Role}
-    with TestClient(app) as client:
-        yield client, auth
+def api(planted_api: PlantedApi) -> PlantedApi:
+    return planted_api
 
 
 def test_search_card_and_paths_from_elasticsearch(api: tuple[TestClient, dict[Role, dict[str, str]]]) -> None:

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
@@ -55,21 +54,14 @@ def test_deduplicator_admits_a_higher_band_inside_the_window() -> None:
     assert dedup.admit(alert("high", 0.72, NOW + timedelta(minutes=6)))  # band rose: alert again
 
 
-@pytest.fixture
-def receiver() -> Iterator[Receiver]:
-    server = Receiver()
-    yield server
-    server.close()
-
-
-def test_triage_through_the_api(receiver: Receiver) -> None:
-    settings = get_settings().model_copy(update={"alert_webhook_allowed_targets": [receiver.url.split("/")[2]],
+def test_triage_through_the_api(webhook_receiver: Receiver) -> None:
+    settings = get_settings().model_copy(update={"alert_webhook_allowed_targets": [webhook_receiver.url.split("/")[2]],
                                                  "alert_retry_attempts": 1})
     keys, subscriptions = MemoryKeyStore(), MemorySubscriptions()
     store: MemoryStore = sample_store(settings, day=DAY)
     client = TestClient(create_app(store, keys, MemoryRawSink(), subscriptions, settings))
     auth = {role: {"Authorization": f"Bearer {create_key(keys, role, role.value + '-user')}"} for role in Role}
-    subscription = subscriptions.add(new_subscription("ct", receiver.url, "s3cret"))
+    subscription = subscriptions.add(new_subscription("ct", webhook_receiver.url, "s3cret"))
 
     listed = client.get("/api/alerts", headers=auth[Role.ANALYST]).json()
     assert listed and all(a["state"] == "new" for a in listed)
@@ -109,11 +101,11 @@ def test_triage_through_the_api(receiver: Receiver) -> None:
     assert actions == ["alert.acknowledge", "alert.assign", "alert.note", "alert.close"]
 
     deadline = time.monotonic() + 10
-    while len(receiver.calls) < 3 and time.monotonic() < deadline:
+    while len(webhook_receiver.calls) < 3 and time.monotonic() < deadline:
         time.sleep(0.05)
-    events = [json.loads(body) for _, body in receiver.calls]
+    events = [json.loads(body) for _, body in webhook_receiver.calls]
     assert [e["event"] for e in events] == ["alert.acknowledge", "alert.assign", "alert.close"]
     assert events[-1]["state"] == "closed" and events[-1]["disposition"] == "true_hit" and events[-1]["key"] == key
-    headers, body = receiver.calls[-1]
+    headers, body = webhook_receiver.calls[-1]
     assert verify(body, "s3cret", headers[SIGNATURE_HEADER]) and subscription.wants(Alert(**{
         k: v for k, v in volkov.items() if k in Alert.model_fields}))

@@ -131,6 +131,15 @@ def register(app: typer.Typer) -> None:
             rules = RuleBook(settings.targeting_rules_dir).current()
             for line in day_summary(store, rules, settings, datetime.now(UTC).date()):
                 typer.echo(line)
+        if settings.saved_search_interval_s > 0:
+            import threading
+
+            from targeting.saved_searches import run_every
+
+            # Subscribed saved searches alert on new records from here (`sekisho targeting run-searches` is
+            # the same loop, for a deployment that runs it apart).
+            threading.Thread(target=run_every, name="saved-searches", daemon=True, args=(
+                store, subscriptions.list, settings, settings.saved_search_interval_s, threading.Event())).start()
         # Plain output, one line per URL: scripts and the demo read it.
         typer.echo(f"analyst page: http://{bind_host}:{bind_port}/")
         typer.echo(f"API schema:   http://{bind_host}:{bind_port}/openapi.json")

@@ -302,3 +302,28 @@ def print_alerts(settings: Settings, hours: float = 24.0, limit: int = 20) -> No
         )
     console.print(table)
     console.print(f"{len(hits)} alerts in the last {hours:g} h")
+
+
+@app.command("run-searches")
+def run_searches(
+    every: float = typer.Option(0.0, help="run again every EVERY seconds until stopped (0: once)"),
+) -> None:
+    """Run every subscribed saved search: alert on records that arrived since its watermark."""
+    from targeting.alerts import FileSubscriptions
+    from targeting.api.es_store import EsStore
+    from targeting.saved_searches import RunResult, run_every
+
+    settings = get_settings()
+    webhooks = FileSubscriptions(settings.alert_subscriptions_file)
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+
+    def report(result: RunResult, delivered: int) -> None:
+        console.print(f"{escape(result.search.name)} ({escape(result.search.owner)}): {result.matched} matches "
+                      f"read, {len(result.alerts)} new alerts, {delivered} webhook deliveries; watermark "
+                      f"{result.search.watermark:%Y-%m-%d %H:%M:%S}")
+
+    try:
+        run_every(EsStore(settings), webhooks.list, settings, every, stop, report)
+    except KeyboardInterrupt:
+        stop.set()

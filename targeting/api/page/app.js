@@ -7,6 +7,10 @@
   var $ = function (id) { return document.getElementById(id); };
   var current = null;  // the entity card shown
   var picked = {};  // record id -> its pick in the queue shown, so a result keeps its selection
+  var legalBases = [];  // what a purpose or a case may name (from /api/me)
+  var role = null;
+  // Saved searches and cases: analysts, the CT unit and administrators (the API's role gates say the same).
+  function worksCases() { return ["analyst", "ct_unit", "admin"].indexOf(role) >= 0; }
 
   function api(path, options) {
     options = options || {};
@@ -18,6 +22,8 @@
     }
     return fetch(path, Object.assign({}, options, { headers: headers })).then(function (response) {
       if (response.status === 401) { logout("Your key was not accepted."); throw new Error("unauthorised"); }
+      if (response.status === 204) return null;
+      if (options.raw && response.ok) return response.text();
       return response.json().then(function (data) {
         if (!response.ok) throw new Error((data && data.detail) || response.statusText);
         return data;
@@ -54,6 +60,7 @@
   $("purpose").addEventListener("submit", function (evt) { evt.preventDefault(); });
 
   function showPurpose(me) {
+    legalBases = me.legal_bases || [];
     var select = $("purpose-basis");
     while (select.options.length > 1) select.remove(1);
     (me.legal_bases || []).forEach(function (basis) { select.add(new Option(basis, basis)); });
@@ -65,10 +72,14 @@
     sessionStorage.setItem(KEY, key);
     return api("/api/me").then(function (me) {
       $("whoami").textContent = me.name + " · " + me.role;
+      role = me.role;
+      document.querySelector("nav button[data-view='cases']").hidden = !worksCases();
+      $("saved-search-box").hidden = !worksCases();
       showPurpose(me);
       $("login").hidden = true; $("workspace").hidden = false; $("logout").hidden = false;
       $("login-error").textContent = "";
       loadPorts();
+      if (worksCases()) window.SekishoSearches.load();
     });
   }
 
@@ -97,6 +108,8 @@
     if (view === "alerts") loadAlerts();
     if (view === "queue") loadQueue();
     if (view === "sources") loadSources();
+    if (view === "cases") window.SekishoCases.load();
+    if (view === "search" && worksCases()) window.SekishoSearches.load();
   }
 
   // --- search
@@ -159,6 +172,7 @@
           (pick.selection === "random" ? " · random exploration pick" : ""), "kind"));
         li.appendChild(span(pick.reason, "why"));
         (pick.explanation || []).forEach(function (why) { li.appendChild(span(why, "why")); });
+        li.appendChild(caseButton("pick", pick.record_id, pick.label));
         li.addEventListener("click", function () { openEntity(pick.record_id); });
         list.appendChild(li);
       });
@@ -181,6 +195,12 @@
     var b = document.createElement("button");
     b.type = "button"; b.textContent = text; b.className = "small"; b.dataset.action = text.toLowerCase();
     b.addEventListener("click", function (evt) { evt.stopPropagation(); action(); });
+    return b;
+  }
+  // "Open case" on an alert, a queue pick or an entity: the Cases view, its new-case form filled in.
+  function caseButton(from, ref, label) {
+    var b = alertButton("Open case", function () { show("cases"); window.SekishoCases.start(from, ref, label); });
+    b.dataset.action = "open-case";
     return b;
   }
   function triage(a, path, body) {
@@ -225,6 +245,7 @@
           actions.appendChild(disposition);
           actions.appendChild(alertButton("Close", function () { triage(a, "close", { disposition: disposition.value }); }));
         }
+        actions.appendChild(caseButton("alert", a.key, a.label));
         actions.appendChild(alertButton("Note", function () {
           var text = window.prompt("Note on " + a.label);
           if (text) triage(a, "notes", { text: text });
@@ -293,6 +314,7 @@
       showWebFacts(card);
       loadMembers(card.id);
       showScreening(card);
+      if (worksCases()) window.SekishoCases.cardControls(card); else $("card-case").textContent = "";
       $("inspection-status").textContent = "";
       $("card").scrollIntoView({ block: "start" });
     }).catch(function (err) {
@@ -312,6 +334,7 @@
         var li = item(h.query_name + " ≈ " + h.matched_name + " (" + h.list_name + " " + h.entry_id + ", " +
           h.score.toFixed(2) + ")", { entry: h.entry_id, status: h.status });
         li.appendChild(span(h.summary, "state " + (h.status === "cleared" ? "closed" : h.status)));
+        if (h.decision && worksCases()) li.appendChild(window.SekishoCases.decisionButton(h.decision.id));
         [["confirm", "Confirm"], ["false_positive", "False positive"], ["unsure", "Unsure"]].forEach(function (v) {
           var b = document.createElement("button");
           b.type = "button"; b.className = "small"; b.textContent = v[1]; b.dataset.verdict = v[0];
@@ -436,6 +459,13 @@
         " (" + saved.id + ")";
     }).catch(function (err) { $("inspection-status").textContent = "Not saved: " + err.message; });
   });
+
+  // What searches.js and cases.js use of this page.
+  window.Sekisho = { api: api, item: item, span: span, button: alertButton, openEntity: openEntity, show: show,
+                     caseButton: caseButton, legalBases: function () { return legalBases; },
+                     role: function () { return role; },
+                     purpose: function () { return $("purpose-ref").value.trim(); },
+                     setPurpose: function (ref, basis) { $("purpose-ref").value = ref; $("purpose-basis").value = basis; } };
 
   if (sessionStorage.getItem(KEY)) login(sessionStorage.getItem(KEY)).catch(function () { logout(""); });
 })();

@@ -2,8 +2,8 @@
 // SekishoGraph.draw(svg, view, onOpen) lays out view.nodes / view.edges, marks view.paths[0]
 // and returns {highlight(i)} to mark another path. Nodes can be dragged; a click opens the node.
 // Readability: a hub's leaf neighbours of one relation (a flight's co-travellers, a forwarder's
-// consignments) are drawn as one node "+N" that expands on click; relation checkboxes above the
-// drawing hide edge types; labels that would overlap another are left out (their title remains);
+// consignments, each with its air waybill) are drawn as one node "+N" that expands on click;
+// relation checkboxes above the drawing hide edge types; labels that would overlap another are left out (their title remains);
 // the explanation path is never collapsed nor filtered out.
 (function () {
   "use strict";
@@ -28,24 +28,45 @@
       p.edges.forEach(function (id) { onPath[id] = true; });
     });
     var edges = view.edges.filter(function (e) { return onPath[e.id] || !hidden[e.relation]; });
-    var degree = {};
-    edges.forEach(function (e) { degree[e.source] = (degree[e.source] || 0) + 1; degree[e.target] = (degree[e.target] || 0) + 1; });
+    var adjacent = {};  // node id -> [[neighbour id, edge id]]
+    edges.forEach(function (e) {
+      (adjacent[e.source] = adjacent[e.source] || []).push([e.target, e.id]);
+      (adjacent[e.target] = adjacent[e.target] || []).push([e.source, e.id]);
+    });
     var byId = {}; view.nodes.forEach(function (n) { byId[n.id] = n; });
+    // A twig of a hub: a node whose other neighbours hang on it alone (a co-traveller; a forwarder's
+    // consignment with its air waybill). Twigs never hold the centre or an explanation path.
+    function twig(hub, leaf) {
+      if (onPath[leaf] || leaf === view.center || !byId[leaf]) return null;
+      var nodes = [leaf], edgeIds = [];
+      var ok = adjacent[leaf].every(function (pair) {
+        if (pair[0] === hub) return true;
+        var pendant = pair[0];
+        if (onPath[pendant] || pendant === view.center || adjacent[pendant].length !== 1) return false;
+        nodes.push(pendant); edgeIds.push(pair[1]);
+        return true;
+      });
+      var toHub = adjacent[leaf].filter(function (pair) { return pair[0] === hub; }).length;
+      return ok && toHub === 1 ? { nodes: nodes, edges: edgeIds } : null;
+    }
     var groups = {};
     edges.forEach(function (e) {
       [[e.source, e.target], [e.target, e.source]].forEach(function (pair) {
-        var hub = pair[0], leaf = pair[1];
-        if (degree[leaf] !== 1 || onPath[leaf] || leaf === view.center || !byId[leaf]) return;
+        var hub = pair[0], leaf = pair[1], found = twig(hub, leaf);
+        if (!found) return;
         var key = "group:" + hub + ":" + e.relation + ":" + byId[leaf].kind;
         (groups[key] = groups[key] || { hub: hub, relation: e.relation, kind: byId[leaf].kind, leaves: [], edges: [] });
-        groups[key].leaves.push(leaf); groups[key].edges.push(e.id);
+        groups[key].leaves.push(leaf);
+        groups[key].edges.push(e.id);
+        groups[key].nodes = (groups[key].nodes || []).concat(found.nodes);
+        groups[key].edges = groups[key].edges.concat(found.edges);
       });
     });
     var folded = {}, foldedEdges = {}, extraNodes = [], extraEdges = [];
     Object.keys(groups).forEach(function (key) {
       var g = groups[key];
       if (g.leaves.length <= HUB_LEAVES || expanded[key]) return;
-      g.leaves.forEach(function (id) { folded[id] = true; });
+      g.nodes.forEach(function (id) { folded[id] = true; });
       g.edges.forEach(function (id) { foldedEdges[id] = true; });
       extraNodes.push({ id: key, kind: g.kind, label: "+" + g.leaves.length + " " + g.kind + " (" + g.relation.replace(/_/g, " ") + ")",
                         group: true, count: g.leaves.length });
@@ -171,7 +192,10 @@
         return rank(a) - rank(b);
       });
       order.forEach(function (id) {
-        var p = placed.pos[placed.index[id]], info = nodeEls[id].sekishoLabel, w = info.width, h = 12, r = info.r;
+        var p = placed.pos[placed.index[id]], info = nodeEls[id].sekishoLabel, h = 12, r = info.r;
+        info.text.removeAttribute("display");  // measured as rendered; the estimate when it cannot be
+        var w = Math.ceil(info.text.getComputedTextLength() || 0) + 2;
+        if (w <= 2) w = info.width;
         var spots = [[r + 3, -h / 2, "start"], [-r - 3 - w, -h / 2, "end"], [-w / 2, r + 2, "middle"], [-w / 2, -r - h - 2, "middle"]];
         var placedAt = null;
         for (var i = 0; i < spots.length && !placedAt; i++) {
