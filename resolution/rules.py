@@ -47,6 +47,7 @@ STRENGTH: dict[str, int] = {
     "name_contact": 2,
     "name_flight_contact": 3,
     "container_sailing": 3,
+    "name_flight_unique": 4,
 }
 
 
@@ -175,6 +176,23 @@ def _different_documents(a: Profile, b: Profile) -> bool:
     )
 
 
+def _near_documents(a: Profile, b: Profile) -> list[tuple[str, str, str]]:
+    return [
+        (ca, na, nb)
+        for (ca, na), (cb, nb) in product(sorted(a.documents), sorted(b.documents))
+        if ca == cb and near_numbers(na, nb)
+    ]
+
+
+def contradiction(a: Profile, b: Profile) -> bool:
+    """Two travellers by what they say of themselves: two dates of birth, two genders or two passports."""
+    if a.birth_date and b.birth_date and a.birth_date != b.birth_date:
+        return True
+    if a.gender and b.gender and a.gender != b.gender:
+        return True
+    return not _near_documents(a, b) and _different_documents(a, b)
+
+
 def given_names_agree(parts: PartsAgreement) -> bool:
     """Given names close enough to tell a traveller from a relative on the same booking.
 
@@ -200,17 +218,9 @@ def _travellers(a: Profile, b: Profile) -> Match | None:
         return Match(left, right, "traveller", "travel_document", (same, account, *_parts_sentence(parts)))
 
     # Contradictions veto everything below: two people, whatever their names say.
-    if a.birth_date and b.birth_date and a.birth_date != b.birth_date:
+    if contradiction(a, b):
         return None
-    if a.gender and b.gender and a.gender != b.gender:
-        return None
-    near = [
-        (ca, na, nb)
-        for (ca, na), (cb, nb) in product(sorted(a.documents), sorted(b.documents))
-        if ca == cb and near_numbers(na, nb)
-    ]
-    if not near and _different_documents(a, b):
-        return None  # different documents of one issuing country
+    near = _near_documents(a, b)
 
     flights = sorted(a.flights & b.flights)
     contacts = _shared_contacts(a, b)
