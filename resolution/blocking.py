@@ -15,11 +15,12 @@ def blocking_keys(profile: Profile) -> frozenset[str]:
     keys: set[str] = set()
     if kind == "traveller":
         keys.update(f"document:{country}:{number}" for country, number in profile.documents)
-        # Every number with one character left out: two numbers one slip apart share one of these.
+        # The number and every number with one character left out: two numbers one slip apart (a wrong,
+        # missing, extra, swapped or moved character) share one of these.
         keys.update(
-            f"document~{country}:{number[:i]}_{number[i + 1 :]}"
+            f"document~{country}:{variant}"
             for country, number in profile.documents
-            for i in range(len(number))
+            for variant in (number, *(number[:i] + number[i + 1 :] for i in range(len(number))))
         )
         if profile.birth_date is not None:
             keys.add(f"born:{profile.birth_date.isoformat()}")

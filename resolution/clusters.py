@@ -19,6 +19,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from resolution.blocking import blocking_keys
+from resolution.flight_names import RULE as FLIGHT_NAME_RULE
+from resolution.flight_names import FlightNames
 from resolution.profiles import Profile, profile_of
 from resolution.rules import Match, compare, pair_of
 from schemas.documents import EntityMembership, MatchJudgement
@@ -86,6 +88,7 @@ class Resolver:
         self._entity: dict[str, str] = {}
         self._members: dict[str, list[str]] = {}
         self._overfull: set[str] = set()
+        self._flight_names = FlightNames()
         for judgement in judgements:
             self._remember(judgement)
 
@@ -167,12 +170,15 @@ class Resolver:
         """Resolve new (or replayed) records; returns the records whose entity changed."""
         changes = Changes()
         touched: set[str] = set()
+        related: set[str] = set()
         for record in records:
             if record.id in self._profiles:
                 continue  # a replay: the record's content is fixed by its id
             profile = profile_of(record)
             if profile is None:
                 continue
+            if profile.kind == "traveller":
+                related |= self._flight_names.add(profile)
             self._profiles[profile.record_id] = profile
             self._adjacent.setdefault(profile.record_id, set())
             changes.records.add(profile.record_id)
@@ -194,10 +200,37 @@ class Resolver:
                         self._link(*pair)
                         touched.add(other_id)
                 block.append(profile.record_id)
+        touched |= self._decide_flight_names(related)
         for warning in changes.warnings:
             log.warning("resolution: %s", warning)
         changes.update(self._repartition(touched))
         return changes
+
+    def _decide_flight_names(self, related: set[str]) -> set[str]:
+        """Make or withdraw the matches of travellers whose name is alone on a flight; returns their records.
+
+        A pair that a pairwise rule matched keeps that match: this rule only fills in what they left apart.
+        """
+        if not related:
+            return set()
+        made, withdrawn = self._flight_names.decide(related, self._profiles)
+        touched: set[str] = set()
+        for match in made:
+            current = self._matches.get(match.pair)
+            if current is None or current.rule == FLIGHT_NAME_RULE:
+                self._matches[match.pair] = match
+                self._link(*match.pair)
+                touched.update(match.pair)
+        for pair in withdrawn:
+            current = self._matches.get(pair)
+            if current is not None and current.rule == FLIGHT_NAME_RULE:
+                del self._matches[pair]
+                judged = self._judgements.get(pair)
+                if judged is None or judged.verdict != "confirm":
+                    self._adjacent[pair[0]].discard(pair[1])
+                    self._adjacent[pair[1]].discard(pair[0])
+                touched.update(pair)
+        return touched
 
     def judge(self, judgement: MatchJudgement) -> Changes:
         """Apply an analyst's judgement (the latest judgement of a pair is the one in force)."""

@@ -47,6 +47,7 @@ class Profile:
     source_format: str
     names: Names = Names()
     given_names: Names = Names()  # travellers whose feed gives the name parts apart
+    name_parts: tuple[str, str] | None = None  # (surname, given names) when the feed gives them apart
     name_key: str | None = None  # organisation name without legal forms (parties)
     birth_date: date | None = None
     gender: str | None = None
@@ -88,6 +89,11 @@ def _emails(raw: list[str]) -> frozenset[str]:
     return frozenset(key for key in (email_key(value) for value in raw) if key)
 
 
+def _name_parts(record: Passenger) -> tuple[str, str] | None:
+    surname, given = (record.surname or "").strip(), (record.given_names or "").strip()
+    return (surname, given) if surname and given else None
+
+
 def _passenger(record: Passenger) -> Profile:
     documents = frozenset(
         (document.issuing_country or "", number)
@@ -105,6 +111,7 @@ def _passenger(record: Passenger) -> Profile:
         **_identity(record, "traveller", record.full_name),
         names=_names("PER", record.full_name),
         given_names=_names("PER", record.given_names) if record.surname else Names(),
+        name_parts=_name_parts(record),
         birth_date=record.date_of_birth,
         gender=gender,
         documents=documents,

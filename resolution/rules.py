@@ -19,16 +19,19 @@ from normality import normalize
 from rapidfuzz.distance import OSA
 
 from enrichment.screening import Matcher, NameMatcher, PreparedName, prepare_name
+from resolution.name_parts import PartsAgreement, parts_agreement
 from resolution.profiles import EntityKind, Names, Profile
 
-# Thresholds chosen on the development profile (seed 11, noise profile "dev"); see BENCHMARKS.md.
+# Thresholds chosen on the development profile (seeds 11, 12 and 13, noise profile "dev"); see BENCHMARKS.md.
 NAME_WITH_DOCUMENT = 0.5  # a shared passport needs names that are not plainly someone else's
 NAME_WITH_BIRTH_DATE = 0.8  # name variant + same date of birth + a shared flight or contact
-NAME_WITHOUT_BIRTH_DATE = 0.9  # no date of birth on one side: the name must carry more
-NAME_WITHOUT_BIRTH_DATE_GIVEN = 0.8  # ... or a looser full name when the given names agree apart
+NAME_WITHOUT_BIRTH_DATE = 0.9  # no date of birth on one side: the given names must agree closely
+NAME_WITHOUT_BIRTH_DATE_WHOLE = 0.95  # ... or, without the parts, the whole name up to a variant
 NAME_DOCUMENT_TYPO = 0.85
 PARTY_NAME = 0.85  # a party name variant + a shared phone, e-mail or address
 CONSIGNMENT_PARTY_NAME = 0.8  # same container on the same sailing + a consignee or shipper that agrees
+PART_AGREES = 0.9  # one name part the same up to romanisation: enough beside a shared passport
+PART_VARIANT = 0.6  # every name part a plausible spelling of the other's: enough beside a date of birth
 SPELLING_FLOOR = 0.5  # below this no two words are taken for spellings of one name part
 
 # Rule strengths: lower is stronger. Clustering under analysts' rejections applies stronger evidence first.
@@ -44,6 +47,7 @@ STRENGTH: dict[str, int] = {
     "name_contact": 2,
     "name_flight_contact": 3,
     "container_sailing": 3,
+    "name_flight_unique": 4,
 }
 
 
@@ -145,9 +149,57 @@ def _document_type(profile: Profile, number: str) -> str:
     return next((kind for value, kind in profile.document_types if value == number), "travel document")
 
 
-def _near_numbers(left: str, right: str) -> bool:
-    """One mistyped, missing or swapped character (long numbers only: short ones collide by chance)."""
-    return min(len(left), len(right)) >= 6 and OSA.distance(left, right) == 1
+def _one_moved(left: str, right: str) -> bool:
+    """The same characters with one moved elsewhere (dropped, then typed again further on)."""
+    if len(left) != len(right) or sorted(left) != sorted(right):
+        return False
+    return any(left[:i] + left[i + 1 :] == right[:j] + right[j + 1 :]
+               for i in range(len(left)) for j in range(len(right)) if left[i] == right[j])
+
+
+def near_numbers(left: str, right: str) -> bool:
+    """One mistyped, missing, swapped or moved character (long numbers only: short ones collide by chance)."""
+    if min(len(left), len(right)) < 6:
+        return False
+    return OSA.distance(left, right) == 1 or _one_moved(left, right)
+
+
+def _parts_sentence(parts: PartsAgreement | None) -> tuple[str, ...]:
+    return parts.accounts if parts is not None else ()
+
+
+def _different_documents(a: Profile, b: Profile) -> bool:
+    """Documents of one issuing country that are more than two slips apart (both sides may carry one)."""
+    pairs = [(na, nb) for (ca, na), (cb, nb) in product(a.documents, b.documents) if ca == cb]
+    return bool(pairs) and not any(
+        min(len(na), len(nb)) >= 8 and OSA.distance(na, nb, score_cutoff=2) <= 2 for na, nb in pairs
+    )
+
+
+def _near_documents(a: Profile, b: Profile) -> list[tuple[str, str, str]]:
+    return [
+        (ca, na, nb)
+        for (ca, na), (cb, nb) in product(sorted(a.documents), sorted(b.documents))
+        if ca == cb and near_numbers(na, nb)
+    ]
+
+
+def contradiction(a: Profile, b: Profile) -> bool:
+    """Two travellers by what they say of themselves: two dates of birth, two genders or two passports."""
+    if a.birth_date and b.birth_date and a.birth_date != b.birth_date:
+        return True
+    if a.gender and b.gender and a.gender != b.gender:
+        return True
+    return not _near_documents(a, b) and _different_documents(a, b)
+
+
+def given_names_agree(parts: PartsAgreement) -> bool:
+    """Given names close enough to tell a traveller from a relative on the same booking.
+
+    The same up to romanisation or a variant the matcher knows, and spelt alike as well: the matcher's
+    name symbols equate some given names that are spelt nothing alike (``CHIH-MING`` / ``MIN-JI``).
+    """
+    return parts.given.score >= NAME_WITHOUT_BIRTH_DATE and parts.given_spelling >= SPELLING_FLOOR
 
 
 def _travellers(a: Profile, b: Profile) -> Match | None:
@@ -157,26 +209,18 @@ def _travellers(a: Profile, b: Profile) -> Match | None:
 
     shared = sorted(a.documents & b.documents)
     score, account = name_agreement(a.names, b.names) if shared else (0.0, "")
-    if shared and (score >= NAME_WITH_DOCUMENT or born):
+    parts = parts_agreement(a.name_parts, b.name_parts) if shared and score < NAME_WITH_DOCUMENT else None
+    if shared and (score >= NAME_WITH_DOCUMENT or born or (parts is not None and parts.strongest >= PART_AGREES)):
         country, number = shared[0]
         same = f"same {_document_type(a, number)} {number} {country}".rstrip()
         if born:
             same += f" and {birth_note[0]}"
-        return Match(left, right, "traveller", "travel_document", (same, account))
+        return Match(left, right, "traveller", "travel_document", (same, account, *_parts_sentence(parts)))
 
     # Contradictions veto everything below: two people, whatever their names say.
-    if a.birth_date and b.birth_date and a.birth_date != b.birth_date:
+    if contradiction(a, b):
         return None
-    if a.gender and b.gender and a.gender != b.gender:
-        return None
-    near = [
-        (ca, na, nb)
-        for (ca, na), (cb, nb) in product(sorted(a.documents), sorted(b.documents))
-        if ca == cb and _near_numbers(na, nb)
-    ]
-    common_countries = {c for c, _ in a.documents} & {c for c, _ in b.documents}
-    if common_countries and not near:
-        return None  # different documents of one issuing country
+    near = _near_documents(a, b)
 
     flights = sorted(a.flights & b.flights)
     contacts = _shared_contacts(a, b)
@@ -184,26 +228,32 @@ def _travellers(a: Profile, b: Profile) -> Match | None:
         return None  # no rule below could fire: the names need not be compared
     if not shared:
         score, account = name_agreement(a.names, b.names)
-    if near and (born or flights) and score >= NAME_DOCUMENT_TYPO:
+    parts = parts_agreement(a.name_parts, b.name_parts)
+    weakest_part = parts.weakest if parts is not None else 0.0
+    if near and (born or flights) and (score >= NAME_DOCUMENT_TYPO or weakest_part >= PART_VARIANT):
         country, first, second = near[0]
         typo = f"{_document_type(a, first)} numbers {first} / {second} {country} one character apart (mistyped)"
-        return Match(left, right, "traveller", "travel_document_typo", (typo, *birth_note, account))
+        names = (account,) if score >= NAME_DOCUMENT_TYPO else (account, *_parts_sentence(parts))
+        return Match(left, right, "traveller", "travel_document_typo", (typo, *birth_note, *names))
     reasons: tuple[str, ...]
-    if born and score >= NAME_WITH_BIRTH_DATE and flights:
-        reasons = (f"same {birth_note[0]}", f"same flight leg {flights[0]}", account)
-        return Match(left, right, "traveller", "name_birth_date_flight", reasons)
-    if born and score >= NAME_WITH_BIRTH_DATE and contacts:
-        return Match(left, right, "traveller", "name_birth_date_contact", (f"same {birth_note[0]}", *contacts, account))
-    if not (flights and contacts and score >= NAME_WITHOUT_BIRTH_DATE_GIVEN):
+    if born and (score >= NAME_WITH_BIRTH_DATE or weakest_part >= PART_VARIANT):
+        names = (account,) if score >= NAME_WITH_BIRTH_DATE else (account, *_parts_sentence(parts))
+        if flights:
+            reasons = (f"same {birth_note[0]}", f"same flight leg {flights[0]}", *names)
+            return Match(left, right, "traveller", "name_birth_date_flight", reasons)
+        if contacts:
+            reasons = (f"same {birth_note[0]}", *contacts, *names)
+            return Match(left, right, "traveller", "name_birth_date_contact", reasons)
+    if not (flights and contacts):
         return None
-    given, given_account = name_agreement(a.given_names, b.given_names)
-    if given >= NAME_WITHOUT_BIRTH_DATE:
-        # Relatives on one booking share surname, phone and flights: the given names must agree.
-        missing = "date of birth missing on one side" if not born else f"same {birth_note[0]}"
-        reasons = (f"same flight leg {flights[0]}", *contacts, account, f"given {given_account}", missing)
-        return Match(left, right, "traveller", "name_flight_contact", reasons)
-    if score >= NAME_WITHOUT_BIRTH_DATE:
-        missing = "date of birth missing on one side" if not born else f"same {birth_note[0]}"
+    # Relatives on one booking share surname, phone and flights: the given names must agree closely.
+    missing = "date of birth missing on one side" if not born else f"same {birth_note[0]}"
+    if parts is not None:
+        if given_names_agree(parts) and parts.surname.score >= PART_VARIANT:
+            reasons = (f"same flight leg {flights[0]}", *contacts, account, *parts.accounts, missing)
+            return Match(left, right, "traveller", "name_flight_contact", reasons)
+        return None
+    if score >= NAME_WITHOUT_BIRTH_DATE_WHOLE:
         reasons = (f"same flight leg {flights[0]}", *contacts, account, missing)
         return Match(left, right, "traveller", "name_flight_contact", reasons)
     return None

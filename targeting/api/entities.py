@@ -55,10 +55,11 @@ def members_of(store: Store, record_id: str) -> EntityMembers:
 
 
 def one_hit_per_entity(store: Store, hits: Sequence[SearchHit]) -> list[SearchHit]:
-    """Search hits with the records of one entity folded into its first (best) hit."""
+    """Search hits with the records of one entity folded into its first (best) hit (one entity lookup)."""
+    entities = store.entities_of([hit.id for hit in hits]) if hits else {}
     kept: dict[str, SearchHit] = {}
     for hit in hits:
-        entity = store.entity_of(hit.id) or hit.id
+        entity = entities.get(hit.id) or hit.id
         if entity in kept:
             first = kept[entity]
             kept[entity] = first.model_copy(update={"members": first.members + 1})

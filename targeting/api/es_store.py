@@ -231,6 +231,10 @@ class EsStore:
         membership = EsResolutionStore(self.settings).memberships([record_id]).get(record_id)
         return membership.entity_id if membership else None
 
+    def entities_of(self, record_ids: Sequence[str]) -> dict[str, str]:
+        found = EsResolutionStore(self.settings).memberships(record_ids)
+        return {record_id: membership.entity_id for record_id, membership in found.items()}
+
     def entity_members(self, entity_id: str) -> list[EntityMembership]:
         return EsResolutionStore(self.settings).entity_members(entity_id)
 

@@ -103,6 +103,9 @@ class MemoryStore:
     def entity_of(self, record_id: str) -> str | None:
         return self.resolver.entity_of(record_id) if record_id in self.resolver else None
 
+    def entities_of(self, record_ids: Sequence[str]) -> dict[str, str]:
+        return {record_id: self.resolver.entity_of(record_id) for record_id in record_ids if record_id in self.resolver}
+
     def entity_members(self, entity_id: str) -> list[EntityMembership]:
         members = self.resolver.members(entity_id) if entity_id in self.resolver else []
         return [m for m in (self.resolver.membership(i) for i in members) if m is not None]

@@ -87,6 +87,10 @@ class Store(Protocol):
     # Entity resolution: which canonical entity a record belongs to, its members, analysts' judgements.
     def entity_of(self, record_id: str) -> str | None: ...
 
+    def entities_of(self, record_ids: Sequence[str]) -> dict[str, str]:
+        """The canonical entity of each resolved record among ``record_ids`` (one lookup for all)."""
+        ...
+
     def entity_members(self, entity_id: str) -> list[EntityMembership]:
         """The membership of every record of an entity (empty when the entity was never resolved)."""
         ...

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import UTC, date, datetime, timedelta
 
+import pytest
 from fastapi.testclient import TestClient
 
 from graph.links import links_of
@@ -12,7 +14,7 @@ from schemas.records import Passenger
 from sekisho.settings import get_settings
 from targeting.alerts import MemorySubscriptions
 from targeting.api import create_app
-from targeting.api.entities import latest_per_target
+from targeting.api.entities import latest_per_target, one_hit_per_entity
 from targeting.api.ingest import MemoryRawSink
 from targeting.api.keys import MemoryKeyStore, create_key
 from targeting.api.memory_store import MemoryStore
@@ -91,3 +93,22 @@ def test_an_alert_raised_again_replaces_the_earlier_one_in_the_list() -> None:
 
     alerts = [alert("consignment:a", 0, 0.57), alert("consignment:a", 5, 0.89), alert("consignment:b", 1, 0.8)]
     assert [(a.key, a.score) for a in latest_per_target(alerts)] == [("consignment:a", 0.89), ("consignment:b", 0.8)]
+
+
+def test_search_hits_fold_with_one_entity_lookup(monkeypatch: pytest.MonkeyPatch) -> None:
+    calls: list[list[str]] = []
+    looked_up = STORE.entities_of
+
+    def counted(record_ids: Sequence[str]) -> dict[str, str]:
+        calls.append(list(record_ids))
+        return looked_up(record_ids)
+
+    def one_by_one(record_id: str) -> str | None:
+        raise AssertionError(f"search looked up the entity of {record_id} on its own")
+
+    monkeypatch.setattr(STORE, "entities_of", counted)
+    monkeypatch.setattr(STORE, "entity_of", one_by_one)
+    hits = STORE.search("volkov", ["passenger"], 20)
+    folded = one_hit_per_entity(STORE, hits)
+    assert len(calls) == 1 and sorted(calls[0]) == sorted(hit.id for hit in hits)
+    assert len(folded) == 1 and folded[0].members == 2

@@ -127,3 +127,52 @@ def test_flight_legs_merge_on_designator_and_day() -> None:
 
     assert match(leg("a", "500"), leg("b", "0500")) == ("flight_designator", "same flight CX500/2026-12-07 from HKG")
     assert match(leg("a", "500"), leg("b", "500", origin="TPE")) is None  # another leg of that flight number
+
+
+def test_name_parts_spelt_apart_merge_beside_a_birth_date() -> None:
+    # The matcher alone leaves GARCIA / GAKIA unpaired; part by part, beside a date of birth, it is a slip.
+    result = match(api("JAMES GARCIA", given="JAMES", surname="GARCIA"),
+                   pnr("GAKIA JAMES", given="JAMES", surname="GAKIA", born=date(1979, 3, 14)))
+    assert result is not None and result[0] == "name_birth_date_flight"
+    assert "surnames 'GARCIA' / 'GAKIA' agree 0.83 (spelling once romanisation is folded)" in result[1]
+
+
+def test_romanisations_fold_to_one_spelling() -> None:
+    # ZHAO / JAO and PRIYA / PRIIA: other romanisations, not other names.
+    result = match(api("PRIYA ZHAO", given="PRIYA", surname="ZHAO", locator="QX7P2M"),
+                   pnr("JAO PRIIA", given="PRIIA", surname="JAO"))
+    assert result is not None and result[0] == "name_flight_contact"
+    assert "given names 'PRIYA' / 'PRIIA' agree 1.00" in result[1]
+
+
+def test_same_passport_needs_one_name_part_only() -> None:
+    same = [TravelDocument(doc_type="P", number="753912468", issuing_country="RU")]
+    result = match(api("SOO-AH KANG", given="SOO-AH", surname="KANG"),
+                   pnr("SUPAH KANG", given="SUPAH", surname="KANG", documents=same))
+    assert result is not None and result[0] == "travel_document"
+    assert "surnames 'KANG' / 'KANG' agree 1.00" in result[1]
+    other = pnr("OLGA PETROVA", given="OLGA", surname="PETROVA", documents=same)
+    assert match(api("SOO-AH KANG", given="SOO-AH", surname="KANG"), other) is None
+
+
+def test_a_moved_character_is_a_mistyped_passport() -> None:
+    moved = [TravelDocument(doc_type="P", number="75391246M", issuing_country="RU")]
+    result = match(api("DMITRI VOLKOV", number="M75391246"), pnr("DMITRI VOLKOV", born=date(1979, 3, 14),
+                                                                 documents=moved))
+    assert result is not None and result[0] == "travel_document_typo"
+    assert "passport numbers M75391246 / 75391246M RU one character apart" in result[1]
+
+
+def test_passports_two_slips_apart_do_not_veto_a_birth_date_match() -> None:
+    # Both feeds mistyped the number once: no longer a contradiction, not evidence either.
+    other = [TravelDocument(doc_type="P", number="753912400", issuing_country="RU")]
+    result = match(api("FANG LI", given="FANG", surname="LI", locator="QX7P2M"),
+                   pnr("FANG LII", given="FANG", surname="LII", born=date(1979, 3, 14), documents=other))
+    assert result is not None and result[0] == "name_birth_date_flight"
+
+
+def test_given_names_one_slip_apart_on_one_booking_stay_apart_without_a_birth_date() -> None:
+    # CHRISTIAN / CHRISTINA SCHNEIDER on one booking: the whole names agree 0.91, and they are two people.
+    christian = api("CHRISTIAN SCHNEIDER", given="CHRISTIAN", surname="SCHNEIDER", locator="QX7P2M")
+    christina = pnr("CHRISTINA SCHNEIDER", given="CHRISTINA", surname="SCHNEIDER")
+    assert match(christian, christina) is None
