@@ -62,9 +62,10 @@ def start_site(pages: int) -> tuple[subprocess.Popen[str], str]:
 class Run:
     pages: int
     wall_s: float
-    cpu_s: float  # this process, all threads (reactor, emitter, Kafka producer, ...); the site runs elsewhere
+    cpu_s: float  # this process (all threads) and the crawl's emitter process; the site runs elsewhere
     emitted: int = 0
     reactor_cpu_s: float = 0.0  # the crawl (reactor) thread alone
+    worker_cpu_s: float = 0.0  # the emitter process alone (archiving, serialisation, Kafka sends)
 
     @property
     def pages_per_s(self) -> float:
@@ -78,34 +79,39 @@ class Run:
     def reactor_ms_per_page(self) -> float:
         return 1000 * self.reactor_cpu_s / max(self.pages, 1)
 
+    @property
+    def worker_ms_per_page(self) -> float:
+        return 1000 * self.worker_cpu_s / max(self.pages, 1)
+
     def __str__(self) -> str:
         emitted = f", {self.emitted} records emitted" if self.emitted else ""
         return (
             f"{self.pages} pages in {self.wall_s:.2f}s = {self.pages_per_s:.0f} pages/s, "
-            f"{self.cpu_ms_per_page:.2f} ms CPU/page ({self.reactor_ms_per_page:.2f} in the reactor thread){emitted}"
+            f"{self.cpu_ms_per_page:.2f} ms CPU/page ({self.reactor_ms_per_page:.2f} in the reactor thread, "
+            f"{self.worker_ms_per_page:.2f} in the emitter process){emitted}"
         )
 
 
-def measure(crawl: Callable[[], tuple[int, int]]) -> Run:
+def measure(crawl: Callable[[], tuple[int, int, float]]) -> Run:
     before = resource.getrusage(resource.RUSAGE_SELF)
     reactor_before: float = call_in_reactor(time.thread_time)
     started = time.perf_counter()
-    pages, emitted = crawl()
+    pages, emitted, worker_cpu = crawl()
     wall = time.perf_counter() - started
     reactor_after: float = call_in_reactor(time.thread_time)
     after = resource.getrusage(resource.RUSAGE_SELF)
-    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
-    return Run(pages, wall, cpu, emitted, reactor_after - reactor_before)
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime) + worker_cpu
+    return Run(pages, wall, cpu, emitted, reactor_after - reactor_before, worker_cpu)
 
 
 def sekisho_crawl(
     source: SourceDefinition, settings: Settings, frontier: Frontier | str, sink: RecordSink | str
-) -> tuple[int, int]:
+) -> tuple[int, int, float]:
     report = run_crawl(source, settings, frontier=frontier, sink=sink)
-    return report.pages, report.emitted
+    return report.pages, report.emitted, float(report.stats.get("sekisho/evidence/worker_cpu_s", 0.0))
 
 
-def bare_crawl(start_url: str, concurrency: int) -> tuple[int, int]:
+def bare_crawl(start_url: str, concurrency: int) -> tuple[int, int, float]:
     """The baseline: Scrapy alone, following links, no items."""
     from scrapy import Request, Spider
     from scrapy.crawler import CrawlerRunner
@@ -150,7 +156,7 @@ def bare_crawl(start_url: str, concurrency: int) -> tuple[int, int]:
         return runner.crawl(crawler).addCallback(done)
 
     call_in_reactor(crawl)
-    return int(result.get("downloader/response_count", 0)), 0
+    return int(result.get("downloader/response_count", 0)), 0, 0.0
 
 
 def sekisho_source(base: str, pages: int, concurrency: int) -> SourceDefinition:

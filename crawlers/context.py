@@ -10,7 +10,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Generic, TypeVar
 
-from crawlers.emitter import RecordEmitter
+from crawlers.emitter import Emitter, RecordEmitter
+from crawlers.emitter_process import ProcessEmitter
 from crawlers.frontier import CrawlState, ElasticsearchFrontier, Frontier, InMemoryFrontier
 from crawlers.sinks import KafkaSink, RecordSink
 from crawlers.sources import SourceDefinition
@@ -50,9 +51,8 @@ def _unwrap(value: Any) -> Any:
 class CrawlContext:
     source: SourceDefinition
     state: CrawlState
-    sink: RecordSink
-    owns_sink: bool
-    emitter: RecordEmitter  # archives, diffs and sends records off the reactor thread
+    emitter: Emitter  # archives, diffs and sends records off the reactor thread
+    sink: RecordSink | None = None  # a sink this crawl made and closes (none when the worker process owns it)
 
 
 def sekisho_settings(scrapy_settings: Any) -> Settings:
@@ -83,6 +83,23 @@ def build_sink(scrapy_settings: Any) -> tuple[RecordSink, bool]:
         raise ValueError(f"{RECORD_SINK}: unknown sink {value!r}")
     sink: RecordSink = value
     return sink, False
+
+
+def build_emitter(scrapy_settings: Any, source: SourceDefinition) -> tuple[Emitter, RecordSink | None]:
+    """What archives and sends this crawl's pages, and the sink the crawl must close (if it made one).
+
+    A crawl to Kafka hands pages to a worker process (which makes its own producer) unless
+    ``crawl_emitter_process`` is off; a sink object of the caller's is fed from a worker thread.
+    """
+    settings = sekisho_settings(scrapy_settings)
+    configured = scrapy_settings.get(WATCHLIST_DIR)
+    list_dir = Path(configured) if configured else settings.list_store_dir  # where changed list files go
+    if _unwrap(scrapy_settings.get(RECORD_SINK)) in (None, "kafka") and settings.crawl_emitter_process:
+        directory = scrapy_settings.get(EVIDENCE_DIR) or ""
+        max_bytes = scrapy_settings.getint(WARC_MAX_BYTES) or 256 * 1024 * 1024
+        return ProcessEmitter(source, settings, directory, max_bytes, list_dir), None
+    sink, owns_sink = build_sink(scrapy_settings)
+    return RecordEmitter(source, sink, build_archive(scrapy_settings), list_dir), sink if owns_sink else None
 
 
 def build_archive(scrapy_settings: Any) -> WarcArchive | None:

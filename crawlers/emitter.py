@@ -1,14 +1,21 @@
-"""The crawl's back half, off the reactor thread: evidence copies, change history, serialisation, sends.
+"""The crawl's back half, off the reactor thread: records, change detection, evidence copies, sends.
 
-The reactor thread (Scrapy) only extracts a record and decides whether it is new, changed or unchanged;
-it hands the page to ``RecordEmitter.submit`` (a queue put) and moves on. One worker thread takes what is
-queued in batches and, per page, writes the WARC copy (``crawlers.warc_archive``), stamps the record with
-its evidence pointer, diffs a changed page's fields against its previous archived copy, and sends the
-record to the sink (whose ``send`` serialises it and queues it on the Kafka producer). Compression and
-hashing release the GIL, so most of the worker's time does not compete with the crawl.
+The reactor thread (Scrapy) fetches, follows links and keeps the frontier; for each fetched page it hands
+the page to an ``Emitter`` and moves on. ``RecordStage`` is the work itself, per page: extract the record
+(``crawlers.extractors``), decide whether it is new, changed, unchanged or a duplicate of another URL's
+content, store a changed watchlist file, write the WARC copy (``crawlers.warc_archive``), stamp the record
+with its evidence pointer and diff a changed page's fields against its previous archived copy. What the
+frontier must learn (the content hash, the record id, the outcome) comes back to the reactor thread as
+``PageResult``s, applied there, so the frontier keeps one writer.
+
+The stage runs in a worker process for crawls to Kafka (``crawlers.emitter_process``: no share of the
+crawl's GIL) and in ``RecordEmitter``'s worker thread when the records go to a sink object of the
+caller's (tests, ``--sink none``).
 
 A page whose copy cannot be written is still emitted, without evidence, and counted with a warning
-(``archive_failed``); a record the sink refuses is raised by ``flush`` at the end of the crawl.
+(``archive_failed``); a page whose extraction fails is counted (``extract_failed``) with a warning and
+recorded as an error in the frontier; a record the sink refuses is raised by ``flush`` at the end of the
+crawl.
 """
 
 from __future__ import annotations
@@ -17,19 +24,23 @@ import logging
 import queue
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Literal
+from pathlib import Path
+from typing import Literal, NamedTuple, Protocol
 
 from crawlers.extractors import FetchedPage, extract_record
+from crawlers.frontier import change_of
 from crawlers.sinks import RecordSink
 from crawlers.sources import SourceDefinition
 from crawlers.warc_archive import WarcArchive, decoded_text, header_pairs, read_copy
 from schemas.records import CrawledPage, Evidence, FieldChange
+from sekisho.list_store import store_list_file
 
 log = logging.getLogger(__name__)
 
-Outcome = Literal["new", "changed", "unchanged", "duplicate", "not_modified", "hub"]
-_REVISITS = ("unchanged", "duplicate", "not_modified")
+Outcome = Literal["new", "changed", "unchanged", "duplicate", "failed"]
+Handling = Literal["parse", "hub", "not_modified"]
 
 # The fields an analyst compares between two copies of a page (text last: it is long and changes most).
 DIFF_FIELDS = (
@@ -52,11 +63,31 @@ HANDOFF_S = 0.5  # or after this long, when pages come slower
 
 @dataclass(frozen=True)
 class Emission:
-    """One fetched page: its record (none for a hub page, which is archived but not emitted) and outcome."""
+    """One fetched page and what to do with it.
+
+    ``parse``: extract a record and emit it if its content is new or changed (``previous_hash`` is the
+    content hash last emitted for the URL); ``hub``: a page followed for its links, archived only;
+    ``not_modified``: a 304, noted in the archive as a visit.
+    """
 
     page: FetchedPage
-    record: CrawledPage | None
+    handling: Handling
+    list_name: str | None = None
+    previous_hash: str | None = None
+
+
+class PageResult(NamedTuple):
+    """What the frontier learns from a parsed page (a tuple: cheap to send back from the worker process)."""
+
+    canonical: str
     outcome: Outcome
+    content_hash: str | None
+    record_id: str | None
+    kind: str | None
+    detail: str | None  # the URL it duplicates, or why extraction failed
+
+
+ResultHandler = Callable[[list[PageResult]], None]
 
 
 def _shown(value: object) -> str | None:
@@ -83,117 +114,163 @@ class EmitterStats:
     archive_failed: int = 0
     diffed: int = 0
     sent: int = 0
+    extract_failed: int = 0
     warnings: list[str] = field(default_factory=list)
+    worker_restarts: int = 0  # worker processes that died and were replaced (crawlers.emitter_process)
+    worker_cpu_s: float = 0.0  # CPU the worker process used (not in the crawling process's own figures)
+    worker_start_cpu_s: float = 0.0  # of which its start (interpreter, imports, Kafka producer)
 
 
-class RecordEmitter:
-    """A worker thread that archives, diffs and sends what the crawl hands it, in batches."""
+class Emitter(Protocol):
+    """What the crawl hands fetched pages to: ``RecordEmitter`` (a thread) or ``ProcessEmitter``.
 
-    def __init__(self, source: SourceDefinition, sink: RecordSink, archive: WarcArchive | None) -> None:
+    ``on_results`` (set by the crawl) receives the ``PageResult``s in the crawl's own thread, during
+    ``submit`` and ``flush``.
+    """
+
+    on_results: ResultHandler | None
+
+    @property
+    def stats(self) -> EmitterStats: ...
+
+    @property
+    def outcomes(self) -> dict[str, int]:
+        """Pages per outcome (new, changed, unchanged, duplicate, failed) and records per ``emitted/<kind>``."""
+        ...
+
+    def submit(self, emission: Emission) -> None: ...
+
+    def flush(self) -> None: ...
+
+    def close(self) -> None: ...
+
+
+class RecordStage:
+    """Turns a batch of fetched pages into the records to send, stamped with their evidence pointers.
+
+    Shared by the in-process worker thread (``RecordEmitter``) and the worker process
+    (``crawlers.emitter_process``): the same extraction, change detection, archive, stamping and diffing
+    whichever runs it. One stage serves one crawl (duplicates are detected within it).
+    """
+
+    def __init__(self, source: SourceDefinition, archive: WarcArchive | None, list_dir: Path | None) -> None:
         self.source = source
-        self.sink = sink
         self.archive = archive
+        self.list_dir = list_dir
         self.stats = EmitterStats()
-        self._queue: queue.SimpleQueue[list[Emission] | None] = queue.SimpleQueue()
-        self._buffer: list[Emission] = []  # filled by the crawl thread, handed over in batches
-        self._buffer_since = 0.0
-        self._pending = 0
-        self._idle = threading.Condition()
-        self._errors: list[BaseException] = []
-        self._thread: threading.Thread | None = None
+        self.outcomes: dict[str, int] = {}  # outcome or "emitted/<kind>" -> pages
+        self._content_owner: dict[str, str] = {}  # content hash -> the first URL that carried it this crawl
 
-    def submit(self, emission: Emission) -> None:
-        """Queue a page (called in the reactor thread; never blocks on I/O).
-
-        Pages are handed to the worker in batches: every hand-off wakes the worker, which then competes with
-        the crawl for the GIL, so one wake-up per ``HANDOFF`` pages (or per ``HANDOFF_S`` seconds of slower
-        crawling; the rest at ``flush``) costs the crawl far less than one per page.
-        """
-        buffer = self._buffer
-        if not buffer:
-            self._buffer_since = time.monotonic()
-        buffer.append(emission)
-        if len(buffer) >= HANDOFF or time.monotonic() - self._buffer_since >= HANDOFF_S:
-            self._hand_off()
-
-    def _hand_off(self) -> None:
-        if not self._buffer:
-            return
-        batch, self._buffer = self._buffer, []
-        with self._idle:
-            self._pending += len(batch)
-        if self._thread is None:
-            self._thread = threading.Thread(target=self._run, name=f"emitter-{self.source.name}", daemon=True)
-            self._thread.start()
-        self._queue.put(batch)
-
-    def _run(self) -> None:
-        while True:
-            batch = self._queue.get()
-            if batch is None:
-                return
-            try:
-                self._handle(batch)
-            except BaseException as exc:  # kept and raised by flush(): the crawl's end reports it
-                self._errors.append(exc)
-            finally:
-                with self._idle:
-                    self._pending -= len(batch)
-                    self._idle.notify_all()
-
-    def _handle(self, batch: list[Emission]) -> None:
-        records = [record for record in map(self._archived, batch) if record is not None]
+    def records(self, batch: list[Emission]) -> tuple[list[CrawledPage], list[PageResult]]:
+        """The batch's records to send and what the frontier learns; every copy the records point to is
+        flushed to disk before this returns."""
+        records: list[CrawledPage] = []
+        results: list[PageResult] = []
+        for emission in batch:
+            record, result = self._one(emission)
+            if record is not None:
+                records.append(record)
+            if result is not None:
+                results.append(result)
+                self._count(result.outcome)
         if self.archive is not None:
             self.archive.flush()  # a record leaves only once the copy it points to is on disk
-        for record in records:
-            try:
-                self.sink.send(record)
-                self.stats.sent += 1
-            except Exception as exc:  # raised by flush(); the rest of the batch is still sent
-                self._errors.append(exc)
+        return records, results
 
-    def _archived(self, emission: Emission) -> CrawledPage | None:
-        """The record to send (stamped with its evidence), after archiving the page."""
-        page, record, archive = emission.page, emission.record, self.archive
-        if emission.outcome in _REVISITS:
-            record = None  # nothing is emitted; the archive notes the visit
-        if archive is None:
-            return record
+    def close(self) -> None:
+        if self.archive is not None:
+            self.archive.close()
+
+    def _count(self, key: str) -> None:
+        self.outcomes[key] = self.outcomes.get(key, 0) + 1
+
+    def _one(self, emission: Emission) -> tuple[CrawledPage | None, PageResult | None]:
+        page = emission.page
+        if emission.handling != "parse":
+            self._archive(page, "hub" if emission.handling == "hub" else "not_modified")
+            return None, None
         try:
-            response_headers = header_pairs(page.headers)
-            if emission.outcome in _REVISITS:
-                written = archive.write_revisit(
-                    url=page.url,
-                    canonical=page.canonical,
-                    status=page.status,
-                    fetched_at=page.fetched_at,
-                    response_headers=response_headers,
-                    body=None if emission.outcome == "not_modified" else page.body,
-                    protocol=page.protocol,
-                )
-                if written is None:
-                    self._warn(f"{page.url} answered 304 but its archived copy is gone (retention): visit not noted")
-                else:
-                    self.stats.revisits += 1
-                return None
-            previous = archive.latest(page.canonical) if emission.outcome == "changed" else None
-            evidence = archive.write_response(
+            record = extract_record(self.source, page, list_name=emission.list_name)
+        except Exception as exc:  # one unreadable page must not stop the crawl: counted, warned, recorded
+            self.stats.extract_failed += 1
+            self._warn(f"{page.url} not extracted: {exc!r}")
+            detail = f"extract.{type(exc).__name__}"
+            return None, PageResult(page.canonical, "failed", None, None, None, detail)
+        content = record.content_hash or ""
+        outcome: Outcome = change_of(emission.previous_hash, content)
+        owner = self._content_owner.setdefault(content, record.canonical_url)
+        if outcome != "unchanged" and owner != record.canonical_url:
+            outcome = "duplicate"
+        result = PageResult(
+            record.canonical_url, outcome, content, record.id, record.kind, owner if outcome == "duplicate" else None
+        )
+        if outcome in ("unchanged", "duplicate"):
+            self._archive(page, "revisit")  # nothing is emitted; the archive notes the visit
+            return None, result
+        if record.kind == "watchlist" and record.content_hash and self.list_dir is not None:
+            stored = store_list_file(
+                self.list_dir,
+                record.list_name or record.source_name,
+                record.content_hash,
+                page.body,
+                record.url,
+                page.fetched_at.isoformat(),
+            )
+            record = record.model_copy(update={"raw_location": stored.path})
+        self._count(f"emitted/{record.kind}")
+        return self._stamped(page, record, outcome), result
+
+    def _archive(self, page: FetchedPage, kind: Literal["hub", "revisit", "not_modified"]) -> None:
+        archive = self.archive
+        if archive is None:
+            return
+        try:
+            if kind == "hub":
+                self._write_response(archive, page)
+                return
+            written = archive.write_revisit(
                 url=page.url,
                 canonical=page.canonical,
                 status=page.status,
-                body=page.body,
                 fetched_at=page.fetched_at,
-                response_headers=response_headers,
-                request_headers=header_pairs(page.request_headers),
-                method=page.method,
+                response_headers=header_pairs(page.headers),
+                body=None if kind == "not_modified" else page.body,
                 protocol=page.protocol,
             )
-            self.stats.archived += 1
+        except Exception as exc:
+            self._warn(f"evidence copy of {page.url} not written: {exc!r}")
+            return
+        if written is None:
+            self._warn(f"{page.url} answered 304 but its archived copy is gone (retention): visit not noted")
+        else:
+            self.stats.revisits += 1
+
+    def _write_response(self, archive: WarcArchive, page: FetchedPage) -> Evidence:
+        evidence = archive.write_response(
+            url=page.url,
+            canonical=page.canonical,
+            status=page.status,
+            body=page.body,
+            fetched_at=page.fetched_at,
+            response_headers=header_pairs(page.headers),
+            request_headers=header_pairs(page.request_headers),
+            method=page.method,
+            protocol=page.protocol,
+        )
+        self.stats.archived += 1
+        return evidence
+
+    def _stamped(self, page: FetchedPage, record: CrawledPage, outcome: Outcome) -> CrawledPage:
+        """The record to send, stamped with its evidence (and its changes), after archiving the page."""
+        archive = self.archive
+        if archive is None:
+            return record
+        try:
+            previous = archive.latest(page.canonical) if outcome == "changed" else None
+            evidence = self._write_response(archive, page)
         except Exception as exc:
             self._warn(f"evidence copy of {page.url} not written: {exc!r}")
             return record
-        if record is None:
-            return None
         update: dict[str, object] = {"evidence": evidence}
         if previous is not None and previous.digest != evidence.digest:
             update["previous_evidence"] = previous
@@ -227,11 +304,118 @@ class RecordEmitter:
         if len(self.stats.warnings) < 100:
             self.stats.warnings.append(message)
 
+
+class BatchedHandOff:
+    """Collects what the crawl thread submits and hands it over in batches (``_hand_off``, by subclasses).
+
+    Every hand-off wakes a worker (or writes to a pipe), so one per ``HANDOFF`` pages (or per ``HANDOFF_S``
+    seconds of slower crawling; the rest at ``flush``) costs the crawl far less than one per page.
+    """
+
+    def __init__(self) -> None:
+        self._buffer: list[Emission] = []  # filled by the crawl thread
+        self._buffer_since = 0.0
+
+    def submit(self, emission: Emission) -> None:
+        """Queue a page (called in the reactor thread; never waits on the worker's I/O)."""
+        buffer = self._buffer
+        if not buffer:
+            self._buffer_since = time.monotonic()
+        buffer.append(emission)
+        if len(buffer) >= HANDOFF or time.monotonic() - self._buffer_since >= HANDOFF_S:
+            self._hand_off()
+
+    def _take(self) -> list[Emission]:
+        batch, self._buffer = self._buffer, []
+        return batch
+
+    def _hand_off(self) -> None:
+        raise NotImplementedError
+
+
+class RecordEmitter(BatchedHandOff):
+    """A worker thread that runs the record stage on what the crawl hands it, in batches, and sends.
+
+    Used when the sink is an object of the caller's (tests, ``--sink none``); a crawl to Kafka runs the same
+    stage in a worker process instead (``crawlers.emitter_process``).
+    """
+
+    def __init__(
+        self,
+        source: SourceDefinition,
+        sink: RecordSink,
+        archive: WarcArchive | None,
+        list_dir: Path | None = None,
+    ) -> None:
+        super().__init__()
+        self.source = source
+        self.sink = sink
+        self.stage = RecordStage(source, archive, list_dir)
+        self.on_results: ResultHandler | None = None
+        self._queue: queue.SimpleQueue[list[Emission] | None] = queue.SimpleQueue()
+        self._results: queue.SimpleQueue[list[PageResult]] = queue.SimpleQueue()
+        self._pending = 0
+        self._idle = threading.Condition()
+        self._errors: list[BaseException] = []
+        self._thread: threading.Thread | None = None
+
+    @property
+    def stats(self) -> EmitterStats:
+        return self.stage.stats
+
+    @property
+    def outcomes(self) -> dict[str, int]:
+        return self.stage.outcomes
+
+    def _hand_off(self) -> None:
+        self._deliver_results()
+        batch = self._take()
+        if not batch:
+            return
+        with self._idle:
+            self._pending += len(batch)
+        if self._thread is None:
+            self._thread = threading.Thread(target=self._run, name=f"emitter-{self.source.name}", daemon=True)
+            self._thread.start()
+        self._queue.put(batch)
+
+    def _deliver_results(self) -> None:
+        """Pass the worker's results to the crawl (in the crawl's thread, which owns the frontier)."""
+        while not self._results.empty():
+            results = self._results.get()
+            if self.on_results is not None:
+                self.on_results(results)
+
+    def _run(self) -> None:
+        while True:
+            batch = self._queue.get()
+            if batch is None:
+                return
+            try:
+                self._handle(batch)
+            except BaseException as exc:  # kept and raised by flush(): the crawl's end reports it
+                self._errors.append(exc)
+            finally:
+                with self._idle:
+                    self._pending -= len(batch)
+                    self._idle.notify_all()
+
+    def _handle(self, batch: list[Emission]) -> None:
+        records, results = self.stage.records(batch)
+        for record in records:
+            try:
+                self.sink.send(record)
+                self.stats.sent += 1
+            except Exception as exc:  # raised by flush(); the rest of the batch is still sent
+                self._errors.append(exc)
+        self._results.put(results)
+
     def flush(self) -> None:
         """Wait until everything submitted is archived and handed to the sink, then flush the sink."""
         self._hand_off()
         with self._idle:
             self._idle.wait_for(lambda: self._pending == 0)
+        self._deliver_results()
         if self._errors:
             errors, self._errors = self._errors, []
             raise RuntimeError(f"{len(errors)} records or batches not emitted; first: {errors[0]!r}") from errors[0]
@@ -246,5 +430,4 @@ class RecordEmitter:
                 self._queue.put(None)
                 self._thread.join(timeout=30)
                 self._thread = None
-            if self.archive is not None:
-                self.archive.close()
+            self.stage.close()

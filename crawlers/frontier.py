@@ -34,11 +34,11 @@ def discovered(canonical: str, source_name: str, depth: int, now: datetime) -> U
     return UrlStatus(id=status_id(canonical), url=canonical, source_name=source_name, depth=depth, next_fetch_date=now)
 
 
-def change_of(previous: UrlStatus | None, new_hash: str) -> Change:
-    """Compare fetched content with what was last emitted for the same URL."""
-    if previous is None or previous.content_hash is None:
+def change_of(previous_hash: str | None, new_hash: str) -> Change:
+    """Compare fetched content with the hash last emitted for the same URL (None: never emitted)."""
+    if previous_hash is None:
         return "new"
-    return "unchanged" if previous.content_hash == new_hash else "changed"
+    return "unchanged" if previous_hash == new_hash else "changed"
 
 
 def after_fetch(
@@ -194,7 +194,6 @@ class CrawlState:
         self.flush_every = flush_every
         self._by_url: dict[str, UrlStatus] = {s.url: s for s in frontier.load(source_name)}
         self._dirty: dict[str, UrlStatus] = {}
-        self._hashes_this_run: dict[str, str] = {}
 
     def __len__(self) -> int:
         return len(self._by_url)
@@ -213,11 +212,6 @@ class CrawlState:
         far = datetime.max.replace(tzinfo=UTC)
         ready = [s for s in self._by_url.values() if s.status != "refused" and (s.next_fetch_date or far) <= now]
         return sorted(ready, key=lambda s: (s.depth, s.next_fetch_date or far))
-
-    def claim_content(self, content_hash: str, canonical: str) -> str | None:
-        """Record that ``canonical`` carries this content in this run; the other URL if one already did."""
-        owner = self._hashes_this_run.setdefault(content_hash, canonical)
-        return None if owner == canonical else owner
 
     def flush(self, wait: bool = False) -> None:
         if self._dirty:

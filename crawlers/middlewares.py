@@ -142,7 +142,7 @@ class ConditionalRequestMiddleware:
                 method=request.method,
                 protocol=response.protocol or "HTTP/1.1",
             )
-            context.emitter.submit(Emission(page, None, "not_modified"))
+            context.emitter.submit(Emission(page, "not_modified"))
             raise IgnoreRequest(f"not modified: {request.url}")
         if response.status >= 400:
             self.crawler.stats.inc_value("sekisho/http_error")

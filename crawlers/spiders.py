@@ -2,8 +2,11 @@
 
 It stays thin: discovery (start pages, sitemaps, RSS/Atom feeds, JSON APIs, due URLs from the frontier;
 discovery documents are asked conditionally like any page) and link following are here; extraction is
-``crawlers.extractors`` (HTML, and PDF notices); safety, budget, conditional requests and change detection
-are middlewares and pipelines; archiving and sending run on the emitter thread.
+``crawlers.extractors`` (HTML, and PDF notices); safety, budget and conditional requests are middlewares.
+A fetched page is recorded in the frontier and handed to the crawl's emitter, which extracts its record,
+detects changes, archives and sends off the reactor thread (``crawlers.emitter``; a worker process for
+crawls to Kafka). The spider yields requests only: no Scrapy items, whose per-item machinery (spider
+middleware passes, item pipelines, signals) cost the crawl thread more than the hand-over does.
 """
 
 from __future__ import annotations
@@ -22,11 +25,10 @@ from scrapy.linkextractors import LinkExtractor
 from scrapy.utils.sitemap import Sitemap
 
 from crawlers.canonical import canonical_url
-from crawlers.context import CrawlContext, build_archive, build_frontier, build_sink
-from crawlers.emitter import Emission, RecordEmitter
-from crawlers.extractors import FetchedPage, extract_record
+from crawlers.context import CrawlContext, build_emitter, build_frontier
+from crawlers.emitter import Emission, Handling, PageResult
+from crawlers.extractors import FetchedPage
 from crawlers.frontier import CrawlState, after_fetch, discovered, now_utc
-from crawlers.items import CrawlItem
 from crawlers.sources import PDF_TYPE, FollowRule, SourceDefinition
 
 _ATOM = "{http://www.w3.org/2005/Atom}"
@@ -34,7 +36,7 @@ _RULE_CACHE_SIZE = 100_000
 _SAFE_XML = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=False, recover=True)
 
 
-def fetched_page(response: Response, *, parsed: bool = False) -> FetchedPage:
+def fetched_page(response: Response) -> FetchedPage:
     def header(name: bytes) -> str | None:
         value: Any = response.headers.get(name)
         return value.decode("latin-1") if value else None
@@ -50,7 +52,6 @@ def fetched_page(response: Response, *, parsed: bool = False) -> FetchedPage:
         text=text,
         etag=header(b"ETag"),
         last_modified=header(b"Last-Modified"),
-        selector=response.selector if parsed and isinstance(response, TextResponse) else None,
         headers=response.headers,
         request_headers=request.headers if request is not None else None,
         method=request.method if request is not None else "GET",
@@ -83,17 +84,58 @@ class SourceSpider(Spider):
     @classmethod
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> SourceSpider:
         source: SourceDefinition = kwargs.pop("source")
-        sink, owns_sink = build_sink(crawler.settings)
-        emitter = RecordEmitter(source, sink, build_archive(crawler.settings))
+        emitter, owned_sink = build_emitter(crawler.settings, source)
         state = CrawlState(build_frontier(crawler.settings), source.name)
-        context = CrawlContext(source, state, sink, owns_sink, emitter)
+        context = CrawlContext(source, state, emitter, owned_sink)
         crawler.sekisho_context = context  # type: ignore[attr-defined]  # read by crawl_context()
         spider: SourceSpider = super().from_crawler(crawler, *args, source=source, context=context, **kwargs)
-        crawler.signals.connect(spider.flush_frontier, signal=signals.spider_closed)
+        emitter.on_results = spider.record_results
+        crawler.signals.connect(spider.close_crawl, signal=signals.spider_closed)
         return spider
 
-    def flush_frontier(self) -> None:
-        self.context.state.flush(wait=True)
+    def record_results(self, results: list[PageResult]) -> None:
+        """What the record stage found (content hash, record id, new/changed/unchanged/duplicate) into the
+        frontier, so the next run detects changes; called in this (the reactor) thread."""
+        state = self.context.state
+        for result in results:
+            status = state.get(result.canonical)
+            if status is None:
+                continue
+            update: dict[str, object]
+            if result.outcome == "failed":
+                update = {"status": "error", "reason": result.detail}
+            else:
+                update = {
+                    "status": result.outcome if result.outcome in ("unchanged", "duplicate") else "fetched",
+                    "content_hash": result.content_hash,
+                    "record_id": result.record_id,
+                    "reason": f"duplicate_of:{result.detail}" if result.outcome == "duplicate" else None,
+                }
+            state.put(status.model_copy(update=update))
+
+    def close_crawl(self) -> None:
+        """The crawl's end: every page archived and sent, the counts in the stats, the frontier written."""
+        context = self.context
+        stats = self.crawler.stats
+        assert stats is not None
+        try:
+            context.emitter.close()
+        finally:
+            emitted = context.emitter.stats
+            for key, count in context.emitter.outcomes.items():
+                stats.set_value(f"sekisho/{key}", count)
+            stats.set_value("sekisho/emitted", sum(n for k, n in context.emitter.outcomes.items() if "/" in k))
+            for name in ("archived", "revisits", "archive_failed", "diffed", "extract_failed", "worker_restarts"):
+                stats.set_value(f"sekisho/evidence/{name}", getattr(emitted, name))
+            stats.set_value("sekisho/evidence/worker_cpu_s", emitted.worker_cpu_s)
+            stats.set_value("sekisho/evidence/worker_start_cpu_s", emitted.worker_start_cpu_s)
+            if emitted.warnings:
+                stats.set_value("sekisho/evidence/warnings", list(emitted.warnings))
+            try:
+                context.state.flush(wait=True)
+            finally:
+                if context.sink is not None:
+                    context.sink.close()
 
     @property
     def state(self) -> CrawlState:
@@ -168,32 +210,28 @@ class SourceSpider(Spider):
 
     # -- pages ------------------------------------------------------------------------------------
 
-    def parse_page(self, response: Response) -> Iterator[CrawlItem | Request]:
+    def parse_page(self, response: Response) -> Iterator[Request]:
         if not isinstance(response, TextResponse):
-            yield from self._parse_document(response)
+            self._parse_document(response)
             return
         rule = self.rule_for(response.url)
-        page = fetched_page(response, parsed=True)
-        if rule is not None and rule.parse:
-            yield CrawlItem(record=extract_record(self.source, page), page=page)
-        else:
-            self._mark_fetched(page)
+        page = fetched_page(response)
+        self._mark_fetched(page, "parse" if rule is not None and rule.parse else "hub")
         depth = int(response.meta.get("depth", 0))
         if depth < self.source.max_depth:
             now = page.fetched_at
             for link in self.links.extract_links(response):
                 yield from self._follow(link.url, depth=depth + 1, now=now)
 
-    def _parse_document(self, response: Response) -> Iterator[CrawlItem]:
+    def _parse_document(self, response: Response) -> None:
         """A binary document the source accepts (a PDF notice): one record, no links followed."""
         rule = self.rule_for(response.url)
         page = fetched_page(response)
         if rule is not None and rule.parse and page.content_type == PDF_TYPE:
-            yield CrawlItem(record=extract_record(self.source, page), page=page)
+            self._mark_fetched(page, "parse")
 
-    def parse_list_file(self, response: Response, list_name: str) -> Iterator[CrawlItem]:
-        page = fetched_page(response)
-        yield CrawlItem(record=extract_record(self.source, page, list_name=list_name), page=page)
+    def parse_list_file(self, response: Response, list_name: str) -> None:
+        self._mark_fetched(fetched_page(response), "parse", list_name=list_name)
 
     def _follow(self, url: str, depth: int, now: datetime | None = None) -> Iterator[Request]:
         """Request ``url`` if a rule follows it and it is new or due; ``now`` is the caller's clock reading
@@ -209,15 +247,16 @@ class SourceSpider(Spider):
             return  # fetched recently (or refused): a link to it is no reason to fetch it before it is due
         yield Request(url, callback=self.parse_page)
 
-    def _mark_fetched(self, page: FetchedPage) -> None:
-        """A hub page (followed, not an item): archive it and keep its validators for the next run's 304."""
-        self.context.emitter.submit(Emission(page, None, "hub"))
+    def _mark_fetched(self, page: FetchedPage, handling: Handling = "hub", list_name: str | None = None) -> None:
+        """Record the fetch (validators for the next run's 304, next due date) and hand the page over:
+        ``parse`` makes a record of it off this thread (``crawlers.emitter``), ``hub`` only archives it."""
         canonical = page.canonical
         previous = self.state.get(canonical) or discovered(canonical, self.source.name, 0, now_utc())
+        self.context.emitter.submit(Emission(page, handling, list_name, previous.content_hash))
         self.state.put(
             after_fetch(
                 previous,
-                now=now_utc(),
+                now=page.fetched_at,
                 interval_s=self.source.recrawl_interval_s,
                 status="fetched",
                 http_status=page.status,

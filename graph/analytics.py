@@ -18,13 +18,14 @@ from __future__ import annotations
 import itertools
 import math
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 import networkx as nx
 
 from graph.explain import SHARED_KINDS, explain_path
 from graph.model import Edge, Node, merge_nodes
+from schemas.records import EvidenceLink
 
 TRANSMISSION: dict[str, float] = {
     "has_phone": 0.9,
@@ -83,6 +84,7 @@ class RiskPath:
     edge_ids: list[str]
     risk: float
     sentence: str
+    evidence: list[EvidenceLink] = field(default_factory=list)  # of the web-asserted edges on the path
 
 
 class InMemoryGraph:
@@ -241,7 +243,24 @@ def _path_of(sub: Subgraph, graph: nx.Graph, path: list[str], risk: float) -> Ri
     """``path`` runs subject -> ... -> seed."""
     edges = [graph.edges[a, b]["edge"] for a, b in itertools.pairwise(path)]
     nodes = [sub.nodes[n] for n in path]
-    return RiskPath(node_ids=list(path), edge_ids=[e.id for e in edges], risk=risk, sentence=explain_path(nodes, edges))
+    return RiskPath(
+        node_ids=list(path),
+        edge_ids=[e.id for e in edges],
+        risk=risk,
+        sentence=explain_path(nodes, edges),
+        evidence=evidence_links(edges),
+    )
+
+
+def evidence_links(edges: Iterable[Edge]) -> list[EvidenceLink]:
+    """The archived copies (with grades) behind the edges that crawled pages asserted, one per copy."""
+    links: dict[str, EvidenceLink] = {}
+    for item in edges:
+        if item.evidence and item.evidence_digest and item.evidence not in links:
+            links[item.evidence] = EvidenceLink(
+                evidence=item.evidence, digest=item.evidence_digest, grade=item.grade, source_record=item.source_record
+            )
+    return list(links.values())
 
 
 def propagate_risk(sub: Subgraph, seeds: dict[str, float] | None = None) -> list[Node]:
@@ -250,7 +269,15 @@ def propagate_risk(sub: Subgraph, seeds: dict[str, float] | None = None) -> list
     graph = _graph(sub)
     if not seeds:
         return [
-            n.model_copy(update={"graph_risk": 0.0, "pagerank": 0.0, "risk_explanation": None, "risk_path": []})
+            n.model_copy(
+                update={
+                    "graph_risk": 0.0,
+                    "pagerank": 0.0,
+                    "risk_explanation": None,
+                    "risk_path": [],
+                    "risk_evidence": [],
+                }
+            )
             for n in sub.nodes.values()
         ]
     cost = _cost_function(graph, seeds)
@@ -269,6 +296,7 @@ def propagate_risk(sub: Subgraph, seeds: dict[str, float] | None = None) -> list
             "pagerank": rank.get(node_id, 0.0),
             "risk_explanation": None,
             "risk_path": [],
+            "risk_evidence": [],
         }
         path = paths.get(node_id)
         if path is not None and risk >= MIN_RISK and len(path) > 2:
@@ -276,6 +304,7 @@ def propagate_risk(sub: Subgraph, seeds: dict[str, float] | None = None) -> list
             carried = _path_of(sub, graph, subject_to_seed, risk)
             update["risk_explanation"] = carried.sentence
             update["risk_path"] = carried.node_ids
+            update["risk_evidence"] = carried.evidence
         updated.append(node.model_copy(update=update))
     return updated
 

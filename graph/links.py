@@ -77,10 +77,12 @@ class _Links:
         # What a crawled page asserts counts as much as its source's grade allows, and points to its copy.
         self.grade_weight = 1.0
         self.evidence: str | None = None
+        self.evidence_digest: str | None = None
         self.grade: str | None = None
         if isinstance(record, CrawledPage):
             self.grade_weight = grade_weight(record.reliability, record.credibility)
             self.evidence = record.evidence.id if record.evidence else None
+            self.evidence_digest = record.evidence.digest if record.evidence else None
             self.grade = record.grade
         self.nodes: dict[str, Node] = {}
         self.edges: dict[str, Edge] = {}
@@ -113,6 +115,7 @@ class _Links:
             # A screening match is Sekisho's own finding about a name, not the page's assertion: not graded.
             weight=weight if kind == "matched_to" else weight * self.grade_weight,
             evidence=self.evidence,
+            evidence_digest=self.evidence_digest,
             grade=self.grade,
         )
         self.edges.setdefault(new.id, new)

@@ -23,6 +23,7 @@ def edge(
     detail: str | None = None,
     weight: float = 1.0,
     evidence: str | None = None,
+    evidence_digest: str | None = None,
     grade: str | None = None,
 ) -> Edge:
     """An edge with its deterministic id."""
@@ -35,6 +36,7 @@ def edge(
         detail=detail,
         weight=weight,
         evidence=evidence,
+        evidence_digest=evidence_digest,
         grade=grade,
     )
 

@@ -10,7 +10,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from schemas.records import Frozen, Text, make_id
+from schemas.records import EvidenceLink, Frozen, Text, make_id
 
 Severity = Literal["medium", "high", "critical"]
 Outcome = Literal["nothing_found", "seizure", "revenue_recovered"]
@@ -29,6 +29,8 @@ class Alert(Frozen):
     reasons: list[str] = Field(default_factory=list)  # why it alerted: threshold and alert rules
     explanation: list[str] = Field(default_factory=list)  # every part of the score, with graph paths
     graph_path: list[str] = Field(default_factory=list)
+    # Web pages the alert rests on (graph path edges a crawled page asserted): archived copy and grade.
+    evidence: list[EvidenceLink] = Field(default_factory=list)
     port: str | None = None
     created_at: datetime
     source_received_at: datetime | None = None

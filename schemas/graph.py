@@ -12,7 +12,7 @@ from typing import ClassVar, Literal
 
 from pydantic import Field
 
-from schemas.records import Frozen, Text
+from schemas.records import EvidenceLink, Frozen, Text
 
 NodeKind = Literal[
     "person",
@@ -86,6 +86,8 @@ class Node(Frozen):
     pagerank: float = 0.0
     risk_explanation: Text | None = None
     risk_path: list[str] = Field(default_factory=list)  # node ids from this node to the seed
+    # The archived copies behind the web-asserted edges of ``risk_path`` (with their sources' grades).
+    risk_evidence: list[EvidenceLink] = Field(default_factory=list)
 
 
 class Edge(Frozen):
@@ -104,4 +106,5 @@ class Edge(Frozen):
     # Edges asserted by a crawled page: the archived copy (``Evidence.id``) and the source's grade;
     # ``weight`` is already scaled by the grade (``schemas.grading.grade_weight``).
     evidence: str | None = None
+    evidence_digest: str | None = None  # the copy's payload digest, checked when it is read back
     grade: str | None = None

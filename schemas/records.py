@@ -129,6 +129,48 @@ class Identifier(Frozen):
     source_field: str | None = None
 
 
+class Evidence(Frozen):
+    """Where the page, as it was fetched, is archived: one WARC response record (``crawlers.warc_archive``).
+
+    ``id`` (``<file>:<offset>``) names it for ``sekisho evidence show`` and the API; ``digest`` is the
+    record's ``WARC-Payload-Digest``, checked when the copy is read back.
+    """
+
+    warc_file: str  # file name in the evidence directory
+    offset: int
+    length: int
+    digest: str
+    warc_record_id: str
+    fetched_at: datetime
+
+    @property
+    def id(self) -> str:
+        return f"{self.warc_file}:{self.offset}"
+
+
+class EvidenceLink(Frozen):
+    """How a fact drawn from a crawled page points to what it was read from: the archived copy (its
+    ``Evidence.id``, ``<warc file>:<offset>``, and payload digest), the page's record and its source's grade.
+
+    Carried by every web-derived fact that is not the page itself: NER mentions on a crawled page, graph
+    edges a page asserts (as ``evidence``/``evidence_digest``/``grade``), and alerts whose graph path runs
+    through such edges.
+    """
+
+    evidence: str
+    digest: str
+    grade: str | None = None  # reliability A-F and credibility 1-6 of the source when the page was crawled
+    source_record: str | None = None  # the CrawledPage
+
+    @property
+    def warc_file(self) -> str:
+        return self.evidence.rpartition(":")[0]
+
+    @property
+    def offset(self) -> int:
+        return int(self.evidence.rpartition(":")[2])
+
+
 class Mention(Frozen):
     """A named entity found in free text (NER)."""
 
@@ -138,6 +180,8 @@ class Mention(Frozen):
     end: int
     score: float | None = None
     field: str | None = None
+    # Found on a crawled page: the archived copy it was read from and the source's grade.
+    evidence: EvidenceLink | None = None
 
 
 class ScreeningHit(Frozen):
@@ -361,25 +405,6 @@ class Declaration(Record):
     total_taxes: Positive | None = None
 
 
-class Evidence(Frozen):
-    """Where the page, as it was fetched, is archived: one WARC response record (``crawlers.warc_archive``).
-
-    ``id`` (``<file>:<offset>``) names it for ``sekisho evidence show`` and the API; ``digest`` is the
-    record's ``WARC-Payload-Digest``, checked when the copy is read back.
-    """
-
-    warc_file: str  # file name in the evidence directory
-    offset: int
-    length: int
-    digest: str
-    warc_record_id: str
-    fetched_at: datetime
-
-    @property
-    def id(self) -> str:
-        return f"{self.warc_file}:{self.offset}"
-
-
 class FieldChange(Frozen):
     """One extracted field that differs between the previous and the current copy of a page."""
 
@@ -426,6 +451,14 @@ class CrawledPage(Record):
     @property
     def grade(self) -> str | None:
         return grade_code(self.reliability, self.credibility) if self.reliability and self.credibility else None
+
+    def evidence_link(self) -> EvidenceLink | None:
+        """What a fact drawn from this page points to (none when the page was not archived)."""
+        if self.evidence is None:
+            return None
+        return EvidenceLink(
+            evidence=self.evidence.id, digest=self.evidence.digest, grade=self.grade, source_record=self.id
+        )
 
 
 class Rejection(Record):

@@ -118,6 +118,9 @@ class Settings(BaseSettings):
     crawl_allowed_private_targets: list[str] = Field(default_factory=list)
     # Evidence copies: every fetched page archived as WARC, files rotated by size, kept for a maximum age.
     crawl_evidence: bool = Field(default=True, description="archive every fetched page as WARC")
+    crawl_emitter_process: bool = Field(
+        default=True, description="crawls to Kafka archive and send from a worker process, off the crawl's GIL"
+    )
     crawl_evidence_dir: Path | None = Field(default=None, description="WARC files; default <home>/crawl/evidence")
     crawl_warc_max_bytes: int = Field(default=256 * 1024 * 1024, description="a WARC file is rotated past this size")
     crawl_evidence_max_age_days: float = Field(

@@ -77,6 +77,7 @@ def alert_for(
         reasons=reasons,
         explanation=list(score.explanation),
         graph_path=list(score.graph_path),
+        evidence=list(score.evidence),
         port=score.port,
         created_at=created,
         source_received_at=received_at,

@@ -98,7 +98,7 @@ def _clear_paths_through(node_ids: set[str], settings: Settings, counts: dict[st
 def masked_alert(alert: Alert) -> Alert:
     kind = "traveller" if alert.record_type == "passenger" else alert.record_type
     return alert.model_copy(update={"label": MASKED_LABEL, "title": f"{alert.severity} {kind} {MASKED_LABEL}",
-                                    "explanation": [], "graph_path": []})
+                                    "explanation": [], "graph_path": [], "evidence": []})
 
 
 def _alerts(deleted: set[str], masked: set[str], through: set[str], settings: Settings,
@@ -114,7 +114,7 @@ def _alerts(deleted: set[str], masked: set[str], through: set[str], settings: Se
             rewritten[alert.id] = masked_alert(alert)
     for doc in _scan_terms(ALERT_TYPE, "graph_path", through, settings):
         alert = rewritten.get(doc["id"]) or Alert.model_validate(doc)
-        rewritten[alert.id] = alert.model_copy(update={"explanation": [], "graph_path": []})
+        rewritten[alert.id] = alert.model_copy(update={"explanation": [], "graph_path": [], "evidence": []})
     if rewritten:
         counts["alert.masked"] += es_io.write_records(list(rewritten.values()), settings)
 

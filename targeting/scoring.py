@@ -15,7 +15,7 @@ from typing import Literal
 from pydantic import Field
 
 from graph.keys import compact_key
-from schemas.records import Consignment, FlightLeg, Frozen, Passenger, Record, make_id
+from schemas.records import Consignment, EvidenceLink, FlightLeg, Frozen, Passenger, Record, make_id
 from targeting.facts import Facts, Related, facts_of
 from targeting.rules import RuleHit, RuleSet
 
@@ -54,6 +54,8 @@ class TargetScore(Frozen):
     rules: list[RuleFired] = Field(default_factory=list)
     explanation: list[str] = Field(default_factory=list)
     graph_path: list[str] = Field(default_factory=list)
+    # The archived web pages (and their grades) behind the graph path's edges that crawled pages asserted.
+    evidence: list[EvidenceLink] = Field(default_factory=list)
     expected_revenue: float = 0.0  # duty at stake if the declaration is wrong (USD)
     # One target seen by several feeds (API and PNR; manifest and waybill) has one key: the queue
     # inspects it once and alerts on it once. ``entity:<canonical id>`` when resolution knows the record.
@@ -235,6 +237,7 @@ def score_record(
         ],
         explanation=explanation,
         graph_path=list(node.risk_path) if node and graph_value > 0 else [],
+        evidence=list(node.risk_evidence) if node and graph_value > 0 else [],
         expected_revenue=expected_revenue(facts, duty_rate),
         target_key=f"entity:{related.entity_id}" if related.entity_id else target_key(record),
         scored_at=now or datetime.now(UTC),

@@ -324,7 +324,7 @@ def alerts(
     flt = AlertFilter(state=state, severity=severity, port=port, assignee=assignee)
     worked = [a for a in worked_alerts(store, store.alerts(ALERTS_READ)) if flt.admits(a)][:limit]
     masked = {a.id: a for a in view.alerts(list(worked))}
-    shown = [a.model_copy(update=masked[a.id].model_dump(include={"label", "explanation", "graph_path"}))
+    shown = [a.model_copy(update=masked[a.id].model_dump(include={"label", "explanation", "graph_path", "evidence"}))
              for a in worked]
     audit_of(request).record(principal_of(request), "alerts.view", request.url.path, with_purpose(view, {
         "limit": str(limit), "state": state, "severity": severity, "port": port, "assignee": assignee}), len(shown))

@@ -186,7 +186,7 @@ class PnrView:
             if alert.record_id in hidden:
                 alert = masked_alert(alert).model_copy(update={"label": MASK})
             elif hidden.intersection(alert.graph_path):
-                alert = alert.model_copy(update={"explanation": [], "graph_path": []})
+                alert = alert.model_copy(update={"explanation": [], "graph_path": [], "evidence": []})
             shown.append(alert)
         return shown
 

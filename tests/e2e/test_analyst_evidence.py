@@ -1,10 +1,12 @@
 """Web findings on the analyst page, in headless Chromium: a marketplace listing crawled twice from the real
 fixture site (its price and seller changed in between) shows its source grade, what changed, and opens both
-archived copies (WARC) with their digests verified; the source is then regraded from the Sources view.
+archived copies (WARC) with their digests verified; a name found on the page and an alert resting on it
+open the archived copy too; the source is then regraded from the Sources view.
 """
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -14,8 +16,11 @@ from crawlers.frontier import InMemoryFrontier
 from crawlers.runner import run_crawl
 from crawlers.sinks import CollectingSink
 from crawlers.sources import load_sources
+from enrichment.ner.gazetteer import GazetteerRecognizer
+from enrichment.ner.record_tagging import tag_record
 from graph.analytics import propagate_risk
 from graph.links import links_of
+from schemas.documents import Alert
 from schemas.records import CrawledPage
 from sekisho.settings import Settings, get_settings
 from targeting.api.memory_store import MemoryStore
@@ -52,8 +57,29 @@ def crawled_twice(settings: Settings) -> list[CrawledPage]:
 def base(tmp_path: Path, serve_app: ServeApp) -> tuple[str, str]:
     settings = get_settings().model_copy(update={"home": tmp_path})
     store = MemoryStore()
-    records = crawled_twice(settings)
+    # NER over the crawled pages (a dictionary recognizer stands in for the model): names found on a page
+    # point to its archived copy.
+    records = [tag_record(r, GazetteerRecognizer({("Replica",): "MISC"})) for r in crawled_twice(settings)]
     store.add_records(records)
+    listing = next(r for r in records if r.url.endswith(LISTING))
+    link = listing.evidence_link()
+    assert link is not None
+    # An alert on a traveller whose graph path runs through the listing: it carries the listing's copy.
+    store.alert_list.append(
+        Alert(
+            id="alert-web",
+            key="passenger:passenger-web",
+            record_id="passenger-web",
+            record_type="passenger",
+            label="Ivan Petrov",
+            score=0.81,
+            severity="high",
+            title="high traveller Ivan Petrov",
+            graph_path=["passenger-web", listing.id],
+            evidence=[link],
+            created_at=datetime.now(UTC),
+        )
+    )
     for record in records:
         store.graph.add(*links_of(record))
     store.graph.replace_nodes(propagate_risk(store.graph.all()))
@@ -82,6 +108,9 @@ def test_web_findings_show_grade_changes_and_both_archived_copies(base: tuple[st
         expect(this_page).to_contain_text("seller: TimeKeepers Wholesale → TK Trading")
         # Facts the page asserts in the graph (the seller, the phone...) carry the same grade and copy.
         expect(facts.locator("li", has_text="mentioned in").first.locator(".grade")).to_have_text("C3")
+        # A name found on the page (NER) carries the page's grade and opens the copy it was read in.
+        mention = facts.locator("li.mention", has_text="“Replica” (MISC) found in title")
+        expect(mention.locator(".grade")).to_have_text("C3")
 
         copy = page.get_by_test_id("evidence-copy")
         this_page.get_by_text("archived copy").click()
@@ -92,6 +121,18 @@ def test_web_findings_show_grade_changes_and_both_archived_copies(base: tuple[st
         this_page.get_by_text("previous copy").click()
         expect(copy).to_contain_text("1,250.00")
         expect(copy).to_contain_text("TimeKeepers Wholesale")
+        mention.get_by_text("archived copy").click()
+        expect(copy).to_contain_text("990.00")  # the name was read in the latest copy
+        expect(copy).to_contain_text("(verified)")
+
+        # The alert resting on the listing shows its grade and opens the archived copy on the page's card.
+        page.click("nav button[data-view='alerts']")
+        finding = page.get_by_test_id("alert-list").locator(".web-evidence")
+        expect(finding.locator(".grade")).to_have_text("C3")
+        finding.get_by_text("archived copy").click()
+        expect(page.locator("#card-title")).to_contain_text("Replica luxury watches")
+        expect(copy).to_be_visible()
+        expect(copy).to_contain_text("990.00")
 
         # Sources: grades in force, regrading with a reason.
         page.click("nav button[data-view='sources']")

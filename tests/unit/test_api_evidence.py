@@ -7,6 +7,7 @@ go into a ``MemoryStore``, and the API answers from both.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import UTC, datetime
 
 import pytest
 from fastapi.testclient import TestClient
@@ -17,8 +18,11 @@ from crawlers.runner import run_crawl
 from crawlers.sinks import CollectingSink
 from crawlers.source_grades import GradeBook, apply_grades, grade_book_path
 from crawlers.sources import SourceDefinition, load_sources
+from enrichment.ner.gazetteer import GazetteerRecognizer
+from enrichment.ner.record_tagging import tag_record
 from graph.analytics import propagate_risk
 from graph.links import links_of
+from schemas.documents import Alert
 from schemas.records import CrawledPage
 from sekisho.settings import Settings, get_settings
 from targeting.alerts import MemorySubscriptions
@@ -104,6 +108,52 @@ def test_the_entity_card_shows_grade_and_evidence_of_web_facts(
     assert card["document"]["evidence"]["offset"] == listing.evidence.offset
     phone = next(e for e in card["graph"]["edges"] if e["relation"] == "has_phone")
     assert (phone["grade"], phone["evidence"], phone["source_record"]) == ("C3", listing.evidence.id, listing.id)
+
+
+def test_names_found_on_a_page_and_alerts_resting_on_it_carry_its_evidence_and_grade(
+    api: tuple[TestClient, MemoryStore, list[CrawledPage], dict[Role, dict[str, str]]],
+) -> None:
+    client, store, records, auth = api
+    listing = next(r for r in records if r.url.endswith("/market/listing/1001.html"))
+    link = listing.evidence_link()
+    assert link is not None and link.grade == "C3" and listing.evidence is not None
+    # NER over the crawled listing (a dictionary recognizer stands in for the model): each name points to
+    # the archived copy it was read in.
+    recognizer = GazetteerRecognizer({("Japan",): "LOC", ("Korea",): "LOC"})
+    tagged = tag_record(listing, recognizer)
+    store.add_records([tagged])
+    card = client.get(f"/api/entities/{listing.id}", headers=auth[Role.ANALYST]).json()
+    mentions = card["document"]["mentions"]
+    assert {m["text"] for m in mentions} == {"Japan", "Korea"}
+    for mention in mentions:
+        assert mention["evidence"] == {
+            "evidence": listing.evidence.id,
+            "digest": listing.evidence.digest,
+            "grade": "C3",
+            "source_record": listing.id,
+        }
+    # The archived copy a mention names is the one the API serves, digest verified.
+    copy = client.get(f"/api/evidence/{mentions[0]['evidence']['evidence']}", headers=auth[Role.ANALYST]).json()
+    assert copy["digest"] == listing.evidence.digest and copy["digest_ok"]
+
+    # An alert whose graph path runs through the page lists the page's copy and grade.
+    alert = Alert(
+        id="alert-web-1",
+        key="passenger:passenger-9",
+        record_id="passenger-9",
+        record_type="passenger",
+        label="Ivan Petrov",
+        score=0.82,
+        severity="high",
+        title="high traveller Ivan Petrov",
+        graph_path=["passenger-9", "phone-1", listing.id],
+        evidence=[link],
+        created_at=datetime.now(UTC),
+    )
+    store.alert_list.append(alert)
+    served = client.get("/api/alerts", headers=auth[Role.ANALYST]).json()
+    shown = next(a for a in served if a["id"] == "alert-web-1")
+    assert shown["evidence"] == [link.model_dump()]
 
 
 def test_analysts_regrade_a_source_and_later_crawls_carry_it(

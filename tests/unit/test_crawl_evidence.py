@@ -197,6 +197,13 @@ def test_an_altered_copy_fails_its_digest(tmp_path: Path) -> None:
     assert copy.body == b"<p>price 900</p>" and not copy.digest_ok
 
 
+def fetched(url: str, html: str) -> FetchedPage:
+    body = f"<html><body>{html}</body></html>"
+    return FetchedPage(
+        url=url, status=200, body=body.encode(), fetched_at=datetime.now(UTC), content_type="text/html", text=body
+    )
+
+
 def test_a_page_that_cannot_be_archived_is_still_emitted_with_a_warning(tmp_path: Path) -> None:
     directory = tmp_path / "evidence"
     archive = WarcArchive(directory)
@@ -204,13 +211,10 @@ def test_a_page_that_cannot_be_archived_is_still_emitted_with_a_warning(tmp_path
     source = source_from_mapping({"name": "t", "kind": "article", "start_urls": ["http://example.test/"]}, "")
     sink = CollectingSink()
     emitter = RecordEmitter(source, sink, archive)
-    page = FetchedPage(url="http://example.test/a.html", status=200, body=b"<p>x</p>", fetched_at=datetime.now(UTC))
-    record = CrawledPage(
-        id="crawled_page-a", source_format="web", url=page.url, canonical_url=page.url, source_name="t"
-    )
-    emitter.submit(Emission(page, record, "new"))
+    page = fetched("http://example.test/a.html", "<p>x</p>")
+    emitter.submit(Emission(page, "parse"))
     emitter.close()
-    assert [r.id for r in sink.records] == ["crawled_page-a"] and sink.records[0].evidence is None
+    assert [r.url for r in sink.records] == [page.url] and sink.records[0].evidence is None
     assert emitter.stats.archive_failed == 1 and "not written" in emitter.stats.warnings[0]
 
 
@@ -313,25 +317,20 @@ class RefusingSink(CollectingSink):
         self.refused = refused
 
     def send(self, record: CrawledPage) -> None:
-        if record.id == self.refused:
+        if record.url == self.refused:
             raise BufferError("queue full")
         super().send(record)
 
 
 def test_a_refused_send_loses_no_other_record_and_is_raised_at_the_end(tmp_path: Path) -> None:
     source = source_from_mapping({"name": "t", "kind": "article", "start_urls": ["http://example.test/"]}, "")
-    sink = RefusingSink("crawled_page-b")
+    sink = RefusingSink("http://example.test/b.html")
     emitter = RecordEmitter(source, sink, WarcArchive(tmp_path))
     for name in "abc":
-        url = f"http://example.test/{name}.html"
-        page = FetchedPage(url=url, status=200, body=f"<p>{name}</p>".encode(), fetched_at=datetime.now(UTC))
-        record = CrawledPage(
-            id=f"crawled_page-{name}", source_format="web", url=url, canonical_url=url, source_name="t"
-        )
-        emitter.submit(Emission(page, record, "new"))
+        emitter.submit(Emission(fetched(f"http://example.test/{name}.html", f"<p>text {name}</p>"), "parse"))
     with pytest.raises(RuntimeError, match="queue full"):
         emitter.close()
-    assert [r.id for r in sink.records] == ["crawled_page-a", "crawled_page-c"]
+    assert [r.url for r in sink.records] == ["http://example.test/a.html", "http://example.test/c.html"]
     assert all(r.evidence is not None for r in sink.records)
 
 

@@ -58,9 +58,9 @@ def test_change_detection() -> None:
         content_hash="h1",
     )
     assert change_of(None, "h1") == "new"
-    assert change_of(discovered("http://h/a", "s", 0, NOW), "h1") == "new"
-    assert change_of(known, "h1") == "unchanged"
-    assert change_of(known, "h2") == "changed"
+    assert change_of(discovered("http://h/a", "s", 0, NOW).content_hash, "h1") == "new"
+    assert change_of(known.content_hash, "h1") == "unchanged"
+    assert change_of(known.content_hash, "h2") == "changed"
 
 
 def test_crawl_state_loads_once_flushes_in_batches_and_lists_due_urls() -> None:
@@ -86,9 +86,3 @@ def test_refused_urls_are_never_due() -> None:
     state.put(discovered("http://10.0.0.5/", "s", 1, NOW).model_copy(update={"status": "refused"}))
     assert state.due(NOW + timedelta(days=365)) == []
 
-
-def test_duplicate_content_is_claimed_by_the_first_url() -> None:
-    state = CrawlState(InMemoryFrontier(), "s")
-    assert state.claim_content("hash", "http://h/a") is None
-    assert state.claim_content("hash", "http://h/a") is None
-    assert state.claim_content("hash", "http://h/b") == "http://h/a"

@@ -2,7 +2,8 @@
 
 The same finding (a marketplace listing whose seller matches a sanctions entry and which shows the phone
 of an arriving traveller) comes once from an A1 source and once from an F6 source; the traveller's score
-must rise less for the F6 finding.
+must rise less for the F6 finding. Facts derived from the page (the alert it raises, the names found on
+it) carry the page's evidence link: archived copy, digest and grade.
 """
 
 from __future__ import annotations
@@ -11,9 +12,13 @@ from datetime import UTC, datetime
 
 import pytest
 
+from enrichment.ner.gazetteer import GazetteerRecognizer
+from enrichment.ner.record_tagging import tag_records
 from graph.links import links_of
+from schemas.documents import Alert
 from schemas.grading import grade_weight, parse_grade
-from schemas.records import CrawledPage, Evidence, Passenger, ScreeningHit
+from schemas.records import Booking, CrawledPage, Evidence, EvidenceLink, Passenger, ScreeningHit
+from targeting.alerts import alert_for
 from targeting.scoring import score_record
 from targeting.sources import MemorySource, related_for
 
@@ -95,3 +100,44 @@ def test_an_f6_finding_lifts_a_target_less_than_an_a1_finding() -> None:
     assert graph_a1 > graph_c3 > graph_f6
     assert score_a1 > score_c3 > score_f6 >= unlinked
     assert score_a1 - unlinked > 3 * (score_f6 - unlinked)
+
+
+def test_an_alert_resting_on_a_web_finding_carries_its_evidence_and_grade() -> None:
+    source = MemorySource([TRAVELLER, listing("C3")])
+    scored = score_record(TRAVELLER, related_for(TRAVELLER, source))
+    alert = alert_for(scored, threshold=0.01)  # a C3 finding lifts the traveller a little (see above)
+    assert alert is not None
+    # The graph path runs traveller -> phone -> listing -> sanctions entry: the listing's copy backs it.
+    assert [link.source_record for link in alert.evidence] == ["crawled_page-C3"]
+    link = alert.evidence[0]
+    assert (link.warc_file, link.offset, link.digest, link.grade) == (
+        EVIDENCE.warc_file,
+        EVIDENCE.offset,
+        EVIDENCE.digest,
+        "C3",
+    )
+    # Stored and served as JSON: the pointer and the grade survive the round trip.
+    assert Alert.model_validate_json(alert.model_dump_json()).evidence == alert.evidence
+
+
+def test_an_alert_without_web_findings_on_its_path_carries_no_evidence() -> None:
+    unarchived = listing("A1").model_copy(update={"evidence": None})
+    scored = score_record(TRAVELLER, related_for(TRAVELLER, MemorySource([TRAVELLER, unarchived])))
+    alert = alert_for(scored, threshold=0.1)
+    assert alert is not None and alert.graph_path and alert.evidence == []
+
+
+def test_mentions_found_on_a_crawled_page_point_to_its_copy_and_grade() -> None:
+    recognizer = GazetteerRecognizer({("Golden", "Dragon", "Trading"): "ORG", ("Ivan", "Petrov"): "PER"})
+    page = listing("B2").model_copy(update={"text": "Ask Ivan Petrov at Golden Dragon Trading for spindles."})
+    booking = Booking(
+        id="booking-1", source_format="pnrgov", record_locator="ABC123", remarks=["Ivan Petrov travels with tools"]
+    )
+    tagged_page, tagged_booking = tag_records([page, booking], recognizer)
+    assert {m.text for m in tagged_page.mentions} == {"Ivan Petrov", "Golden Dragon Trading"}
+    for mention in tagged_page.mentions:
+        assert mention.evidence == EvidenceLink(
+            evidence=EVIDENCE.id, digest=EVIDENCE.digest, grade="B2", source_record=page.id
+        )
+    # A mention in a booking remark is no web finding: no evidence link.
+    assert [m.evidence for m in tagged_booking.mentions] == [None]

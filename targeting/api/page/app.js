@@ -224,12 +224,15 @@
           (a.assignee ? " · assigned to " + a.assignee : ""), "state " + a.state));
         li.appendChild(span(a.severity + " · " + new Date(a.created_at).toLocaleString(), "kind"));
         (a.reasons || []).concat(a.explanation || []).forEach(function (why) { li.appendChild(span(why, "why")); });
-        // Crawled pages on the alert's graph path: open their card for the grade and the archived copy.
-        (a.graph_path || []).filter(function (id) { return id.indexOf("crawled_page-") === 0; }).forEach(function (id) {
-          var link = document.createElement("a");
-          link.href = "#web"; link.textContent = "web finding on the path: grade and evidence"; link.className = "why";
-          link.addEventListener("click", function (evt) { evt.preventDefault(); evt.stopPropagation(); openEntity(id); });
-          li.appendChild(link);
+        // Web pages the alert rests on: each with its source's grade and a link to its archived copy.
+        (a.evidence || []).forEach(function (e) {
+          var finding = span("web finding on the path", "why web-evidence");
+          finding.appendChild(gradeBadge(e.grade));
+          // The copy is shown on the page's card (opened first), beside the page's other findings.
+          finding.appendChild(evidenceLink(e.evidence, "archived copy", e.source_record ? function () {
+            return openEntity(e.source_record);
+          } : null));
+          li.appendChild(finding);
         });
         (a.notes || []).forEach(function (n) { li.appendChild(span("note by " + n.author + ": " + n.text, "why note")); });
         var actions = document.createElement("div");
@@ -356,10 +359,13 @@
     s.title = "source reliability (A-F) and information credibility (1-6)";
     return s;
   }
-  function evidenceLink(id, text) {
+  function evidenceLink(id, text, open) {
     var a = document.createElement("a");
     a.href = "#evidence"; a.textContent = text || "archived copy"; a.dataset.evidence = id;
-    a.addEventListener("click", function (evt) { evt.preventDefault(); showEvidence(id); });
+    a.addEventListener("click", function (evt) {
+      evt.preventDefault(); evt.stopPropagation();
+      (open ? open() : Promise.resolve()).then(function () { showEvidence(id); });
+    });
     return a;
   }
   function evidenceId(e) { return e ? e.warc_file + ":" + e.offset : null; }
@@ -379,6 +385,14 @@
       if (doc.previous_evidence) li.appendChild(evidenceLink(evidenceId(doc.previous_evidence), "previous copy"));
       list.appendChild(li);
     }
+    // Names found on the page (NER): each points to the copy it was read in.
+    (doc.mentions || []).filter(function (m) { return m.evidence; }).forEach(function (m) {
+      var li = item("name “" + m.text + "” (" + m.label + ") found in " + (m.field || "the page"));
+      li.classList.add("mention");
+      li.appendChild(gradeBadge(m.evidence.grade));
+      li.appendChild(evidenceLink(m.evidence.evidence));
+      list.appendChild(li);
+    });
     card.graph.edges.filter(function (e) { return e.evidence || e.grade; }).forEach(function (e) {
       var li = item((labels[e.source] || e.source) + " — " + e.relation.replace(/_/g, " ") + " → " + (labels[e.target] || e.target));
       li.appendChild(gradeBadge(e.grade));
