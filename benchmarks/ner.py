@@ -4,10 +4,12 @@ Systems, all measured in this one run:
 - ``gazetteer``: longest-match dictionary of the entity names in the training data (baseline);
 - ``spaCy en_core_web_sm``: spaCy's OntoNotes-trained small English pipeline 3.8.0 (pinned package),
   OntoNotes types mapped onto PER/ORG/LOC/MISC (baseline for accuracy and speed);
-- ``transformer fp32``: the model with float32 arithmetic (baseline for the faster forms);
-- ``transformer int8``: dynamic int8 quantisation of the linear layers;
-- ``transformer bf16``: bfloat16 arithmetic (the default on CPUs with native bfloat16 units);
-- ``transformer bf16, no entity rules``: the same without post-processing (accuracy tables only).
+- ``transformer fp32``: the torch model with float32 arithmetic (baseline for the faster forms);
+- ``transformer int8 (ONNX Runtime)``: the product default, the model's ONNX graph with int8 weights
+  and activations (``enrichment/ner/onnx_export.py``);
+- ``transformer bf16``: the torch model in bfloat16 (the previous default on CPUs with AMX);
+- ``transformer torch-int8``: torch's dynamic int8 quantisation (accuracy tables only);
+- ``transformer int8, no entity rules``: the default without post-processing (accuracy tables only).
 
 Data:
 - held-out newswire: the second half of the CoNLL-2003 ``valid.txt`` documents (``--newswire DIR``,
@@ -18,7 +20,8 @@ Data:
 
 Throughput: sentences per second on held-out newswire sentences, best of ``--repeats`` interleaved
 rounds (the machine is shared), in one process with ``--threads`` threads and in ``--processes``
-one-thread worker processes sharing the sentences (one per core, as the stream runs NER).
+one-thread worker processes sharing the sentences (one per core, as the stream runs NER). Each ONNX
+Runtime session uses one intra-op thread.
 
     HF_HUB_OFFLINE=1 .venv/bin/python benchmarks/ner.py --newswire /path/to/conll2003 [--model DIR]
 """
@@ -43,14 +46,15 @@ from enrichment.ner.gazetteer import GazetteerRecognizer
 from enrichment.ner.recognizer import TokenTagger, load_recognizer
 from enrichment.ner.spacy_pipeline import SpacyRecognizer
 from enrichment.ner.spans import Evaluation, evaluate_tags
-from enrichment.stages import ner_model_path
+from enrichment.stages import ner_model_path, ner_onnx_cache
 from sekisho.settings import PROJECT_ROOT, get_settings
 
 TYPES = ("PER", "ORG", "LOC")
 NER_DATA = PROJECT_ROOT / "enrichment" / "ner" / "data"
 SPACY = "spaCy en_core_web_sm (baseline)"
 FP32 = "transformer fp32 (baseline)"
-SPEED_SYSTEMS = (SPACY, FP32, "transformer int8", "transformer bf16")
+INT8 = "transformer int8 (ONNX Runtime, default)"
+SPEED_SYSTEMS = (SPACY, FP32, "transformer bf16", INT8)
 
 
 def score(tagger: TokenTagger, sentences: Sequence[Sentence]) -> Evaluation:
@@ -65,24 +69,27 @@ def throughput(tagger: TokenTagger, sentences: Sequence[Sentence]) -> float:
     return len(tokens) / (time.perf_counter() - started)
 
 
-def build_systems(model: Path, training: Sequence[Sentence]) -> dict[str, TokenTagger]:
+def build_systems(model: Path, training: Sequence[Sentence], cache: Path, speed_only: bool) -> dict[str, TokenTagger]:
     systems: dict[str, TokenTagger] = {}
     if training:
         systems["gazetteer (baseline)"] = GazetteerRecognizer.from_sentences((s.tokens, s.tags) for s in training)
     systems[SPACY] = SpacyRecognizer()
     systems[FP32] = load_recognizer(model, precision="fp32")
-    systems["transformer int8"] = load_recognizer(model, precision="int8")
     systems["transformer bf16"] = load_recognizer(model, precision="bf16")
-    systems["transformer bf16, no entity rules"] = load_recognizer(model, precision="bf16", entity_rules=False)
+    systems[INT8] = load_recognizer(model, precision="int8", onnx_cache=cache)
+    if not speed_only:
+        systems["transformer torch-int8"] = load_recognizer(model, precision="torch-int8")
+        systems["transformer int8, no entity rules"] = load_recognizer(model, precision="int8", onnx_cache=cache,
+                                                                       entity_rules=False)
     return systems
 
 
 _WORKER_SYSTEMS: dict[str, TokenTagger] = {}
 
 
-def _worker_init(model: Path) -> None:
+def _worker_init(model: Path, cache: Path) -> None:
     torch.set_num_threads(1)
-    systems = build_systems(model, [])
+    systems = build_systems(model, [], cache, speed_only=True)
     _WORKER_SYSTEMS.update({name: systems[name] for name in SPEED_SYSTEMS})
 
 
@@ -135,7 +142,8 @@ def main() -> None:
         NER_DATA / "customs" / "dev.txt")
     sets["newswire-style sentences (enrichment/ner/data/newswire_eval.txt)"] = read_bracketed(
         NER_DATA / "newswire_eval.txt")
-    systems = build_systems(args.model, training)
+    cache = ner_onnx_cache(settings)
+    systems = build_systems(args.model, training, cache, args.speed_only)
     metrics = json.loads((args.model / "metrics.json").read_text())
     print(f"model {args.model}  trained on {metrics.get('train_sentences')} sentences, "
           f"{metrics.get('steps')} steps in {metrics.get('train_seconds')} s")
@@ -166,7 +174,7 @@ def main() -> None:
     parallel: dict[str, float] = dict.fromkeys(SPEED_SYSTEMS, 0.0)
     context = multiprocessing.get_context("spawn")
     with ProcessPoolExecutor(args.processes, mp_context=context, initializer=_worker_init,
-                             initargs=(args.model,)) as pool:
+                             initargs=(args.model, cache)) as pool:
         warm_up = [[("Warm", "up")]] * len(SPEED_SYSTEMS) * args.processes
         list(pool.map(_worker_tag, list(SPEED_SYSTEMS) * args.processes, warm_up))
         for _ in range(args.repeats):

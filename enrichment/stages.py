@@ -64,6 +64,11 @@ def ner_model_path(settings: Settings) -> Path:
     return trained if trained.exists() else SHIPPED_MODEL
 
 
+def ner_onnx_cache(settings: Settings) -> Path:
+    """Where the NER model's ONNX Runtime graphs are built and kept (``enrichment/ner/onnx_export.py``)."""
+    return settings.home / "cache" / "ner-onnx"
+
+
 def ner_stage(settings: Settings) -> BatchStage | None:
     path = ner_model_path(settings)
     if not path.exists():
@@ -71,7 +76,7 @@ def ner_stage(settings: Settings) -> BatchStage | None:
     from enrichment.ner.recognizer import load_recognizer
     from enrichment.ner.record_tagging import tag_records
 
-    recognizer = load_recognizer(path, threads=1)
+    recognizer = load_recognizer(path, threads=1, onnx_cache=ner_onnx_cache(settings))
     return partial(tag_records, recognizer=recognizer)
 
 

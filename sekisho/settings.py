@@ -94,7 +94,7 @@ class Settings(BaseSettings):
     ner_data_dir: Path = Field(
         default=PROJECT_ROOT.parent / "shared" / "data" / "ner", description="WikiANN/WNUT-17 training corpora"
     )
-    ner_threads: int = Field(default=1, description="torch threads for NER inference (1 is fastest on busy CPUs)")
+    ner_threads: int = Field(default=1, description="threads per process for NER inference (1 is fastest on busy CPUs)")
 
     # Customs identifiers and watchlist screening.
     phone_region: str = Field(default="US", description="region for phone numbers written without +country")

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Protocol
 
 import numpy as np
 import numpy.typing as npt
@@ -19,10 +20,31 @@ import torch
 from transformers import PreTrainedTokenizerBase
 
 from enrichment.ner.casing import PAD, sentence_casing
-from enrichment.ner.model import CasedTokenClassifier
 
 FloatArray = npt.NDArray[np.float32]
 BoolArray = npt.NDArray[np.bool_]
+IdArray = npt.NDArray[np.int64]
+
+
+class PieceScorer(Protocol):
+    """The encoder and label head: piece ids, attention mask and casing classes (all ``batch x pieces``)
+    to label log-probabilities (``batch x pieces x labels``)."""
+
+    def __call__(self, input_ids: IdArray, attention_mask: IdArray, casing_ids: IdArray) -> FloatArray: ...
+
+
+class TorchScorer:
+    """A torch token classifier (any precision) behind ``PieceScorer``; puts it in eval mode on each call."""
+
+    def __init__(self, model: torch.nn.Module) -> None:
+        self.model = model
+
+    def __call__(self, input_ids: IdArray, attention_mask: IdArray, casing_ids: IdArray) -> FloatArray:
+        self.model.eval()
+        with torch.inference_mode():
+            logits = self.model(torch.from_numpy(input_ids), torch.from_numpy(attention_mask),
+                                torch.from_numpy(casing_ids))
+            return torch.log_softmax(logits.float(), dim=-1).numpy()
 
 
 @dataclass(frozen=True)
@@ -165,14 +187,14 @@ class WordTagger:
 
     def __init__(
         self,
-        model: CasedTokenClassifier | torch.nn.Module,
+        scorer: PieceScorer,
         tokenizer: PreTrainedTokenizerBase,
         labels: Sequence[str],
         max_length: int,
         batch_size: int = 64,
         overlap: int | None = None,
     ) -> None:
-        self.model = model
+        self.scorer = scorer
         self.tokenizer = tokenizer
         self.labels = tuple(labels)
         self.max_length = max_length
@@ -224,23 +246,20 @@ class WordTagger:
         """Per-word label log-probabilities for each window (shape words x labels)."""
         order = sorted(range(len(windows)), key=lambda i: windows[i].pieces)
         scores: list[FloatArray | None] = [None] * len(windows)
-        self.model.eval()
-        with torch.inference_mode():
-            for offset in range(0, len(order), self.batch_size):
-                chunk = order[offset : offset + self.batch_size]
-                rows = [self._window_inputs(sentences, pieced, windows[i]) for i in chunk]
-                width = max(len(ids) for ids, _, _ in rows)
-                input_ids = torch.full((len(rows), width), self._pad, dtype=torch.long)
-                casing_ids = torch.full((len(rows), width), PAD, dtype=torch.long)
-                attention = torch.zeros((len(rows), width), dtype=torch.long)
-                for row, (ids, casing, _) in enumerate(rows):
-                    input_ids[row, : len(ids)] = torch.tensor(ids)
-                    casing_ids[row, : len(ids)] = torch.tensor(casing)
-                    attention[row, : len(ids)] = 1
-                logits = self.model(input_ids, attention, casing_ids)
-                log_probs = torch.log_softmax(logits.float(), dim=-1).numpy()
-                for row, window_index in enumerate(chunk):
-                    scores[window_index] = log_probs[row, rows[row][2]]
+        for offset in range(0, len(order), self.batch_size):
+            chunk = order[offset : offset + self.batch_size]
+            rows = [self._window_inputs(sentences, pieced, windows[i]) for i in chunk]
+            width = max(len(ids) for ids, _, _ in rows)
+            input_ids = np.full((len(rows), width), self._pad, dtype=np.int64)
+            casing_ids = np.full((len(rows), width), PAD, dtype=np.int64)
+            attention = np.zeros((len(rows), width), dtype=np.int64)
+            for row, (ids, casing, _) in enumerate(rows):
+                input_ids[row, : len(ids)] = ids
+                casing_ids[row, : len(ids)] = casing
+                attention[row, : len(ids)] = 1
+            log_probs = self.scorer(input_ids, attention, casing_ids)
+            for row, window_index in enumerate(chunk):
+                scores[window_index] = log_probs[row, rows[row][2]]
         return [score for score in scores if score is not None]
 
     def _window_inputs(

@@ -274,10 +274,7 @@ def load_model(directory: Path) -> tuple[CasedTokenClassifier, PreTrainedTokeniz
     A packed model may name the base encoder's word embeddings instead of carrying them; those come
     from the pinned local package and are checked against the recorded digest.
     """
-    manifest_path = directory / MANIFEST_FILE
-    if not manifest_path.is_file():
-        raise FileNotFoundError(f"no NER model in {directory} (missing {MANIFEST_FILE}); run `sekisho ner train`")
-    manifest = Manifest.from_json(json.loads(manifest_path.read_text()))
+    manifest = load_manifest(directory)
     config = BertConfig.from_pretrained(str(directory), local_files_only=True)
     encoder = BertModel(config, add_pooling_layer=False)
     model = CasedTokenClassifier(encoder, len(manifest.labels))
@@ -289,5 +286,15 @@ def load_model(directory: Path) -> tuple[CasedTokenClassifier, PreTrainedTokeniz
             packed = {key: handle.get_tensor(key) for key in handle.keys()}  # noqa: SIM118
         model.load_state_dict(unpack_state(packed, meta))
     model.eval()
-    tokenizer = AutoTokenizer.from_pretrained(str(directory), local_files_only=True)
-    return model, tokenizer, manifest
+    return model, load_tokenizer(directory), manifest
+
+
+def load_manifest(directory: Path) -> Manifest:
+    manifest_path = directory / MANIFEST_FILE
+    if not manifest_path.is_file():
+        raise FileNotFoundError(f"no NER model in {directory} (missing {MANIFEST_FILE}); run `sekisho ner train`")
+    return Manifest.from_json(json.loads(manifest_path.read_text()))
+
+
+def load_tokenizer(directory: Path) -> PreTrainedTokenizerBase:
+    return AutoTokenizer.from_pretrained(str(directory), local_files_only=True)

@@ -1,30 +1,37 @@
 """The ``Recognizer`` protocol and its transformer implementation, loaded from a model directory.
 
 ``load_recognizer`` reads only the given directory (weights, tokenizer, label map) and picks how the
-encoder computes (``Precision``): bfloat16 on CPUs with native bfloat16 matrix units (AMX, AVX-512
-BF16), where it is several times faster than float32, else dynamic int8 quantisation of the linear
-layers; both stay within 0.01 F1 of float32 (``benchmarks/ner.py``). Every tagged sentence goes
-through the entity rules of ``entity_rules`` before it is returned.
+encoder computes (``Precision``). The default, ``int8``, runs the model's ONNX graph in ONNX Runtime
+with int8 weights and activations (``onnx_export``: built from the directory's weights on first use
+and cached); ``fp32``, ``bf16`` and ``torch-int8`` run the torch model, ``onnx-fp32`` the float ONNX
+graph. ``benchmarks/ner.py`` measures each one's F1 and speed. Every tagged sentence goes through the
+entity rules of ``entity_rules`` before it is returned.
 """
 
 from __future__ import annotations
 
+import tempfile
 import warnings
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Literal, Protocol, cast, runtime_checkable
+from typing import Literal, Protocol, cast, get_args, runtime_checkable
 
 import torch
 
 from enrichment.ner.entity_rules import clean_entities
-from enrichment.ner.inference import WordTagger
-from enrichment.ner.model import load_model
+from enrichment.ner.inference import PieceScorer, TorchScorer, WordTagger
+from enrichment.ner.model import load_manifest, load_model, load_tokenizer
 from enrichment.ner.spans import bio_spans
 from enrichment.ner.words import Word, split_sentences
 from schemas.records import Mention
 
 EntityLabel = Literal["PER", "ORG", "LOC", "MISC"]
-Precision = Literal["auto", "fp32", "int8", "bf16"]
+Precision = Literal["auto", "int8", "onnx-fp32", "fp32", "bf16", "torch-int8"]
+PRECISIONS: tuple[str, ...] = get_args(Precision)
+# Windows per encoder call. ONNX Runtime's int8 graph ran fastest with small batches (its element-wise
+# ops then work in the core's own cache); torch gains from larger ones.
+ONNX_BATCH = 16
+TORCH_BATCH = 64
 
 
 @runtime_checkable
@@ -121,36 +128,55 @@ def _kept_float(name: str) -> bool:
     return name == "classifier" or (name.endswith(".output.dense") and ".attention." not in name)
 
 
-def native_bf16() -> bool:
-    """Whether this CPU multiplies bfloat16 matrices natively (oneDNN with AMX or AVX-512 BF16)."""
-    try:
-        return bool(torch.backends.mkldnn.is_available() and torch.ops.mkldnn._is_mkldnn_bf16_supported())  # type: ignore[no-untyped-call]
-    except (AttributeError, RuntimeError):
-        return False
-
-
 def prepare(model: torch.nn.Module, precision: Precision) -> tuple[torch.nn.Module, str]:
-    """The model ready to run in ``precision`` (``auto``: bf16 where native, else int8) and its name."""
-    chosen = ("bf16" if native_bf16() else "int8") if precision == "auto" else precision
-    if chosen == "int8":
-        return quantize(model), chosen
-    if chosen == "bf16":
-        return model.to(torch.bfloat16), chosen
-    return model, chosen
+    """The torch model ready to run in ``precision`` (``fp32``, ``bf16`` or ``torch-int8``) and its name."""
+    if precision == "torch-int8":
+        return quantize(model), precision
+    if precision == "bf16":
+        return model.to(torch.bfloat16), precision
+    if precision == "fp32":
+        return model, precision
+    raise ValueError(f"{precision!r} is not a torch precision")
+
+
+def default_onnx_cache() -> Path:
+    """Where ONNX graphs are cached when the caller names no directory (entry points pass one)."""
+    return Path(tempfile.gettempdir()) / "sekisho-ner-onnx"
 
 
 def load_recognizer(
     model_dir: Path,
     *,
     precision: Precision = "auto",
-    batch_size: int = 64,
+    batch_size: int | None = None,
     threads: int | None = None,
     entity_rules: bool = True,
+    onnx_cache: Path | None = None,
 ) -> TransformerRecognizer:
-    """Load the recognizer saved by ``sekisho ner train`` from ``model_dir`` (nothing else is read)."""
-    if threads is not None:
-        torch.set_num_threads(threads)
-    model, tokenizer, manifest = load_model(Path(model_dir))
-    runnable, chosen = prepare(model, precision)
-    tagger = WordTagger(runnable, tokenizer, manifest.labels, manifest.max_length, batch_size=batch_size)
-    return TransformerRecognizer(tagger, name=f"{Path(model_dir).name}-{chosen}", entity_rules=entity_rules)
+    """Load the recognizer saved by ``sekisho ner train`` from ``model_dir`` (nothing else is read).
+
+    ``auto`` is ``int8`` (ONNX Runtime). The ONNX graph is built from ``model_dir`` into ``onnx_cache``
+    the first time (about half a minute) and reused after.
+    """
+    if precision not in PRECISIONS:
+        raise ValueError(f"unknown precision {precision!r}; one of {', '.join(PRECISIONS)}")
+    model_dir = Path(model_dir)
+    chosen = "int8" if precision == "auto" else precision
+    manifest, tokenizer = load_manifest(model_dir), load_tokenizer(model_dir)
+    scorer: PieceScorer
+    if chosen in ("int8", "onnx-fp32"):
+        from enrichment.ner.onnx_export import cached_onnx
+        from enrichment.ner.onnx_scorer import OnnxScorer
+
+        graph = cached_onnx(model_dir, onnx_cache or default_onnx_cache(), "int8" if chosen == "int8" else "fp32")
+        scorer = OnnxScorer(graph, threads=threads or 1)
+        default_batch = ONNX_BATCH
+    else:
+        if threads is not None:
+            torch.set_num_threads(threads)
+        model, _, _ = load_model(model_dir)
+        runnable, _ = prepare(model, chosen)
+        scorer = TorchScorer(runnable)
+        default_batch = TORCH_BATCH
+    tagger = WordTagger(scorer, tokenizer, manifest.labels, manifest.max_length, batch_size=batch_size or default_batch)
+    return TransformerRecognizer(tagger, name=f"{model_dir.name}-{chosen}", entity_rules=entity_rules)

@@ -20,7 +20,7 @@ from typing import Any
 import torch
 
 from enrichment.ner.corpus import LABELS, Sentence, read_documents, read_wikiann, read_wnut17, split_documents
-from enrichment.ner.inference import WordTagger
+from enrichment.ner.inference import TorchScorer, WordTagger
 from enrichment.ner.model import (
     Manifest,
     base_encoder_path,
@@ -184,7 +184,7 @@ def train(config: TrainingConfig, progress: ProgressCallback | None = None) -> T
     total_steps = max(steps_per_epoch * config.epochs, 1)
     base_rates = [group["lr"] for group in optimizer.param_groups]
     loss_function = torch.nn.CrossEntropyLoss(ignore_index=-100)
-    tagger = WordTagger(model, tokenizer, LABELS, config.max_length)
+    tagger = WordTagger(TorchScorer(model), tokenizer, LABELS, config.max_length)
     history: list[dict[str, Any]] = []
     budget = config.max_minutes * 60 if config.max_minutes else None
     steps_done = 0

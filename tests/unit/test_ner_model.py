@@ -199,7 +199,8 @@ def test_packed_model_tags_like_the_full_one_at_a_fraction_of_the_size(model_dir
     assert not (packed / "model.safetensors").exists()
     assert (packed / "model.int8.safetensors").stat().st_size < (model_dir / "model.safetensors").stat().st_size / 5
     sentences = [s.tokens for s in read_wikiann(DATA / "wikiann_en_test.txt", limit=200)]
-    full, small = load_recognizer(model_dir, threads=1), load_recognizer(packed, threads=1)
+    full = load_recognizer(model_dir, threads=1, precision="fp32")
+    small = load_recognizer(packed, threads=1, precision="fp32")
     expected, got = full.tag_tokens(sentences), small.tag_tokens(sentences)
     same = sum(a == b for row_a, row_b in zip(expected, got, strict=True) for a, b in zip(row_a, row_b, strict=True))
     # This barely trained model's label scores are close together, so rounding flips a few; on the
@@ -275,7 +276,7 @@ def test_every_precision_tags_like_fp32() -> None:
     sentences = [s.tokens for s in read_wikiann(DATA / "wikiann_en_test.txt", limit=150)]
     reference = load_recognizer(SHIPPED_MODEL, threads=1, precision="fp32").tag_tokens(sentences)
     total = sum(len(row) for row in reference)
-    for precision in ("int8", "bf16"):
+    for precision in ("int8", "onnx-fp32", "bf16", "torch-int8"):
         recognizer = load_recognizer(SHIPPED_MODEL, threads=1, precision=precision)
         assert recognizer.name.endswith(precision)
         got = recognizer.tag_tokens(sentences)

@@ -158,7 +158,9 @@ def evaluate(
     model: Path | None = typer.Option(None, "--model", help="model directory"),
     types: str = typer.Option("PER,ORG,LOC", help="entity types that count (comma-separated)"),
     token_prefix: str = typer.Option("", help="prefix to strip from tokens, e.g. 'en:' for WikiANN"),
-    precision: str = typer.Option("auto", help="encoder arithmetic: auto, fp32, int8 or bf16"),
+    precision: str = typer.Option(
+        "auto", help="encoder arithmetic: auto (= int8), int8 (ONNX Runtime), onnx-fp32, fp32, bf16 or torch-int8"
+    ),
     spacy: bool = typer.Option(True, "--spacy/--no-spacy", help="also score spaCy's small English pipeline"),
     entity_rules: bool = typer.Option(True, "--entity-rules/--no-entity-rules", help="apply entity post-processing"),
     as_json: bool = typer.Option(False, "--json", help="print JSON (scores by system name) instead of tables"),
@@ -176,7 +178,9 @@ def evaluate(
     if gold_file is None:
         console.print("[red]give the gold file (FILE or --conll)[/]")
         raise typer.Exit(2)
-    if precision not in ("auto", "fp32", "int8", "bf16"):
+    from enrichment.ner.recognizer import PRECISIONS
+
+    if precision not in PRECISIONS:
         raise typer.BadParameter(f"unknown precision {precision!r}", param_hint="--precision")
     systems: dict[str, TokenTagger] = {}
     transformer = _load(model, precision, entity_rules)
@@ -219,11 +223,13 @@ def find(
 
 def _load(model: Path | None, precision: str = "auto", entity_rules: bool = True) -> TransformerRecognizer:
     from enrichment.ner.recognizer import Precision, load_recognizer
+    from enrichment.stages import ner_onnx_cache
 
     directory = _model_dir(model)
+    settings = get_settings()
     try:
-        return load_recognizer(directory, threads=get_settings().ner_threads, precision=cast(Precision, precision),
-                               entity_rules=entity_rules)
+        return load_recognizer(directory, threads=settings.ner_threads, precision=cast(Precision, precision),
+                               entity_rules=entity_rules, onnx_cache=ner_onnx_cache(settings))
     except FileNotFoundError as exc:
         console.print(f"[red]{exc}[/]")
         raise typer.Exit(2) from exc
