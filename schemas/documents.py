@@ -279,7 +279,7 @@ CaseState = Literal["open", "closed"]
 CaseOrigin = Literal["alert", "pick", "entity"]
 
 
-class EvidenceLink(Frozen):
+class CaseEvidence(Frozen):
     """A piece of evidence a case points to: an archived copy (``warc-file:offset``) or an address."""
 
     ref: str
@@ -306,7 +306,7 @@ class Case(Frozen):
     alerts: list[str] = Field(default_factory=list)  # alert keys
     entities: list[str] = Field(default_factory=list)  # record or graph node ids
     decisions: list[str] = Field(default_factory=list)  # screening decision ids
-    evidence: list[EvidenceLink] = Field(default_factory=list)
+    evidence: list[CaseEvidence] = Field(default_factory=list)
     notes: list[AlertNote] = Field(default_factory=list)
     created_at: datetime
     updated_at: datetime

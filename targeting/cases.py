@@ -23,7 +23,7 @@ import secrets
 from datetime import datetime
 from typing import Literal
 
-from schemas.documents import AlertNote, Case, CaseOrigin, EvidenceLink
+from schemas.documents import AlertNote, Case, CaseEvidence, CaseOrigin
 
 ItemKind = Literal["alert", "entity", "decision", "evidence"]
 CaseAction = Literal["read", "add", "note", "close", "reopen", "export"]
@@ -73,7 +73,7 @@ def add_item(case: Case, kind: ItemKind, ref: str, *, by: str, now: datetime, la
     if kind == "evidence":
         if any(e.ref == ref for e in case.evidence):
             return case
-        update["evidence"] = [*case.evidence, EvidenceLink(ref=ref, label=label or ref, added_by=by, added_at=now)]
+        update["evidence"] = [*case.evidence, CaseEvidence(ref=ref, label=label or ref, added_by=by, added_at=now)]
     else:
         field = {"alert": "alerts", "entity": "entities", "decision": "decisions"}[kind]
         items: list[str] = getattr(case, field)
