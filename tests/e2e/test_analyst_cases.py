@@ -124,6 +124,7 @@ def test_saved_search_alerts_then_a_case_is_opened_worked_exported_and_closed(
         page.locator("#case-actions button", has_text="Close case").click()
         expect(page.locator("#case-meta")).to_contain_text("closed (closed by Ana Analyst)")
         expect(page.locator("#case-actions button", has_text="Reopen")).to_have_count(0)  # administrators only
+        expect(page.locator("#case-actions button", has_text="Work under this case")).to_have_count(0)
         expect(page.locator("#purpose-ref")).to_have_value("")  # a closed case is no purpose any more
         page.select_option("#case-state", "closed")
         expect(page.get_by_test_id("case-list")).to_contain_text(case_id)
