@@ -9,7 +9,9 @@ from __future__ import annotations
 import threading
 from collections.abc import Iterable, Sequence
 from datetime import date, datetime
-from typing import Any
+from typing import Any, TypeVar
+
+from pydantic import BaseModel
 
 from enrichment.screening.entries import WatchlistEntry as ListedEntry
 from enrichment.screening.loaders import load_all
@@ -91,6 +93,9 @@ def _label(doc: dict[str, Any]) -> str:
     return str(doc.get("id", "?"))
 
 
+Doc = TypeVar("Doc", bound=BaseModel)
+
+
 def listed_view(entry: ListedEntry) -> WatchlistEntry:
     return WatchlistEntry(
         id=f"{entry.list_name}:{entry.entry_id}",
@@ -114,6 +119,15 @@ class EsStore:
         for name in (AUDIT_TYPE, INSPECTION_TYPE, ALERT_TYPE, SEALED_TYPE, REIDENTIFICATION_TYPE, TRIAGE_TYPE,
                      SCREENING_DECISION_TYPE, SAVED_SEARCH_TYPE, CASE_TYPE):
             es_io.ensure_index(name, self.settings)
+
+    def _kept(self, document: BaseModel) -> None:
+        """Write one of the API's own documents, searchable for the next request."""
+        es_io.write_records([document], self.settings)
+        es_io.refresh(self.settings)
+
+    def _read(self, type_name: str, cls: type[Doc], doc_id: str) -> Doc | None:
+        doc = es_io.get(type_name, doc_id, self.settings)
+        return cls.model_validate(doc) if doc else None
 
     # --- search and the graph
     def search(self, text: str, kinds: Sequence[str], limit: int) -> list[SearchHit]:
@@ -192,12 +206,10 @@ class EsStore:
         return [SavedSearch.model_validate(_source(h)) for h in hits]
 
     def saved_search(self, search_id: str) -> SavedSearch | None:
-        doc = es_io.get(SAVED_SEARCH_TYPE, search_id, self.settings)
-        return SavedSearch.model_validate(doc) if doc else None
+        return self._read(SAVED_SEARCH_TYPE, SavedSearch, search_id)
 
     def save_search(self, search: SavedSearch) -> None:
-        es_io.write_records([search], self.settings)
-        es_io.refresh(self.settings)
+        self._kept(search)
 
     def delete_search(self, search_id: str) -> bool:
         return bool(es_io.delete_by_query(SAVED_SEARCH_TYPE, {"ids": {"values": [search_id]}}, self.settings))
@@ -207,12 +219,10 @@ class EsStore:
         return [Case.model_validate(_source(h)) for h in hits]
 
     def case(self, case_id: str) -> Case | None:
-        doc = es_io.get(CASE_TYPE, case_id, self.settings)
-        return Case.model_validate(doc) if doc else None
+        return self._read(CASE_TYPE, Case, case_id)
 
     def save_case(self, case: Case) -> None:
-        es_io.write_records([case], self.settings)
-        es_io.refresh(self.settings)
+        self._kept(case)
 
     def nodes(self, ids: Iterable[str]) -> list[Node]:
         return self.graph.nodes(ids)
@@ -303,12 +313,10 @@ class EsStore:
         return {str(h["_id"]): AlertTriage.model_validate(_source(h)) for h in hits}
 
     def save_triage(self, triage: AlertTriage) -> None:
-        es_io.write_records([triage], self.settings)
-        es_io.refresh(self.settings)
+        self._kept(triage)
 
     def save_screening_decision(self, decision: ScreeningDecision) -> None:
-        es_io.write_records([decision], self.settings)
-        es_io.refresh(self.settings)
+        self._kept(decision)
 
     def screening_decisions(self, limit: int) -> list[ScreeningDecision]:
         hits = es_io.search(SCREENING_DECISION_TYPE, {"match_all": {}}, self.settings, size=limit,
@@ -316,8 +324,7 @@ class EsStore:
         return [ScreeningDecision.model_validate(_source(h)) for h in hits]
 
     def screening_decision(self, decision_id: str) -> ScreeningDecision | None:
-        doc = es_io.get(SCREENING_DECISION_TYPE, decision_id, self.settings)
-        return ScreeningDecision.model_validate(doc) if doc else None
+        return self._read(SCREENING_DECISION_TYPE, ScreeningDecision, decision_id)
 
     def save_inspection(self, result: InspectionResult) -> list[str]:
         outcome = record_result(result, settings=self.settings)
@@ -369,12 +376,10 @@ class EsStore:
         return [SealedRecord.model_validate(_source(h)) for h in hits]
 
     def save_reidentification(self, request: Reidentification) -> None:
-        es_io.write_records([request], self.settings)
-        es_io.refresh(self.settings)
+        self._kept(request)
 
     def reidentification(self, request_id: str) -> Reidentification | None:
-        doc = es_io.get(REIDENTIFICATION_TYPE, request_id, self.settings)
-        return Reidentification.model_validate(doc) if doc else None
+        return self._read(REIDENTIFICATION_TYPE, Reidentification, request_id)
 
     # --- the enforcement watchlist: list entries plus entities the graph found risky
     def listed(self) -> list[WatchlistEntry]:

@@ -155,7 +155,7 @@ class MemoryStore:
         """Records holding every query word that arrived at or after ``since``, oldest first."""
         tokens = [t for t in query.casefold().split() if t]
         found: list[Match] = []
-        for record_id, doc in self.documents.items():
+        for record_id, doc in list(self.documents.items()):  # a snapshot: the serve loop runs beside requests
             kind = str(doc.get("record_type", ""))
             when = arrived_at(doc)
             if not kind or kind == "rejection" or (kinds and kind not in kinds) or when is None or when < since:
@@ -173,7 +173,7 @@ class MemoryStore:
 
     def known_alert_keys(self, keys: Sequence[str]) -> set[str]:
         wanted = set(keys)
-        return {a.key for a in self.alert_list if a.key in wanted}
+        return {a.key for a in list(self.alert_list) if a.key in wanted}
 
     def save_alerts(self, alerts: Sequence[Alert]) -> None:
         with self._lock:
@@ -181,7 +181,9 @@ class MemoryStore:
             self.alert_list = [a for a in self.alert_list if a.id not in kept] + list(alerts)
 
     def saved_searches(self, owner_key_id: str | None) -> list[SavedSearch]:
-        mine = (s for s in self.searches.values() if owner_key_id is None or s.owner_key_id == owner_key_id)
+        with self._lock:
+            kept = list(self.searches.values())
+        mine = (s for s in kept if owner_key_id is None or s.owner_key_id == owner_key_id)
         return sorted(mine, key=lambda s: (s.created_at, s.id), reverse=True)
 
     def saved_search(self, search_id: str) -> SavedSearch | None:

@@ -44,8 +44,10 @@ def test_saved_search_alerts_then_a_case_is_opened_worked_exported_and_closed(
         page.click("#search-form button")
         expect(page.get_by_test_id("search-results")).to_contain_text("DMITRI VOLKOV")
         page.fill("#save-search-name", "Volkov arrivals")
+        page.select_option("#save-search-kind", "passenger")
         page.click("#save-search button")
         saved = page.get_by_test_id("saved-searches").locator("li", has_text="Volkov arrivals")
+        expect(saved).to_contain_text("“VOLKOV” · passenger")
         expect(saved).to_contain_text("subscribed · 0 alerts so far")
 
         # A traveller arrives; the subscription raises one alert, once.
@@ -124,6 +126,7 @@ def test_saved_search_alerts_then_a_case_is_opened_worked_exported_and_closed(
         page.locator("#case-actions button", has_text="Close case").click()
         expect(page.locator("#case-meta")).to_contain_text("closed (closed by Ana Analyst)")
         expect(page.locator("#case-actions button", has_text="Reopen")).to_have_count(0)  # administrators only
+        expect(page.locator("#case-actions button", has_text="Work under this case")).to_have_count(0)
         expect(page.locator("#purpose-ref")).to_have_value("")  # a closed case is no purpose any more
         page.select_option("#case-state", "closed")
         expect(page.get_by_test_id("case-list")).to_contain_text(case_id)

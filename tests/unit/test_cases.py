@@ -76,6 +76,8 @@ def test_cases_through_the_api() -> None:
                        headers=auth[Role.ANALYST]).status_code == 404
     noted = client.post(f"/api/cases/{cid}/notes", json={"text": "payer on the SDN list"},
                         headers=auth[Role.CT_UNIT]).json()
+    hostile = "<script>alert(1)</script>"
+    client.post(f"/api/cases/{cid}/notes", json={"text": hostile}, headers=auth[Role.ANALYST])
     assert noted["entities"] == [volkov["record_id"], booking] and noted["notes"][0]["author"] == "ct_unit-user"
 
     # Another analyst does not see it; the CT unit reads but does not close; only an administrator reopens.
@@ -103,6 +105,7 @@ def test_cases_through_the_api() -> None:
     page = report.text
     assert report.headers["content-type"].startswith("text/html")
     assert "script-src" not in report.headers["content-security-policy"] and "<script" not in page
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page  # what analysts type is shown, never run
     assert page.count("<svg") == 1 and 'class="edge on-path"' in page and 'class="node centre"' in page
     assert f"X-Sekisho-Purpose: case:{cid}" in page and "eu-pnr-art6-2b" in page
     assert "DMITRI VOLKOV" in page and "payer on the SDN list" in page and "marketplace listing" in page
@@ -132,7 +135,7 @@ def test_cases_through_the_api() -> None:
 
     actions = [(e.action, e.params.get("purpose"), e.params.get("legal_basis")) for e in store.audit_log
                if e.action.startswith("case.") and e.action != "case.refused"]
-    assert [a for a, _, _ in actions] == ["case.open", "case.add", "case.add", "case.add", "case.note",
+    assert [a for a, _, _ in actions] == ["case.open", "case.add", "case.add", "case.add", "case.note", "case.note",
                                            "case.export", "case.export", "case.close", "case.reopen", "case.open"]
     assert all(p == f"case:{cid}" and b == "eu-pnr-art6-2b" for _, p, b in actions[:-1])
     refused = [(e.action, e.params.get("action"), e.params.get("status")) for e in store.audit_log

@@ -113,11 +113,11 @@
     c.notes.forEach(function (n) { items.appendChild(S().item("note by " + n.author + ": " + n.text, { kind: "note" })); });
     var actions = $("case-actions");
     actions.textContent = "";
-    actions.appendChild(S().button("Work under this case", function () {
-      S().setPurpose("case:" + c.id, c.legal_basis);
-      status("Requests now cite case:" + c.id + " under " + c.legal_basis);
-    }));
     if (c.state === "open") {
+      actions.appendChild(S().button("Work under this case", function () {
+        S().setPurpose("case:" + c.id, c.legal_basis);
+        status("Requests now cite case:" + c.id + " under " + c.legal_basis);
+      }));
       var note = field("case-note", "note");
       actions.appendChild(note);
       actions.appendChild(S().button("Add note", function () { if (note.value) post("/notes", { text: note.value }); }));

@@ -19,7 +19,8 @@
       searches.forEach(function (s) {
         var li = S().item("", { id: s.id, subscribed: String(s.subscribed) });
         li.appendChild(S().span(s.name, "label"));
-        li.appendChild(S().span("“" + s.query + "”" + (s.kinds.length ? " · " + s.kinds.join(", ") : ""), "kind"));
+        li.appendChild(S().span("“" + s.query + "”" + (s.kinds.length ? " · " + s.kinds.join(", ") : "") +
+          (s.min_risk != null ? " · risk ≥ " + s.min_risk.toFixed(2) : ""), "kind"));
         li.appendChild(S().span(s.subscribed
           ? "subscribed · " + s.alerted + " alert" + (s.alerted === 1 ? "" : "s") + " so far · new since " +
             new Date(s.watermark).toLocaleString()
@@ -52,8 +53,9 @@
 
   $("save-search").addEventListener("submit", function (evt) {
     evt.preventDefault();
-    var body = { name: $("save-search-name").value, query: $("search-q").value.trim(),
-                 subscribe: $("save-search-subscribe").checked };
+    var kind = $("save-search-kind").value, risk = $("save-search-risk").value;
+    var body = { name: $("save-search-name").value, query: $("search-q").value.trim(), kinds: kind ? [kind] : [],
+                 min_risk: risk === "" ? null : Number(risk), subscribe: $("save-search-subscribe").checked };
     if (!body.query) { status("Type a search first."); return; }
     S().api("/api/searches", { method: "POST", body: body }).then(function (s) {
       status("Saved “" + s.name + "”" + (s.subscribed ? ": new matching records will raise alerts" : ""));
