@@ -40,7 +40,9 @@ PARTY_PATHS = {  # element local name -> role, searched in Declaration and Goods
     "Seller": "seller",
     "Carrier": "carrier",
 }
-HS_CLASSIFICATIONS = frozenset({"TSP", "HS", "CN", "TRC"})
+# Classifications that state an HS-based commodity code. TRC (the 2-digit TARIC code) and TRA (TARIC
+# additional codes) only extend one, so they are not read as a code of their own.
+HS_CLASSIFICATIONS = frozenset({"TSP", "HS", "CN"})
 PREVIOUS_DOCUMENT_SCHEMES = {
     "DCR": "ducr",
     "MCR": "mucr",
