@@ -31,6 +31,7 @@ from feeds.cargo_imp_lines import SHIPMENT, kg
 from feeds.cargo_status import parse_fsu
 from feeds.country_codes import to_alpha2
 from feeds.flight_designators import split_designator
+from feeds.hs_codes import hs_code
 from feeds.payload_text import check_not_empty, decode_text
 from feeds.record_assembly import (
     Provenance,
@@ -225,12 +226,7 @@ class _RateLine:
     origin_country: str | None = None
 
 
-def _hs_code(value: str) -> str | None:
-    digits = re.sub(r"\D", "", value)
-    return digits if re.fullmatch(r"\d{4}(\d{2}){0,3}", digits) else None
-
-
-def _rate_line(fields: list[str], lines: list[_RateLine]) -> None:
+def _rate_line(fields: list[str], lines: list[_RateLine], log: WarningLog, where: str) -> None:
     """One RTD line (``/1/P1/K2400/CU/...`` or ``/NG/ABRASIVE PASTE``) split at ``/``."""
     if fields and fields[0].isdigit():
         fields = fields[1:]  # the line number
@@ -244,7 +240,7 @@ def _rate_line(fields: list[str], lines: list[_RateLine]) -> None:
             lines[-1].descriptions.append(text)
         return
     if fields[0] == "NH" and len(fields) > 1:
-        code = _hs_code(fields[1])
+        code = hs_code(fields[1], log, f"{where} rate line {len(lines)}")
         if code and lines:
             lines[-1].hs_codes.append(code)
         return
@@ -298,14 +294,14 @@ def _parse_fwb(lines: list[str], provenance: Provenance, log: WarningLog) -> lis
                 customs = parts[4]
                 declared_value = float(customs) if re.fullmatch(r"\d+(\.\d+)?", customs) else None
             elif section == "RTD":
-                _rate_line(rest.split("/"), rate_lines)
+                _rate_line(rest.split("/"), rate_lines, log, f"FWB {awb}")
             elif section == "SPH":
                 special_handling.extend(code for code in rest.split("/") if re.fullmatch(r"[A-Z]{3}", code))
             continue
         if section in PARTY_TAGS and blocks:
             previous = _read_party_line(blocks[-1], line, previous)
         elif section == "RTD" and line.startswith("/"):
-            _rate_line(line[1:].split("/"), rate_lines)
+            _rate_line(line[1:].split("/"), rate_lines, log, f"FWB {awb}")
     where = f"FWB {awb}"
     parties = [p for p in (_party_record(block, provenance, log, where) for block in blocks) if p is not None]
     by_role = {p.roles[0]: p for p in parties}
@@ -490,7 +486,7 @@ def _parse_fhl(lines: list[str], provenance: Provenance, log: WarningLog) -> lis
             code
             for line in extra
             if line.startswith("HTS")
-            for code in (_hs_code(part) for part in line[4:].split("/"))
+            for code in (hs_code(part, log, where) for part in line[4:].split("/"))
             if code
         ]
         text = clean(" ".join(line[4:] for line in extra if line.startswith("TXT")))

@@ -18,10 +18,11 @@ from feeds.air_cargo_records import (
     loaded_consignment,
     master_waybill_id,
 )
-from feeds.base import MessageContext, ParseError
+from feeds.base import MessageContext, ParseError, WarningLog
 from feeds.country_codes import to_alpha2
 from feeds.flight_designators import split_designator
-from feeds.record_assembly import Provenance, build_party, merge_by_id, party_references
+from feeds.hs_codes import hs_code
+from feeds.record_assembly import Provenance, build_party, merge_by_id, party_references, with_warnings
 from feeds.xml_reading import (
     Element,
     attribute,
@@ -57,11 +58,6 @@ def _weight_kg(element: Element | None) -> float | None:
     if value is None:
         return None
     return round(value * POUNDS_TO_KG, 3) if attribute(element, "unitCode") == "LBR" else value
-
-
-def _hs_code(value: str | None) -> str | None:
-    digits = "".join(ch for ch in (value or "") if ch.isdigit())
-    return digits if len(digits) in (4, 6, 8, 10) and len(digits) == len(value or "") else None
 
 
 def _parties(consignment: Element, provenance: Provenance) -> dict[str, Party]:
@@ -105,15 +101,16 @@ def _parties(consignment: Element, provenance: Provenance) -> dict[str, Party]:
     return parties
 
 
-def _goods(items: list[Element]) -> list[GoodsItem]:
+def _goods(items: list[Element], log: WarningLog, where: str) -> list[GoodsItem]:
     goods: list[GoodsItem] = []
     for index, item in enumerate(items, start=1):
+        sequence = integer(text(item, "SequenceNumeric")) or index
         goods.append(
             GoodsItem(
-                sequence=integer(text(item, "SequenceNumeric")) or index,
+                sequence=sequence,
                 description=text(item, "NatureIdentificationTransportCargo", "Identification")
                 or text(item, "Information"),
-                hs_code=_hs_code(text(item, "TypeCode")),
+                hs_code=hs_code(text(item, "TypeCode"), log, f"{where} item {sequence}"),
                 package_count=integer(text(item, "PieceQuantity")) or integer(text(item, "PackageQuantity")),
                 gross_weight_kg=_weight_kg(child(item, "GrossWeightMeasure")),
                 origin_country=to_alpha2(text(item, "OriginCountry", "ID")),
@@ -164,7 +161,7 @@ def _consignment(
     )
 
 
-def _waybill(root: Element, provenance: Provenance) -> list[Record]:
+def _waybill(root: Element, provenance: Provenance, log: WarningLog) -> list[Record]:
     master = child(root, "MasterConsignment")
     awb = text(root, "BusinessHeaderDocument", "ID") or text(master, "TransportContractDocument", "ID")
     if master is None or not awb:
@@ -183,14 +180,14 @@ def _waybill(root: Element, provenance: Provenance) -> list[Record]:
         document_type="MAWB",
         element=master,
         parties=parties,
-        goods=_goods(items),
+        goods=_goods(items, log, f"XFWB {awb}"),
         master=None,
         awb=awb,
     )
     return [consignment, *parties.values()]
 
 
-def _house_waybill(root: Element, provenance: Provenance) -> list[Record]:
+def _house_waybill(root: Element, provenance: Provenance, log: WarningLog) -> list[Record]:
     master = child(root, "MasterConsignment")
     awb = text(master, "TransportContractDocument", "ID")
     houses = list(children(master, "IncludedHouseConsignment"))
@@ -202,7 +199,7 @@ def _house_waybill(root: Element, provenance: Provenance) -> list[Record]:
         if not number_:
             raise ParseError("cargo_xml.missing_field", "house consignment without ID")
         parties = _parties(house, provenance)
-        goods = _goods(list(children(house, "IncludedHouseConsignmentItem")))
+        goods = _goods(list(children(house, "IncludedHouseConsignmentItem")), log, f"XFZB house {number_}")
         summary = text(house, "SummaryDescription")
         if summary and goods and goods[0].description is None:
             goods[0] = goods[0].model_copy(update={"description": summary})
@@ -223,7 +220,7 @@ def _house_waybill(root: Element, provenance: Provenance) -> list[Record]:
     return records
 
 
-def _flight_manifest(root: Element, provenance: Provenance) -> list[Record]:
+def _flight_manifest(root: Element, provenance: Provenance, log: WarningLog) -> list[Record]:
     movement = child(root, "LogisticsTransportMovement")
     flight = text(movement, "ID")
     if movement is None or not flight:
@@ -292,7 +289,8 @@ def parse(payload: bytes, ctx: MessageContext) -> list[Record]:
     reader = READERS.get(local_name(root))
     if reader is None:
         raise ParseError("cargo_xml.unknown_message", f"root element {local_name(root)!r} is not XFWB/XFZB/XFFM")
-    records = reader(root, Provenance.of(payload, ctx, FORMAT))
+    log = WarningLog()
+    records = with_warnings(reader(root, Provenance.of(payload, ctx, FORMAT), log), log.items)
     parties = merge_by_id(r for r in records if isinstance(r, Party))
     legs = merge_by_id(r for r in records if isinstance(r, FlightLeg))
     return [*(r for r in records if not isinstance(r, Party | FlightLeg)), *legs, *parties]

@@ -151,7 +151,7 @@ def service_characters(text: str, log: WarningLog | None = None) -> tuple[Charac
     """The UNA advice (if any) and the text after it. With a warning log, a missing or damaged advice is
     repaired from the separators UNB uses when that is unambiguous."""
     if not text.startswith("UNA"):
-        if log is not None and text.startswith("UNB") and text[3:4] != "+":
+        if log is not None and text.startswith("UNB") and text[3:4] not in ("+", ""):
             problem = f"no UNA, and UNB uses {text[3]!r} rather than the default data element separator '+'"
             repaired = _repaired(text, problem, log)
             if repaired is not None:

@@ -22,6 +22,7 @@ from typing import Any
 
 from feeds.base import MessageContext, ParseError, WarningLog
 from feeds.country_codes import to_alpha2
+from feeds.hs_codes import hs_code
 from feeds.payload_text import check_not_empty, decode_text
 from feeds.record_assembly import Provenance, build_party, clean, merge_by_id, party_references, total_given
 from feeds.xml_reading import Element, child, children, local_name, parse_xml, sniff_xml, text
@@ -48,7 +49,6 @@ JSON_PARTIES = {
     "carrier": "carrier",
 }
 REGISTRATION = re.compile(r"^[A-Z]{2}[A-Z0-9]{1,15}$")
-HS_CODE = re.compile(r"^\d{4}(\d{2}){0,3}$")
 
 
 @dataclass
@@ -368,7 +368,20 @@ def _party_record(party: _Party, provenance: Provenance) -> Party | None:
     )
 
 
-def _records(declaration: _Declaration, provenance: Provenance) -> list[Record]:
+def _goods(declaration: _Declaration, log: WarningLog) -> list[GoodsItem]:
+    return [
+        GoodsItem(
+            sequence=item.sequence,
+            description=item.description,
+            hs_code=hs_code(item.commodity, log, f"item {item.sequence or index}"),
+            package_count=item.packages,
+            gross_weight_kg=item.gross_kg,
+        )
+        for index, item in enumerate(declaration.items, start=1)
+    ]
+
+
+def _records(declaration: _Declaration, goods: list[GoodsItem], provenance: Provenance) -> list[Record]:
     header_parties = {p.role: r for p in declaration.parties if (r := _party_record(p, provenance)) is not None}
     item_parties = [
         r for item in declaration.items for p in item.parties if (r := _party_record(p, provenance)) is not None
@@ -377,16 +390,6 @@ def _records(declaration: _Declaration, provenance: Provenance) -> list[Record]:
     shipper = header_parties.get("shipper") or next((p for p in item_parties if p.roles == ["shipper"]), None)
     consignee = header_parties.get("consignee") or next((p for p in item_parties if p.roles == ["consignee"]), None)
     mode = TRANSPORT_MODES.get(declaration.transport_mode or "", "other")
-    goods = [
-        GoodsItem(
-            sequence=item.sequence,
-            description=item.description,
-            hs_code=item.commodity if item.commodity and HS_CODE.match(item.commodity) else None,
-            package_count=item.packages,
-            gross_weight_kg=item.gross_kg,
-        )
-        for item in declaration.items
-    ]
     amendment = declaration.message_type == "CC313A"
     key: tuple[object, ...] = ("ENS", declaration.reference, declarant.name if declarant else "")
     if amendment:
@@ -422,4 +425,5 @@ def parse(payload: bytes, ctx: MessageContext) -> list[Record]:
     log = WarningLog()
     is_json = payload.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"{")
     declaration = _from_json(payload) if is_json else _from_xml(parse_xml(payload), log)
-    return _records(declaration, Provenance.of(payload, ctx, FORMAT, log.items))
+    goods = _goods(declaration, log)
+    return _records(declaration, goods, Provenance.of(payload, ctx, FORMAT, log.items))

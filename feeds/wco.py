@@ -8,10 +8,9 @@ packages, item price, origin), containers, countries and the referenced previous
 
 from __future__ import annotations
 
-import re
-
-from feeds.base import MessageContext, ParseError
+from feeds.base import MessageContext, ParseError, WarningLog
 from feeds.country_codes import to_alpha2
+from feeds.hs_codes import hs_code
 from feeds.record_assembly import Provenance, build_party, merge_by_id, total_given
 from feeds.xml_reading import (
     Element,
@@ -41,7 +40,9 @@ PARTY_PATHS = {  # element local name -> role, searched in Declaration and Goods
     "Seller": "seller",
     "Carrier": "carrier",
 }
-HS_CLASSIFICATIONS = frozenset({"TSP", "HS", "CN", "TRC"})
+# Classifications that state an HS-based commodity code. TRC (the 2-digit TARIC code) and TRA (TARIC
+# additional codes) only extend one, so they are not read as a code of their own.
+HS_CLASSIFICATIONS = frozenset({"TSP", "HS", "CN"})
 PREVIOUS_DOCUMENT_SCHEMES = {
     "DCR": "ducr",
     "MCR": "mucr",
@@ -52,7 +53,6 @@ PREVIOUS_DOCUMENT_SCHEMES = {
     "705": "bill_of_lading",
     "704": "bill_of_lading",
 }
-HS_CODE = re.compile(r"^\d{4}(\d{2}){0,3}$")
 
 
 def sniff(payload: bytes) -> bool:
@@ -92,28 +92,24 @@ def _party(element: Element, role: str, provenance: Provenance) -> Party | None:
     )
 
 
-def _goods(shipment: Element | None) -> list[GoodsItem]:
+def _goods(shipment: Element | None, log: WarningLog) -> list[GoodsItem]:
     goods: list[GoodsItem] = []
     for index, item in enumerate(children(shipment, "GovernmentAgencyGoodsItem"), start=1):
+        sequence = integer(text(item, "SequenceNumeric")) or index
         commodity = child(item, "Commodity")
-        hs_code = next(
-            (
-                code
-                for c in children(commodity, "Classification")
-                if text(c, "IdentificationTypeCode") in HS_CLASSIFICATIONS
-                and (code := text(c, "ID"))
-                and HS_CODE.match(code)
-            ),
-            None,
-        )
+        stated = [
+            hs_code(text(c, "ID"), log, f"goods item {sequence}")
+            for c in children(commodity, "Classification")
+            if text(c, "IdentificationTypeCode") in HS_CLASSIFICATIONS
+        ]
         charge = child(commodity, "InvoiceLine", "ItemChargeAmount")
         statistical = child(item, "StatisticalValueAmount")
         value_element = charge if charge is not None else statistical
         goods.append(
             GoodsItem(
-                sequence=integer(text(item, "SequenceNumeric")) or index,
+                sequence=sequence,
                 description=text(commodity, "Description"),
-                hs_code=hs_code,
+                hs_code=next((code for code in stated if code), None),
                 quantity=number(text(commodity, "GoodsMeasure", "NetNetWeightMeasure")),
                 quantity_unit="kg" if text(commodity, "GoodsMeasure", "NetNetWeightMeasure") else None,
                 package_count=total_given(integer(text(p, "QuantityQuantity")) for p in children(item, "Packaging")),
@@ -132,8 +128,10 @@ def parse(payload: bytes, ctx: MessageContext) -> list[Record]:
     reference = text(declaration, "FunctionalReferenceID") or text(declaration, "ID")
     if not reference:
         raise ParseError("wco.missing_field", "Declaration without FunctionalReferenceID (LRN)")
-    provenance = Provenance.of(payload, ctx, FORMAT)
     shipment = child(declaration, "GoodsShipment")
+    log = WarningLog()
+    goods = _goods(shipment, log)
+    provenance = Provenance.of(payload, ctx, FORMAT, log.items)
     parties: dict[str, Party] = {}
     for scope in (declaration, shipment, child(declaration, "Consignment"), child(shipment, "Consignment")):
         for element_name, role in PARTY_PATHS.items():
@@ -142,7 +140,6 @@ def parse(payload: bytes, ctx: MessageContext) -> list[Record]:
                 if party is not None and role not in parties:
                     parties[role] = party
     type_code = (text(declaration, "TypeCode") or "")[:2].upper()
-    goods = _goods(shipment)
     containers = list(dict.fromkeys(c for e in descendants(declaration, "TransportEquipment") if (c := text(e, "ID"))))
     previous = [(text(d, "TypeCode") or "", text(d, "ID") or "") for d in descendants(declaration, "PreviousDocument")]
     identifiers = [Identifier(scheme="lrn", value=reference, source_field="FunctionalReferenceID")]

@@ -60,9 +60,10 @@ def _countries() -> frozenset[str]:
     return frozenset({c.alpha_2 for c in pycountry.countries} | {"XK"})  # Kosovo is used on travel documents
 
 
-# Harmonized System: chapter 01-97, heading and subheading (6 digits), optionally the national 8- or
-# 10-digit extension. A 4-digit heading alone does not classify goods.
-HS_CODE_PATTERN = r"^(?:0[1-9]|[1-8]\d|9[0-7])\d{4}(?:\d{2}){0,2}$"
+# Harmonized System: a chapter the HS defines (01-97; 77 is reserved), then the heading (4 digits), the
+# subheading (6) or a national 8- or 10-digit extension. A heading alone is a real classification: ICS2
+# house consignments and the WCO data model both allow it.
+HS_CODE_PATTERN = r"^(?:0[1-9]|[1-6]\d|7[0-689]|8\d|9[0-7])(?:\d{2}){1,4}$"
 
 TEXT = FieldFact("text")
 COUNTRY = FieldFact("country", one_of=_countries())
