@@ -63,6 +63,7 @@ class Related:
     graph_node: Node | None = None
     as_of: datetime | None = None
     entity_id: str | None = None  # the canonical entity the record belongs to (entity resolution)
+    members: Sequence[tuple[Record, Related]] = ()  # the entity's other records, with what is around each
 
 
 def _words(text: str | None) -> set[str]:
@@ -243,15 +244,51 @@ def consignment_facts(record: Consignment, related: Related, ref: Reference) -> 
     return facts
 
 
-def facts_of(record: Record, related: Related | None = None, ref: Reference | None = None) -> Facts:
-    """The facts rules see for ``record``; other record types get only the common facts."""
-    related = related or Related()
-    ref = ref or load_reference()
+def _record_facts(record: Record, related: Related, ref: Reference) -> Facts:
     if isinstance(record, Passenger):
         return passenger_facts(record, related, ref)
     if isinstance(record, Consignment):
         return consignment_facts(record, related, ref)
     return _common(record, related)
+
+
+# Facts where the entity takes the worst of its records, or every value any of them gives.
+_HIGHEST = frozenset({"screening.max_score", "graph.risk", "risk.score", "booking.screening_max_score"})
+_UNION = frozenset({"screening.lists", "mentions.orgs", "route.listed_countries", "booking.screening_lists"})
+
+
+def entity_facts(facts: Facts, member_facts: Sequence[Facts]) -> Facts:
+    """One record's facts completed by the other records of its entity.
+
+    What the record does not say (None, an empty list, a fact it lacks: the API record has no booking,
+    the PNR no document) comes from the first member that says it; scores take the highest and lists
+    of lists, orgs and countries the union; ``graph.seized`` holds when any member was seized. The
+    record's own values stand otherwise, so a rule reads the entity as its best-informed record would.
+    """
+    merged = dict(facts)
+    for other in member_facts:
+        for key, value in other.items():
+            mine = merged.get(key)
+            if key in _HIGHEST and isinstance(value, (int, float)) and isinstance(mine, (int, float)):
+                merged[key] = max(mine, value)
+            elif key in _UNION and isinstance(value, list) and isinstance(mine, list):
+                merged[key] = sorted(set(mine) | set(value))
+            elif key == "graph.seized":
+                merged[key] = bool(mine) or bool(value)
+            elif mine is None or mine == []:
+                merged[key] = value
+    merged["entity.records"] = 1 + len(member_facts)
+    return merged
+
+
+def facts_of(record: Record, related: Related | None = None, ref: Reference | None = None) -> Facts:
+    """The facts rules see for ``record`` and the rest of its entity; other record types get only the
+    common facts."""
+    related = related or Related()
+    ref = ref or load_reference()
+    facts = _record_facts(record, related, ref)
+    members = [_record_facts(member, around, ref) for member, around in related.members]
+    return entity_facts(facts, members)
 
 
 def day_of(value: datetime | date | None) -> date | None:

@@ -40,9 +40,16 @@ class TargetSource(Protocol):
         """The canonical entity of a record, when resolution has seen it."""
         ...
 
+    def entity_members(self, record_id: str) -> list[str]:
+        """The records of the record's entity, itself included (only itself when it was never merged)."""
+        ...
 
-def related_for(record: Record, source: TargetSource, as_of: datetime | None = None) -> Related:
-    """The booking, flight legs and trade parties of a target, and its graph node."""
+
+def related_for(
+    record: Record, source: TargetSource, as_of: datetime | None = None, *, with_members: bool = True
+) -> Related:
+    """The booking, flight legs and trade parties of a target, its graph node, and the other records of its
+    entity with what is around each (rules see the entity, not one feed's record of it)."""
     booking: Booking | None = None
     flights: list[FlightLeg] = []
     parties: dict[str, Party] = {}
@@ -57,6 +64,11 @@ def related_for(record: Record, source: TargetSource, as_of: datetime | None = N
         parties = {p.id: p for p in source.records("party", ids) if isinstance(p, Party)}
         if record.carrier and record.flight_number:
             flights = source.flights_numbered(record.carrier, record.flight_number)
+    members: list[tuple[Record, Related]] = []
+    if with_members:
+        others = [member for member in source.entity_members(record.id) if member != record.id]
+        for member in source.records(record.record_type, others) if others else []:
+            members.append((member, related_for(member, source, as_of, with_members=False)))
     return Related(
         booking=booking,
         flights=flights,
@@ -64,6 +76,7 @@ def related_for(record: Record, source: TargetSource, as_of: datetime | None = N
         graph_node=source.graph_node(record.id),
         as_of=as_of,
         entity_id=source.entity_of(record.id),
+        members=tuple(members),
     )
 
 
@@ -134,6 +147,9 @@ class MemorySource:
 
     def entity_of(self, record_id: str) -> str | None:
         return self.resolver.entity_of(record_id) if record_id in self.resolver else None
+
+    def entity_members(self, record_id: str) -> list[str]:
+        return self.resolver.members(record_id) if record_id in self.resolver else [record_id]
 
     def flights_numbered(self, carrier: str, flight_number: str) -> list[FlightLeg]:
         wanted = flight_number_key(carrier, flight_number)
@@ -213,6 +229,12 @@ class EsSource:
 
         membership = EsResolutionStore(self.settings).memberships([record_id]).get(record_id)
         return membership.entity_id if membership else None
+
+    def entity_members(self, record_id: str) -> list[str]:
+        from resolution.store import EsResolutionStore
+
+        membership = EsResolutionStore(self.settings).memberships([record_id]).get(record_id)
+        return list(membership.members) if membership and membership.members else [record_id]
 
     def flights_numbered(self, carrier: str, flight_number: str) -> list[FlightLeg]:
         spellings = _spellings(carrier, flight_number)

@@ -66,13 +66,18 @@ class _NodesFirst:
     """A source whose graph nodes come from the propagation just done and entities from the worker's
     resolver, the rest from another source."""
 
-    def __init__(self, inner: TargetSource, nodes: dict[str, Node], resolver: Resolver | None = None) -> None:
+    def __init__(self, inner: TargetSource, nodes: dict[str, Node], resolver: Resolver | None = None,
+                 batch: Sequence[Record] = ()) -> None:
         self.inner = inner
         self.nodes = nodes
         self.resolver = resolver
+        self.batch = {record.id: record for record in batch}  # may not be searchable in the index yet
 
     def records(self, record_type: str, ids: Iterable[str]) -> list[Record]:
-        return self.inner.records(record_type, ids)
+        wanted = list(ids)
+        found = [self.batch[i] for i in wanted if i in self.batch and self.batch[i].record_type == record_type]
+        rest = [i for i in wanted if i not in self.batch]
+        return [*found, *(self.inner.records(record_type, rest) if rest else [])]
 
     def arrivals(self, port: str, day: object) -> list[Record]:
         return []
@@ -87,6 +92,11 @@ class _NodesFirst:
         if self.resolver is not None and record_id in self.resolver:
             return self.resolver.entity_of(record_id)
         return self.inner.entity_of(record_id)
+
+    def entity_members(self, record_id: str) -> list[str]:
+        if self.resolver is not None and record_id in self.resolver:
+            return self.resolver.members(record_id)
+        return self.inner.entity_members(record_id)
 
 
 class TargetingWorker:
@@ -262,7 +272,7 @@ class TargetingWorker:
         result = BatchResult()
         entity_links = self._resolve(records)
         nodes, raised = self._graph_nodes(records, entity_links)
-        source = _NodesFirst(self.source, nodes, self.resolver)
+        source = _NodesFirst(self.source, nodes, self.resolver, records)
         in_batch = {record.id for record in records}
         # A booking or seizure arriving after its travellers raises their risk: score them again.
         again: list[Record] = []

@@ -242,8 +242,10 @@ class EsStore:
         return membership.entity_id if membership else None
 
     def entities_of(self, record_ids: Sequence[str]) -> dict[str, str]:
-        found = EsResolutionStore(self.settings).memberships(record_ids)
-        return {record_id: membership.entity_id for record_id, membership in found.items()}
+        return {record_id: found.entity_id for record_id, found in self.memberships_of(record_ids).items()}
+
+    def memberships_of(self, record_ids: Sequence[str]) -> dict[str, EntityMembership]:
+        return EsResolutionStore(self.settings).memberships(record_ids)
 
     def entity_members(self, entity_id: str) -> list[EntityMembership]:
         return EsResolutionStore(self.settings).entity_members(entity_id)

@@ -95,15 +95,45 @@ def ftm_entity(entry: WatchlistEntry) -> dict[str, object]:
     return data
 
 
+def one_row_per_entity(store: Store, page: list[WatchlistEntry], flt: WatchlistFilter) -> list[WatchlistEntry]:
+    """The graph list's rows with the records of one canonical entity (the API and PNR records of one
+    traveller, the party records of one company) in one row: the row of its first risky record, with the
+    others' names as aliases and the highest risk. Which row stands for an entity depends on the entity
+    alone, so a row dropped here is dropped on every page, and the ``after`` cursor stays valid."""
+    graph_rows = [row for row in page if row.list_name == GRAPH_LIST]
+    found = store.memberships_of([row.id for row in graph_rows]) if graph_rows else {}
+    entity_of = {record_id: membership.entity_id for record_id, membership in found.items()}
+    members = {m.entity_id: list(m.members) for m in found.values() if len(m.members) > 1}
+    if not members:
+        return page
+    floor = max(GRAPH_LIST_MIN_RISK, flt.min_risk or 0.0)
+    wanted = sorted({member for ids in members.values() for member in ids})
+    risky = {node.id: node for node in store.nodes(wanted) if is_watch_worthy(node, floor)}
+    kept: list[WatchlistEntry] = []
+    for row in page:
+        group = members.get(entity_of.get(row.id, row.id)) if row.list_name == GRAPH_LIST else None
+        if group is None:
+            kept.append(row)
+            continue
+        others = [risky[member] for member in group if member in risky and member != row.id]
+        if any(other.id < row.id for other in others):
+            continue  # an earlier record of the same entity stands for it
+        aliases = sorted({other.label for other in others if other.label != row.name} | set(row.aliases))
+        risk = max([row.risk or 0.0, *(max(o.graph_risk, o.screening_score) for o in others)])
+        kept.append(row.model_copy(update={"aliases": aliases, "risk": round(risk, 4)}))
+    return kept
+
+
 def entries(store: Store, flt: WatchlistFilter, after: str | None, limit: int | None) -> Iterator[WatchlistEntry]:
-    """Entries in id order from ``after`` on; ``limit=None`` walks every page."""
+    """Entries in id order from ``after`` on, one per canonical entity; ``limit=None`` walks every page."""
     sent = 0
     cursor = after
     while limit is None or sent < limit:
         size = PAGE if limit is None else min(PAGE, limit - sent)
         page = store.watchlist(flt, cursor, size)
-        yield from page
-        sent += len(page)
+        shown = one_row_per_entity(store, page, flt)
+        yield from shown
+        sent += len(shown)
         if len(page) < size:
             return
         cursor = page[-1].id

@@ -104,7 +104,11 @@ class MemoryStore:
         return self.resolver.entity_of(record_id) if record_id in self.resolver else None
 
     def entities_of(self, record_ids: Sequence[str]) -> dict[str, str]:
-        return {record_id: self.resolver.entity_of(record_id) for record_id in record_ids if record_id in self.resolver}
+        return {record_id: found.entity_id for record_id, found in self.memberships_of(record_ids).items()}
+
+    def memberships_of(self, record_ids: Sequence[str]) -> dict[str, EntityMembership]:
+        found = ((record_id, self.resolver.membership(record_id)) for record_id in record_ids)
+        return {record_id: membership for record_id, membership in found if membership is not None}
 
     def entity_members(self, entity_id: str) -> list[EntityMembership]:
         members = self.resolver.members(entity_id) if entity_id in self.resolver else []

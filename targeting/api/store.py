@@ -91,6 +91,10 @@ class Store(Protocol):
         """The canonical entity of each resolved record among ``record_ids`` (one lookup for all)."""
         ...
 
+    def memberships_of(self, record_ids: Sequence[str]) -> dict[str, EntityMembership]:
+        """The entity membership (entity id, members, reasons) of each resolved record, in one lookup."""
+        ...
+
     def entity_members(self, entity_id: str) -> list[EntityMembership]:
         """The membership of every record of an entity (empty when the entity was never resolved)."""
         ...

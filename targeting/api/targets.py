@@ -53,6 +53,11 @@ class StoreTargets:
     def entity_of(self, record_id: str) -> str | None:
         return self.store.entity_of(record_id)
 
+    def entity_members(self, record_id: str) -> list[str]:
+        entity = self.store.entity_of(record_id)
+        members = [membership.id for membership in self.store.entity_members(entity)] if entity else []
+        return members or [record_id]
+
 
 def score_arrivals(store: Store, port: str, day: date, rules: RuleSet, settings: Settings) -> list[TargetScore]:
     return sources.score_arrivals(StoreTargets(store), port, day, rules, settings)

@@ -13,13 +13,15 @@ from schemas.documents import Alert
 from schemas.records import Passenger
 from sekisho.settings import get_settings
 from targeting.alerts import MemorySubscriptions
-from targeting.api import create_app
+from targeting.api import create_app, export
 from targeting.api.entities import latest_per_target, one_hit_per_entity
+from targeting.api.export import risky_node_view
 from targeting.api.ingest import MemoryRawSink
 from targeting.api.keys import MemoryKeyStore, create_key
 from targeting.api.memory_store import MemoryStore
 from targeting.api.roles import Role
 from targeting.api.sample_data import sample_store
+from targeting.api.views import WatchlistFilter
 
 DAY = date(2026, 11, 25)
 
@@ -112,3 +114,22 @@ def test_search_hits_fold_with_one_entity_lookup(monkeypatch: pytest.MonkeyPatch
     folded = one_hit_per_entity(STORE, hits)
     assert len(calls) == 1 and sorted(calls[0]) == sorted(hit.id for hit in hits)
     assert len(folded) == 1 and folded[0].members == 2
+
+
+def test_watchlist_export_lists_one_traveller_once() -> None:
+    # The API and PNR records of one traveller, both found risky by the graph: one row, not two.
+    nodes = {node.id: node for node in STORE.nodes([API_ID, PNR_ID])}
+    risky = [nodes[API_ID].model_copy(update={"graph_risk": 0.4}),
+             nodes[PNR_ID].model_copy(update={"graph_risk": 0.7})]
+    STORE.graph.replace_nodes(risky)
+    STORE.watchlist_entries[:] = [e for e in STORE.watchlist_entries if e.id not in (API_ID, PNR_ID)]
+    STORE.watchlist_entries.extend(risky_node_view(node) for node in risky)
+    rows = [row for row in export.entries(STORE, WatchlistFilter(), None, None) if row.id in (API_ID, PNR_ID)]
+    first, other = sorted(risky, key=lambda node: node.id)
+    assert [row.id for row in rows] == [first.id]
+    assert rows[0].risk == 0.7 and rows[0].aliases == ([other.label] if other.label != first.label else [])
+    response = CLIENT.get("/api/watchlist/export", params={"format": "csv", "limit": 1000},
+                          headers=AUTH[Role.ENFORCEMENT])
+    assert response.status_code == 200
+    exported = [line.split(",")[0] for line in response.text.splitlines()[1:]]
+    assert exported.count(first.id) == 1 and other.id not in exported
