@@ -4,8 +4,11 @@ Both paths read the same kind of records from a Kafka topic of their own at the 
 and end in an HTTP POST to the same local webhook receiver:
 
 - baseline: a bare relay (consume, POST the record as is) — the floor Kafka + HTTP impose;
-- Sekisho: the targeting worker (link into the graph indices, refresh, propagate risk, score with
-  the analyst rules, raise, deduplicate, publish to the alerts topic, index, sign and deliver).
+- Sekisho: the targeting stream (``targeting.worker.run``: link into the graph indices, propagate risk,
+  score with the analyst rules, raise; hand the alert to the alert desk, which de-duplicates it per
+  target and publishes it in a Kafka transaction; then index, sign and deliver);
+- one process: the same worker with de-duplication in its own memory (``handle_batch`` on each polled
+  batch, as the worker ran before the alert desk), so the desk's cost shows in the same run.
 
 Needs the local stack (``sekisho stack up``). Usage::
 
@@ -32,7 +35,7 @@ from sekisho import es_io, kafka_io
 from sekisho.kafka_io import RawMessage
 from sekisho.settings import Settings, get_settings
 from targeting.alerts import MemorySubscriptions, new_subscription
-from targeting.worker import TargetingWorker, run
+from targeting.worker import TargetingWorker, records_of, run
 
 
 class Webhook:
@@ -126,6 +129,21 @@ def relay(settings: Settings, url: str, stop: threading.Event, ready: threading.
                 http.post(url, content=message.value, headers={"Content-Type": "application/json"})
 
 
+def one_process(settings: Settings, url: str, stop: threading.Event, ready: threading.Event) -> None:
+    """The worker without the alert desk: each polled batch scored and de-duplicated in this process."""
+    worker = TargetingWorker(settings, subscriptions=MemorySubscriptions([new_subscription("bench", url, "k")]))
+    worker.warm_up()
+    try:
+        for batch in kafka_io.follow(settings.topic("records"), settings=settings,
+                                     group_id=f"{settings.namespace}.one", from_beginning=True, stop=stop.is_set):
+            ready.set()
+            records, _ = records_of(message.value for message in batch)
+            if records:
+                worker.handle_batch(records)
+    finally:
+        worker.close()
+
+
 def measure(
     name: str,
     settings: Settings,
@@ -165,7 +183,7 @@ def main() -> int:
     allowed = [webhook.url.split("/")[2]]  # the loopback receiver, allowed as exactly HOST:PORT
     spaces = {
         name: base.model_copy(update={"namespace": f"{namespace}-{name}", "alert_webhook_allowed_targets": allowed})
-        for name in ("relay", "sekisho")
+        for name in ("relay", "sekisho", "one-process")
     }
     results: dict[str, list[float]] = {}
     try:
@@ -193,6 +211,14 @@ def main() -> int:
 
         results["sekisho"] = measure("sekisho", spaces["sekisho"], targeting, webhook, args.records, args.rate)
         worker.close()
+        results["one-process"] = measure(
+            "one-process",
+            spaces["one-process"],
+            lambda stop, ready: one_process(spaces["one-process"], webhook.url, stop, ready),
+            webhook,
+            args.records,
+            args.rate,
+        )
     finally:
         webhook.close()
         for settings in spaces.values():
@@ -200,19 +226,21 @@ def main() -> int:
             kafka_io.delete_topics([settings.topic(n) for n in kafka_io.TOPICS], settings)
 
     print(f"records: {args.records} per path at {args.rate:g}/s")
-    print(f"{'path':<10} {'n':>5} {'p50 ms':>9} {'p99 ms':>9} {'mean ms':>9}")
+    print(f"{'path':<12} {'n':>5} {'p50 ms':>9} {'p99 ms':>9} {'mean ms':>9}")
     for name, values in results.items():
         if not values:
-            print(f"{name:<10} {0:>5}  (nothing arrived)")
+            print(f"{name:<12} {0:>5}  (nothing arrived)")
             continue
         print(
-            f"{name:<10} {len(values):>5} {percentile(values, 0.5) * 1000:>9.1f} "
+            f"{name:<12} {len(values):>5} {percentile(values, 0.5) * 1000:>9.1f} "
             f"{percentile(values, 0.99) * 1000:>9.1f} {statistics.fmean(values) * 1000:>9.1f}"
         )
-    if results.get("relay") and results.get("sekisho"):
+    for path, baseline in (("sekisho", "relay"), ("sekisho", "one-process")):
+        if not (results.get(path) and results.get(baseline)):
+            continue
         for q in (0.5, 0.99):
-            ratio = percentile(results["sekisho"], q) / max(percentile(results["relay"], q), 1e-9)
-            print(f"sekisho / relay at p{int(q * 100)}: {ratio:.1f}x")
+            ratio = percentile(results[path], q) / max(percentile(results[baseline], q), 1e-9)
+            print(f"{path} / {baseline} at p{int(q * 100)}: {ratio:.1f}x")
     return 0
 
 

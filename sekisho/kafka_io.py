@@ -308,6 +308,7 @@ def follow(
     s = settings
     consumer = _consumer(topic, s, group_id, from_beginning, fetch_max_wait_ms=min(poll_timeout_ms, 100))
     try:
+        _await_partitions(consumer, topic)
         while not stop():
             polled = consumer.poll(timeout_ms=poll_timeout_ms, max_records=max_records)
             yield [_consumed(record) for records in polled.values() for record in records]
@@ -317,6 +318,18 @@ def follow(
 
 
 Partitions = Callable[[list[int]], None]
+
+
+def _await_partitions(consumer: KafkaConsumer, topic: str, timeout_s: float = 30.0) -> None:
+    """Wait until the consumer's metadata knows the topic's partitions, before its first poll joins the group.
+
+    A member that joins while a just-created topic is not in its metadata yet is assigned nothing, and
+    may not ask again for minutes (seen: a consumer started right after ``ensure_topics`` read nothing)."""
+    deadline = time.monotonic() + timeout_s
+    while not consumer.partitions_for_topic(topic):
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"no partitions of {topic} known after {timeout_s:.0f}s")
+        time.sleep(0.2)
 
 
 class GroupMember:
@@ -364,6 +377,7 @@ class GroupMember:
                     assigned(sorted(tp.partition for tp in partitions if tp.topic == topic))
 
         self._consumer.subscribe([topic], listener=Listener())
+        _await_partitions(self._consumer, topic)
 
     def poll(self, timeout_ms: int = 200) -> list[ConsumedMessage]:
         polled = self._consumer.poll(timeout_ms=timeout_ms, max_records=self.max_records)
