@@ -9,13 +9,15 @@ fanout 10). Both crawls run in this process, in the same reactor, with the same 
 - baseline: a bare ``scrapy.Spider`` that follows every link with a ``LinkExtractor`` and yields nothing;
 - Sekisho: the generic source spider with safety, budget and conditional-request middlewares, listing
   extraction (selectors, prices, phones, e-mails, language), content hashing and change detection, every
-  page archived as WARC (evidence copies; ``--no-evidence`` for comparison) and records on Kafka's raw topic
-  from the emitter's worker thread, the frontier in Elasticsearch (``--no-stack`` uses the in-memory
-  frontier and a collecting sink instead).
+  page archived as WARC (evidence copies; ``--no-evidence`` for comparison) and records on Kafka's raw topic;
+  extraction, change detection, archiving and sends run in the crawl's worker process
+  (``crawlers.emitter_process``); the frontier in Elasticsearch (``--no-stack`` uses the in-memory frontier
+  and a collecting sink instead, with the record stage on a worker thread).
 
 Rounds alternate baseline and Sekisho (the machine is shared and noisy); the best round of each is
-compared. CPU is reported for the whole process and for the reactor thread alone. A last Sekisho recrawl
-of the same site shows the incremental path (304s, nothing re-emitted).
+compared. CPU is reported for this process plus Sekisho's worker process (its whole life, start-up
+included), and for the reactor thread alone. A last Sekisho recrawl of the same site shows the incremental
+path (304s, nothing re-emitted).
 """
 
 from __future__ import annotations

@@ -320,7 +320,8 @@ class ProcessEmitter(BatchedHandOff):
 
 # -- the worker process -----------------------------------------------------------------------------------
 
-CONFIRM_EVERY = 16  # batches: under a steady stream, confirm (Kafka flush) at least this often
+CONFIRM_EVERY = 16  # batches: under a steady stream, confirm (waiting on Kafka) at least this often
+IDLE_CHECK_S = 0.1  # with nothing to read for this long, see whether Kafka acknowledged what was sent
 
 
 class _Worker:
@@ -348,12 +349,22 @@ class _Worker:
                 self.errors.append(f"{record.id} not sent: {exc!r}")
         self.handled.append(number)
 
-    def confirmation(self) -> tuple[Any, ...]:
-        """Flush Kafka, then confirm every batch handled since the last confirmation (unless Kafka failed)."""
+    def settled(self) -> bool:
+        """Whether Kafka has acknowledged every record sent so far (checked without waiting)."""
+        try:
+            return self.sink.settled()
+        except Exception as exc:  # a delivery failure: reported with the next confirmation
+            self.errors.append(f"Kafka did not acknowledge: {exc!r}")
+            return False
+
+    def confirmation(self, wait: bool = True) -> tuple[Any, ...]:
+        """Confirm every batch handled since the last confirmation, once Kafka acknowledged its records
+        (``wait``: flush Kafka first; otherwise the caller checked ``settled``)."""
         numbers: list[int] = []
         results: list[PageResult] = []
         try:
-            self.sink.flush()
+            if wait:
+                self.sink.flush()
             numbers, self.handled = self.handled, []
             results, self.results = self.results, []
         except Exception as exc:  # not confirmed: the crawl reports the error at its end
@@ -375,6 +386,13 @@ def serve(reader: Connection, writer: Connection) -> None:
         writer.send_bytes(pickle.dumps(message))
 
     while True:
+        # Between batches, confirm what Kafka has acknowledged without waiting on it (the producer lingers
+        # to fill big batches); only every CONFIRM_EVERY batches does the worker wait, so the crawl keeps at
+        # most that many unconfirmed batches in memory.
+        if worker.handled and not reader.poll(IDLE_CHECK_S):
+            if worker.settled():
+                reply(worker.confirmation(wait=False))
+            continue
         try:
             message = pickle.loads(reader.recv_bytes())
         except EOFError:
@@ -382,7 +400,7 @@ def serve(reader: Connection, writer: Connection) -> None:
         kind = message[0]
         if kind == "batch":
             worker.handle(message[1], message[2])
-            if len(worker.handled) >= CONFIRM_EVERY or not reader.poll():
+            if len(worker.handled) >= CONFIRM_EVERY:
                 reply(worker.confirmation())
         elif kind == "flush":
             reply(worker.confirmation())

@@ -85,6 +85,11 @@ class KafkaSink:
                 still_pending.append(future)
         self._pending = still_pending
 
+    def settled(self) -> bool:
+        """Whether every record sent so far is acknowledged (no waiting; raises a delivery error)."""
+        self._collect(wait=False)
+        return not self._pending
+
     def flush(self) -> None:
         self._producer.flush(timeout=60)
         self._collect(wait=True)

@@ -1,0 +1,107 @@
+"""The crawl's worker process on the real stack: pages in through the pipe, records on Kafka's raw topic with
+their evidence on disk, and a worker killed mid-crawl replaced without losing a record (and said so)."""
+
+from __future__ import annotations
+
+import os
+import signal
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from crawlers.emitter import Emission, PageResult
+from crawlers.emitter_process import ProcessEmitter
+from crawlers.extractors import FetchedPage
+from crawlers.sources import SourceDefinition, source_from_mapping
+from crawlers.warc_archive import read_copy
+from feeds import MessageContext, parse_message
+from schemas.records import CrawledPage
+from sekisho import kafka_io
+from sekisho.settings import Settings
+
+pytestmark = pytest.mark.integration
+
+SOURCE: SourceDefinition = source_from_mapping(
+    {"name": "emitter-test", "kind": "listing", "start_urls": ["http://shop.test/"]}, ""
+)
+
+
+def listing_page(number: int) -> FetchedPage:
+    html = (
+        f"<html lang='en'><body><h1>Lot {number}: pumps</h1><p class='price'>USD {100 + number}.00</p>"
+        f"<p class='seller'>Seller {number}</p><p>Contact +852 9123 45{number:02d}</p></body></html>"
+    )
+    return FetchedPage(
+        url=f"http://shop.test/lot/{number}.html",
+        status=200,
+        body=html.encode(),
+        fetched_at=datetime.now(UTC),
+        content_type="text/html",
+        text=html,
+        headers={b"Content-Type": [b"text/html; charset=utf-8"]},
+        request_headers={b"User-Agent": [b"SekishoBot"]},
+    )
+
+
+def kill(emitter: ProcessEmitter) -> None:
+    """SIGKILL the worker and wait until it is gone (its end of the pipe closed)."""
+    process = emitter._process
+    assert process is not None
+    os.kill(process.pid, signal.SIGKILL)
+    process.wait(timeout=30)
+
+
+def raw_records(settings: Settings) -> dict[str, CrawledPage]:
+    found: dict[str, CrawledPage] = {}
+    for message in kafka_io.consume(settings.topic("raw"), settings=settings, idle_timeout_s=3):
+        (record,) = parse_message(message.value, MessageContext(source=message.headers["source"]))
+        assert isinstance(record, CrawledPage)
+        found[record.url] = record
+    return found
+
+
+def test_a_killed_worker_is_replaced_and_no_record_is_lost(stack: Settings, tmp_path: Path) -> None:
+    evidence = tmp_path / "evidence"
+    emitter = ProcessEmitter(SOURCE, stack, str(evidence), 64 * 1024 * 1024, tmp_path / "lists")
+    results: list[PageResult] = []
+    emitter.on_results = results.extend
+    first_worker = emitter.pid
+    assert first_worker is not None
+    for number in range(1, 41):
+        emitter.submit(Emission(listing_page(number), "parse"))
+        if number == 20:
+            emitter._hand_off()  # the first half is in the worker's hands (maybe not confirmed yet)
+            kill(emitter)
+    emitter.close()
+
+    # The death was noticed and said, and a second worker took over every unconfirmed batch.
+    assert emitter.stats.worker_restarts == 1
+    assert any("emitter process died" in warning for warning in emitter.stats.warnings)
+    assert emitter.stats.worker_cpu_s > 0  # reported by the worker that finished
+    # Every page's record is on Kafka (a record handed over twice has the same id and key), each with an
+    # evidence copy that reads back with its digest intact.
+    records = raw_records(stack)
+    assert sorted(records) == sorted(f"http://shop.test/lot/{n}.html" for n in range(1, 41))
+    for record in records.values():
+        assert record.evidence is not None and record.grade == "F6"
+        copy = read_copy(evidence, record.evidence.id)
+        assert copy.digest_ok and copy.url == record.url
+    # The frontier learns each page's outcome (content hash, record id), at least once.
+    assert {r.canonical for r in results} == set(records)
+    assert all(r.outcome == "new" and r.record_id for r in results)
+
+
+def test_a_worker_that_keeps_dying_is_reported_not_silent(stack: Settings, tmp_path: Path) -> None:
+    emitter = ProcessEmitter(SOURCE, stack, str(tmp_path / "evidence"), 64 * 1024 * 1024)
+    emitter.submit(Emission(listing_page(1), "parse"))
+    for _ in range(5):
+        if emitter.pid is None:
+            break
+        kill(emitter)
+        emitter._hand_off()
+        emitter.submit(Emission(listing_page(2), "parse"))
+        emitter._hand_off()
+    with pytest.raises(RuntimeError, match="pages not archived or sent"):
+        emitter.close()
+    assert any("died 4 times" in warning for warning in emitter.stats.warnings)
