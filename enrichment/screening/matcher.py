@@ -158,15 +158,6 @@ def _merge_joined(tokens: tuple[Token, ...], other: PreparedName) -> tuple[Token
     return tuple(result)
 
 
-def _part_weight(token: Token, rarity: TokenRarity) -> float:
-    """What a part weighs in its name: its rarity in the lists, less for initials and particles."""
-    if token.role == "initial":
-        return INITIAL_WEIGHT
-    if token.role == "particle":
-        return PARTICLE_WEIGHT
-    return rarity.weight(token.text)
-
-
 def _absence_cost(token: Token, weight: float, conflict: bool) -> float:
     """What an unpaired part costs: all of its weight when both names have parts the other lacks
     (two different people), a small share when the other name is simply shorter."""
@@ -179,25 +170,39 @@ def _absence_cost(token: Token, weight: float, conflict: bool) -> float:
 
 def _align(left_tokens: tuple[Token, ...], right_tokens: tuple[Token, ...]) -> list[tuple[float, int, int, str]]:
     """Greedy one-to-one pairing of parts, best similarity first; the same from either side."""
+    # (-similarity, lower text, higher text, i, j, why): sorting on the unordered token pair keeps the
+    # greedy alignment the same from either side; ties on it keep the order of (i, j).
     candidates: list[tuple[float, str, str, int, int, str]] = []
     for i, a in enumerate(left_tokens):
+        a_text = a.text
         for j, b in enumerate(right_tokens):
             similarity, why = token_similarity(a, b)
             if similarity > 0:
-                low, high = (a.text, b.text) if a.text <= b.text else (b.text, a.text)
-                candidates.append((similarity, low, high, i, j, why))
-    # Sorting on the unordered token pair keeps the greedy alignment the same from either side.
-    candidates.sort(key=lambda item: (-item[0], item[1], item[2]))
+                b_text = b.text
+                if a_text <= b_text:
+                    candidates.append((-similarity, a_text, b_text, i, j, why))
+                else:
+                    candidates.append((-similarity, b_text, a_text, i, j, why))
+    candidates.sort()
     used_left: set[int] = set()
     used_right: set[int] = set()
     pairs: list[tuple[float, int, int, str]] = []
-    for similarity, _, _, i, j, why in candidates:
+    for negative, _, _, i, j, why in candidates:
         if i in used_left or j in used_right:
             continue
         used_left.add(i)
         used_right.add(j)
-        pairs.append((similarity, i, j, why))
+        pairs.append((-negative, i, j, why))
     return pairs
+
+
+def _weights(tokens: tuple[Token, ...], rarity: TokenRarity) -> list[float]:
+    """What each part weighs in its name: its rarity in the lists, less for initials and particles."""
+    weight = rarity.weight
+    return [
+        INITIAL_WEIGHT if t.role == "initial" else PARTICLE_WEIGHT if t.role == "particle" else weight(t.text)
+        for t in tokens
+    ]
 
 
 def compare_names(left: PreparedName, right: PreparedName, rarity: TokenRarity = NO_RARITY) -> NameComparison:
@@ -207,7 +212,8 @@ def compare_names(left: PreparedName, right: PreparedName, rarity: TokenRarity =
     patronymic, a qualifier), those parts cost ``EXTRA_PART_COST`` of their weight; when both names
     have unpaired parts, every unpaired part costs its full weight. Parts weigh by their rarity.
     """
-    if acronym_match(left, right) or acronym_match(right, left):
+    # An acronym is one word against several: ruled out first by the number of parts.
+    if 1 in (len(left.tokens), len(right.tokens)) and (acronym_match(left, right) or acronym_match(right, left)):
         short, long = (left, right) if len(left.tokens) == 1 else (right, left)
         pair = (short.tokens[0].text, " ".join(t.text for t in long.tokens), ACRONYM_SIMILARITY, "acronym")
         return NameComparison(ACRONYM_SIMILARITY, left.original, right.original, (pair,), (), ())
@@ -218,8 +224,8 @@ def compare_names(left: PreparedName, right: PreparedName, rarity: TokenRarity =
     left_tokens = expand_initialisms(left_tokens, right_tokens)
     right_tokens = expand_initialisms(right_tokens, left_tokens)
     aligned = _align(left_tokens, right_tokens)
-    left_weights = [_part_weight(token, rarity) for token in left_tokens]
-    right_weights = [_part_weight(token, rarity) for token in right_tokens]
+    left_weights = _weights(left_tokens, rarity)
+    right_weights = _weights(right_tokens, rarity)
     earned = 0.0
     mass = 0.0
     pairs: list[tuple[str, str, float, str]] = []

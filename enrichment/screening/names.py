@@ -13,7 +13,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
-from itertools import pairwise
+from itertools import groupby, pairwise
 from typing import Literal
 
 from rigour.names import NamePartTag, NameTypeTag, analyze_names
@@ -57,7 +57,8 @@ PARTICLES = frozenset(
 )  # fmt: skip
 # Father's-name endings (Russian, Ukrainian, Turkic): present in one record, often absent in another.
 _PATRONYMIC_ENDINGS = ("ovich", "evich", "ovna", "evna", "ichna", "ogly", "oglu", "uly", "kyzy", "qizi")
-_DIGRAPHS = (("kh", "k"), ("sh", "s"), ("th", "t"), ("dh", "d"), ("gh", "g"), ("ph", "f"), ("ch", "s"))
+_DIGRAPHS = {"kh": "k", "sh": "s", "th": "t", "dh": "d", "gh": "g", "ph": "f", "ch": "s"}
+_DIGRAPH = re.compile("|".join(_DIGRAPHS))
 _ALNUM = re.compile(r"[a-z0-9]+")
 _SKELETON_DROP = re.compile(r"[aeiouywh'`]")
 _SKELETON_MAP = str.maketrans({"q": "k", "c": "k", "v": "w", "p": "b", "j": "j", "x": "ks"})
@@ -116,19 +117,18 @@ def _is_abjad(form: str) -> bool:
     return False
 
 
+def _single_consonant(match: re.Match[str]) -> str:
+    return _DIGRAPHS[match.group()]
+
+
 @lru_cache(maxsize=200_000)
 def skeleton(text: str) -> str:
     """Consonant skeleton: what survives of a name written without short vowels."""
-    out = text.lower()
-    for digraph, single in _DIGRAPHS:
-        out = out.replace(digraph, single)
+    # One pass over the digraphs: no replacement can form another digraph (none yields an "h").
+    out = _DIGRAPH.sub(_single_consonant, text.lower())
     out = _SKELETON_DROP.sub("", out).translate(_SKELETON_MAP)
     out = _SKELETON_DROP_W.sub("", out)
-    collapsed: list[str] = []
-    for char in out:
-        if not collapsed or collapsed[-1] != char:
-            collapsed.append(char)
-    return "".join(collapsed)
+    return "".join(char for char, _ in groupby(out))  # doubled consonants written once
 
 
 def role_of(text: str, person: bool, script: str = LATIN) -> TokenRole:

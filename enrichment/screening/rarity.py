@@ -24,6 +24,9 @@ class TokenRarity:
 
     counts: dict[str, int] = field(default_factory=dict)
     max_count: int = 1
+    # The weight of every part seen more than ``RARE_COUNT`` times, worked out once: it is looked up
+    # for every part of every candidate name the matcher scores.
+    weights: dict[str, float] = field(default_factory=dict)
 
     @classmethod
     def from_names(cls, names: Iterable[Iterable[str]]) -> TokenRarity:
@@ -31,14 +34,19 @@ class TokenRarity:
         counts: Counter[str] = Counter()
         for parts in names:
             counts.update(set(parts))
-        return cls(counts=dict(counts), max_count=max(counts.values(), default=1))
+        max_count = max(counts.values(), default=1)
+        weights = {text: _weight(count, max_count) for text, count in counts.items() if count > RARE_COUNT}
+        return cls(counts=dict(counts), max_count=max_count, weights=weights)
 
     def weight(self, text: str) -> float:
-        count = self.counts.get(text, 0)
-        if count <= RARE_COUNT or self.max_count <= RARE_COUNT:
-            return 1.0
-        share = math.log(count / RARE_COUNT) / math.log(self.max_count / RARE_COUNT)
-        return round(1.0 - (1.0 - MIN_WEIGHT) * share, 4)
+        return self.weights.get(text, 1.0)
+
+
+def _weight(count: int, max_count: int) -> float:
+    if count <= RARE_COUNT or max_count <= RARE_COUNT:
+        return 1.0
+    share = math.log(count / RARE_COUNT) / math.log(max_count / RARE_COUNT)
+    return round(1.0 - (1.0 - MIN_WEIGHT) * share, 4)
 
 
 NO_RARITY = TokenRarity()

@@ -9,6 +9,7 @@ at all: a part that far from the other is a different part, and counts as such i
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from rapidfuzz.distance import OSA
 
@@ -59,7 +60,7 @@ def token_similarity(left: Token, right: Token) -> tuple[float, str]:
         return 0.0, ""
     if left.role == "number" or right.role == "number":
         return 0.0, ""  # 12 and 13 are different numbers, however close they are spelled
-    if left.symbols and left.symbols & right.symbols:
+    if left.symbols and not left.symbols.isdisjoint(right.symbols):
         return VARIANT_SIMILARITY, "variant"
     if left.script in CJK_SCRIPTS or right.script in CJK_SCRIPTS:
         return _romanisation_similarity(left, right)
@@ -85,7 +86,7 @@ def _same_script_similarity(left: Token, right: Token) -> tuple[float, str]:
         return 1.0, "same"
     if left.script in CJK_SCRIPTS:
         return 0.0, ""
-    if left.symbols and left.symbols & right.symbols:
+    if left.symbols and not left.symbols.isdisjoint(right.symbols):
         return VARIANT_SIMILARITY, "variant"
     return _spelling_similarity(left, right)
 
@@ -111,6 +112,7 @@ def _romanisation_similarity(left: Token, right: Token) -> tuple[float, str]:
     return best, why
 
 
+@lru_cache(maxsize=200_000)
 def collapse_doubles(text: str) -> str:
     return _DOUBLES.sub(r"\1", text)
 
