@@ -191,14 +191,9 @@ def main() -> int:
             kafka_io.ensure_topics(settings)
             es_io.ensure_indices(settings)
             es_io.ensure_types([ALERT_TYPE, INSPECTION_TYPE], settings)
-        results["relay"] = measure(
-            "relay",
-            spaces["relay"],
-            lambda stop, ready: relay(spaces["relay"], webhook.url, stop, ready),
-            webhook,
-            args.records,
-            args.rate,
-        )
+        results["relay"] = measure("relay", spaces["relay"],
+                                   lambda stop, ready: relay(spaces["relay"], webhook.url, stop, ready),
+                                   webhook, args.records, args.rate)
 
         worker = TargetingWorker(
             spaces["sekisho"], subscriptions=MemorySubscriptions([new_subscription("bench", webhook.url, "k")])
@@ -211,14 +206,10 @@ def main() -> int:
 
         results["sekisho"] = measure("sekisho", spaces["sekisho"], targeting, webhook, args.records, args.rate)
         worker.close()
-        results["one-process"] = measure(
-            "one-process",
-            spaces["one-process"],
-            lambda stop, ready: one_process(spaces["one-process"], webhook.url, stop, ready),
-            webhook,
-            args.records,
-            args.rate,
-        )
+        results["one-process"] = measure("one-process", spaces["one-process"],
+                                         lambda stop, ready: one_process(spaces["one-process"], webhook.url, stop,
+                                                                         ready),
+                                         webhook, args.records, args.rate)
     finally:
         webhook.close()
         for settings in spaces.values():

@@ -277,6 +277,16 @@ def end_offsets(topic: str, settings: Settings) -> dict[int, int]:
         consumer.close()
 
 
+def group_members(group_id: str, settings: Settings) -> int:
+    """How many members a consumer group has right now (0 for an unknown group)."""
+    client = admin(settings)
+    try:
+        described = client.describe_groups([group_id])  # kafka-python 3: {group: {"members": [...], ...}}
+    finally:
+        client.close()
+    return len(described.get(group_id, {}).get("members") or [])
+
+
 def wait_until_reachable(settings: Settings, timeout_s: float = 60.0) -> bool:
     s = settings
     deadline = time.monotonic() + timeout_s

@@ -31,8 +31,7 @@ from sekisho.settings import PROJECT_ROOT, Settings
 pytestmark = pytest.mark.integration
 
 PARTITIONS = 4
-WARM_UP = 20  # travellers both workers alert on before the run proper
-TRICKLE = 300  # then produced in small slices; the kill comes a third of the way through
+TOTAL = 320  # travellers, produced in small slices; the kill comes a third of the way through or later
 SLICE = 10
 SYLLABLES = ["ka", "ro", "mi", "tsu", "ne", "ha", "yo", "ri", "su", "to", "ba", "ge", "lu", "vo", "de", "qi"]
 
@@ -95,28 +94,30 @@ def _wait(condition: Callable[[], bool], timeout_s: float, what: str) -> None:
 def test_a_worker_killed_mid_run_is_taken_over_without_a_lost_or_repeated_alert(
     private: Settings, tmp_path: Path
 ) -> None:
-    everyone = travellers("takeover", WARM_UP + TRICKLE)
+    everyone = travellers("takeover", TOTAL)
     expected = {p.id for p in everyone}
 
     def produce(part: list[Passenger]) -> None:
         kafka_io.produce_json(private.topic("records"), [(p.id, p.model_dump(mode="json")) for p in part], private)
 
-    produce(everyone[:WARM_UP])
     group = f"takeover-{uuid.uuid4().hex[:6]}"
     victim = _worker(private, group, tmp_path / "victim.log")
     survivor = _worker(private, group, tmp_path / "survivor.log")
     try:
-        # Both members own candidates' partitions (both have sent alerts) before the run proper starts.
-        _wait(lambda: "ALERT" in (tmp_path / "victim.log").read_text(errors="replace")
-              and "ALERT" in (tmp_path / "survivor.log").read_text(errors="replace"), 600, "both workers alerting")
+        # Both members in all three groups before any record, so both own targets from the start.
+        _wait(lambda: all(kafka_io.group_members(g, private) == 2 for g in (group, f"{group}.decide",
+                                                                             f"{group}.deliver")),
+              600, "both workers in every group")
         done_at_kill = -1
-        for start in range(WARM_UP, WARM_UP + TRICKLE, SLICE):
+        for start in range(0, TOTAL, SLICE):
             produce(everyone[start : start + SLICE])
             time.sleep(0.5)
-            if done_at_kill < 0 and start >= WARM_UP + TRICKLE // 3:
+            # Mid-run: the victim has sent alerts, and most of the input is still to come.
+            if done_at_kill < 0 and start >= TOTAL // 3 and "ALERT" in (tmp_path / "victim.log").read_text():
                 victim.send_signal(signal.SIGKILL)
                 victim.wait(timeout=30)
                 done_at_kill = len(_alerts_on_topic(private))
+        assert done_at_kill >= 0, "the victim sent no alert while the input was produced"
         _wait(lambda: {a["record_id"] for a in _alerts_on_topic(private)} >= expected, 900,
               "every traveller's alert from the surviving worker")
         time.sleep(15)  # anything sent twice would arrive now: a rewound batch, an aborted transaction replayed
