@@ -1,12 +1,15 @@
 """Canonical entities: records joined by rule matches and analysts' judgements, incrementally.
 
 ``Resolver.add(records)`` profiles each record, compares it with the records that share a blocking
-key, and keeps every proposed match. Matches and confirmations are the edges of a graph whose
-connected components only ever grow. Each component is then partitioned by applying its edges in a
-fixed order (confirmations first, then rule matches strongest first, ties by record ids) and refusing
-any union that would put a rejected pair into one entity. The partition of a component is a function
-of the component's edges and judgements only, so the entities are the same whatever order records and
-judgements arrive in: a rebuild from the index gives what the stream gave.
+key, and keeps every proposed match. Matches and confirmations are the edges of a graph. Pairwise
+matches are never withdrawn; the one rule that looks at a whole flight (``resolution.flight_names``)
+is re-decided when a traveller with a related name joins the flight, and withdraws its match when a
+namesake appears, so a component can also split. Each component is partitioned by applying its edges
+in a fixed order (confirmations first, then rule matches strongest first, ties by record ids) and
+refusing any union that would put a rejected pair into one entity. The edges are a function of the
+records and judgements seen, and the partition of a component a function of its edges and judgements,
+so the entities are the same whatever order records and judgements arrive in: a rebuild from the index
+gives what the stream gave.
 
 The canonical id of an entity is its smallest member record id: a function of the cluster, stable
 under replay; a record that is alone is its own entity.

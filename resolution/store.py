@@ -18,7 +18,7 @@ from typing import Any
 from resolution.clusters import Changes, Resolver
 from schemas.documents import EntityMembership, MatchJudgement
 from schemas.indexed import JUDGEMENT_TYPE, MEMBERSHIP_TYPE
-from schemas.records import Record, record_from_dict
+from schemas.records import Passenger, Record, record_from_dict
 from sekisho import es_io
 from sekisho.settings import Settings
 
@@ -198,6 +198,15 @@ def fetch_records(record_ids: Iterable[str], settings: Settings) -> list[Record]
     return [record_from_dict(_clean(hit)) for hit in hits]
 
 
+def fellow_travellers(records: Sequence[Record], settings: Settings, *, limit: int = 5_000) -> list[Record]:
+    """The traveller records on the flight legs of the travellers among ``records``."""
+    legs = sorted({leg for record in records if isinstance(record, Passenger) for leg in record.flight_leg_ids})
+    if not legs:
+        return []
+    hits = es_io.search("passenger", {"terms": {"flight_leg_ids": legs}}, settings, size=limit)
+    return [record_from_dict(_clean(hit)) for hit in hits]
+
+
 def apply_judgement(judgement: MatchJudgement, settings: Settings) -> list[EntityMembership]:
     """Store an analyst's judgement and re-resolve the two entities it touches at once.
 
@@ -214,8 +223,11 @@ def apply_judgement(judgement: MatchJudgement, settings: Settings) -> list[Entit
     for membership in before.values():
         ids.update(membership.members)
     before = {**before, **store.memberships(ids)}
-    resolver = Resolver([*store.judgements_of(sorted(ids)), judgement])
-    resolver.add(fetch_records(ids, settings))
+    records = fetch_records(ids, settings)
+    # Whether a name is alone on its flight depends on everyone on the flight: resolve them too.
+    around = [record for record in fellow_travellers(records, settings) if record.id not in ids]
+    resolver = Resolver([*store.judgements_of(sorted(ids | {record.id for record in around})), judgement])
+    resolver.add([*records, *around])
     after = memberships_of(resolver, ids)
     store.write_memberships(after)
     left = {

@@ -45,30 +45,47 @@ class TargetSource(Protocol):
         ...
 
 
-def related_for(
-    record: Record, source: TargetSource, as_of: datetime | None = None, *, with_members: bool = True
-) -> Related:
+def _booking_of(record: Passenger, source: TargetSource) -> Booking | None:
+    if not record.booking_id:
+        return None
+    found = source.records("booking", [record.booking_id])
+    return found[0] if found and isinstance(found[0], Booking) else None
+
+
+def _parties_of(record: Consignment, source: TargetSource) -> dict[str, Party]:
+    ids = [i for i in (record.consignee_id, record.shipper_id, record.notify_party_id) if i]
+    return {p.id: p for p in source.records("party", ids) if isinstance(p, Party)} if ids else {}
+
+
+def _member_related(member: Record, source: TargetSource, as_of: datetime | None) -> Related:
+    """What another record of the entity adds to its facts: its booking or its trade parties. Its flight
+    legs and graph risk are the entity's already (the same flights; ``same_as`` edges carry the risk)."""
+    if isinstance(member, Passenger):
+        return Related(booking=_booking_of(member, source), as_of=as_of)
+    if isinstance(member, Consignment):
+        return Related(parties=_parties_of(member, source), as_of=as_of)
+    return Related(as_of=as_of)
+
+
+def related_for(record: Record, source: TargetSource, as_of: datetime | None = None) -> Related:
     """The booking, flight legs and trade parties of a target, its graph node, and the other records of its
-    entity with what is around each (rules see the entity, not one feed's record of it)."""
+    entity with what each adds (rules see the entity, not one feed's record of it)."""
     booking: Booking | None = None
     flights: list[FlightLeg] = []
     parties: dict[str, Party] = {}
     if isinstance(record, Passenger):
-        if record.booking_id:
-            found = source.records("booking", [record.booking_id])
-            booking = found[0] if found and isinstance(found[0], Booking) else None
+        booking = _booking_of(record, source)
         leg_ids = list(record.flight_leg_ids) or (list(booking.flight_leg_ids) if booking else [])
         flights = [leg for leg in source.records("flight_leg", leg_ids) if isinstance(leg, FlightLeg)]
     elif isinstance(record, Consignment):
-        ids = [i for i in (record.consignee_id, record.shipper_id, record.notify_party_id) if i]
-        parties = {p.id: p for p in source.records("party", ids) if isinstance(p, Party)}
+        parties = _parties_of(record, source)
         if record.carrier and record.flight_number:
             flights = source.flights_numbered(record.carrier, record.flight_number)
-    members: list[tuple[Record, Related]] = []
-    if with_members:
-        others = [member for member in source.entity_members(record.id) if member != record.id]
-        for member in source.records(record.record_type, others) if others else []:
-            members.append((member, related_for(member, source, as_of, with_members=False)))
+    others = [member for member in source.entity_members(record.id) if member != record.id]
+    members = [
+        (member, _member_related(member, source, as_of))
+        for member in (source.records(record.record_type, others) if others else [])
+    ]
     return Related(
         booking=booking,
         flights=flights,
