@@ -101,6 +101,11 @@ class CrawlReport:
         return sum(int(v) for k, v in self.stats.items() if k.startswith("sekisho/refused/"))
 
     @property
+    def warnings(self) -> list[str]:
+        """What the crawl tolerated and must say: copies not written, pages not extracted, a worker that died."""
+        return [str(w) for w in self.stats.get("sekisho/evidence/warnings", [])]
+
+    @property
     def pages_per_s(self) -> float:
         return self.pages / self.elapsed_s if self.elapsed_s > 0 else 0.0
 

@@ -148,6 +148,8 @@ def register(app: typer.Typer) -> None:
                     with console.status(f"crawling [bold]{src.name}[/] ({src.kind}) ..."):
                         report = run_crawl(src, run_settings, sink=record_sink, frontier=chosen_frontier)
                     table.add_row(src.name, *_row(report.summary()), f"{report.elapsed_s:.1f}")
+                    for warning in report.warnings:
+                        console.print(f"[yellow]{src.name}: {warning}[/]")
                 console.print(table)
                 if once:
                     break
