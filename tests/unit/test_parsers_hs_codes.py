@@ -13,23 +13,13 @@ from feeds import MessageContext, parse_message
 from feeds.base import WarningLog
 from feeds.hs_codes import hs_code
 from schemas.records import Consignment, Declaration, GoodsItem, Record, Rejection
+from tests.unit.test_parsers_cargo import FHL_SAMPLE
 
 FEEDS = Path(__file__).resolve().parents[2] / "data" / "feeds"
 CTX = MessageContext(source="test")
 
-FHL = b"""FHL/4
-MBI/888-11111111ICNFRA/T59K2217
-HBS/SEL22222222/ICNFDH/10/K134/0/SPARE PARTS
-HTS/{code}
-TXT/SPARE PARTS FOR PRINTERS
-SHP
-NAM/SPARE PART LTD.
-ADR/42. GONGDAN SEONGSAN
-LOC/CHANGWON-SI
-/KR/12345
-HBS/SEL22222223/ICNFRA/4/K80/0/TOYS
-HTS/950300
-"""
+# The FHL of the cargo tests, its second house with an HS code of its own.
+FHL = FHL_SAMPLE.replace(b"HTS/847330", b"HTS/{code}") + b"HTS/950300\n"
 
 
 def _sample(folder: str, name: str, stated: str, template: str) -> Callable[[str], bytes]:

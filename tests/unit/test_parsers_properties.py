@@ -9,7 +9,7 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from feeds import PARSERS, MessageContext, parse_message
@@ -92,6 +92,8 @@ def test_reencoded_samples_under_every_format(name: str, encoding: str, fmt: str
 
 @PROFILE
 @given(payload=st.binary(max_size=2000), fmt=st.sampled_from(FORMATS))
+@example(payload=b"UNB", fmt="paxlst")  # a UNB tag and nothing after it
+@example(payload=b"UNB", fmt="pnrgov")
 def test_arbitrary_bytes(payload: bytes, fmt: str) -> None:
     check(payload, fmt)
 
