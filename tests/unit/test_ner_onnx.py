@@ -74,3 +74,23 @@ def test_int8_graph_finds_the_entities_the_torch_model_finds(cache: Path) -> Non
 def test_unknown_precision_is_refused() -> None:
     with pytest.raises(ValueError, match="unknown precision"):
         load_recognizer(SHIPPED_MODEL, precision="int4")  # type: ignore[arg-type]
+
+
+def test_export_command_builds_the_graph_into_the_settings_cache(tmp_path: Path,
+                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    from typer.testing import CliRunner
+
+    from sekisho.cli import app
+    from sekisho.settings import get_settings
+
+    monkeypatch.setenv("SEKISHO_HOME", str(tmp_path))
+    monkeypatch.setenv("SEKISHO_NER_MODEL_DIR", str(SHIPPED_MODEL))
+    get_settings.cache_clear()
+    try:
+        result = CliRunner().invoke(app, ["ner", "export", "--form", "fp32"])
+    finally:
+        get_settings.cache_clear()
+    assert result.exit_code == 0, result.output
+    built = Path(result.stdout.strip().splitlines()[-1])
+    assert built.parent == tmp_path / "cache" / "ner-onnx" and built.name.endswith("-fp32.onnx")
+    assert OnnxScorer(built).session.get_outputs()[0].name == "log_probs"
