@@ -56,6 +56,7 @@ OUTLIER_SUFFIX = "/outlier_channels"
 OPSET = 17
 INPUT_NAMES = ("input_ids", "attention_mask", "casing_ids")
 OUTPUT_NAME = "log_probs"
+KEPT_GRAPHS = 4
 OnnxForm = Literal["fp32", "int8"]
 
 
@@ -234,6 +235,7 @@ def cached_onnx(model_dir: Path, cache_dir: Path, form: OnnxForm) -> Path:
     """
     path = cache_dir / f"ner-{weights_digest(model_dir)[:20]}-{form}.onnx"
     if path.is_file():
+        os.utime(path)  # last use, for pruning
         return path
     cache_dir.mkdir(parents=True, exist_ok=True)
     partial = cache_dir / f".{path.name}.{os.getpid()}.partial"
@@ -242,4 +244,12 @@ def cached_onnx(model_dir: Path, cache_dir: Path, form: OnnxForm) -> Path:
         partial.replace(path)
     finally:
         partial.unlink(missing_ok=True)
+    prune(cache_dir, KEPT_GRAPHS)
     return path
+
+
+def prune(cache_dir: Path, keep: int) -> None:
+    """Remove all but the ``keep`` most recently used graphs (each retrained model leaves one of ~60 MB)."""
+    graphs = sorted(cache_dir.glob("ner-*.onnx"), key=lambda graph: graph.stat().st_mtime, reverse=True)
+    for stale in graphs[keep:]:
+        stale.unlink(missing_ok=True)

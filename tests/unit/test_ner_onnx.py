@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import numpy as np
@@ -27,10 +28,17 @@ def cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return tmp_path_factory.mktemp("onnx-cache")
 
 
-def test_graph_is_built_once_and_named_by_the_weights(cache: Path, tmp_path: Path) -> None:
+def test_graph_is_built_once_and_named_by_the_weights(cache: Path, tmp_path: Path,
+                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    from enrichment.ner import onnx_export
+
     graph = cached_onnx(SHIPPED_MODEL, cache, "int8")
-    built = graph.stat().st_mtime_ns
-    assert cached_onnx(SHIPPED_MODEL, cache, "int8") == graph and graph.stat().st_mtime_ns == built
+
+    def build_again(*_: object) -> None:
+        raise AssertionError("the cached graph was built again")
+
+    monkeypatch.setattr(onnx_export, "build_onnx", build_again)
+    assert cached_onnx(SHIPPED_MODEL, cache, "int8") == graph
     assert weights_digest(SHIPPED_MODEL)[:20] in graph.name
     assert not [path for path in cache.iterdir() if path.name.endswith(".partial")]
     # Another model directory (here: other label names) gets another graph, never the cached one.
@@ -40,6 +48,17 @@ def test_graph_is_built_once_and_named_by_the_weights(cache: Path, tmp_path: Pat
         (other / path.name).write_bytes(path.read_bytes())
     (other / "ner.json").write_text((SHIPPED_MODEL / "ner.json").read_text().replace('"seed": 37', '"seed": 38'))
     assert weights_digest(other) != weights_digest(SHIPPED_MODEL)
+
+
+def test_cache_keeps_the_most_recently_used_graphs(tmp_path: Path) -> None:
+    from enrichment.ner.onnx_export import prune
+
+    for age, name in enumerate(["ner-a-int8.onnx", "ner-b-int8.onnx", "ner-c-int8.onnx"]):
+        (tmp_path / name).write_bytes(b"graph")
+        os.utime(tmp_path / name, (1_000_000 - age, 1_000_000 - age))
+    (tmp_path / "other.txt").write_text("not a graph")
+    prune(tmp_path, 2)
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["ner-a-int8.onnx", "ner-b-int8.onnx", "other.txt"]
 
 
 def test_float_graph_scores_like_the_torch_model(cache: Path) -> None:
