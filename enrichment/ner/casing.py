@@ -6,6 +6,8 @@ shape class, embedded and added to its word-piece embeddings (see ``model.CasedT
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 PAD = 0
 LOWER = 1
 TITLE = 2
@@ -18,6 +20,7 @@ TITLE_SENTENCE_START = 7
 CASING_CLASSES = 8
 
 
+@lru_cache(maxsize=1 << 16)  # words repeat; this ran for every word of every window on each call
 def word_casing(word: str, sentence_start: bool = False) -> int:
     """The shape class of one word (``sentence_start`` separates a capital that grammar demands)."""
     letters = [char for char in word if char.isalpha()]

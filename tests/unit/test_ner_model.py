@@ -37,8 +37,8 @@ def model_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="module")
-def recognizer(model_dir: Path) -> TransformerRecognizer:
-    return load_recognizer(model_dir, threads=1)
+def recognizer(model_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> TransformerRecognizer:
+    return load_recognizer(model_dir, threads=1, onnx_cache=tmp_path_factory.mktemp("onnx"))
 
 
 def test_model_directory_holds_weights_label_map_and_metrics(model_dir: Path) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import numpy as np
@@ -27,10 +28,17 @@ def cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return tmp_path_factory.mktemp("onnx-cache")
 
 
-def test_graph_is_built_once_and_named_by_the_weights(cache: Path, tmp_path: Path) -> None:
+def test_graph_is_built_once_and_named_by_the_weights(cache: Path, tmp_path: Path,
+                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    from enrichment.ner import onnx_export
+
     graph = cached_onnx(SHIPPED_MODEL, cache, "int8")
-    built = graph.stat().st_mtime_ns
-    assert cached_onnx(SHIPPED_MODEL, cache, "int8") == graph and graph.stat().st_mtime_ns == built
+
+    def build_again(*_: object) -> None:
+        raise AssertionError("the cached graph was built again")
+
+    monkeypatch.setattr(onnx_export, "build_onnx", build_again)
+    assert cached_onnx(SHIPPED_MODEL, cache, "int8") == graph
     assert weights_digest(SHIPPED_MODEL)[:20] in graph.name
     assert not [path for path in cache.iterdir() if path.name.endswith(".partial")]
     # Another model directory (here: other label names) gets another graph, never the cached one.
@@ -40,6 +48,17 @@ def test_graph_is_built_once_and_named_by_the_weights(cache: Path, tmp_path: Pat
         (other / path.name).write_bytes(path.read_bytes())
     (other / "ner.json").write_text((SHIPPED_MODEL / "ner.json").read_text().replace('"seed": 37', '"seed": 38'))
     assert weights_digest(other) != weights_digest(SHIPPED_MODEL)
+
+
+def test_cache_keeps_the_most_recently_used_graphs(tmp_path: Path) -> None:
+    from enrichment.ner.onnx_export import prune
+
+    for age, name in enumerate(["ner-a-int8.onnx", "ner-b-int8.onnx", "ner-c-int8.onnx"]):
+        (tmp_path / name).write_bytes(b"graph")
+        os.utime(tmp_path / name, (1_000_000 - age, 1_000_000 - age))
+    (tmp_path / "other.txt").write_text("not a graph")
+    prune(tmp_path, 2)
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["ner-a-int8.onnx", "ner-b-int8.onnx", "other.txt"]
 
 
 def test_float_graph_scores_like_the_torch_model(cache: Path) -> None:
@@ -74,3 +93,23 @@ def test_int8_graph_finds_the_entities_the_torch_model_finds(cache: Path) -> Non
 def test_unknown_precision_is_refused() -> None:
     with pytest.raises(ValueError, match="unknown precision"):
         load_recognizer(SHIPPED_MODEL, precision="int4")  # type: ignore[arg-type]
+
+
+def test_export_command_builds_the_graph_into_the_settings_cache(tmp_path: Path,
+                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    from typer.testing import CliRunner
+
+    from sekisho.cli import app
+    from sekisho.settings import get_settings
+
+    monkeypatch.setenv("SEKISHO_HOME", str(tmp_path))
+    monkeypatch.setenv("SEKISHO_NER_MODEL_DIR", str(SHIPPED_MODEL))
+    get_settings.cache_clear()
+    try:
+        result = CliRunner().invoke(app, ["ner", "export", "--form", "fp32"])
+    finally:
+        get_settings.cache_clear()
+    assert result.exit_code == 0, result.output
+    built = Path(result.stdout.strip().splitlines()[-1])
+    assert built.parent == tmp_path / "cache" / "ner-onnx" and built.name.endswith("-fp32.onnx")
+    assert OnnxScorer(built).session.get_outputs()[0].name == "log_probs"

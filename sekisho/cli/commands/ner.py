@@ -1,4 +1,4 @@
-"""`sekisho ner train | pack | tag | evaluate | find`: named-entity recognition (PER, ORG, LOC, MISC)."""
+"""`sekisho ner train | pack | export | tag | evaluate | find`: named-entity recognition (PER, ORG, LOC, MISC)."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import json
 import os
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, cast
+from typing import TYPE_CHECKING, Literal, cast
 
 import typer
 from rich.console import Console
@@ -128,6 +128,27 @@ def pack(
     target = out or SHIPPED_MODEL
     summary = save_packed(model, target)
     console.print(f"packed {model} -> {target}: {summary['tensors']} tensors, {summary['bytes'] / 1e6:.1f} MB")
+
+
+@app.command()
+def export(
+    model: Path | None = typer.Option(None, "--model", help="model directory (default: the one the stream runs)"),
+    form: str = typer.Option("int8", "--form", help="int8 (what runs by default) or fp32"),
+) -> None:
+    """Build the model's ONNX Runtime graph into the cache now (else the first use builds it, about 30 s)."""
+    from enrichment.ner.onnx_export import cached_onnx
+    from enrichment.stages import ner_onnx_cache
+
+    if form not in ("int8", "fp32"):
+        raise typer.BadParameter(f"unknown form {form!r}", param_hint="--form")
+    directory = _model_dir(model)
+    try:
+        path = cached_onnx(directory, ner_onnx_cache(get_settings()), cast(Literal["int8", "fp32"], form))
+    except FileNotFoundError as exc:
+        console.print(f"[red]{exc}[/]")
+        raise typer.Exit(2) from exc
+    console.print(f"{directory} -> {path} ({path.stat().st_size / 1e6:.1f} MB)")
+    typer.echo(str(path))
 
 
 @app.command()
