@@ -26,11 +26,12 @@ import numpy.typing as npt
 from enrichment.screening.entries import WatchlistEntry
 from enrichment.screening.loaders import LIST_FILES, compact_identifier, lists_content_hash, load_all
 from enrichment.screening.matcher import Comparison, Matcher, NameComparison, NameMatcher, Subject
+from enrichment.screening.name_patterns import acronym_spellings
 from enrichment.screening.names import NameKind, PreparedName, Token, kind_of, prepare_name
 from enrichment.screening.rarity import TokenRarity
 from enrichment.screening.scripts import LATIN
 
-INDEX_FORMAT = 19  # bump when the pickled layout or the name preparation changes
+INDEX_FORMAT = 21  # bump when the pickled layout or the name preparation changes
 CANDIDATES_PER_NAME = 12  # names scored by the matcher per query name
 MAX_POSTINGS = 1200  # keys this common ("mohammed") rank candidates only through rarer keys
 CANDIDATE_SHARE = 0.3
@@ -107,8 +108,12 @@ def name_keys(name: PreparedName, query: bool = False) -> list[Key]:
         keys += [(f"f:{t.text}|{letter}", 0.5) for t in full for letter in letters if letter != t.text[0]]
     # An acronym key is the whole name's evidence, not one part's.
     keys += [(f"i:{acronym}", ACRONYM_KEY_BOOST) for acronym in name.acronyms]
+    if not query and name.acronyms:
+        # Other ways a listed organisation's acronym is written, under their own prefix: only a query
+        # that is one word (an acronym itself) looks them up, a spelled-out name's initials do not.
+        keys += [(f"j:{acronym}", ACRONYM_KEY_BOOST) for acronym in acronym_spellings(name.original) - name.acronyms]
     if query and name.kind != "PER" and len(tokens) == 1 and 3 <= len(tokens[0].text) <= 8:
-        keys.append((f"i:{tokens[0].text}", ACRONYM_KEY_BOOST))
+        keys += [(f"i:{tokens[0].text}", ACRONYM_KEY_BOOST), (f"j:{tokens[0].text}", ACRONYM_KEY_BOOST)]
     return keys
 
 
@@ -210,8 +215,9 @@ class ScreeningIndex:
         scores = overlap - self.name_lengths[touched]
         order = np.argpartition(-scores, limit)[:limit] if len(touched) > limit else np.arange(len(touched))
         order = order[np.argsort(-scores[order], kind="stable")]
-        floor = scores[order[0]] * CANDIDATE_SHARE
-        return [int(touched[i]) for i in order if scores[i] > 0 and scores[i] >= floor]
+        best: list[float] = scores[order].tolist()
+        floor = best[0] * CANDIDATE_SHARE
+        return [name for name, score in zip(touched[order].tolist(), best, strict=True) if score > 0 and score >= floor]
 
     def screen(
         self,
@@ -230,8 +236,10 @@ class ScreeningIndex:
                 entry_no = self.name_entry[name_no]
                 if schema is not None and self.entries[entry_no].schema not in (schema, "LegalEntity"):
                     continue
-                names = matcher.compare_names(query_name, self.names[name_no])
                 current = best_names.get(entry_no)
+                if current is not None and current[0].score >= 1.0:
+                    continue  # another name of the entry already matched fully: no name can do better
+                names = matcher.compare_names(query_name, self.names[name_no])
                 if current is None or names.score > current[0].score:
                     best_names[entry_no] = (names, name_no, query_name)
         for identifier in query.identifiers:

@@ -13,7 +13,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
-from itertools import groupby, pairwise
+from itertools import pairwise
 from typing import Literal
 
 from rigour.names import NamePartTag, NameTypeTag, analyze_names
@@ -63,6 +63,7 @@ _ALNUM = re.compile(r"[a-z0-9]+")
 _SKELETON_DROP = re.compile(r"[aeiouywh'`]")
 _SKELETON_MAP = str.maketrans({"q": "k", "c": "k", "v": "w", "p": "b", "j": "j", "x": "ks"})
 _SKELETON_DROP_W = re.compile(r"w")
+_REPEAT = re.compile(r"(.)\1+")
 
 
 @dataclass(frozen=True, slots=True)
@@ -121,6 +122,10 @@ def _single_consonant(match: re.Match[str]) -> str:
     return _DIGRAPHS[match.group()]
 
 
+def _first_letter(match: re.Match[str]) -> str:
+    return match.group()[0]
+
+
 @lru_cache(maxsize=200_000)
 def skeleton(text: str) -> str:
     """Consonant skeleton: what survives of a name written without short vowels."""
@@ -128,7 +133,7 @@ def skeleton(text: str) -> str:
     out = _DIGRAPH.sub(_single_consonant, text.lower())
     out = _SKELETON_DROP.sub("", out).translate(_SKELETON_MAP)
     out = _SKELETON_DROP_W.sub("", out)
-    return "".join(char for char, _ in groupby(out))  # doubled consonants written once
+    return _REPEAT.sub(_first_letter, out)  # doubled consonants written once
 
 
 def role_of(text: str, person: bool, script: str = LATIN) -> TokenRole:

@@ -35,6 +35,7 @@ _SIMILARITY_CACHE_MAX = 500_000
 def clear_similarity_cache() -> None:
     """Forget memoised token similarities (benchmarks measure cold queries)."""
     _SIMILARITY_CACHE.clear()
+    collapse_doubles.cache_clear()
 
 
 def edit_budget(length: int) -> int:

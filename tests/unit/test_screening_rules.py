@@ -9,6 +9,7 @@ from hypothesis import strategies as st
 from enrichment.screening.entries import WatchlistEntry
 from enrichment.screening.index import ScreeningIndex, deletions
 from enrichment.screening.matcher import NameMatcher, Subject, compare_names
+from enrichment.screening.name_patterns import acronym_spellings
 from enrichment.screening.names import NameKind, prepare_name
 from enrichment.screening.numbers import number_value, roman_value
 from enrichment.screening.rarity import MIN_WEIGHT, TokenRarity
@@ -226,6 +227,8 @@ def _blocking_index() -> ScreeningIndex:
         WatchlistEntry("t:song", "test", "Person", ("KIM, Song Chol",)),
         WatchlistEntry("t:hyok", "test", "Person", ("KIM, Hyok Chol",)),
         WatchlistEntry("t:hiast", "test", "Company", ("HIGHER INSTITUTE OF APPLIED SCIENCE AND TECHNOLOGY",)),
+        WatchlistEntry("t:plsr", "test", "Company", ("PETRO LONDON, S. DE R.L. DE C.V.",)),
+        WatchlistEntry("t:ppm", "test", "Company", ("PERUVIAN PRECIOUS METALS S.A.C.",)),
     ]
     return ScreeningIndex.build(entries)
 
@@ -240,4 +243,15 @@ def test_blocking_proposes_short_typos_initials_and_acronyms() -> None:
     assert "t:song" in proposed("KIM Sogn Chol", "PER")  # one swap in a four-letter part
     assert "t:hyok" in proposed("HC KIM", "PER")  # initials run together
     assert "t:hiast" in proposed("HIAST", "ORG")  # the acronym
+    # Acronyms that skip linking words and abbreviated legal forms (blocking only: scores are unchanged).
+    assert "t:plsr" in proposed("PLSR", "ORG") and "t:ppm" in proposed("PPM", "ORG")
+    assert "t:ppm" not in proposed("PPM", "PER")  # a person's name is never read as an acronym
     assert deletions("song") == {"song", "ong", "sng", "sog", "son"}
+
+
+def test_acronym_spellings_skip_linking_words_and_legal_forms() -> None:
+    assert acronym_spellings("HACIENDA LAS LIMAS, S.A. DE C.V.") >= {"hll"}  # "las" stays, the legal form goes
+    assert acronym_spellings("BOSQUES DE AGUA SOCIEDAD POR ACCIONES SIMPLIFICADA") >= {"baspas"}
+    assert acronym_spellings("INVERSIONES CULZAT GUEVARA Y CIA. S.C.S.") >= {"icg"}
+    assert acronym_spellings("TRIGRON LOJISTIK KARGO LIMITED SIRKETI") >= {"tlks"}
+    assert acronym_spellings("AB") == frozenset() and acronym_spellings("Банк ВТБ") == frozenset()
