@@ -34,6 +34,10 @@ class GraphNode(View):
     seized: bool = False
     list_name: str | None = None
     explanation: str | None = None  # how the risk reached this node
+    # Entity resolution: in the member-level graph, the record this one is ``same_as`` (None when it is its own
+    # entity); in the folded graph, the records drawn as this one node, the canonical one first (empty for one record).
+    entity: str | None = None
+    members: list[str] = Field(default_factory=list)
 
 
 class GraphEdge(View):
@@ -46,6 +50,7 @@ class GraphEdge(View):
     source_record: str | None = None
     evidence: str | None = None
     grade: str | None = None
+    weight: float = 1.0  # its weight in risk propagation (already scaled by the source's grade)
 
 
 class GraphPath(View):
