@@ -81,7 +81,7 @@ def graph_svg(file: CaseFile) -> str:
         tip = f"{node.label} ({node.kind}" + (f", risk {node.risk:.2f}" if node.risk is not None else "") + ")" + (
             f", one entity of {len(node.members)} records: {', '.join(node.members)}" if node.members else "")
         parts.append(f'<circle class="{cls}" cx="{x:.1f}" cy="{y:.1f}" r="{radius:.0f}" fill="{_colour(node)}" '
-                     f'data-id="{escape(node.id)}"><title>{escape(tip)}</title></circle>')
+                     f'data-id="{escape(node.id)}" data-label="{escape(node.label)}"><title>{escape(tip)}</title></circle>')
         label = _short(node.label) + (f" ({len(node.members)} records)" if node.members else "")
         width = len(label) * CHAR_WIDTH
         for left in (x + radius + 3, x - radius - 3 - width):

@@ -1,7 +1,8 @@
 """The graph as an analyst reads it: one node per resolved entity, not one per feed record.
 
 The link graph keeps a node per record and ties an entity's records to its canonical record with
-``same_as`` edges (``resolution.graph_links``; a flight leg record to its flight key likewise). Drawn as
+``same_as`` edges (``resolution.graph_links``; a flight leg record to its flight key likewise), and a
+company record to its organisation-name node with a ``named`` edge. Drawn as
 is, one traveller shows as an API record, a PNR record and a booking twice over. Folding draws each
 entity as its canonical record's node, with the ids of its records (``members``), carrying every edge of
 its records (one per relation and other end, the strongest kept), ``same_as`` edges left out, and the
@@ -16,18 +17,23 @@ from collections.abc import Iterable, Mapping
 from targeting.api.views import GraphEdge, GraphNode, GraphPath, GraphView
 
 SAME_AS = "same_as"
+# A company record and its organisation-name node (``graph.links``): one company to the analyst, and to risk
+# propagation (weight 1.0, silent in path sentences, like ``same_as``).
+NAMED = "named"
+IDENTITY = (SAME_AS, NAMED)  # the stronger first: a record resolved into an entity is drawn with that entity
 
 
 def canonical_map(view: GraphView) -> dict[str, str]:
     """Each node id of the view -> the id of the node it is drawn as (itself when it is its own entity).
 
-    A record points to its entity by ``GraphNode.entity`` or a ``same_as`` edge; chains (a leg record's
+    A record points to its entity by ``GraphNode.entity`` or a ``same_as`` (else ``named``) edge; chains (a leg record's
     entity that is itself a record of a flight key) are followed to their end. When the end is not in the
     view, the entity is drawn as its smallest member id, so every record of it still meets in one node."""
     points_to: dict[str, str] = {}
-    for edge in view.edges:
-        if edge.relation == SAME_AS and edge.source != edge.target:
-            points_to.setdefault(edge.source, edge.target)
+    for relation in IDENTITY:
+        for edge in view.edges:
+            if edge.relation == relation and edge.source != edge.target:
+                points_to.setdefault(edge.source, edge.target)
     for node in view.nodes:
         if node.entity and node.entity != node.id:
             points_to[node.id] = node.entity
@@ -100,7 +106,7 @@ def fold_entities(view: GraphView) -> GraphView:
     edge_as: dict[str, str] = {}  # every edge id drawn -> the id of the edge it is drawn as
     for edge in view.edges:
         source, target = drawn.get(edge.source, edge.source), drawn.get(edge.target, edge.target)
-        if edge.relation == SAME_AS or source == target:
+        if edge.relation == SAME_AS or source == target:  # a ``named`` edge between two entities stays
             continue
         key = (edge.relation, source, target)
         moved = edge.model_copy(update={"source": source, "target": target})

@@ -53,8 +53,8 @@ def neighbourhood(
     """The ego network of ``center`` (``depth`` hops) plus its strongest paths to watchlisted nodes.
 
     Paths may reach beyond the drawn neighbourhood; their nodes and edges are added so the page can
-    draw and highlight the whole chain. Each drawn record's entity (its ``same_as`` end) is added too,
-    with the ``same_as`` edge, and named on the record's node, so ``entity_fold`` can draw the entity as
+    draw and highlight the whole chain. Each drawn record's entity (its ``same_as`` end, else the
+    organisation-name node of a company record) is added too, with the edge, and named on the record's node, so ``entity_fold`` can draw the entity as
     one node even when its canonical record is further away than ``depth``.
     """
     wide = extract(source, [center], depth=max(depth, path_depth), max_nodes=max_nodes)
@@ -80,17 +80,18 @@ def neighbourhood(
         )
     if center not in nodes and center in wide.nodes:
         nodes[center] = wide.nodes[center]
-    same_as = {e.src: e for e in wide.edges if e.kind == "same_as" and e.dst in wide.nodes}
-    pending = [i for i in nodes if i in same_as]
+    identity = {e.src: e for e in wide.edges if e.kind == "named" and e.dst in wide.nodes}
+    identity.update((e.src, e) for e in wide.edges if e.kind == "same_as" and e.dst in wide.nodes)
+    pending = [i for i in nodes if i in identity]
     while pending:  # chains: a leg record -> its flight key, a member record -> its canonical record
-        link = same_as[pending.pop()]
+        link = identity[pending.pop()]
         edges[link.id] = link
         if link.dst not in nodes:
             nodes[link.dst] = wide.nodes[link.dst]
-            pending.extend([link.dst] if link.dst in same_as else [])
+            pending.extend([link.dst] if link.dst in identity else [])
     return GraphView(
         center=center,
-        nodes=[node_view(n, same_as[n.id].dst if n.id in same_as else None)
+        nodes=[node_view(n, identity[n.id].dst if n.id in identity else None)
                for n in sorted(nodes.values(), key=lambda n: n.id)],
         edges=[edge_view(e) for e in sorted(edges.values(), key=lambda e: e.id)],
         paths=paths,

@@ -17,11 +17,13 @@ from schemas.records import Consignment, Passenger, make_id
 from sekisho.settings import get_settings
 from targeting.api.memory_store import MemoryStore
 from targeting.api.sample_data import sample_store
-from tests.e2e.conftest import OpenPage, ServeApp, png_is_not_blank
+from tests.e2e.conftest import OpenPage, ServeApp, png_is_not_blank, repeated_labels
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 CO_TRAVELLERS = 160
 MORE_CONSIGNMENTS = 40
+# Drawn entities; a list entry is drawn apart from the record that matched it (named with its list).
+ENTITY_NODES = ".node:not(.hub-group):not([data-kind='watchlist_entry'])"
 OVERLAPPING_LABELS = """els => {
   const boxes = els.filter(e => e.getAttribute('display') !== 'none').map(e => e.getBoundingClientRect());
   let n = 0;
@@ -62,6 +64,9 @@ def test_graph_of_a_traveller_on_a_full_flight(serve_app: ServeApp, open_page: O
         assert folded >= CO_TRAVELLERS
         drawn = graph.locator(".node").count()
         assert drawn < 40, drawn
+        # One node per entity: the traveller's booking, the flight (leg record and flight key) drawn once each.
+        assert repeated_labels(graph.locator(ENTITY_NODES)) == {}
+        assert graph.locator(".node[data-records]").count() >= 1
         expect(graph.locator(".node.watchlisted.on-path")).to_have_count(1)
         path_edges = graph.locator(".edge.on-path").count()
         assert path_edges >= 2
@@ -130,6 +135,7 @@ def test_graph_of_a_consignment_and_of_a_company_at_a_busy_consignee(serve_app: 
             assert "consignment" in (hub.text_content() or ""), name
             drawn = graph.locator(".node").count()
             assert drawn < 30, (name, drawn)
+            assert repeated_labels(graph.locator(ENTITY_NODES)) == {}, name
             expect(graph.locator(".node.watchlisted.on-path")).to_have_count(1)
             assert graph.locator(".edge.on-path").count() >= 2, name
             expect(page.get_by_test_id("paths").locator("li").first).to_contain_text("KOREA MINING DEVELOPMENT")

@@ -153,8 +153,11 @@
       g.appendChild(el("circle", { r: r }));
       var text = el("text", { x: r + 3, y: 4 });
       var records = (node.members || []).length;  // a resolved entity drawn as one node: its count of records
+      g.setAttribute("data-label", node.label); g.setAttribute("data-kind", node.kind);
       if (records) g.setAttribute("data-records", records);
-      text.textContent = short(node.label, 30) + (records ? " · " + records + " records" : "");
+      // A list entry is drawn apart from the record it matched (the match is the evidence), named with its list.
+      text.textContent = short(node.label, 30) + (records ? " · " + records + " records" : "") +
+        (node.kind === "watchlist_entry" && node.list_name ? " · " + node.list_name : "");
       g.appendChild(text);
       g.sekishoLabel = { text: text, r: r, width: 6 * text.textContent.length };
       var title = el("title");
