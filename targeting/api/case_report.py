@@ -53,7 +53,8 @@ def _overlaps(box: tuple[float, float, float, float], placed: Iterable[tuple[flo
 
 def graph_svg(file: CaseFile) -> str:
     """The case's graph as inline SVG: one node per resolved entity (with its count of records), case
-    entities ringed, explanation paths in red, labels that do not overlap (the case's entities, path nodes and listed ones first; a left-out label stays as a tooltip)."""
+    entities ringed, explanation paths in red, labels that do not overlap (the case's entities, path nodes and
+    listed ones first; a left-out label stays as a tooltip)."""
     graph = file.graph
     if not graph.nodes:
         return "<p>No graph: the case has no entity yet.</p>"
@@ -81,8 +82,10 @@ def graph_svg(file: CaseFile) -> str:
         tip = f"{node.label} ({node.kind}" + (f", risk {node.risk:.2f}" if node.risk is not None else "") + ")" + (
             f", one entity of {len(node.members)} records: {', '.join(node.members)}" if node.members else "")
         parts.append(f'<circle class="{cls}" cx="{x:.1f}" cy="{y:.1f}" r="{radius:.0f}" fill="{_colour(node)}" '
-                     f'data-id="{escape(node.id)}" data-label="{escape(node.label)}"><title>{escape(tip)}</title></circle>')
-        label = _short(node.label) + (f" ({len(node.members)} records)" if node.members else "")
+                     f'data-id="{escape(node.id)}" data-label="{escape(node.label)}" data-kind="{escape(node.kind)}">'
+                     f'<title>{escape(tip)}</title></circle>')
+        label = _short(node.label) + (f" ({len(node.members)} records)" if node.members else "") + (
+            f" · {node.list_name}" if node.kind == "watchlist_entry" and node.list_name else "")
         width = len(label) * CHAR_WIDTH
         for left in (x + radius + 3, x - radius - 3 - width):
             box = (left, y - LABEL_HEIGHT / 2, left + width, y + LABEL_HEIGHT / 2)

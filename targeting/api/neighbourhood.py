@@ -54,8 +54,9 @@ def neighbourhood(
 
     Paths may reach beyond the drawn neighbourhood; their nodes and edges are added so the page can
     draw and highlight the whole chain. Each drawn record's entity (its ``same_as`` end, else the
-    organisation-name node of a company record) is added too, with the edge, and named on the record's node, so ``entity_fold`` can draw the entity as
-    one node even when its canonical record is further away than ``depth``.
+    organisation-name node of a company record) is added too, with the edge, and named on the record's
+    node, so ``entity_fold`` can draw the entity as one node even when its canonical record is further
+    away than ``depth``.
     """
     wide = extract(source, [center], depth=max(depth, path_depth), max_nodes=max_nodes)
     near = ego_network(wide, center, depth)

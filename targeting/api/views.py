@@ -35,7 +35,8 @@ class GraphNode(View):
     list_name: str | None = None
     explanation: str | None = None  # how the risk reached this node
     # Entity resolution: in the member-level graph, the record this one is ``same_as`` (or, for a company record,
-    # its organisation-name node; None when it is its own entity); in the folded graph, the records drawn as this one node, the canonical one first (empty for one record).
+    # its organisation-name node; None when it is its own entity); in the folded graph, the records drawn as this
+    # one node, the canonical one first (empty for one record).
     entity: str | None = None
     members: list[str] = Field(default_factory=list)
 

@@ -145,7 +145,11 @@ def png_is_not_blank(path: Path) -> bool:
     return width > 100 and height > 100 and len(set(raw[: 200 * width])) > 8
 
 
-def repeated_labels(nodes: "Locator") -> dict[str, int]:
+# Drawn entities; a list entry is drawn apart from the record that matched it (named with its list).
+ENTITY_NODES = ".node:not(.hub-group):not([data-kind='watchlist_entry'])"
+
+
+def repeated_labels(nodes: Locator) -> dict[str, int]:
     """The labels (``data-label``) that more than one of the drawn ``nodes`` carries: an entity drawn twice."""
     labels = Counter(nodes.evaluate_all("els => els.map(e => e.getAttribute('data-label'))"))
     return {label: n for label, n in labels.items() if n > 1}

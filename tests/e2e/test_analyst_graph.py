@@ -17,13 +17,11 @@ from schemas.records import Consignment, Passenger, make_id
 from sekisho.settings import get_settings
 from targeting.api.memory_store import MemoryStore
 from targeting.api.sample_data import sample_store
-from tests.e2e.conftest import OpenPage, ServeApp, png_is_not_blank, repeated_labels
+from tests.e2e.conftest import ENTITY_NODES, OpenPage, ServeApp, png_is_not_blank, repeated_labels
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 CO_TRAVELLERS = 160
 MORE_CONSIGNMENTS = 40
-# Drawn entities; a list entry is drawn apart from the record that matched it (named with its list).
-ENTITY_NODES = ".node:not(.hub-group):not([data-kind='watchlist_entry'])"
 OVERLAPPING_LABELS = """els => {
   const boxes = els.filter(e => e.getAttribute('display') !== 'none').map(e => e.getBoundingClientRect());
   let n = 0;

@@ -450,10 +450,10 @@
       });
       drawnRecords(graph, entity).forEach(function (rid) {
         var li = item("", { id: rid });
-        var link = span("record " + rid, "label");
+        var link = span("linked node " + rid, "label");
         link.addEventListener("click", function () { openEntity(rid); });
         li.appendChild(link);
-        li.appendChild(span("same organisation name or flight in the link graph", "why"));
+        li.appendChild(span("same booking locator, flight or organisation name in the link graph", "why"));
         list.appendChild(li);
       });
       (entity.judgements || []).forEach(function (j) {
