@@ -28,7 +28,8 @@ def canonical_map(view: GraphView) -> dict[str, str]:
 
     A record points to its entity by ``GraphNode.entity`` or a ``same_as`` (else ``named``) edge; chains (a leg record's
     entity that is itself a record of a flight key) are followed to their end. When the end is not in the
-    view, the entity is drawn as its smallest member id, so every record of it still meets in one node."""
+    view, or is a key rather than a record (a booking locator, a flight, an organisation name), the entity is
+    drawn as its canonical record, so every record of it still meets in one node."""
     points_to: dict[str, str] = {}
     for relation in IDENTITY:
         for edge in view.edges:
@@ -45,19 +46,29 @@ def canonical_map(view: GraphView) -> dict[str, str]:
             seen.add(node_id)
         return node_id
 
-    present = {n.id for n in view.nodes}
-    ends = {node_id: end(node_id) for node_id in present}
+    records = {n.id for n in view.nodes if n.record_type}
+    ends = {n.id: end(n.id) for n in view.nodes}
+    groups: dict[str, list[str]] = {}
+    for node_id, group_end in ends.items():
+        groups.setdefault(group_end, []).append(node_id)
     drawn_as: dict[str, str] = {}
-    for group_end in set(ends.values()):
-        if group_end not in present:
-            drawn_as[group_end] = min(i for i, e in ends.items() if e == group_end)
+    for group_end, ids in groups.items():
+        if group_end in records or (group_end in ends and not records.intersection(ids)):
+            continue
+        # A key (booking locator, flight, organisation name) or an absent end: drawn as the entity's record,
+        # the canonical one (which points to no other record) first.
+        in_group = sorted(records.intersection(ids)) or sorted(ids)
+        drawn_as[group_end] = next((i for i in in_group if points_to.get(i) not in records), in_group[0])
     return {node_id: drawn_as.get(e, e) for node_id, e in ends.items()}
 
 
 def _merged_node(base: GraphNode, group: list[GraphNode]) -> GraphNode:
     """The canonical node standing for its records: its own label and explanation (so masking of the
-    canonical record still governs what shows), the highest risk and every flag of its records."""
-    members = [base.id, *sorted({m for n in group for m in (n.members or [n.id])} - {base.id})]
+    canonical record still governs what shows), the highest risk and every flag of its records. Its
+    ``members`` are the feed records folded in (a booking locator, a flight key or an organisation name
+    is no record: a booking record and its locator are one booking of one record)."""
+    records = {m for n in group for m in (n.members or ([n.id] if n.record_type else []))}
+    members = [*([base.id] if base.id in records else []), *sorted(records - {base.id})]
     risks = [n.risk for n in group if n.risk is not None]
     return base.model_copy(update={
         "risk": max(risks) if risks else None,
@@ -87,10 +98,13 @@ def _folded_path(path: GraphPath, drawn: Mapping[str, str], edge_as: Mapping[str
 
 
 def _unique(paths: Iterable[GraphPath]) -> list[GraphPath]:
+    """The folded paths, each once; a path that comes back to a node it left (a traveller's API record, his
+    passport, his PNR record: one person sharing a passport with himself) is left out when another remains."""
     kept: dict[tuple[tuple[str, ...], tuple[str, ...]], GraphPath] = {}
     for path in paths:
         kept.setdefault((tuple(path.nodes), tuple(path.edges)), path)
-    return list(kept.values())
+    straight = [p for p in kept.values() if len(set(p.nodes)) == len(p.nodes)]
+    return straight or list(kept.values())
 
 
 def fold_entities(view: GraphView) -> GraphView:

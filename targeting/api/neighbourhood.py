@@ -24,6 +24,7 @@ def node_view(node: Node, entity: str | None = None) -> GraphNode:
         list_name=node.list_name,
         explanation=node.risk_explanation,
         entity=entity,
+        record_type=node.record_type,
     )
 
 

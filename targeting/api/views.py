@@ -36,9 +36,10 @@ class GraphNode(View):
     explanation: str | None = None  # how the risk reached this node
     # Entity resolution: in the member-level graph, the record this one is ``same_as`` (or, for a company record,
     # its organisation-name node; None when it is its own entity); in the folded graph, the records drawn as this
-    # one node, the canonical one first (empty for one record).
+    # one node, the canonical one first (empty when it stands for one record at most: a key is no record).
     entity: str | None = None
     members: list[str] = Field(default_factory=list)
+    record_type: str | None = None  # set when the node is a feed record (not a shared value or key)
 
 
 class GraphEdge(View):

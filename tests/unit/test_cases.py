@@ -117,9 +117,8 @@ def test_cases_through_the_api() -> None:
     drawn = re.findall(r'<circle [^>]*data-label="([^"]*)" data-kind="([^"]*)"', page)
     labels = Counter(label for label, kind in drawn if kind != "watchlist_entry")
     assert labels and max(labels.values()) == 1, labels
-    assert "(2 records)" in page and "one entity of 2 records" in page
+    assert page.count('data-kind="booking"') == 1
     assert not [p for p in proxies if p.schema.name == "UnknownLink" and p.get("role") == ["same as"]]
-    assert any("one entity of" in d for p in proxies for d in p.get("description"))
 
     # The case is the purpose PNR access cites: under its own legal basis, while open.
     def under(basis: str) -> dict[str, str]:

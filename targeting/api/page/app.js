@@ -450,7 +450,7 @@
       });
       drawnRecords(graph, entity).forEach(function (rid) {
         var li = item("", { id: rid });
-        var link = span("linked node " + rid, "label");
+        var link = span("record " + rid, "label");
         link.addEventListener("click", function () { openEntity(rid); });
         li.appendChild(link);
         li.appendChild(span("same booking locator, flight or organisation name in the link graph", "why"));
