@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 
+from targeting.api.purpose import MASK
 from targeting.api.views import GraphEdge, GraphNode, GraphPath, GraphView
 
 SAME_AS = "same_as"
@@ -64,13 +65,16 @@ def canonical_map(view: GraphView) -> dict[str, str]:
 
 def _merged_node(base: GraphNode, group: list[GraphNode]) -> GraphNode:
     """The canonical node standing for its records: its own label and explanation (so masking of the
-    canonical record still governs what shows), the highest risk and every flag of its records. Its
+    canonical record still governs what shows; a masked PNR record's label gives way to the name another
+    record of the entity, not masked, shows anyway), the highest risk and every flag of its records. Its
     ``members`` are the feed records folded in (a booking locator, a flight key or an organisation name
     is no record: a booking record and its locator are one booking of one record)."""
     records = {m for n in group for m in (n.members or ([n.id] if n.record_type else []))}
     members = [*([base.id] if base.id in records else []), *sorted(records - {base.id})]
     risks = [n.risk for n in group if n.risk is not None]
+    shown_label = next((n.label for n in group if n.label != MASK and n.record_type), base.label)
     return base.model_copy(update={
+        "label": shown_label if base.label == MASK else base.label,
         "risk": max(risks) if risks else None,
         "watchlisted": any(n.watchlisted for n in group),
         "seized": any(n.seized for n in group),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from targeting.api.entity_fold import canonical_map, fold_entities, shown
+from targeting.api.purpose import MASK
 from targeting.api.views import GraphEdge, GraphNode, GraphPath, GraphView
 
 
@@ -127,3 +128,12 @@ def test_records_named_alike_meet_in_their_canonical_record_not_in_the_name_key(
     assert [(n.id, n.members) for n in folded.nodes] == [("consignment", []), ("party-a", ["party-a", "party-b"])]
     assert [(e.relation, e.source, e.target) for e in folded.edges] == [("consigned_to", "consignment", "party-a")]
     assert folded.center == "party-a"
+
+
+def test_a_masked_pnr_record_gives_way_to_the_name_the_api_record_shows_anyway() -> None:
+    view = GraphView(center="api", nodes=[
+        GraphNode(id="api", kind="person", label="DMITRI VOLKOV", entity="pnr", record_type="passenger"),
+        GraphNode(id="pnr", kind="person", label=MASK, explanation=MASK, record_type="passenger")], edges=[])
+    folded = fold_entities(view).nodes
+    assert [(n.id, n.label, n.explanation, n.members) for n in folded] == [("pnr", "DMITRI VOLKOV", MASK,
+                                                                           ["pnr", "api"])]
