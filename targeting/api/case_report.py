@@ -87,11 +87,14 @@ def graph_svg(file: CaseFile) -> str:
         label = _short(node.label) + (f" ({len(node.members)} records)" if node.members else "") + (
             f" · {node.list_name}" if node.kind == "watchlist_entry" and node.list_name else "")
         width = len(label) * CHAR_WIDTH
-        for left in (x + radius + 3, x - radius - 3 - width):
-            box = (left, y - LABEL_HEIGHT / 2, left + width, y + LABEL_HEIGHT / 2)
-            if left >= 2 and box[2] <= WIDTH - 2 and not _overlaps(box, placed):
+        # Right of the node, else left, else below, else above (a path drawn along the edge of the picture).
+        below, above = y + radius + 2 + LABEL_HEIGHT / 2, y - radius - 2 - LABEL_HEIGHT / 2
+        centred = min(max(x - width / 2, 2.0), WIDTH - 2 - width)
+        for left, middle in ((x + radius + 3, y), (x - radius - 3 - width, y), (centred, below), (centred, above)):
+            box = (left, middle - LABEL_HEIGHT / 2, left + width, middle + LABEL_HEIGHT / 2)
+            if left >= 2 and box[2] <= WIDTH - 2 and box[1] >= 0 and box[3] <= HEIGHT and not _overlaps(box, placed):
                 placed.append(box)
-                parts.append(f'<text x="{left:.1f}" y="{y + 4:.1f}">{escape(label)}</text>')
+                parts.append(f'<text x="{left:.1f}" y="{middle + 4:.1f}">{escape(label)}</text>')
                 break
     parts.append("</svg>")
     return "".join(parts)
