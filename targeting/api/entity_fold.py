@@ -118,7 +118,8 @@ def fold_entities(view: GraphView) -> GraphView:
     for node in view.nodes:
         groups.setdefault(drawn[node.id], []).append(node)
     by_id = {n.id: n for n in view.nodes}
-    nodes = [_merged_node(by_id[key], group) for key, group in sorted(groups.items())]
+    nodes = [group[0] if len(group) == 1 and group[0].entity is None else _merged_node(by_id[key], group)
+             for key, group in sorted(groups.items())]
     on_path = {e for p in view.paths for e in p.edges}
     kept: dict[tuple[str, str, str], GraphEdge] = {}
     edge_as: dict[str, str] = {}  # every edge id drawn -> the id of the edge it is drawn as
@@ -127,7 +128,8 @@ def fold_entities(view: GraphView) -> GraphView:
         if edge.relation == SAME_AS or source == target:  # a ``named`` edge between two entities stays
             continue
         key = (edge.relation, source, target)
-        moved = edge.model_copy(update={"source": source, "target": target})
+        moved = edge if (source, target) == (edge.source, edge.target) else edge.model_copy(
+            update={"source": source, "target": target})
         if key not in kept or _stronger(moved, kept[key], on_path):
             kept[key] = moved
     for edge in view.edges:
