@@ -44,6 +44,7 @@ from targeting.api import (
 from targeting.api.audit import AuditTrail
 from targeting.api.auth import RoleGate
 from targeting.api.entities import EntityMembers, JudgementIn, members_of, one_hit_per_entity
+from targeting.api.entity_fold import shown
 from targeting.api.ingest import (
     RETRY_AFTER_SECONDS,
     InflightLimiter,
@@ -170,6 +171,8 @@ def entity(
     request: Request,
     entity_id: str,
     depth: Annotated[int, Query(ge=1, le=3)] = 2,
+    members: Annotated[bool, Query(description="one node per record, tied by same_as edges, instead of one per "
+                                               "resolved entity")] = False,
 ) -> EntityCard:
     view = pnr_view(request)
     card = entity_card(store_of(request), entity_id, depth=depth)
@@ -182,7 +185,8 @@ def entity(
         with_purpose(view, {"entity_id": entity_id, "depth": str(depth)}),
         len(card.graph.nodes),
     )
-    return view.card(card)
+    masked = view.card(card)  # masked record by record, then folded: no PNR detail moves onto an entity's node
+    return masked.model_copy(update={"graph": shown(masked.graph, members=members)})
 
 
 @api.get(
@@ -195,9 +199,11 @@ def paths(
     request: Request,
     entity_id: str,
     max_hops: Annotated[int, Query(ge=1, le=8)] = 6,
+    members: Annotated[bool, Query(description="paths through records instead of resolved entities")] = False,
 ) -> list[GraphPath]:
     view = pnr_view(request)
-    graph = view.graph(neighbourhood(store_of(request), entity_id, depth=1, path_depth=max_hops))
+    graph = shown(view.graph(neighbourhood(store_of(request), entity_id, depth=1, path_depth=max_hops)),
+                  members=members)
     audit_of(request).record(
         principal_of(request),
         "graph.paths",

@@ -1,8 +1,9 @@
 """A case's file: everything it points to, read from the store, and its FollowTheMoney export.
 
 The graph of a case is the one-hop neighbourhood of each of its entities (and of its alerts' records)
-with their strongest explanation paths; around a hub (a flight, a busy forwarder) only the riskiest
-neighbours are kept and the others counted, so the picture stays readable.
+with their strongest explanation paths, each resolved entity drawn as one node (``entity_fold``); around
+a hub (a flight, a busy forwarder) only the riskiest neighbours are kept and the others counted, so the
+picture stays readable.
 
 The FtM export (``followthemoney``) is data-driven: ``SCHEMA_OF`` maps a graph node kind to an FtM
 schema, every edge becomes an ``UnknownLink`` with its relation as role, the case a ``Project``, and
@@ -20,6 +21,7 @@ from followthemoney import model
 from schemas.documents import Alert, Case, ScreeningDecision
 from schemas.records import make_id
 from targeting.api.entities import latest_per_target
+from targeting.api.entity_fold import fold_entities
 from targeting.api.neighbourhood import neighbourhood
 from targeting.api.store import Store
 from targeting.api.views import GraphEdge, GraphNode, GraphPath, GraphView
@@ -57,23 +59,32 @@ class CaseFile:
 def gather(store: Store, case: Case, max_neighbours: int = MAX_NEIGHBOURS) -> CaseFile:
     alerts = [latest_per_target(found)[0] for found in (store.alerts_keyed(k) for k in case.alerts) if found]
     decisions = [d for d in (store.screening_decision(i) for i in case.decisions) if d is not None]
-    centres = list(dict.fromkeys([*case.entities, *(a.record_id for a in alerts)]))
+    records = list(dict.fromkeys([*case.entities, *(a.record_id for a in alerts)]))
     nodes: dict[str, GraphNode] = {}
     edges: dict[str, GraphEdge] = {}
     paths: list[GraphPath] = []
     not_drawn: dict[str, int] = {}
-    for centre in centres:
-        view = neighbourhood(store, centre, depth=1, path_depth=6, max_paths=3)
+    centres: list[str] = []
+    for record in records:
+        view = fold_entities(neighbourhood(store, record, depth=1, path_depth=6, max_paths=3))
+        centre = view.center  # the entity of the record
+        if centre in centres:
+            continue
+        centres.append(centre)
         keep = {centre, *(n for p in view.paths for n in p.nodes)}
         around = sorted((n for n in view.nodes if n.id not in keep), key=lambda n: (-(n.risk or 0.0), n.label))
         keep.update(n.id for n in around[:max_neighbours])
         if len(around) > max_neighbours:
             not_drawn[centre] = len(around) - max_neighbours
-        nodes.update((n.id, n) for n in view.nodes if n.id in keep)
+        for node in (n for n in view.nodes if n.id in keep):
+            seen = nodes.get(node.id)
+            nodes[node.id] = node if seen is None or len(seen.members) <= len(node.members) else seen
         edges.update((e.id, e) for e in view.edges if e.source in keep and e.target in keep)
         paths.extend(p for p in view.paths if p not in paths)
-    graph = GraphView(center=centres[0] if centres else case.id, nodes=sorted(nodes.values(), key=lambda n: n.id),
-                      edges=sorted(edges.values(), key=lambda e: e.id), paths=paths)
+    # Folded again as a whole: two centres' views may each have kept another record's edge of a relation.
+    graph = fold_entities(GraphView(center=centres[0] if centres else case.id,
+                                    nodes=sorted(nodes.values(), key=lambda n: n.id),
+                                    edges=sorted(edges.values(), key=lambda e: e.id), paths=paths))
     return CaseFile(case=case, alerts=alerts, decisions=decisions, graph=graph, centres=centres,
                     not_drawn=not_drawn)
 
@@ -99,7 +110,8 @@ def _when(at: datetime) -> str:
 def node_entity(node: GraphNode) -> dict[str, object]:
     schema = SCHEMA_OF.get(node.kind, OTHER_SCHEMA)
     why = [f"Sekisho {node.kind}" + (f", risk {node.risk:.2f}" if node.risk is not None else ""),
-           *([node.explanation] if node.explanation else [])]
+           *([node.explanation] if node.explanation else []),
+           *([f"one entity of {len(node.members)} records: {', '.join(node.members)}"] if node.members else [])]
     return _entity(schema, node.id, name=node.label, full=node.label if schema == "Address" else None,
                    topics="sanction" if node.watchlisted else None, program=node.list_name, description="; ".join(why))
 

@@ -52,8 +52,9 @@ def _overlaps(box: tuple[float, float, float, float], placed: Iterable[tuple[flo
 
 
 def graph_svg(file: CaseFile) -> str:
-    """The case's graph as inline SVG: case entities ringed, explanation paths in red, labels that do not
-    overlap (the case's entities, path nodes and listed ones first; a left-out label stays as a tooltip)."""
+    """The case's graph as inline SVG: one node per resolved entity (with its count of records), case
+    entities ringed, explanation paths in red, labels that do not overlap (the case's entities, path nodes and
+    listed ones first; a left-out label stays as a tooltip)."""
     graph = file.graph
     if not graph.nodes:
         return "<p>No graph: the case has no entity yet.</p>"
@@ -78,16 +79,22 @@ def graph_svg(file: CaseFile) -> str:
         x, y = pos[node.id]
         radius = radius_of[node.id]
         cls = "node centre" if node.id in centres else "node"
-        tip = f"{node.label} ({node.kind}" + (f", risk {node.risk:.2f}" if node.risk is not None else "") + ")"
+        tip = f"{node.label} ({node.kind}" + (f", risk {node.risk:.2f}" if node.risk is not None else "") + ")" + (
+            f", one entity of {len(node.members)} records: {', '.join(node.members)}" if node.members else "")
         parts.append(f'<circle class="{cls}" cx="{x:.1f}" cy="{y:.1f}" r="{radius:.0f}" fill="{_colour(node)}" '
-                     f'data-id="{escape(node.id)}"><title>{escape(tip)}</title></circle>')
-        label = _short(node.label)
+                     f'data-id="{escape(node.id)}" data-label="{escape(node.label)}" data-kind="{escape(node.kind)}">'
+                     f'<title>{escape(tip)}</title></circle>')
+        label = _short(node.label) + (f" ({len(node.members)} records)" if node.members else "") + (
+            f" · {node.list_name}" if node.kind == "watchlist_entry" and node.list_name else "")
         width = len(label) * CHAR_WIDTH
-        for left in (x + radius + 3, x - radius - 3 - width):
-            box = (left, y - LABEL_HEIGHT / 2, left + width, y + LABEL_HEIGHT / 2)
-            if left >= 2 and box[2] <= WIDTH - 2 and not _overlaps(box, placed):
+        # Right of the node, else left, else below, else above (a path drawn along the edge of the picture).
+        below, above = y + radius + 2 + LABEL_HEIGHT / 2, y - radius - 2 - LABEL_HEIGHT / 2
+        centred = min(max(x - width / 2, 2.0), WIDTH - 2 - width)
+        for left, middle in ((x + radius + 3, y), (x - radius - 3 - width, y), (centred, below), (centred, above)):
+            box = (left, middle - LABEL_HEIGHT / 2, left + width, middle + LABEL_HEIGHT / 2)
+            if left >= 2 and box[2] <= WIDTH - 2 and box[1] >= 0 and box[3] <= HEIGHT and not _overlaps(box, placed):
                 placed.append(box)
-                parts.append(f'<text x="{left:.1f}" y="{y + 4:.1f}">{escape(label)}</text>')
+                parts.append(f'<text x="{left:.1f}" y="{middle + 4:.1f}">{escape(label)}</text>')
                 break
     parts.append("</svg>")
     return "".join(parts)
@@ -116,7 +123,7 @@ def render(file: CaseFile, *, exported_by: str, exported_at: datetime) -> str:
             entities.append(f"<tr><td>{escape(entity_id)}</td><td>–</td><td>–</td><td>not in the graph</td></tr>")
             continue
         risk = "–" if node.risk is None else f"{node.risk:.2f}"
-        flag = " · listed" if node.watchlisted else ""
+        flag = (" · listed" if node.watchlisted else "") + (f" · {len(node.members)} records" if node.members else "")
         entities.append(f"<tr><td>{escape(node.label)}</td><td>{escape(node.kind)}{flag}</td><td>{risk}</td>"
                         f"<td>{escape(node.explanation or 'no risk reached it')}</td></tr>")
     paths = [f"{escape(p.explanation)} <em>(risk {p.risk:.2f})</em>" for p in file.graph.paths]

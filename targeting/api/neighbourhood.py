@@ -12,7 +12,7 @@ from targeting.api.store import Store
 from targeting.api.views import EntityCard, GraphEdge, GraphNode, GraphPath, GraphView
 
 
-def node_view(node: Node) -> GraphNode:
+def node_view(node: Node, entity: str | None = None) -> GraphNode:
     risk = max(node.graph_risk, node.screening_score)
     return GraphNode(
         id=node.id,
@@ -23,6 +23,8 @@ def node_view(node: Node) -> GraphNode:
         seized=node.seized,
         list_name=node.list_name,
         explanation=node.risk_explanation,
+        entity=entity,
+        record_type=node.record_type,
     )
 
 
@@ -36,6 +38,7 @@ def edge_view(item: Edge) -> GraphEdge:
         source_record=item.source_record,
         evidence=item.evidence,
         grade=item.grade,
+        weight=item.weight,
     )
 
 
@@ -51,7 +54,10 @@ def neighbourhood(
     """The ego network of ``center`` (``depth`` hops) plus its strongest paths to watchlisted nodes.
 
     Paths may reach beyond the drawn neighbourhood; their nodes and edges are added so the page can
-    draw and highlight the whole chain.
+    draw and highlight the whole chain. Each drawn record's entity (its ``same_as`` end, else the
+    organisation-name node of a company record) is added too, with the edge, and named on the record's
+    node, so ``entity_fold`` can draw the entity as one node even when its canonical record is further
+    away than ``depth``.
     """
     wide = extract(source, [center], depth=max(depth, path_depth), max_nodes=max_nodes)
     near = ego_network(wide, center, depth)
@@ -76,9 +82,19 @@ def neighbourhood(
         )
     if center not in nodes and center in wide.nodes:
         nodes[center] = wide.nodes[center]
+    identity = {e.src: e for e in wide.edges if e.kind == "named" and e.dst in wide.nodes}
+    identity.update((e.src, e) for e in wide.edges if e.kind == "same_as" and e.dst in wide.nodes)
+    pending = [i for i in nodes if i in identity]
+    while pending:  # chains: a leg record -> its flight key, a member record -> its canonical record
+        link = identity[pending.pop()]
+        edges[link.id] = link
+        if link.dst not in nodes:
+            nodes[link.dst] = wide.nodes[link.dst]
+            pending.extend([link.dst] if link.dst in identity else [])
     return GraphView(
         center=center,
-        nodes=[node_view(n) for n in sorted(nodes.values(), key=lambda n: n.id)],
+        nodes=[node_view(n, identity[n.id].dst if n.id in identity else None)
+               for n in sorted(nodes.values(), key=lambda n: n.id)],
         edges=[edge_view(e) for e in sorted(edges.values(), key=lambda e: e.id)],
         paths=paths,
         truncated=len(wide.nodes) >= max_nodes,

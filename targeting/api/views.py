@@ -34,6 +34,12 @@ class GraphNode(View):
     seized: bool = False
     list_name: str | None = None
     explanation: str | None = None  # how the risk reached this node
+    # Entity resolution: in the member-level graph, the record this one is ``same_as`` (or, for a company record,
+    # its organisation-name node; None when it is its own entity); in the folded graph, the records drawn as this
+    # one node, the canonical one first (empty when it stands for one record at most: a key is no record).
+    entity: str | None = None
+    members: list[str] = Field(default_factory=list)
+    record_type: str | None = None  # set when the node is a feed record (not a shared value or key)
 
 
 class GraphEdge(View):
@@ -46,6 +52,7 @@ class GraphEdge(View):
     source_record: str | None = None
     evidence: str | None = None
     grade: str | None = None
+    weight: float = 1.0  # its weight in risk propagation (already scaled by the source's grade)
 
 
 class GraphPath(View):

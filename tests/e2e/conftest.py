@@ -10,6 +10,7 @@ import struct
 import threading
 import time
 import zlib
+from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
@@ -28,7 +29,7 @@ from targeting.api.roles import Role
 from targeting.api.store import Store
 
 if TYPE_CHECKING:
-    from playwright.sync_api import Page
+    from playwright.sync_api import Locator, Page
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -142,3 +143,13 @@ def png_is_not_blank(path: Path) -> bool:
         position += 12 + length
     raw = zlib.decompress(b"".join(chunks))
     return width > 100 and height > 100 and len(set(raw[: 200 * width])) > 8
+
+
+# Drawn entities; a list entry is drawn apart from the record that matched it (named with its list).
+ENTITY_NODES = ".node:not(.hub-group):not([data-kind='watchlist_entry'])"
+
+
+def repeated_labels(nodes: Locator) -> dict[str, int]:
+    """The labels (``data-label``) that more than one of the drawn ``nodes`` carries: an entity drawn twice."""
+    labels = Counter(nodes.evaluate_all("els => els.map(e => e.getAttribute('data-label'))"))
+    return {label: n for label, n in labels.items() if n > 1}

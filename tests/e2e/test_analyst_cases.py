@@ -18,7 +18,7 @@ from sekisho.settings import get_settings
 from targeting.api.memory_store import MemoryStore
 from targeting.api.roles import Role
 from targeting.api.sample_data import sample_store
-from tests.e2e.conftest import OpenPage, ServeApp, png_is_not_blank
+from tests.e2e.conftest import ENTITY_NODES, OpenPage, ServeApp, png_is_not_blank, repeated_labels
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -85,6 +85,12 @@ def test_saved_search_alerts_then_a_case_is_opened_worked_exported_and_closed(
         page.fill("#search-q", "QX7P2M")
         page.click("#search-form button")
         page.locator("#search-results li[data-id^='booking-']").first.click()
+        # The booking record and its locator, the flight's leg record and key, a company's record and name: one
+        # node each.
+        graph = page.get_by_test_id("graph")
+        expect(graph.locator(".node[data-kind='booking']")).to_have_count(1)
+        assert repeated_labels(graph.locator(ENTITY_NODES)) == {}
+        page.get_by_test_id("entity-card").screenshot(path=tmp_path / "02-booking-card.png")
         card_case = page.get_by_test_id("card-case")
         card_case.locator("button", has_text="Add to case").click()
         expect(card_case).to_contain_text(f"added to {case_id}")
@@ -111,7 +117,7 @@ def test_saved_search_alerts_then_a_case_is_opened_worked_exported_and_closed(
         page.locator("#case-actions button", has_text="Work under this case").click()
         items.locator("li[data-kind='entity']").first.click()  # read under the case: the audit says so
         expect(page.locator("#card-title")).to_have_text("DMITRI VOLKOV")
-        page.screenshot(path=tmp_path / "02-case.png", full_page=True)
+        page.screenshot(path=tmp_path / "03-case.png", full_page=True)
 
         with page.expect_download() as ftm:
             page.locator("#case-actions button", has_text="Export FtM").click()
@@ -130,20 +136,22 @@ def test_saved_search_alerts_then_a_case_is_opened_worked_exported_and_closed(
         expect(page.locator("#purpose-ref")).to_have_value("")  # a closed case is no purpose any more
         page.select_option("#case-state", "closed")
         expect(page.get_by_test_id("case-list")).to_contain_text(case_id)
-        page.screenshot(path=tmp_path / "03-case-closed.png", full_page=True)
+        page.screenshot(path=tmp_path / "04-case-closed.png", full_page=True)
 
         # The report stands alone: opened from the file, no server, no script.
         page.goto(report.as_uri())
         expect(page.locator("h1")).to_contain_text(f"Case {case_id}")
         assert page.locator("svg line.edge.on-path").count() >= 2
         assert page.locator("svg circle.node.centre").count() >= 2
+        assert repeated_labels(page.locator("svg circle" + ENTITY_NODES.removeprefix(".node"))) == {}
+        assert page.locator("svg circle[data-kind='booking']").count() == 1
         assert page.locator("script").count() == 0
         for text in ("DMITRI VOLKOV", "KOREA MINING DEVELOPMENT TRADING CORPORATION", "payer is KOMID, OFAC SDN",
                      "confirm: KOREA MINING DEVELOPMENT TRADING CORPORATION",
                      f"X-Sekisho-Purpose: case:{case_id}"):
             expect(page.locator("body")).to_contain_text(text)
-        page.screenshot(path=tmp_path / "04-report.png", full_page=True)
-        page.locator("svg").screenshot(path=tmp_path / "05-report-graph.png")
+        page.screenshot(path=tmp_path / "05-report.png", full_page=True)
+        page.locator("svg").screenshot(path=tmp_path / "06-report-graph.png")
 
     assert later.id in {a.record_id for a in store.alert_list}
     case = store.case(case_id)

@@ -17,7 +17,7 @@ from schemas.records import Consignment, Passenger, make_id
 from sekisho.settings import get_settings
 from targeting.api.memory_store import MemoryStore
 from targeting.api.sample_data import sample_store
-from tests.e2e.conftest import OpenPage, ServeApp, png_is_not_blank
+from tests.e2e.conftest import ENTITY_NODES, OpenPage, ServeApp, png_is_not_blank, repeated_labels
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 CO_TRAVELLERS = 160
@@ -34,11 +34,17 @@ OVERLAPPING_LABELS = """els => {
 
 
 def full_flight_store() -> tuple[MemoryStore, str]:
+    """The sample with 160 more travellers on VOLKOV's flight, and VOLKOV as the PNR reports him too (a second
+    record of the same traveller)."""
     store = sample_store(get_settings())
     volkov = next(d for d in store.documents.values() if d.get("full_name") == "DMITRI VOLKOV")
     leg = volkov["flight_leg_ids"][0]
-    others = [Passenger(id=make_id("passenger", "co", str(n)), source_format="test", full_name=f"TRAVELLER {n:03d}",
-                        flight_leg_ids=[leg], debarkation="NRT") for n in range(CO_TRAVELLERS)]
+    api = next(r for r in store._records() if isinstance(r, Passenger) and r.id == volkov["id"])
+    pnr = api.model_copy(update={"id": make_id("passenger", "pnr", "volkov"), "source_format": "pnrgov",
+                                 "full_name": "VOLKOV DMITRIY", "given_names": "DMITRIY", "address": None})
+    others = [pnr, *(Passenger(id=make_id("passenger", "co", str(n)), source_format="test",
+                               full_name=f"TRAVELLER {n:03d}", flight_leg_ids=[leg], debarkation="NRT")
+                     for n in range(CO_TRAVELLERS))]
     store.add_records(others)
     for record in others:
         store.graph.add(*links_of(record))
@@ -49,12 +55,14 @@ def full_flight_store() -> tuple[MemoryStore, str]:
 def test_graph_of_a_traveller_on_a_full_flight(serve_app: ServeApp, open_page: OpenPage, tmp_path: Path) -> None:
     from playwright.sync_api import expect
 
-    store, volkov = full_flight_store()
+    store, _ = full_flight_store()
     base, key, _ = serve_app(store, get_settings())
     with open_page(base, key) as page:
         page.fill("#search-q", "VOLKOV")
         page.click("#search-form button")
-        page.locator(f"#search-results li[data-id='{volkov}']").click()
+        hit = page.locator("#search-results li").filter(has_text="VOLKOV").first
+        opened = hit.get_attribute("data-id")  # the entity's best hit: either of its records
+        hit.click()
         graph = page.get_by_test_id("graph")
         hub = graph.locator(".node.hub-group")
         expect(hub).to_have_count(1, timeout=60_000)
@@ -62,6 +70,12 @@ def test_graph_of_a_traveller_on_a_full_flight(serve_app: ServeApp, open_page: O
         assert folded >= CO_TRAVELLERS
         drawn = graph.locator(".node").count()
         assert drawn < 40, drawn
+        # One node per entity: the traveller's booking, the flight (leg record and flight key) drawn once each.
+        assert repeated_labels(graph.locator(ENTITY_NODES)) == {}
+        # VOLKOV's API and PNR records: one node "· 2 records", both listed on his card.
+        expect(graph.locator(".node.center")).to_have_attribute("data-records", "2")
+        expect(graph.locator(".node.center text")).to_contain_text("· 2 records")
+        expect(page.get_by_test_id("members").locator("li")).to_have_count(2)
         expect(graph.locator(".node.watchlisted.on-path")).to_have_count(1)
         path_edges = graph.locator(".edge.on-path").count()
         assert path_edges >= 2
@@ -74,7 +88,7 @@ def test_graph_of_a_traveller_on_a_full_flight(serve_app: ServeApp, open_page: O
         for box in filters.locator("input").all():
             box.uncheck()
         assert graph.locator(".edge.on-path").count() == path_edges
-        card = httpx.get(f"{base}/api/entities/{volkov}", headers={"Authorization": f"Bearer {key}"}).json()
+        card = httpx.get(f"{base}/api/entities/{opened}", headers={"Authorization": f"Bearer {key}"}).json()
         explained = {edge for p in card["graph"]["paths"] for edge in p["edges"]}
         left = set(graph.locator(".edge").evaluate_all("els => els.map(e => e.dataset.edge)"))
         assert left == explained  # every explanation path stays drawn, nothing else
@@ -130,6 +144,7 @@ def test_graph_of_a_consignment_and_of_a_company_at_a_busy_consignee(serve_app: 
             assert "consignment" in (hub.text_content() or ""), name
             drawn = graph.locator(".node").count()
             assert drawn < 30, (name, drawn)
+            assert repeated_labels(graph.locator(ENTITY_NODES)) == {}, name
             expect(graph.locator(".node.watchlisted.on-path")).to_have_count(1)
             assert graph.locator(".edge.on-path").count() >= 2, name
             expect(page.get_by_test_id("paths").locator("li").first).to_contain_text("KOREA MINING DEVELOPMENT")

@@ -67,6 +67,35 @@ def test_one_traveller_one_hit_and_members_one_click_away() -> None:
                for m in found["members"] for why in m["reasons"])
 
 
+def test_the_graph_draws_one_node_per_entity_and_the_records_on_request() -> None:
+    entity, other = min(API_ID, PNR_ID), max(API_ID, PNR_ID)
+    response = CLIENT.get(f"/api/entities/{other}", headers=AUTH[Role.ANALYST])
+    assert response.status_code == 200
+    graph = response.json()["graph"]
+    ids = {n["id"] for n in graph["nodes"]}
+    assert entity in ids and other not in ids and graph["center"] == entity
+    volkov = next(n for n in graph["nodes"] if n["id"] == entity)
+    assert volkov["members"] == [entity, other]
+    assert not [e for e in graph["edges"] if e["relation"] == "same_as" or other in (e["source"], e["target"])]
+    assert not [n for n in graph["nodes"] if n["entity"]]  # the flight leg record folds into its flight too
+    pairs = [(e["relation"], e["source"], e["target"]) for e in graph["edges"]]
+    assert len(pairs) == len(set(pairs))
+    edge_ids = {e["id"] for e in graph["edges"]}
+    assert graph["paths"], "the sample's listed payer is within reach"
+    for path in graph["paths"]:
+        assert set(path["nodes"]) <= ids and set(path["edges"]) <= edge_ids and other not in path["nodes"]
+
+    raw = CLIENT.get(f"/api/entities/{other}", params={"members": 1}, headers=AUTH[Role.ANALYST]).json()["graph"]
+    by_id = {n["id"]: n for n in raw["nodes"]}
+    assert {entity, other} <= set(by_id) and by_id[other]["entity"] == entity
+    assert any(e["relation"] == "same_as" and (e["source"], e["target"]) == (other, entity) for e in raw["edges"])
+    assert len(raw["nodes"]) > len(graph["nodes"])
+
+    paths = CLIENT.get(f"/api/entities/{other}/paths", headers=AUTH[Role.ANALYST]).json()
+    assert paths and all(other not in p["nodes"] for p in paths)
+    assert [p["explanation"] for p in paths] == [p["explanation"] for p in graph["paths"]]
+
+
 def test_judgements_split_and_rejoin_and_are_audited() -> None:
     body = {"left": PNR_ID, "right": API_ID, "verdict": "reject", "note": "two people"}
     assert CLIENT.post("/api/resolution/judgements", json=body, headers=AUTH[Role.ENFORCEMENT]).status_code == 403

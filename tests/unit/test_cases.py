@@ -5,6 +5,8 @@ exported as valid FollowTheMoney entities and as a standalone HTML report with t
 from __future__ import annotations
 
 import json
+import re
+from collections import Counter
 from datetime import UTC, date, datetime
 
 import pytest
@@ -111,6 +113,12 @@ def test_cases_through_the_api() -> None:
     assert "DMITRI VOLKOV" in page and "payer on the SDN list" in page and "marketplace listing" in page
     for reason in volkov["reasons"]:
         assert reason.replace("'", "&#x27;").replace(">", "&gt;") in page
+    # One node per entity: the booking's record and its locator, the flight leg and its flight are one each.
+    drawn = re.findall(r'<circle [^>]*data-label="([^"]*)" data-kind="([^"]*)"', page)
+    labels = Counter(label for label, kind in drawn if kind != "watchlist_entry")
+    assert labels and max(labels.values()) == 1, labels
+    assert page.count('data-kind="booking"') == 1
+    assert not [p for p in proxies if p.schema.name == "UnknownLink" and p.get("role") == ["same as"]]
 
     # The case is the purpose PNR access cites: under its own legal basis, while open.
     def under(basis: str) -> dict[str, str]:

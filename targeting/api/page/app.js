@@ -315,7 +315,7 @@
       });
       if (!card.graph.paths.length) paths.appendChild(item("No path to a watchlisted node within reach."));
       showWebFacts(card);
-      loadMembers(card.id);
+      loadMembers(card.id, card.graph);
       showScreening(card);
       if (worksCases()) window.SekishoCases.cardControls(card); else $("card-case").textContent = "";
       $("inspection-status").textContent = "";
@@ -417,7 +417,15 @@
   }
 
   // --- the records of one entity, why they merged, and the analyst's word on each merge
-  function loadMembers(id) {
+  // Records drawn as one node without a resolved entity (a company's records and its organisation name, a
+  // flight leg record and its flight) are listed from the graph when resolution has no other record.
+  function drawnRecords(graph, entity) {
+    var centre = ((graph && graph.nodes) || []).filter(function (n) { return n.id === graph.center; })[0];
+    if (!centre || entity.members.length > 1) return [];
+    var listed = entity.members.map(function (m) { return m.record_id; });
+    return (centre.members || []).filter(function (rid) { return listed.indexOf(rid) < 0; });
+  }
+  function loadMembers(id, graph) {
     var list = $("members");
     list.textContent = "";
     $("judgement-status").textContent = "";
@@ -438,6 +446,14 @@
             li.appendChild(button);
           });
         }
+        list.appendChild(li);
+      });
+      drawnRecords(graph, entity).forEach(function (rid) {
+        var li = item("", { id: rid });
+        var link = span("record " + rid, "label");
+        link.addEventListener("click", function () { openEntity(rid); });
+        li.appendChild(link);
+        li.appendChild(span("same booking locator, flight or organisation name in the link graph", "why"));
         list.appendChild(li);
       });
       (entity.judgements || []).forEach(function (j) {

@@ -4,7 +4,8 @@
 // Readability: a hub's leaf neighbours of one relation (a flight's co-travellers, a forwarder's
 // consignments, each with its air waybill) are drawn as one node "+N" that expands on click;
 // relation checkboxes above the drawing hide edge types; labels that would overlap another are left out (their title remains);
-// the explanation path is never collapsed nor filtered out.
+// the explanation path is never collapsed nor filtered out. The API already draws each resolved entity as one
+// node (its records in node.members, "· N records" on its label); its card lists the records.
 (function () {
   "use strict";
   var NS = "http://www.w3.org/2000/svg";
@@ -151,11 +152,17 @@
       var r = node.id === view.center ? 13 : node.watchlisted ? 11 : node.group ? 12 : 8;
       g.appendChild(el("circle", { r: r }));
       var text = el("text", { x: r + 3, y: 4 });
-      text.textContent = short(node.label, 30);
+      var records = (node.members || []).length;  // a resolved entity drawn as one node: its count of records
+      g.setAttribute("data-label", node.label); g.setAttribute("data-kind", node.kind);
+      if (records) g.setAttribute("data-records", records);
+      // A list entry is drawn apart from the record it matched (the match is the evidence), named with its list.
+      text.textContent = short(node.label, 30) + (records ? " · " + records + " records" : "") +
+        (node.kind === "watchlist_entry" && node.list_name ? " · " + node.list_name : "");
       g.appendChild(text);
-      g.sekishoLabel = { text: text, r: r, width: 6 * Math.min(node.label.length, 30) };
+      g.sekishoLabel = { text: text, r: r, width: 6 * text.textContent.length };
       var title = el("title");
-      title.textContent = node.kind + ": " + node.label + (node.risk != null ? " (risk " + node.risk.toFixed(2) + ")" : "");
+      title.textContent = node.kind + ": " + node.label + (node.risk != null ? " (risk " + node.risk.toFixed(2) + ")" : "") +
+        (records ? "; one entity of " + records + " records, listed in its card" : "");
       g.appendChild(title);
       nodeGroup.appendChild(g);
       nodeEls[node.id] = g;
