@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
@@ -31,3 +32,15 @@ def planted_api(stack: Settings, tmp_path_factory: pytest.TempPathFactory) -> It
     auth = {r: {"Authorization": f"Bearer {create_key(keys, r, r.value + '-it')}"} for r in Role}
     with TestClient(app) as client:
         yield client, auth
+
+
+def as_stored(mapping: dict[str, Any]) -> dict[str, Any]:
+    """A generated mapping as Elasticsearch reports it back: object fields without their implicit
+    ``"type": "object"``."""
+    out: dict[str, Any] = {}
+    for key, value in mapping.items():
+        if key == "properties":
+            out[key] = {name: as_stored(sub) for name, sub in value.items()}
+        elif not (key == "type" and value == "object" and "properties" in mapping):
+            out[key] = value
+    return out

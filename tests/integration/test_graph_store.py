@@ -15,6 +15,7 @@ from graph.store import EDGE_TYPE, NODE_TYPE, EsGraphStore, link_records, refres
 from schemas.generate import es_mapping
 from sekisho import es_io
 from sekisho.settings import Settings
+from tests.integration.conftest import as_stored
 from tests.unit.test_targeting_planted import PHONE_PATH, bystanders, planted_records
 
 pytestmark = pytest.mark.integration
@@ -92,8 +93,8 @@ def test_a_seizure_written_to_the_graph_seeds_its_neighbours(private: Settings) 
 
 def test_live_graph_mappings_are_the_generated_ones(private: Settings) -> None:
     EsGraphStore(private).ensure()
-    assert es_io.live_mapping(NODE_TYPE, private) == es_mapping(Node)
-    assert es_io.live_mapping(EDGE_TYPE, private) == es_mapping(Edge)
+    assert es_io.live_mapping(NODE_TYPE, private) == as_stored(es_mapping(Node))
+    assert es_io.live_mapping(EDGE_TYPE, private) == as_stored(es_mapping(Edge))
 
 
 def test_an_officers_seizure_is_labelled_indexed_and_seeds_the_graph(private: Settings) -> None:

@@ -16,6 +16,7 @@ from sekisho import stack as local_stack
 from sekisho.kafka_io import RawMessage
 from sekisho.settings import Settings
 from streams.jobs import ingest_job
+from tests.integration.conftest import as_stored
 
 pytestmark = pytest.mark.integration
 
@@ -97,20 +98,9 @@ def test_records_arriving_during_an_elasticsearch_outage_are_written_after_it_re
     assert es_io.count("flight_leg", stack) == before + 10
 
 
-def _as_stored(mapping: dict[str, Any]) -> dict[str, Any]:
-    """Elasticsearch reports object fields without their implicit ``"type": "object"``."""
-    out: dict[str, Any] = {}
-    for key, value in mapping.items():
-        if key == "properties":
-            out[key] = {name: _as_stored(sub) for name, sub in value.items()}
-        elif not (key == "type" and value == "object" and "properties" in mapping):
-            out[key] = value
-    return out
-
-
 def test_live_index_mappings_are_the_generated_ones(stack: Settings) -> None:
     for name, cls in RECORD_TYPES.items():
-        assert es_io.live_mapping(name, stack) == _as_stored(es_mapping(cls)), name
+        assert es_io.live_mapping(name, stack) == as_stored(es_mapping(cls)), name
 
 
 def test_a_batch_that_fails_after_a_checkpoint_is_restored_and_written(stack: Settings, tmp_path: Any) -> None:
