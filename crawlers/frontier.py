@@ -31,10 +31,7 @@ def status_id(canonical: str) -> str:
 
 
 def discovered(canonical: str, source_name: str, depth: int, now: datetime) -> UrlStatus:
-    # Built once per new link in the reactor thread, from values typed here: validation would only re-check them.
-    return UrlStatus.model_construct(
-        id=status_id(canonical), url=canonical, source_name=source_name, depth=int(depth), next_fetch_date=now
-    )
+    return UrlStatus(id=status_id(canonical), url=canonical, source_name=source_name, depth=depth, next_fetch_date=now)
 
 
 def change_of(previous_hash: str | None, new_hash: str) -> Change:
