@@ -12,6 +12,7 @@ Cyclic garbage is still collected; only objects alive at start-up are exempt (a 
 
 from __future__ import annotations
 
+import atexit
 import gc
 import threading
 
@@ -31,5 +32,8 @@ def settle_heap() -> None:
         _settled = True
         gc.collect()
         gc.freeze()
+        # Frozen objects are exempt from the collections at interpreter exit too: hand them back first, so
+        # extension types that check for leaks at exit (nanobind's, in torch's dependencies) see them freed.
+        atexit.register(gc.unfreeze)
         young, middle, old = gc.get_threshold()
         gc.set_threshold(max(young, YOUNG_THRESHOLD), middle, old)
