@@ -37,6 +37,7 @@ from typing import Any
 import crawlers
 from crawlers.emitter import BatchedHandOff, Emission, EmitterStats, Handling, PageResult, RecordStage, ResultHandler
 from crawlers.extractors import FetchedPage
+from crawlers.heap import settle_heap
 from crawlers.sources import SourceDefinition
 from crawlers.warc_archive import WarcArchive
 from sekisho.settings import Settings
@@ -380,6 +381,7 @@ def serve(reader: Connection, writer: Connection) -> None:
     """The worker's loop: batches in, confirmations out, until ``close`` or the crawl's end of the pipe."""
     _, source, settings, evidence_dir, max_bytes, list_dir = pickle.loads(reader.recv_bytes())
     worker = _Worker(source, settings, evidence_dir, max_bytes, list_dir)
+    settle_heap()  # imports and the Kafka producer are start-up (crawlers.heap)
     started_cpu = _cpu_s()  # interpreter start, imports, the Kafka producer: paid once per crawl
 
     def reply(message: tuple[Any, ...]) -> None:

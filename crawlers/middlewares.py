@@ -8,24 +8,25 @@ frontier middleware sits below retries and redirects so it only sees final respo
 from __future__ import annotations
 
 from typing import Any
-from urllib.parse import urlsplit
 
 from scrapy import Request, Spider
 from scrapy.crawler import Crawler
 from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Response
+from scrapy.utils.httpobj import urlparse_cached
 
 from crawlers.canonical import canonical_url
 from crawlers.context import ALLOWED_PRIVATE_TARGETS, CRAWL_BUDGET, CrawlContext, crawl_context
 from crawlers.emitter import Emission
 from crawlers.extractors import FetchedPage
 from crawlers.frontier import after_fetch, discovered, now_utc
-from crawlers.safety import parse_allowances, refusal_reason
+from crawlers.safety import netloc_refusal, parse_allowances
 from schemas.documents import FetchStatus, UrlStatus
 
 
 def _is_robots(request: Request) -> bool:
-    return urlsplit(request.url).path == "/robots.txt"
+    # Scrapy's split of the request, cached on it (its offsite and robots.txt middlewares split it too).
+    return urlparse_cached(request).path == "/robots.txt"
 
 
 def _record(
@@ -59,7 +60,8 @@ class TargetSafetyMiddleware:
         return cls(crawler, crawler.settings.getlist(ALLOWED_PRIVATE_TARGETS))
 
     def process_request(self, request: Request, spider: Spider | None = None) -> None:
-        reason = refusal_reason(request.url, self.allowed)
+        parts = urlparse_cached(request)
+        reason = netloc_refusal(parts.scheme, parts.netloc, self.allowed)
         if reason is None:
             return
         assert self.crawler.stats is not None

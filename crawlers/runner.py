@@ -15,6 +15,7 @@ from typing import Any, TypeVar
 
 from crawlers.context import FRONTIER, RECORD_SINK, Shared
 from crawlers.frontier import Frontier
+from crawlers.heap import settle_heap
 from crawlers.resolver import GuardedResolver
 from crawlers.safety import parse_allowances
 from crawlers.settings import crawl_settings
@@ -155,6 +156,9 @@ def run_crawl(
     ``"kafka"``; ``overrides`` are Scrapy settings that win over the source's.
     """
     values = crawl_settings(source, settings, **overrides)
+    import crawlers.spiders  # noqa: F401  Scrapy and the spider's imports are start-up: settle them with the rest
+
+    settle_heap()
     guarded_resolver().allow(parse_allowances(settings.crawl_allowed_private_targets))
     values[FRONTIER] = frontier if isinstance(frontier, str) else Shared(frontier)
     values[RECORD_SINK] = sink if isinstance(sink, str) else Shared(sink)

@@ -17,7 +17,7 @@ import socket
 from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
-from urllib.parse import urlsplit
+from urllib.parse import SplitResult, urlsplit
 
 ALLOWED_SCHEMES = ("http", "https")
 DEFAULT_PORTS = {"http": 80, "https": 443}
@@ -89,26 +89,28 @@ def _is_internal(ip: Address) -> bool:
     )
 
 
-def target_port(url: str) -> int | None:
-    """The port a request to ``url`` connects to (the scheme's default when none is written)."""
-    parts = urlsplit(url)
-    try:
-        return parts.port or DEFAULT_PORTS.get(parts.scheme)
-    except ValueError:
-        return None
-
-
 def refusal_reason(url: str, allowed: tuple[Allowance, ...] = (), *, resolve: bool = True) -> str | None:
     """Why ``url`` must not be fetched (a stable code), or None when it may be."""
     parts = urlsplit(url)
-    if parts.scheme not in ALLOWED_SCHEMES:
+    return netloc_refusal(parts.scheme, parts.netloc, allowed, resolve)
+
+
+@lru_cache(maxsize=4096)
+def netloc_refusal(scheme: str, netloc: str, allowed: tuple[Allowance, ...] = (), resolve: bool = True) -> str | None:
+    """``refusal_reason`` for a URL already split (the crawler passes Scrapy's cached split of each request):
+    the verdict depends on the scheme and the network location only, so a crawl of one site decides it once."""
+    if scheme not in ALLOWED_SCHEMES:
         return "scheme.not_allowed"
+    parts = SplitResult(scheme, netloc, "", "", "")
     host = (parts.hostname or "").rstrip(".")
     if not host:
         return "host.missing"
     if parts.username is not None or parts.password is not None:
         return "target.credentials"  # user:pass@ hides the real host from a reader of the URL
-    port = target_port(url)
+    try:
+        port = parts.port or DEFAULT_PORTS.get(scheme)
+    except ValueError:
+        port = None
     if port is None:
         return "port.invalid"
     return _host_refusal(host, port, allowed, resolve)

@@ -236,15 +236,17 @@ class SourceSpider(Spider):
     def _follow(self, url: str, depth: int, now: datetime | None = None) -> Iterator[Request]:
         """Request ``url`` if a rule follows it and it is new or due; ``now`` is the caller's clock reading
         (one per page, not one per link)."""
+        state = self.context.state
+        canonical = canonical_url(url)
+        known = state.get(canonical)
+        now = now or now_utc()
+        # Most links on a page point to pages already known and not due: answered before the rule lookup.
+        if known is not None and (known.next_fetch_date is None or known.next_fetch_date > now):
+            return  # fetched recently (or refused): a link to it is no reason to fetch it before it is due
         if self.rule_for(url) is None:
             return
-        canonical = canonical_url(url)
-        known = self.state.get(canonical)
-        now = now or now_utc()
         if known is None:
-            self.state.put(discovered(canonical, self.source.name, depth, now))
-        elif known.next_fetch_date is None or known.next_fetch_date > now:
-            return  # fetched recently (or refused): a link to it is no reason to fetch it before it is due
+            state.put(discovered(canonical, self.source.name, depth, now))
         yield Request(url, callback=self.parse_page)
 
     def _mark_fetched(self, page: FetchedPage, handling: Handling = "hub", list_name: str | None = None) -> None:
