@@ -43,9 +43,12 @@ TRADE_ABBREVIATIONS = frozenset({
 
 def clean_entities(words: Sequence[str], labels: Sequence[str]) -> list[str]:
     """``labels`` (BIO) with the rules above applied; a dropped entity's words become ``O``."""
+    spans = bio_spans(labels)
+    if not spans:
+        return list(labels)
     text_has_capitals = any(char.isupper() for word in words for char in word)
     kept: list[TokenSpan] = []
-    for span in bio_spans(labels):
+    for span in spans:
         start, end = span.start, span.end
         while start < end and _is_edge_noise(words[start]):
             start += 1

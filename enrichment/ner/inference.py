@@ -235,9 +235,10 @@ class WordTagger:
                     rows.append(by_key[(index, start, end)][word - start])
                 log_probs = np.stack(rows)
             path = constrained_decode(log_probs, self._allowed, self._starts)
-            results.append(
-                [(self.labels[label], float(np.exp(log_probs[i, label]))) for i, label in enumerate(path)]
-            )
+            # One vectorised exp per sentence rather than a numpy scalar call per word.
+            confidences = np.exp(log_probs[np.arange(len(path)), path]).tolist()
+            results.append([(self.labels[label], confidence)
+                            for label, confidence in zip(path, confidences, strict=True)])
         return results
 
     def _score_windows(
@@ -250,13 +251,23 @@ class WordTagger:
             chunk = order[offset : offset + self.batch_size]
             rows = [self._window_inputs(sentences, pieced, windows[i]) for i in chunk]
             width = max(len(ids) for ids, _, _ in rows)
-            input_ids = np.full((len(rows), width), self._pad, dtype=np.int64)
-            casing_ids = np.full((len(rows), width), PAD, dtype=np.int64)
-            attention = np.zeros((len(rows), width), dtype=np.int64)
-            for row, (ids, casing, _) in enumerate(rows):
-                input_ids[row, : len(ids)] = ids
-                casing_ids[row, : len(ids)] = casing
-                attention[row, : len(ids)] = 1
+            # Padded rows joined into flat lists and converted once (row-by-row numpy assignment cost
+            # a tenth of the Python time per batch).
+            flat_ids: list[int] = []
+            flat_casing: list[int] = []
+            flat_attention: list[int] = []
+            for ids, casing, _ in rows:
+                padding = width - len(ids)
+                flat_ids.extend(ids)
+                flat_ids.extend([self._pad] * padding)
+                flat_casing.extend(casing)
+                flat_casing.extend([PAD] * padding)
+                flat_attention.extend([1] * len(ids))
+                flat_attention.extend([0] * padding)
+            shape = (len(rows), width)
+            input_ids = np.array(flat_ids, dtype=np.int64).reshape(shape)
+            casing_ids = np.array(flat_casing, dtype=np.int64).reshape(shape)
+            attention = np.array(flat_attention, dtype=np.int64).reshape(shape)
             log_probs = self.scorer(input_ids, attention, casing_ids)
             for row, window_index in enumerate(chunk):
                 scores[window_index] = log_probs[row, rows[row][2]]

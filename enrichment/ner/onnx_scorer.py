@@ -26,6 +26,9 @@ class OnnxScorer:
         options.inter_op_num_threads = 1
         options.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
         options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+        # Batch shapes change from call to call (windows are padded only to their batch's longest), so a
+        # memory plan recorded for one shape is never reused; recording it cost about 3 % of run time.
+        options.enable_mem_pattern = False
         self.path = path
         self.session = ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"],
                                             disabled_optimizers=DISABLED_FUSIONS)
