@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import logging
 import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
@@ -20,6 +21,11 @@ from kafka.errors import KafkaError, TopicAlreadyExistsError
 
 from schemas.records import message_id_of
 from sekisho.settings import Settings
+
+log = logging.getLogger(__name__)
+
+# A group member whose polls return nothing this long checks its partitions for a stalled fetch.
+STALL_CHECK_S = 5.0
 
 # Topics every environment has, with their role.
 TOPICS = {
@@ -202,15 +208,16 @@ def produce_json(
 ) -> int:
     """Put JSON documents keyed by id on a topic (dead letters, records, alerts)."""
     kp = producer(settings)
-    count = 0
+    futures = []
     try:
         for key, doc in items:
-            kp.send(topic, key=key.encode(), value=json.dumps(doc, default=str).encode())
-            count += 1
+            futures.append(kp.send(topic, key=key.encode(), value=json.dumps(doc, default=str).encode()))
         kp.flush(timeout=60)
+        for future in futures:  # a message the broker did not take raises here, never silently
+            future.get(timeout=60)
     finally:
         kp.close(timeout=10)
-    return count
+    return len(futures)
 
 
 def _consumer(topic: str, s: Settings, group_id: str | None, from_beginning: bool, **options: Any) -> KafkaConsumer:
@@ -388,10 +395,43 @@ class GroupMember:
 
         self._consumer.subscribe([topic], listener=Listener())
         _await_partitions(self._consumer, topic)
+        self._last_progress = time.monotonic()
+        self.stalls_restarted = 0  # partitions found behind their end with nothing returned, and sought again
 
     def poll(self, timeout_ms: int = 200) -> list[ConsumedMessage]:
         polled = self._consumer.poll(timeout_ms=timeout_ms, max_records=self.max_records)
-        return [_consumed(record) for records in polled.values() for record in records]
+        messages = [_consumed(record) for records in polled.values() for record in records]
+        now = time.monotonic()
+        if messages:
+            self._last_progress = now
+        elif now - self._last_progress >= STALL_CHECK_S:
+            self._last_progress = now
+            self._restart_stalled()
+        return messages
+
+    def _restart_stalled(self) -> None:
+        """Fetch again any owned partition that has committed messages past the position while polls return
+        nothing. The client can leave a partition unfetched after a fetched batch (an offset validation it
+        started but never finished, seen with kafka-python 3.0.x): reading the position, seeking to it and
+        resuming the partition (nothing here pauses one on purpose) restarts it, with a warning."""
+        owned = list(self._consumer.assignment())
+        if not owned:
+            return
+        try:
+            ends = self._consumer.end_offsets(owned)
+            positions = {tp: self._consumer.position(tp) for tp in owned}
+        except KafkaError as exc:
+            log.warning("could not check %s for stalled partitions: %s", self.topic, exc)
+            return
+        for tp in owned:
+            position, end = positions[tp], ends.get(tp)
+            if position is not None and end is not None and end > position:
+                log.warning("%s partition %d: %d committed messages past position %d and none returned for "
+                            "%.0fs; fetching it again from there", tp.topic, tp.partition, end - position,
+                            position, STALL_CHECK_S)
+                self._consumer.seek(tp, position)
+                self._consumer.resume(tp)
+                self.stalls_restarted += 1
 
     def next_offsets(self, batch: Iterable[ConsumedMessage]) -> dict[Any, Any]:
         """What to commit once ``batch`` is done: per partition, the offset after its last message."""

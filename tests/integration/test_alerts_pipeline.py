@@ -74,6 +74,21 @@ def _start(settings: Settings, worker: TargetingWorker) -> tuple[list[BatchResul
     return batches, stop, thread
 
 
+def _stuck(settings: Settings, batches: list[BatchResult], thread: threading.Thread) -> str:
+    """Where the stream stopped: what each topic holds, what the worker handed on, and where it waits."""
+    import sys
+    import traceback
+
+    from targeting.alert_desk import CANDIDATES
+
+    topics = {name: sum(kafka_io.end_offsets(settings.topic(name), settings).values())
+              for name in ("records", CANDIDATES, "alerts")}
+    frame = sys._current_frames().get(thread.ident or -1)
+    where = "".join(traceback.format_stack(frame)[-4:]) if frame is not None else "worker thread ended"
+    return (f"no alert delivered; batches: {len(batches)}, scores: {sum(len(b.scores) for b in batches)}, "
+            f"messages per topic: {topics}; worker at:\n{where}")
+
+
 def _produce(settings: Settings, records: list[Record]) -> None:
     kafka_io.produce_json(settings.topic("records"), [(r.id, r.model_dump(mode="json")) for r in records], settings)
 
@@ -110,7 +125,7 @@ def test_planted_traveller_alerts_once_at_the_webhook(private: Settings) -> None
         def volkov_calls() -> list[tuple[dict[str, str], bytes]]:
             return [(h, b) for h, b in receiver.calls if json.loads(b)["record_id"] == volkov]
 
-        assert _wait(lambda: len(volkov_calls()) >= 2), f"no alert delivered; batches: {len(batches)}"
+        assert _wait(lambda: len(volkov_calls()) >= 2), _stuck(private, batches, thread)
         headers, body = volkov_calls()[-1]
         assert verify(body, "s3cret", headers[SIGNATURE_HEADER])
         alert = json.loads(body)

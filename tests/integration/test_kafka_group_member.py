@@ -1,0 +1,55 @@
+"""A consumer group member on the real Kafka that finds and restarts a partition its client stopped fetching."""
+
+from __future__ import annotations
+
+import logging
+import time
+import uuid
+from collections.abc import Iterator
+
+import pytest
+
+from sekisho import kafka_io
+from sekisho.settings import Settings
+
+pytestmark = pytest.mark.integration
+
+
+@pytest.fixture
+def private(stack: Settings) -> Iterator[Settings]:
+    settings = stack.model_copy(update={"namespace": f"{stack.namespace}-member{uuid.uuid4().hex[:4]}"})
+    kafka_io.ensure_topics(settings, ["records"])
+    yield settings
+    kafka_io.delete_topics([settings.topic("records")], settings)
+
+
+def _poll_until(member: kafka_io.GroupMember, count: int, timeout_s: float) -> list[kafka_io.ConsumedMessage]:
+    got: list[kafka_io.ConsumedMessage] = []
+    deadline = time.monotonic() + timeout_s
+    while len(got) < count and time.monotonic() < deadline:
+        got += member.poll(200)
+    return got
+
+
+def test_a_partition_left_unfetched_is_fetched_again_with_a_warning(
+    private: Settings, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    monkeypatch.setattr(kafka_io, "STALL_CHECK_S", 1.0)
+    topic = private.topic("records")
+    member = kafka_io.GroupMember(topic, settings=private, group_id=f"it-{uuid.uuid4().hex[:6]}")
+    try:
+        kafka_io.produce_json(topic, [(f"first-{n}", {"n": n}) for n in range(20)], private)
+        assert len(_poll_until(member, 20, 120)) == 20
+        assert member.stalls_restarted == 0  # a member that keeps up is never sought again
+        # The client stops fetching every partition it owns, as the stalled client did: nothing comes back
+        # until the member notices that committed messages sit past its position.
+        stalled = member._consumer.assignment()
+        member._consumer.pause(*stalled)
+        kafka_io.produce_json(topic, [(f"second-{n}", {"n": n}) for n in range(20)], private)
+        with caplog.at_level(logging.WARNING, logger="sekisho.kafka_io"):
+            again = _poll_until(member, 20, 60)
+        assert sorted(m.key or b"" for m in again) == sorted(f"second-{n}".encode() for n in range(20))
+        assert member.stalls_restarted >= 1
+        assert any("fetching it again" in r.getMessage() for r in caplog.records)
+    finally:
+        member.close()
