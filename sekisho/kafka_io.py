@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 import json
 import logging
+import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
@@ -26,6 +27,8 @@ log = logging.getLogger(__name__)
 
 # A group member whose polls return nothing this long checks its partitions for a stalled fetch.
 STALL_CHECK_S = 5.0
+# A poll that has not returned this long (its own wait is at most seconds) is stuck in the client.
+POLL_STUCK_S = 60.0
 
 # Topics every environment has, with their role.
 TOPICS = {
@@ -353,7 +356,10 @@ class GroupMember:
     """One member of a consumer group on one topic; offsets are committed by the caller, after the batch is
     done (directly, or inside a transaction), so a member killed mid-batch leaves it to the next owner.
 
-    ``on_assigned`` / ``on_revoked`` receive partition numbers; they run inside ``poll``, between batches."""
+    ``on_assigned`` / ``on_revoked`` receive partition numbers between batches. They run on the client's
+    network thread (kafka-python 3), so they must not block or call Kafka: a listener that did (reading a
+    topic back) left other members' polls of the process waiting for good. Note the partitions and do the
+    work in the caller's thread, after the next ``poll``."""
 
     def __init__(
         self,
@@ -366,13 +372,11 @@ class GroupMember:
         on_revoked: Partitions | None = None,
         max_records: int = 500,
     ) -> None:
-        from kafka import ConsumerRebalanceListener
-
         s = settings
         self.topic = topic
         self.group_id = group_id
         self.max_records = max_records
-        self._consumer = KafkaConsumer(
+        self._options: dict[str, Any] = dict(
             bootstrap_servers=s.kafka_bootstrap,
             group_id=group_id,
             auto_offset_reset="earliest" if from_beginning else "latest",
@@ -382,7 +386,21 @@ class GroupMember:
             max_partition_fetch_bytes=s.max_message_bytes + 65536,
             fetch_max_wait_ms=100,
         )
-        assigned, revoked = on_assigned, on_revoked
+        self._on_assigned, self._on_revoked = on_assigned, on_revoked
+        self._consumer = self._join()
+        self._last_progress = time.monotonic()
+        self.stalls_restarted = 0  # partitions found behind their end with nothing returned, and sought again
+        self.clients_replaced = 0  # clients whose poll never returned, closed and replaced by a new one
+        self._poll_started: float | None = None
+        self._abandoned = False
+        self._closed = threading.Event()
+        threading.Thread(target=self._watch_polls, name=f"poll-watch-{topic}", daemon=True).start()
+
+    def _join(self) -> KafkaConsumer:
+        """A new client subscribed to the topic, its partitions known (it joins the group on its first poll)."""
+        from kafka import ConsumerRebalanceListener
+
+        topic, assigned, revoked = self.topic, self._on_assigned, self._on_revoked
 
         class Listener(ConsumerRebalanceListener):  # type: ignore[misc]
             def on_partitions_revoked(self, partitions: Any) -> None:
@@ -393,13 +411,21 @@ class GroupMember:
                 if assigned is not None:
                     assigned(sorted(tp.partition for tp in partitions if tp.topic == topic))
 
-        self._consumer.subscribe([topic], listener=Listener())
-        _await_partitions(self._consumer, topic)
-        self._last_progress = time.monotonic()
-        self.stalls_restarted = 0  # partitions found behind their end with nothing returned, and sought again
+        consumer = KafkaConsumer(**self._options)
+        consumer.subscribe([topic], listener=Listener())
+        _await_partitions(consumer, topic)
+        return consumer
 
     def poll(self, timeout_ms: int = 200) -> list[ConsumedMessage]:
-        polled = self._consumer.poll(timeout_ms=timeout_ms, max_records=self.max_records)
+        self._poll_started = time.monotonic()
+        try:
+            polled = self._consumer.poll(timeout_ms=timeout_ms, max_records=self.max_records)
+        except Exception:
+            if not self._abandoned:
+                raise
+            return self._replace_client()
+        finally:
+            self._poll_started = None
         messages = [_consumed(record) for records in polled.values() for record in records]
         now = time.monotonic()
         if messages:
@@ -408,6 +434,28 @@ class GroupMember:
             self._last_progress = now
             self._restart_stalled()
         return messages
+
+    def _watch_polls(self) -> None:
+        """Close the client under a poll that has not returned for ``POLL_STUCK_S``: the client's network
+        thread can lose the wake-up of a waiting poll (seen with kafka-python 3.0.12 under load), and a poll
+        that waits for good would stop the stream. Closing fails the wait; ``poll`` then joins again."""
+        while not self._closed.wait(min(5.0, POLL_STUCK_S / 2)):
+            started = self._poll_started
+            if started is None or time.monotonic() - started < POLL_STUCK_S or self._abandoned:
+                continue
+            self._abandoned = True
+            log.warning("poll of %s (group %s) has not returned for %.0fs: closing its client to join again",
+                        self.topic, self.group_id, time.monotonic() - started)
+            with contextlib.suppress(Exception):
+                self._consumer.close(autocommit=False, timeout_ms=5000)
+
+    def _replace_client(self) -> list[ConsumedMessage]:
+        """A new client in place of the one the watch closed; what was not committed is read again."""
+        self._consumer = self._join()
+        self._abandoned = False
+        self.clients_replaced += 1
+        log.warning("%s (group %s): a new client joined in place of the stuck one", self.topic, self.group_id)
+        return []
 
     def _restart_stalled(self) -> None:
         """Fetch again any owned partition that has committed messages past the position while polls return
@@ -465,6 +513,7 @@ class GroupMember:
         return self._consumer.group_metadata()
 
     def close(self) -> None:
+        self._closed.set()
         self._consumer.close()
 
 

@@ -61,7 +61,7 @@ class AlertDesk:
         self.settings = s
         self.dedup = Deduplicator(timedelta(hours=s.alert_realert_hours), escalation)
         self._keys: dict[int, set[str]] = {}  # per owned partition, the targets whose state is held
-        self._unready: set[int] = set()  # assigned partitions whose state could not be read yet
+        self._unready: set[int] = set()  # assigned partitions whose state is not read yet
         self._check_partitioning()
         self.member = kafka_io.GroupMember(
             s.topic(CANDIDATES), settings=s, group_id=f"{group_id}.decide", from_beginning=True,
@@ -83,12 +83,9 @@ class AlertDesk:
                                f"{counts[STATE]}: a target's state would live in another member's partition")
 
     def _assigned(self, partitions: list[int]) -> None:
-        # Runs inside the consumer's poll, which logs and swallows a listener's error: remember it instead.
-        try:
-            self.rebuild(partitions)
-        except Exception as exc:
-            log.warning("alert state of partitions %s not read yet: %s", partitions, exc)
-            self._unready.update(partitions)
+        # Runs on the consumer's network thread, where a blocking Kafka call can stall every poll of the
+        # process: only note the partitions; ``decide`` reads their state back before deciding on them.
+        self._unready.update(partitions)
 
     def rebuild(self, partitions: list[int]) -> None:
         """Read the state of newly assigned partitions back (after any open transaction on them has ended)."""
@@ -118,11 +115,13 @@ class AlertDesk:
         decisions = Decisions()
         if not batch:
             return decisions
-        if self._unready:  # never decide on a partition without its state: read it again, or wait
+        if self._unready:  # never decide on a partition without its state: read it first, or wait
             unready = sorted(self._unready)
-            self._unready.clear()
-            self._assigned(unready)
-            if self._unready:
+            try:
+                self.rebuild(unready)
+            except Exception as exc:
+                log.warning("alert state of partitions %s not read yet, their candidates wait: %s", unready, exc)
+                self._unready.update(unready)
                 self.member.rewind(batch)
                 return decisions
         before: dict[str, SentEntry | None] = {}

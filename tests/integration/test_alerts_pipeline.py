@@ -79,10 +79,17 @@ def _stuck(settings: Settings, batches: list[BatchResult], thread: threading.Thr
     import sys
     import traceback
 
+    from kafka import KafkaConsumer, TopicPartition
+
     from targeting.alert_desk import CANDIDATES
 
     topics = {name: sum(kafka_io.end_offsets(settings.topic(name), settings).values())
               for name in ("records", CANDIDATES, "alerts")}
+    committed = KafkaConsumer(bootstrap_servers=settings.kafka_bootstrap, isolation_level="read_committed")
+    alerts = settings.topic("alerts")
+    stable = committed.end_offsets([TopicPartition(alerts, p) for p in committed.partitions_for_topic(alerts)])
+    committed.close()
+    topics["alerts (stable)"] = sum(stable.values())
     frame = sys._current_frames().get(thread.ident or -1)
     where = "".join(traceback.format_stack(frame)[-4:]) if frame is not None else "worker thread ended"
     return (f"no alert delivered; batches: {len(batches)}, scores: {sum(len(b.scores) for b in batches)}, "

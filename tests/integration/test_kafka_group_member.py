@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import threading
 import time
 import uuid
 from collections.abc import Iterator
@@ -51,5 +52,44 @@ def test_a_partition_left_unfetched_is_fetched_again_with_a_warning(
         assert sorted(m.key or b"" for m in again) == sorted(f"second-{n}".encode() for n in range(20))
         assert member.stalls_restarted >= 1
         assert any("fetching it again" in r.getMessage() for r in caplog.records)
+    finally:
+        member.close()
+
+
+def test_a_poll_stuck_in_the_client_is_ended_and_a_new_client_joins(
+    private: Settings, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    from kafka.errors import KafkaConnectionError
+
+    monkeypatch.setattr(kafka_io, "POLL_STUCK_S", 2.0)
+    topic = private.topic("records")
+    member = kafka_io.GroupMember(topic, settings=private, group_id=f"it-{uuid.uuid4().hex[:6]}")
+    try:
+        kafka_io.produce_json(topic, [(f"first-{n}", {"n": n}) for n in range(5)], private)
+        assert len(_poll_until(member, 5, 120)) == 5
+        # The client's wait never ends, as when its network thread lost the wake-up; only closing the client
+        # fails the wait (the real client fails its pending waiters with this error when it is closed).
+        stuck = member._consumer
+        ended = threading.Event()
+        real_close = stuck.close
+
+        def close(**options: object) -> None:
+            ended.set()
+            real_close(**options)
+
+        def poll(**_: object) -> dict[object, object]:
+            ended.wait(60)
+            raise KafkaConnectionError("Event loop stopped")
+
+        monkeypatch.setattr(stuck, "poll", poll)
+        monkeypatch.setattr(stuck, "close", close)
+        kafka_io.produce_json(topic, [(f"second-{n}", {"n": n}) for n in range(5)], private)
+        with caplog.at_level(logging.WARNING, logger="sekisho.kafka_io"):
+            assert member.poll(200) == []  # the stuck poll, ended by the watch
+            again = _poll_until(member, 10, 120)
+        assert member.clients_replaced == 1 and member._consumer is not stuck
+        # Nothing was committed: the new client reads the first messages again, and the new ones.
+        assert {m.key for m in again} >= {f"second-{n}".encode() for n in range(5)}
+        assert any("has not returned" in r.getMessage() for r in caplog.records)
     finally:
         member.close()
