@@ -31,6 +31,14 @@ app = typer.Typer(
 err_console = Console(stderr=True)
 
 
+def _matcher_status() -> None:
+    """A warning on stderr when the screening matcher runs from its sources, not compiled (slower)."""
+    from enrichment.screening import native
+
+    if not native.COMPILED:
+        err_console.print(f"[yellow]warning: screening matcher: {native.status()}[/yellow]")
+
+
 def _column(header: list[str], name: str, option: str) -> int:
     if name not in header:
         err_console.print(f"[red]{option} {name!r} is not a column of the CSV (columns: {', '.join(header)})[/red]")
@@ -44,6 +52,7 @@ def _copy_with_scores(
     from enrichment.screening.matcher import NameMatcher, Subject
     from enrichment.screening.names import kind_of, prepare_name
 
+    _matcher_status()
     reader = csv.reader(source)
     writer = csv.writer(target, lineterminator="\n")
     header = next(reader, None)
@@ -106,6 +115,7 @@ def name(
     from enrichment.stages import screening_lists
 
     settings = get_settings()
+    _matcher_status()
     with err_console.status("loading the watchlist index…"):
         index = load_index(watchlists or screening_lists(settings), settings.home / "cache" / "screening")
         matches = index.screen_name(query, schema, birth_date=dob, countries=tuple(country), limit=limit)
@@ -212,6 +222,7 @@ def threshold(
     if not pairs:
         err_console.print(f"[red]no pairs in part {part!r} of {path}[/red]")
         raise typer.Exit(2)
+    _matcher_status()
     with err_console.status("loading the watchlist index and scoring the pairs…"):
         index = load_index(watchlists or screening_lists(settings), settings.home / "cache" / "screening")
         current = round(settings.screening_threshold, 2)
