@@ -17,7 +17,7 @@ import math
 import pickle
 from collections import defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from itertools import pairwise
 from pathlib import Path
 
@@ -35,7 +35,7 @@ from enrichment.screening.scripts import LATIN
 
 _log = logging.getLogger(__name__)
 
-INDEX_FORMAT = 22  # bump when the pickled layout or the name preparation changes
+INDEX_FORMAT = 24  # bump when the pickled layout or the name preparation changes
 CANDIDATES_PER_NAME = 12  # names scored by the matcher per query name
 MAX_POSTINGS = 1200  # keys this common ("mohammed") rank candidates only through rarer keys
 CANDIDATE_SHARE = 0.3
@@ -54,6 +54,10 @@ class Match:
     @property
     def score(self) -> float:
         return self.comparison.score
+
+    def __reduce__(self) -> tuple[type[Match], tuple[object, ...]]:
+        # By its fields, the same pickle whether the class is compiled (native.py) or not.
+        return Match, (self.entry, self.comparison)
 
 
 Key = tuple[str, float]  # a blocking key and the share of its weight it counts for in the ranking
@@ -145,6 +149,10 @@ class ScreeningIndex:
     evidence: list[Subject] = field(default_factory=list)  # per entry: dates, countries, identifiers
     content_hash: str = ""
     rarity: TokenRarity = field(default_factory=TokenRarity)
+
+    def __reduce__(self) -> tuple[type[ScreeningIndex], tuple[object, ...]]:
+        # By its fields (the cache file is a pickle), the same whether the class is compiled (native.py) or not.
+        return ScreeningIndex, tuple(getattr(self, name.name) for name in fields(ScreeningIndex))
 
     @property
     def matcher(self) -> NameMatcher:

@@ -29,7 +29,7 @@ from types import ModuleType
 
 PACKAGE = "enrichment.screening"
 # Leaves first: each compiled module imports the ones before it.
-COMPILED_MODULES = ("rarity", "name_patterns", "similarity", "matcher")
+COMPILED_MODULES = ("rarity", "names", "name_patterns", "similarity", "matcher", "index")
 SHARED_LIBRARY = "_native"  # the group library mypyc builds beside them (``_native__mypyc``)
 STAMP_NAME = "_native.stamp"
 PURE_ENV = "SEKISHO_SCREENING_PURE"
