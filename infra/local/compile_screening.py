@@ -93,7 +93,6 @@ def main() -> int:
             file=sys.stderr,
         )
         return 0
-    shutil.rmtree(ROOT / ".mypy_cache" / "mypyc", ignore_errors=True)
     stamp.write_text(want + "\n")
     print(f"compile_screening: compiled {', '.join(native.COMPILED_MODULES)} in {time.monotonic() - start:.0f}s")
     return 0
