@@ -32,7 +32,8 @@ err_console = Console(stderr=True)
 
 
 def _matcher_status() -> None:
-    """A warning on stderr when the screening matcher runs from its sources, not compiled (slower)."""
+    """A warning on stderr when the screening matcher runs from its sources, not compiled (slower);
+    commands that load the index get it from :func:`load_index`."""
     from enrichment.screening import native
 
     if not native.COMPILED:
@@ -115,8 +116,7 @@ def name(
     from enrichment.stages import screening_lists
 
     settings = get_settings()
-    _matcher_status()
-    with err_console.status("loading the watchlist index…"):
+    with err_console.status("loading the watchlist index…"):  # load_index warns when the matcher is not compiled
         index = load_index(watchlists or screening_lists(settings), settings.home / "cache" / "screening")
         matches = index.screen_name(query, schema, birth_date=dob, countries=tuple(country), limit=limit)
     console = Console()
@@ -222,7 +222,6 @@ def threshold(
     if not pairs:
         err_console.print(f"[red]no pairs in part {part!r} of {path}[/red]")
         raise typer.Exit(2)
-    _matcher_status()
     with err_console.status("loading the watchlist index and scoring the pairs…"):
         index = load_index(watchlists or screening_lists(settings), settings.home / "cache" / "screening")
         current = round(settings.screening_threshold, 2)
