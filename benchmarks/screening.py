@@ -20,7 +20,9 @@ against an index from which exactly those names were removed, next to ``ascii_te
 Throughput (best of three runs): names screened per second against all lists, single process and
 with ``--workers`` forked processes (the index is built once and shared), next to a brute-force scan
 baseline
-(``rapidfuzz.process.extractOne`` over every list name) on a sample.
+(``rapidfuzz.process.extractOne`` over every list name) on a sample. The matcher's hot modules run
+compiled when ``infra/local/compile_screening.py`` built them (the output says which); ``--pure-too``
+also measures the pure-Python modules in child processes of the same run (alternated, best of 6 each).
 """
 
 from __future__ import annotations
@@ -29,7 +31,9 @@ import argparse
 import csv
 import gc
 import multiprocessing
+import os
 import random
+import subprocess
 import sys
 import time
 import unicodedata
@@ -43,6 +47,7 @@ from rapidfuzz import fuzz, process
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from enrichment.screening import native  # noqa: E402
 from enrichment.screening.evaluation import LabelledPair, pair_score, prf  # noqa: E402
 from enrichment.screening.evaluation import read_pairs as read_labelled_pairs  # noqa: E402
 from enrichment.screening.index import ScreeningIndex, load_index  # noqa: E402
@@ -325,15 +330,26 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--brute-sample", type=int, default=200)
     parser.add_argument(
+        "--pure-too",
+        action="store_true",
+        help="throughput also with the pure-Python matcher modules (a child process, SEKISHO_SCREENING_PURE=1)",
+    )
+    parser.add_argument("--rates-only", action="store_true", help=argparse.SUPPRESS)  # that child's mode
+    parser.add_argument(
         "--only", choices=("pairs", "blocking", "names", "cross-script", "throughput"), action="append", default=None
     )
     args = parser.parse_args()
     parts = set(args.only or ("pairs", "blocking", "names", "cross-script", "throughput"))
     default = get_settings().screening_threshold
 
-    pairs = read_pairs()
     start = time.perf_counter()
     index = load_index(ROOT / "data" / "watchlists", ROOT / "var" / "cache" / "screening")
+    if args.rates_only:
+        rates = [throughput(index, [q.name for q in read_queries(args.names_dir)], 1) for _ in range(3)]
+        print("rates", *(max(values) for values in zip(*rates, strict=True)))
+        return
+    pairs = read_pairs()
+    print(f"screening matcher: {native.status()}")
     print(f"index: {len(index)} entries, {len(index.names)} names, loaded in {time.perf_counter() - start:.1f}s")
     if "pairs" in parts:
         pair_accuracy(pairs, default, index.matcher)
@@ -349,7 +365,7 @@ def main() -> None:
     if "cross-script" in parts:
         cross_script(default, baseline_threshold)
     if "throughput" in parts:
-        throughput_report(index, [q.name for q in queries], args.workers, args.brute_sample)
+        throughput_report(index, [q.name for q in queries], args.workers, args.brute_sample, args)
 
 
 def names_accuracy(index: ScreeningIndex, queries: list[Query], default: float) -> float:
@@ -382,20 +398,44 @@ def names_accuracy(index: ScreeningIndex, queries: list[Query], default: float) 
     return thresholds["baseline token_sort_ratio"]
 
 
-def throughput_report(index: ScreeningIndex, names: list[str], workers: int, brute_sample: int) -> None:
+def pure_python_rates(args: argparse.Namespace) -> tuple[float, float]:
+    """1-process throughput (wall, CPU) of the pure-Python matcher modules, measured by a child process."""
+    command = [sys.executable, __file__, "--rates-only", "--names-dir", str(args.names_dir)]
+    env = {**os.environ, native.PURE_ENV: "1"}
+    output = subprocess.run(command, env=env, check=True, capture_output=True, text=True).stdout
+    _, wall, cpu = next(line for line in output.splitlines() if line.startswith("rates ")).split()
+    return float(wall), float(cpu)
+
+
+def throughput_report(
+    index: ScreeningIndex, names: list[str], workers: int, brute_sample: int, args: argparse.Namespace
+) -> None:
     # Best of three: on a shared machine the slower runs measure the neighbours, not this code.
     single, single_cpu = (max(rates) for rates in zip(*(throughput(index, names, 1) for _ in range(3)), strict=True))
+    pure: tuple[float, float] | None = None
+    if args.pure_too and native.COMPILED:
+        # Alternated with this process's runs, twice, so that both see the same neighbours.
+        rounds = [pure_python_rates(args)]
+        again = [throughput(index, names, 1) for _ in range(3)]
+        rounds.append(pure_python_rates(args))
+        single, single_cpu = max(single, *(wall for wall, _ in again)), max(single_cpu, *(cpu for _, cpu in again))
+        pure = max(wall for wall, _ in rounds), max(cpu for _, cpu in rounds)
     parallel, parallel_cpu = (
         max(rates) for rates in zip(*(throughput(index, names, workers) for _ in range(3)), strict=True)
     )
     sample = names[:brute_sample]
     brute = brute_force(index, sample)
     print(f"\nthroughput ({len(names)} distinct names against all lists, cold caches, best of 3)")
+    print(f"  matcher modules: {native.status()}")
     print(f"{'':34}{'wall clock':>12}{'per dedicated CPU':>20}")
     print(f"  {'sekisho, 1 process':<32}{single:>12.0f}{single_cpu:>20.0f}  names/s")
+    if pure is not None:
+        print(f"  {'sekisho, 1 process, pure Python':<32}{pure[0]:>12.0f}{pure[1]:>20.0f}  names/s")
     print(f"  {f'sekisho, {workers} processes':<32}{parallel:>12.0f}{parallel_cpu:>20.0f}  names/s")
     print(f"  {'brute-force extractOne, 1 proc':<32}{brute:>12.0f}{'':>20}  names/s (sample of {len(sample)})")
     print(f"  ratio sekisho / brute force (1 process, wall clock): {single / brute:.1f}x")
+    if pure is not None:
+        print(f"  ratio compiled / pure Python (1 process, per CPU): {single_cpu / pure[1]:.2f}x")
 
 
 if __name__ == "__main__":

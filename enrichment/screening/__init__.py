@@ -4,6 +4,8 @@ Stream jobs build the index once per worker with :func:`load_index` and call the
 :func:`screen_record` per record.
 """
 
+# First: decides whether the compiled matcher modules or their sources are imported (see native.py).
+from enrichment.screening import native
 from enrichment.screening.entries import WatchlistEntry
 from enrichment.screening.index import Match, ScreeningIndex, build_index, load_index
 from enrichment.screening.matcher import Comparison, Matcher, NameMatcher, Subject
@@ -21,6 +23,7 @@ __all__ = [
     "WatchlistEntry",
     "build_index",
     "load_index",
+    "native",
     "prepare_name",
     "screen_record",
 ]

@@ -12,17 +12,19 @@ a key made of the lists' content hash and this module's format version.
 
 from __future__ import annotations
 
+import logging
 import math
 import pickle
 from collections import defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from itertools import pairwise
 from pathlib import Path
 
 import numpy as np
 import numpy.typing as npt
 
+from enrichment.screening import native
 from enrichment.screening.entries import WatchlistEntry
 from enrichment.screening.loaders import LIST_FILES, compact_identifier, lists_content_hash, load_all
 from enrichment.screening.matcher import Comparison, Matcher, NameComparison, NameMatcher, Subject
@@ -31,7 +33,9 @@ from enrichment.screening.names import NameKind, PreparedName, Token, kind_of, p
 from enrichment.screening.rarity import TokenRarity
 from enrichment.screening.scripts import LATIN
 
-INDEX_FORMAT = 21  # bump when the pickled layout or the name preparation changes
+_log = logging.getLogger(__name__)
+
+INDEX_FORMAT = 24  # bump when the pickled layout or the name preparation changes
 CANDIDATES_PER_NAME = 12  # names scored by the matcher per query name
 MAX_POSTINGS = 1200  # keys this common ("mohammed") rank candidates only through rarer keys
 CANDIDATE_SHARE = 0.3
@@ -50,6 +54,10 @@ class Match:
     @property
     def score(self) -> float:
         return self.comparison.score
+
+    def __reduce__(self) -> tuple[type[Match], tuple[object, ...]]:
+        # By its fields, the same pickle whether the class is compiled (native.py) or not.
+        return Match, (self.entry, self.comparison)
 
 
 Key = tuple[str, float]  # a blocking key and the share of its weight it counts for in the ranking
@@ -141,6 +149,10 @@ class ScreeningIndex:
     evidence: list[Subject] = field(default_factory=list)  # per entry: dates, countries, identifiers
     content_hash: str = ""
     rarity: TokenRarity = field(default_factory=TokenRarity)
+
+    def __reduce__(self) -> tuple[type[ScreeningIndex], tuple[object, ...]]:
+        # By its fields (the cache file is a pickle), the same whether the class is compiled (native.py) or not.
+        return ScreeningIndex, tuple(getattr(self, name.name) for name in fields(ScreeningIndex))
 
     @property
     def matcher(self) -> NameMatcher:
@@ -294,7 +306,10 @@ def load_index(directory: Path, cache_dir: Path) -> ScreeningIndex:
     The cache file name holds the lists' content hash, so a refreshed list builds a new index and a
     stale one is never read. A cache that cannot be read or written is rebuilt or skipped, never fatal.
     """
+    if not native.COMPILED:
+        _log.warning("screening matcher: %s", native.status())
     content_hash = lists_content_hash(directory)
+    # The same file for the compiled matcher modules and their sources: their classes pickle by fields.
     cache_file = cache_dir / f"index-v{INDEX_FORMAT}-{content_hash[:24]}.pickle"
     if cache_file.exists():
         try:
@@ -302,7 +317,7 @@ def load_index(directory: Path, cache_dir: Path) -> ScreeningIndex:
                 cached = pickle.load(handle)
             if isinstance(cached, ScreeningIndex) and cached.content_hash == content_hash:
                 return cached
-        except (OSError, pickle.UnpicklingError, EOFError, AttributeError):
+        except Exception:  # unreadable, truncated, another layout: rebuilt below
             pass
     index = ScreeningIndex.build(load_all(directory), content_hash)
     try:

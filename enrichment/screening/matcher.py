@@ -51,6 +51,11 @@ class Subject:
     countries: frozenset[str] = frozenset()
     identifiers: frozenset[tuple[str, str]] = frozenset()
 
+    def __reduce__(self) -> tuple[type[Subject], tuple[object, ...]]:
+        # Pickled by its fields (the index keeps one per entry), so that the class pickles the same
+        # whether it is compiled (native.py) or not; a compiled frozen class cannot be restored by setattr.
+        return Subject, (self.names, self.birth_dates, self.countries, self.identifiers)
+
 
 @dataclass(frozen=True, slots=True)
 class NameComparison:
@@ -60,6 +65,10 @@ class NameComparison:
     pairs: tuple[tuple[str, str, float, str], ...]  # (left token, right token, similarity, why)
     unmatched_left: tuple[str, ...]
     unmatched_right: tuple[str, ...]
+
+    def __reduce__(self) -> tuple[type[NameComparison], tuple[object, ...]]:
+        fields = (self.score, self.left, self.right, self.pairs, self.unmatched_left, self.unmatched_right)
+        return NameComparison, fields
 
     def describe(self) -> str:
         parts = [f"{a}={b}" if why == "same" else f"{a}~{b} ({why} {sim:.2f})" for a, b, sim, why in self.pairs]
@@ -77,6 +86,9 @@ class Comparison:
     score: float
     names: NameComparison
     evidence: tuple[str, ...] = field(default=())
+
+    def __reduce__(self) -> tuple[type[Comparison], tuple[object, ...]]:
+        return Comparison, (self.score, self.names, self.evidence)
 
     @property
     def explanation(self) -> str:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from functools import lru_cache
 from itertools import pairwise
 from typing import Literal
@@ -81,6 +81,10 @@ class Token:
     native: str = ""  # the part in its own script, when not Latin (compared as such against the same script)
     alternates: frozenset[str] = frozenset()  # other readings: kanji read as Japanese, "Park" for "박"
 
+    def __reduce__(self) -> tuple[type[Token], tuple[object, ...]]:
+        # Pickled by its fields, the same whether the class is compiled (native.py) or not.
+        return Token, tuple(getattr(self, name) for name in _TOKEN_FIELDS)
+
 
 @dataclass(frozen=True, slots=True)
 class PreparedName:
@@ -100,9 +104,16 @@ class PreparedName:
     cjk_script: str = ""  # the CJK script of the name's parts, if any
     acronyms: frozenset[str] = frozenset()  # initials of its words, with and without legal forms and particles
 
+    def __reduce__(self) -> tuple[type[PreparedName], tuple[object, ...]]:
+        return PreparedName, tuple(getattr(self, name) for name in _PREPARED_FIELDS)
+
     @property
     def compact(self) -> str:
         return " ".join(token.text for token in self.tokens)
+
+
+_TOKEN_FIELDS = tuple(field.name for field in fields(Token))
+_PREPARED_FIELDS = tuple(field.name for field in fields(PreparedName))
 
 
 def kind_of(schema: str | None) -> NameKind:

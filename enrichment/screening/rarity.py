@@ -38,6 +38,10 @@ class TokenRarity:
         weights = {text: _weight(count, max_count) for text, count in counts.items() if count > RARE_COUNT}
         return cls(counts=dict(counts), max_count=max_count, weights=weights)
 
+    def __reduce__(self) -> tuple[type[TokenRarity], tuple[object, ...]]:
+        # By its fields: the same pickle whether the class is compiled (native.py) or not.
+        return TokenRarity, (self.counts, self.max_count, self.weights)
+
     def weight(self, text: str) -> float:
         return self.weights.get(text, 1.0)
 

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs everything Sekisho needs on a fresh Debian machine of this kind, idempotently:
 # system packages (Java 17, Maven, ICU headers, Chromium for the browser test), the .venv with pinned
-# Python packages (constraints.txt), and the pinned Kafka/Elasticsearch/Flink-connector jars.
+# Python packages (constraints.txt), the compiled screening modules, and the pinned Kafka/Elasticsearch/Flink-connector
+# jars.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 start=$(date +%s)
@@ -32,5 +33,9 @@ if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
   .venv/bin/pip install -q -c constraints.txt -e '.[dev]'
   echo "$want" > "$stamp"
 fi
+# The screening matcher's hot modules compiled with mypyc (rebuilt only when their sources change);
+# on failure it warns and screening runs from the pure-Python sources.
+.venv/bin/python infra/local/compile_screening.py \
+  || echo "install: WARNING: compiling the screening modules failed; screening runs from the pure-Python sources"
 .venv/bin/sekisho stack fetch >/dev/null
 echo "install: done in $(( $(date +%s) - start ))s"

@@ -31,6 +31,15 @@ app = typer.Typer(
 err_console = Console(stderr=True)
 
 
+def _matcher_status() -> None:
+    """A warning on stderr when the screening matcher runs from its sources, not compiled (slower);
+    commands that load the index get it from :func:`load_index`."""
+    from enrichment.screening import native
+
+    if not native.COMPILED:
+        err_console.print(f"[yellow]warning: screening matcher: {native.status()}[/yellow]")
+
+
 def _column(header: list[str], name: str, option: str) -> int:
     if name not in header:
         err_console.print(f"[red]{option} {name!r} is not a column of the CSV (columns: {', '.join(header)})[/red]")
@@ -44,6 +53,7 @@ def _copy_with_scores(
     from enrichment.screening.matcher import NameMatcher, Subject
     from enrichment.screening.names import kind_of, prepare_name
 
+    _matcher_status()
     reader = csv.reader(source)
     writer = csv.writer(target, lineterminator="\n")
     header = next(reader, None)
@@ -106,7 +116,7 @@ def name(
     from enrichment.stages import screening_lists
 
     settings = get_settings()
-    with err_console.status("loading the watchlist index…"):
+    with err_console.status("loading the watchlist index…"):  # load_index warns when the matcher is not compiled
         index = load_index(watchlists or screening_lists(settings), settings.home / "cache" / "screening")
         matches = index.screen_name(query, schema, birth_date=dob, countries=tuple(country), limit=limit)
     console = Console()
