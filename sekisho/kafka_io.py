@@ -400,16 +400,20 @@ class GroupMember:
         """A new client subscribed to the topic, its partitions known (it joins the group on its first poll)."""
         from kafka import ConsumerRebalanceListener
 
-        topic, assigned, revoked = self.topic, self._on_assigned, self._on_revoked
+        topic, group, assigned, revoked = self.topic, self.group_id, self._on_assigned, self._on_revoked
 
         class Listener(ConsumerRebalanceListener):  # type: ignore[misc]
             def on_partitions_revoked(self, partitions: Any) -> None:
+                numbers = sorted(tp.partition for tp in partitions if tp.topic == topic)
+                log.info("%s (group %s): partitions %s revoked", topic, group, numbers)
                 if revoked is not None:
-                    revoked(sorted(tp.partition for tp in partitions if tp.topic == topic))
+                    revoked(numbers)
 
             def on_partitions_assigned(self, partitions: Any) -> None:
+                numbers = sorted(tp.partition for tp in partitions if tp.topic == topic)
+                log.info("%s (group %s): partitions %s assigned", topic, group, numbers)
                 if assigned is not None:
-                    assigned(sorted(tp.partition for tp in partitions if tp.topic == topic))
+                    assigned(numbers)
 
         consumer = KafkaConsumer(**self._options)
         consumer.subscribe([topic], listener=Listener())

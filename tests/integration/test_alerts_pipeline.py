@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import threading
 import time
 import uuid
@@ -91,7 +92,7 @@ def _stuck(settings: Settings, batches: list[BatchResult], thread: threading.Thr
     committed.close()
     topics["alerts (stable)"] = sum(stable.values())
     frame = sys._current_frames().get(thread.ident or -1)
-    where = "".join(traceback.format_stack(frame)[-4:]) if frame is not None else "worker thread ended"
+    where = "".join(traceback.format_stack(frame)) if frame is not None else "worker thread ended"
     return (f"no alert delivered; batches: {len(batches)}, scores: {sum(len(b.scores) for b in batches)}, "
             f"messages per topic: {topics}; worker at:\n{where}")
 
@@ -105,7 +106,8 @@ def allowing(settings: Settings, receiver: Receiver) -> Settings:
     return settings.model_copy(update={"alert_webhook_allowed_targets": [receiver.url.split("/")[2]]})
 
 
-def test_planted_traveller_alerts_once_at_the_webhook(private: Settings) -> None:
+def test_planted_traveller_alerts_once_at_the_webhook(private: Settings, caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.INFO, logger="sekisho.kafka_io")  # the members' assignments, shown on failure
     receiver = Receiver(failures=1)  # the first delivery fails: the retry must get it through
     subscriptions = FileSubscriptions(private.alert_subscriptions_file)
     subscriptions.add(new_subscription("ct-unit", receiver.url, "s3cret"))
