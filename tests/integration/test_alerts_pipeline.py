@@ -59,19 +59,20 @@ def _start(settings: Settings, worker: TargetingWorker) -> tuple[list[BatchResul
     """The worker's consumer loop on a thread of its own, from the beginning of the records topic."""
     batches: list[BatchResult] = []
     stop = threading.Event()
+    group_id = f"it-{uuid.uuid4().hex[:6]}"
     thread = threading.Thread(
         target=run,
+        name=group_id,  # named by its consumer group, for the diagnostics of a failure
         kwargs={
             "settings": settings,
             "worker": worker,
-            "group_id": f"it-{uuid.uuid4().hex[:6]}",
+            "group_id": group_id,
             "from_beginning": True,
             "stop": stop,
             "on_batch": batches.append,
         },
         daemon=True,
     )
-    thread.name = str(thread._kwargs["group_id"])  # type: ignore[attr-defined]  # named by its group
     thread.start()
     return batches, stop, thread
 
