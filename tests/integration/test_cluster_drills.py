@@ -15,7 +15,7 @@ from collections.abc import Callable
 
 import pytest
 from elasticsearch.exceptions import ConnectionError as ESConnectionError
-from elasticsearch.exceptions import ConnectionTimeout
+from elasticsearch.exceptions import ConnectionTimeout, TransportError
 
 from schemas.records import make_id
 from sekisho import es_io, kafka_io, stack_cluster
@@ -61,6 +61,10 @@ def _holds(predicate: Callable[[], bool]) -> bool:
         return predicate()
     except (ESConnectionError, ConnectionTimeout):
         return False
+    except TransportError as exc:  # shards of the killed node not promoted yet: the count is not known
+        if exc.status_code == 503:
+            return False
+        raise
 
 
 def run_drill(settings: Settings, node: str, records: int, timeout_s: float) -> dict[str, float]:
