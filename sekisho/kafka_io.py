@@ -357,9 +357,8 @@ class GroupMember:
     done (directly, or inside a transaction), so a member killed mid-batch leaves it to the next owner.
 
     ``on_assigned`` / ``on_revoked`` receive partition numbers between batches. They run on the client's
-    network thread (kafka-python 3), so they must not block or call Kafka: a listener that did (reading a
-    topic back) left other members' polls of the process waiting for good. Note the partitions and do the
-    work in the caller's thread, after the next ``poll``."""
+    network thread (kafka-python 3), whose documentation warns against blocking calls there: note the
+    partitions and do the work in the caller's thread, after the next ``poll``."""
 
     def __init__(
         self,
@@ -441,8 +440,8 @@ class GroupMember:
 
     def _watch_polls(self) -> None:
         """Close the client under a poll that has not returned for ``POLL_STUCK_S``: the client's network
-        thread can lose the wake-up of a waiting poll (seen with kafka-python 3.0.12 under load), and a poll
-        that waits for good would stop the stream. Closing fails the wait; ``poll`` then joins again."""
+        thread can leave a waiting poll unanswered (reported against kafka-python 3.0.x, dpkp/kafka-python#3131),
+        and a poll that waits for good would stop the stream. Closing fails the wait; ``poll`` then joins again."""
         while not self._closed.wait(min(5.0, POLL_STUCK_S / 2)):
             started = self._poll_started
             if started is None or time.monotonic() - started < POLL_STUCK_S or self._abandoned:
@@ -464,8 +463,9 @@ class GroupMember:
     def _restart_stalled(self) -> None:
         """Fetch again any owned partition that has committed messages past the position while polls return
         nothing. The client can leave a partition unfetched after a fetched batch (an offset validation it
-        started but never finished, seen with kafka-python 3.0.x): reading the position, seeking to it and
-        resuming the partition (nothing here pauses one on purpose) restarts it, with a warning."""
+        started but never finished, reported against kafka-python 3.0.x in dpkp/kafka-python#3106): reading
+        the position, seeking to it and resuming the partition (nothing here pauses one on purpose) restarts
+        it, with a warning."""
         owned = list(self._consumer.assignment())
         if not owned:
             return

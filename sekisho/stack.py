@@ -154,7 +154,7 @@ def _pid(name: str, settings: Settings) -> int | None:
 def _reap(pid: int) -> None:
     """Collect a node this process started and that has died: until then it is a zombie, which a signal
     probe still finds, so a killed node would read as running for good (seen in the cluster drills)."""
-    with contextlib.suppress(ChildProcessError, OSError):
+    with contextlib.suppress(OSError):  # not our child (ChildProcessError), or already collected
         os.waitpid(pid, os.WNOHANG)
 
 

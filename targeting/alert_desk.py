@@ -83,8 +83,8 @@ class AlertDesk:
                                f"{counts[STATE]}: a target's state would live in another member's partition")
 
     def _assigned(self, partitions: list[int]) -> None:
-        # Runs on the consumer's network thread, where a blocking Kafka call can stall every poll of the
-        # process: only note the partitions; ``decide`` reads their state back before deciding on them.
+        # Runs on the consumer's network thread, where no blocking Kafka call belongs: only note the
+        # partitions; ``decide`` reads their state back before deciding on them.
         self._unready.update(partitions)
 
     def rebuild(self, partitions: list[int]) -> None:

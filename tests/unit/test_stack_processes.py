@@ -16,7 +16,6 @@ def test_a_node_killed_while_this_process_is_its_parent_reads_as_gone(tmp_path: 
     node = subprocess.Popen(["sleep", "60"], start_new_session=True)
     try:
         pid_file = stack._pid_file("some-node", settings)
-        pid_file.parent.mkdir(parents=True, exist_ok=True)
         pid_file.write_text(str(node.pid))
         assert stack._pid("some-node", settings) == node.pid
         node.send_signal(signal.SIGKILL)
