@@ -8,7 +8,11 @@ Jobs are submitted with ``flink run --python``; rates use Flink's own job durati
 client-side job compilation excluded). CPU per record is the CPU time of the TaskManager processes and
 their Python workers during the job, from /proc.
 
-    .venv/bin/python benchmarks/cluster_throughput.py [--records 20000]
+Then, unless ``--rate 0``: the ingest job runs unbounded at parallelism 2 while records are produced at a
+fixed rate, and the latency of each record from produce to its bulk write (``indexed_at``, stamped by the
+writer when it sends the batch) is read back from Elasticsearch: p50/p99 record → Elasticsearch.
+
+    .venv/bin/python benchmarks/cluster_throughput.py [--records 20000] [--rate 500] [--seconds 30]
 """
 
 from __future__ import annotations
@@ -16,8 +20,10 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import statistics
 import time
 import uuid
+from datetime import datetime
 from pathlib import Path
 
 from schemas.records import make_id
@@ -86,15 +92,80 @@ def run_job(settings: Settings, script: Path, *args: str) -> tuple[float, float]
     return float(detail["duration"]) / 1000, _tree_cpu_seconds(pids) - cpu_before
 
 
+def _indexed(settings: Settings, ids: set[str]) -> dict[str, float]:
+    es_io.refresh(settings)
+    found: dict[str, float] = {}
+    for doc in es_io.scan("flight_leg", {"match_all": {}}, settings):
+        if doc["id"] in ids and "indexed_at" in doc:
+            found[doc["id"]] = datetime.fromisoformat(doc["indexed_at"].replace("Z", "+00:00")).timestamp()
+    return found
+
+
+def latency(base: Settings, run: str, rate: int, seconds: int) -> list[float]:
+    """Produce at a fixed rate into the unbounded ingest job (parallelism 2); ms from send to bulk write."""
+    s = base.model_copy(update={"namespace": f"bench{run}-latency", "flink_parallelism": 2})
+    kafka_io.ensure_topics(s)
+    es_io.ensure_indices(s)
+    job = stack_cluster.submit_python_job(s, PROJECT_ROOT / "streams/jobs/ingest_job.py", "--no-enrich",
+                                          "--unbounded")
+    producer = kafka_io.producer(s)
+    try:
+        # Warm up for 5 s at the same rate and wait until all of it is stored: every subtask's Python
+        # workers started, the Kafka partitions assigned, connections open.
+        warm = {doc["id"]: doc for doc in (_doc(n, f"{run}-warm") for n in range(rate * 5))}
+        for rid, doc in warm.items():
+            producer.send(s.topic("raw"), key=rid.encode(), value=json.dumps(doc).encode())
+            time.sleep(1.0 / rate)
+        producer.flush()
+        deadline = time.time() + 300
+        while len(_indexed(s, set(warm))) < len(warm):
+            if time.time() > deadline or stack_cluster.job_status(job) in ("FAILED", "CANCELED"):
+                raise RuntimeError(f"the latency job did not store its warm-up records (job {job})")
+            time.sleep(1.0)
+        sent: dict[str, float] = {}
+        interval, next_at = 1.0 / rate, time.time()
+        for n in range(rate * seconds):
+            doc = _doc(n, f"{run}-lat")
+            sent[doc["id"]] = time.time()
+            producer.send(s.topic("raw"), key=doc["id"].encode(), value=json.dumps(doc).encode())
+            next_at += interval
+            time.sleep(max(0.0, next_at - time.time()))
+        producer.flush()
+        stored: dict[str, float] = {}
+        deadline = time.time() + 180
+        while len(stored) < len(sent) and time.time() < deadline:
+            time.sleep(2.0)
+            stored = _indexed(s, set(sent))
+        if len(stored) < len(sent):
+            print(f"latency: only {len(stored)} of {len(sent)} records indexed within 180 s")
+        start, slices = min(sent.values()), dict[int, list[float]]()
+        for k in stored:
+            slices.setdefault(int((sent[k] - start) // 5), []).append((stored[k] - sent[k]) * 1000)
+        print("latency per 5 s of sending (p50/max ms): " + ", ".join(
+            f"{statistics.median(v):.0f}/{max(v):.0f}" for _, v in sorted(slices.items())))
+        return sorted((stored[k] - sent[k]) * 1000 for k in stored)
+    finally:
+        producer.close()
+        stack_cluster.cancel_job(job)
+        es_io.delete_namespace(s)
+        kafka_io.delete_topics([s.topic(t) for t in kafka_io.TOPICS], s)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--records", type=int, default=20000)
+    parser.add_argument("--rate", type=int, default=500, help="records/s for the latency phase (0: skip it)")
+    parser.add_argument("--seconds", type=int, default=30, help="length of the latency phase")
+    parser.add_argument("--latency-only", action="store_true")
     opts = parser.parse_args()
     n = opts.records
     base = stack_cluster.cluster_settings(get_settings())
     stack_cluster.up(base)
     run = uuid.uuid4().hex[:6]
     print(f"load average at start: {os.getloadavg()}")
+    if opts.latency_only:
+        _print_latency(base, run, opts.rate, opts.seconds)
+        return
     bulk_rate = bare_bulk(base.model_copy(update={"namespace": f"bench{run}"}), n)
     print(f"bulk     bare helpers.bulk, 1 thread:        {bulk_rate:8.0f} documents/s")
     results: dict[str, float] = {}
@@ -124,7 +195,21 @@ def main() -> None:
     for label in ("ingest p1", "ingest p2", "ingest p4"):
         print(f"{label}: {results[label] / results['trivial p2']:.2f}× trivial p2, "
               f"{results[label] / bulk_rate:.2f}× bare bulk")
+    if opts.rate:
+        _print_latency(base, run, opts.rate, opts.seconds)
     print(f"load average at end: {os.getloadavg()}")
+
+
+def _print_latency(base: Settings, run: str, rate: int, seconds: int) -> None:
+    lat = latency(base, run, rate, seconds)
+    if not lat:
+        print("latency: no record was indexed")
+        return
+    p50, p99 = statistics.median(lat), lat[min(len(lat) - 1, int(len(lat) * 0.99))]
+    print(f"latency  ingest p2 at {rate} records/s for {seconds} s ({len(lat)} records): p50 {p50:.0f} ms, "
+          f"p99 {p99:.0f} ms, max {lat[-1]:.0f} ms (produce → bulk write to Elasticsearch); "
+          f"window {base.flink_window_ms} ms, bundle {base.flink_bundle_ms} ms, buffer timeout "
+          f"{base.flink_buffer_timeout_ms} ms; load average {os.getloadavg()[0]:.1f}")
 
 
 if __name__ == "__main__":

@@ -19,6 +19,7 @@ from typing import Any
 from kafka import KafkaAdminClient, KafkaConsumer, KafkaProducer
 from kafka.admin import ConfigResource, ConfigResourceType, NewTopic
 from kafka.errors import KafkaError, TopicAlreadyExistsError
+from kafka.partitioner.default import murmur2
 
 from schemas.records import message_id_of
 from sekisho.settings import Settings
@@ -271,6 +272,11 @@ def consume(
                 break
     finally:
         consumer.close()
+
+
+def partition_of(key: str, partitions: int) -> int:
+    """The partition the producer's default partitioner (murmur2, as the Java client) gives a key."""
+    return int(murmur2(key.encode()) & 0x7FFFFFFF) % partitions
 
 
 def end_offsets(topic: str, settings: Settings) -> dict[int, int]:

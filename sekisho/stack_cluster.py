@@ -101,6 +101,8 @@ def job_environment(settings: Settings) -> dict[str, str]:
         "SEKISHO_FLINK_MAX_PARALLELISM": str(s.flink_max_parallelism),
         "SEKISHO_FLINK_CHECKPOINT_MS": str(s.flink_checkpoint_ms),
         "SEKISHO_FLINK_WINDOW_MS": str(s.flink_window_ms),
+        "SEKISHO_FLINK_BUNDLE_MS": str(s.flink_bundle_ms),
+        "SEKISHO_FLINK_BUFFER_TIMEOUT_MS": str(s.flink_buffer_timeout_ms),
     }
     return {**os.environ, "PYTHONPATH": str(PROJECT_ROOT), **keys}
 

@@ -6,6 +6,10 @@ member of the desk's consumer group, owns a target. What was last sent per targe
 of the partitions it is assigned back before it decides anything on them. Each batch's alerts, the targets'
 new state and the candidates' offsets are written in one Kafka transaction, so a member killed at any point
 leaves all of them or none, and the next owner decides again from the same state: no alert twice, none lost.
+
+A deployment upgraded from a version without the state topic has alerts in the index but no state: the
+desk is given what the alert index holds within the re-alert window (``seed``) and puts it under the state
+topic's entries, so a target alerted just before the upgrade is not alerted again.
 """
 
 from __future__ import annotations
@@ -14,7 +18,7 @@ import contextlib
 import json
 import logging
 import uuid
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -56,9 +60,12 @@ class AlertDesk:
     """A member of the desk's consumer group (``<group_id>.decide``)."""
 
     def __init__(self, settings: Settings, *, group_id: str, transaction_timeout_ms: int,
-                 escalation: float = 0.1) -> None:
+                 escalation: float = 0.1, seed: Mapping[str, SentEntry] | None = None) -> None:
         s = settings
         self.settings = s
+        # What the alert index held at start (targets alerted before the state topic existed); the state
+        # topic's own entries, always at least as recent, replace these.
+        self._seed = dict(seed or {})
         self.dedup = Deduplicator(timedelta(hours=s.alert_realert_hours), escalation)
         self._keys: dict[int, set[str]] = {}  # per owned partition, the targets whose state is held
         self._unready: set[int] = set()  # assigned partitions whose state is not read yet
@@ -81,6 +88,7 @@ class AlertDesk:
         if counts[CANDIDATES] != counts[STATE]:
             raise RuntimeError(f"{s.topic(CANDIDATES)} has {counts[CANDIDATES]} partitions and {s.topic(STATE)} "
                                f"{counts[STATE]}: a target's state would live in another member's partition")
+        self._partitions = counts[STATE]
 
     def _assigned(self, partitions: list[int]) -> None:
         # Runs on the consumer's network thread, where no blocking Kafka call belongs: only note the
@@ -90,6 +98,14 @@ class AlertDesk:
     def rebuild(self, partitions: list[int]) -> None:
         """Read the state of newly assigned partitions back (after any open transaction on them has ended)."""
         self.forget(partitions)
+        owned = set(partitions)
+        seeded = 0
+        for key, entry in self._seed.items():
+            partition = kafka_io.partition_of(key, self._partitions)
+            if partition in owned:
+                self.dedup.restore(key, entry)
+                self._keys.setdefault(partition, set()).add(key)
+                seeded += 1
         for message in kafka_io.read_to_end(self.settings.topic(STATE), partitions, settings=self.settings):
             key = (message.key or b"").decode()
             try:
@@ -101,8 +117,8 @@ class AlertDesk:
             self._keys.setdefault(message.partition, set()).add(key)
         for partition in partitions:
             self._keys.setdefault(partition, set())
-        log.info("alert desk owns partitions %s (%d targets' state)", sorted(self._keys),
-                 sum(len(k) for k in self._keys.values()))
+        log.info("alert desk owns partitions %s (%d targets' state, %d of them from the alert index)",
+                 sorted(self._keys), sum(len(k) for k in self._keys.values()), seeded)
 
     def forget(self, partitions: list[int]) -> None:
         self._unready.difference_update(partitions)

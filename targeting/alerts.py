@@ -126,6 +126,11 @@ class Deduplicator:
             else:
                 self._last[key] = entry
 
+    def entries(self) -> dict[str, SentEntry]:
+        """A copy of every entry held: key → what was last sent."""
+        with self._lock:
+            return dict(self._last)
+
     def forget(self, keys: Iterable[str]) -> None:
         with self._lock:
             for key in keys:

@@ -170,14 +170,8 @@ class TargetingWorker:
         from sekisho import es_io
 
         since = datetime.now(UTC) - self.dedup.window
-        hits = es_io.search(
-            ALERT_TYPE,
-            {"range": {"created_at": {"gte": since.isoformat()}}},
-            self.settings,
-            size=10_000,
-            sort=[{"created_at": "asc"}],
-        )
-        for hit in hits:
+        # Every alert of the window (a scan, not one page): ``remember`` keeps the latest per key.
+        for hit in es_io.scan(ALERT_TYPE, {"range": {"created_at": {"gte": since.isoformat()}}}, self.settings):
             alert = Alert.model_validate({k: v for k, v in hit.items() if not k.startswith("_")})
             self.dedup.remember(alert)
 
@@ -413,8 +407,10 @@ def run(
     active.warm_up()
     kafka_io.ensure_topics(s, ["records", CANDIDATES, STATE, "alerts"])
     scoring = kafka_io.GroupMember(s.topic("records"), settings=s, group_id=group_id, from_beginning=from_beginning)
+    # warm_up read the alerts indexed within the re-alert window into the worker's de-duplication: the desk
+    # starts from them where the state topic has nothing (a deployment from before the state topic).
     desk = AlertDesk(s, group_id=group_id, transaction_timeout_ms=s.alert_transaction_timeout_ms,
-                     escalation=active.dedup.escalation)
+                     escalation=active.dedup.escalation, seed=active.dedup.entries())
     delivering = kafka_io.GroupMember(s.topic("alerts"), settings=s, group_id=f"{group_id}.deliver")
     try:
         while not halt.is_set():

@@ -196,10 +196,11 @@ def build_environment(settings: Settings) -> StreamExecutionEnvironment:
 
     config = Configuration()
     config.set_string("python.executable", sys.executable)
-    config.set_string("python.fn-execution.bundle.time", "200")
+    config.set_string("python.fn-execution.bundle.time", str(settings.flink_bundle_ms))
     config.set_string("taskmanager.memory.managed.fraction", "0.2")
     env = StreamExecutionEnvironment.get_execution_environment(config)
     env.add_jars(*[p.as_uri() for p in flink_connector_jars(settings)])
+    env.set_buffer_timeout(settings.flink_buffer_timeout_ms)
     env.set_parallelism(settings.flink_parallelism)
     env.set_max_parallelism(settings.flink_max_parallelism)
     env.enable_checkpointing(settings.flink_checkpoint_ms)

@@ -88,3 +88,33 @@ def test_a_member_killed_mid_transaction_is_taken_over_exactly_once(private: Set
     assert [a.key for a in later.alerts] == [escalated.key]
     assert sorted(a.key for a in later.suppressed) == sorted(a.key for a in again)
     assert len(_committed_alerts(private)) == len(candidates) + 1
+
+
+def test_a_deployment_without_state_starts_from_the_alert_index_and_the_topic_wins(private: Settings) -> None:
+    # Upgrade from a version without the state topic: the alert index knew passenger-0..3 were alerted.
+    before_upgrade = _candidates(4, minutes=-30)
+    seed = {a.key: (a.created_at, a.score, a.severity) for a in before_upgrade}
+    # passenger-3 has a state entry already, older than the index's; the topic's entry is the one in force.
+    stale = alert_for(scored(0.8, record_id="passenger-3"), now=NOW - timedelta(hours=48))
+    assert stale is not None
+    with kafka_io.producer(private) as producer:
+        producer.send(private.topic(STATE), key=stale.key.encode(), value=state_body(stale)).get(timeout=30)
+    publish(_candidates(6), private, topic=private.topic(CANDIDATES))  # passenger-0..5, now
+    desk = AlertDesk(private, group_id=f"desk-{uuid.uuid4().hex[:6]}", transaction_timeout_ms=10_000, seed=seed)
+    try:
+        decided = _decide_all(desk, 6)
+    finally:
+        desk.close()
+    assert sorted(a.key for a in decided.suppressed) == sorted(a.key for a in before_upgrade[:3])
+    assert sorted(a.key for a in decided.alerts) == sorted(
+        [before_upgrade[3].key, *(a.key for a in _candidates(6)[4:])])
+
+
+def test_partition_of_is_where_the_producer_puts_a_key(private: Settings) -> None:
+    keys = [f"entity:passenger-{n}" for n in range(40)]
+    with kafka_io.producer(private) as producer:
+        placed = {key: producer.send(private.topic(STATE), key=key.encode(), value=b"{}").get(timeout=30).partition
+                  for key in keys}
+    partitions = len(kafka_io.end_offsets(private.topic(STATE), private))
+    assert partitions > 1
+    assert placed == {key: kafka_io.partition_of(key, partitions) for key in keys}
