@@ -46,11 +46,9 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 RECENT_LINKS_S = 3.0  # longer than the index refresh interval (1 s)
-# Poll waits of the stream's loop (ms): for records; for a stage's input just handed on by the stage
-# before it; for a stage with nothing on its way.
-RECORDS_WAIT_MS = 100
-HANDOFF_WAIT_MS = 200
-IDLE_WAIT_MS = 10
+# Poll waits of the stream's stages (ms): a poll returns as soon as messages arrive, so this only bounds
+# how long a stage takes to notice that the worker is stopping.
+STAGE_WAIT_MS = 200
 
 
 @dataclass
@@ -389,7 +387,8 @@ def run(
 ) -> None:
     """Run one member of the targeting stream until ``stop`` is set; start as many as wanted.
 
-    Three consumer groups, one loop (each poll also keeps its group membership alive):
+    Three consumer groups, each polled by a stage on a thread of its own (a stage that fails stops the
+    member, whose partitions then go to the other members):
 
     - score (``group_id``, the records topic): link, score, raise alerts; the alerts go on the candidates
       topic keyed by target and only then are the records' offsets committed;
@@ -412,32 +411,67 @@ def run(
     desk = AlertDesk(s, group_id=group_id, transaction_timeout_ms=s.alert_transaction_timeout_ms,
                      escalation=active.dedup.escalation, seed=active.dedup.entries())
     delivering = kafka_io.GroupMember(s.topic("alerts"), settings=s, group_id=f"{group_id}.deliver")
-    try:
-        while not halt.is_set():
-            result = BatchResult()
-            # A stage waits a little for what the stage before it has just handed on (its own messages are
-            # on their way to it), and hardly at all otherwise, so an alert needs no extra loop round.
-            raised = _score(active, scoring, result, s.topic(CANDIDATES))
-            decisions = desk.decide(HANDOFF_WAIT_MS if raised else IDLE_WAIT_MS)
-            result.alerts, result.suppressed = decisions.alerts, decisions.suppressed
-            result.rejected.extend(decisions.rejected)
-            _deliver(active, delivering, result, HANDOFF_WAIT_MS if decisions.alerts else IDLE_WAIT_MS)
-            active.finish_batch()  # the graph is written after the alerts are out
-            if on_batch is not None and (result.scores or result.alerts or result.suppressed or result.deliveries
-                                         or result.rejected):
+    candidates = s.topic(CANDIDATES)
+    ending = threading.Event()
+    failures: list[BaseException] = []
+    reporting = threading.Lock()
+
+    def report(result: BatchResult) -> None:
+        if on_batch is not None and (result.scores or result.alerts or result.suppressed or result.deliveries
+                                     or result.rejected):
+            with reporting:
                 on_batch(result)
+
+    def score() -> None:
+        result = BatchResult()
+        _score(active, scoring, result, candidates)
+        active.finish_batch()
+        report(result)
+
+    def decide() -> None:
+        decisions = desk.decide(STAGE_WAIT_MS)
+        report(BatchResult(alerts=decisions.alerts, suppressed=decisions.suppressed,
+                           rejected=list(decisions.rejected)))
+
+    def deliver() -> None:
+        result = BatchResult()
+        _deliver(active, delivering, result, STAGE_WAIT_MS)
+        report(result)
+
+    def loop(step: Callable[[], None]) -> None:
+        try:
+            while not ending.is_set():
+                step()
+        except BaseException as exc:  # one stage down stops the member; its partitions go to the others
+            failures.append(exc)
+            ending.set()
+
+    # Each stage polls its own consumer group on its own thread, so a record's alert is decided while
+    # the next records are scored and delivered while the next candidates are decided.
+    threads = [threading.Thread(target=loop, args=(step,), name=f"targeting-{step.__name__}", daemon=True)
+               for step in (score, decide, deliver)]
+    try:
+        for thread in threads:
+            thread.start()
+        while not halt.is_set() and not ending.is_set():
+            halt.wait(0.2)
     finally:
+        ending.set()
+        for thread in threads:
+            thread.join(timeout=60)
         for member in (scoring, desk, delivering):
             with contextlib.suppress(Exception):
                 member.close()
         if own:
             active.close()
+    if failures:
+        raise failures[0]
 
 
 def _score(worker: TargetingWorker, member: GroupMember, result: BatchResult, candidates: str) -> int:
     """The score stage of one poll: records in, alert candidates out, then the records' offsets; returns
     how many candidates it handed on."""
-    batch = member.poll(RECORDS_WAIT_MS)
+    batch = member.poll(STAGE_WAIT_MS)
     if not batch:
         return 0
     records: list[Record] = []
