@@ -127,7 +127,7 @@ def test_state_and_timers_survive_rescaling_from_two_to_four(cluster: Settings) 
 
     The job runs unbounded, so the stop never races the end of input: the first half of the records is
     produced before the job at parallelism 2, the second half only after its savepoint."""
-    records = min(RECORDS, 40000)
+    records = RECORDS
     half = records // 2
     first_half = _messages("rescale-a", half)
     assert kafka_io.produce_raw(first_half, settings=cluster) == half + len(BAD)
