@@ -20,11 +20,11 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import statistics
 import time
 import uuid
-from datetime import datetime
 from pathlib import Path
+
+from fixed_rate import indexed_at, latencies, p50_p99, send_at_rate  # benchmarks/, the script's directory
 
 from schemas.records import make_id
 from sekisho import es_io, kafka_io, stack_cluster
@@ -92,15 +92,6 @@ def run_job(settings: Settings, script: Path, *args: str) -> tuple[float, float]
     return float(detail["duration"]) / 1000, _tree_cpu_seconds(pids) - cpu_before
 
 
-def _indexed(settings: Settings, ids: set[str]) -> dict[str, float]:
-    es_io.refresh(settings)
-    found: dict[str, float] = {}
-    for doc in es_io.scan("flight_leg", {"match_all": {}}, settings):
-        if doc["id"] in ids and "indexed_at" in doc:
-            found[doc["id"]] = datetime.fromisoformat(doc["indexed_at"].replace("Z", "+00:00")).timestamp()
-    return found
-
-
 def latency(base: Settings, run: str, rate: int, seconds: int) -> list[float]:
     """Produce at a fixed rate into the unbounded ingest job (parallelism 2); ms from send to bulk write."""
     s = base.model_copy(update={"namespace": f"bench{run}-latency", "flink_parallelism": 2})
@@ -112,38 +103,14 @@ def latency(base: Settings, run: str, rate: int, seconds: int) -> list[float]:
     try:
         # Warm up for 5 s at the same rate and wait until all of it is stored: every subtask's Python
         # workers started, the Kafka partitions assigned, connections open.
-        warm = {doc["id"]: doc for doc in (_doc(n, f"{run}-warm") for n in range(rate * 5))}
-        for rid, doc in warm.items():
-            producer.send(s.topic("raw"), key=rid.encode(), value=json.dumps(doc).encode())
-            time.sleep(1.0 / rate)
-        producer.flush()
+        warm = send_at_rate(producer, s.topic("raw"), (_doc(n, f"{run}-warm") for n in range(rate * 5)), rate)
         deadline = time.time() + 300
-        while len(_indexed(s, set(warm))) < len(warm):
+        while len(indexed_at(s, set(warm))) < len(warm):
             if time.time() > deadline or stack_cluster.job_status(job) in ("FAILED", "CANCELED"):
                 raise RuntimeError(f"the latency job did not store its warm-up records (job {job})")
             time.sleep(1.0)
-        sent: dict[str, float] = {}
-        interval, next_at = 1.0 / rate, time.time()
-        for n in range(rate * seconds):
-            doc = _doc(n, f"{run}-lat")
-            sent[doc["id"]] = time.time()
-            producer.send(s.topic("raw"), key=doc["id"].encode(), value=json.dumps(doc).encode())
-            next_at += interval
-            time.sleep(max(0.0, next_at - time.time()))
-        producer.flush()
-        stored: dict[str, float] = {}
-        deadline = time.time() + 180
-        while len(stored) < len(sent) and time.time() < deadline:
-            time.sleep(2.0)
-            stored = _indexed(s, set(sent))
-        if len(stored) < len(sent):
-            print(f"latency: only {len(stored)} of {len(sent)} records indexed within 180 s")
-        start, slices = min(sent.values()), dict[int, list[float]]()
-        for k in stored:
-            slices.setdefault(int((sent[k] - start) // 5), []).append((stored[k] - sent[k]) * 1000)
-        print("latency per 5 s of sending (p50/max ms): " + ", ".join(
-            f"{statistics.median(v):.0f}/{max(v):.0f}" for _, v in sorted(slices.items())))
-        return sorted((stored[k] - sent[k]) * 1000 for k in stored)
+        sent = send_at_rate(producer, s.topic("raw"), (_doc(n, f"{run}-lat") for n in range(rate * seconds)), rate)
+        return latencies(s, sent)
     finally:
         producer.close()
         stack_cluster.cancel_job(job)
@@ -205,7 +172,7 @@ def _print_latency(base: Settings, run: str, rate: int, seconds: int) -> None:
     if not lat:
         print("latency: no record was indexed")
         return
-    p50, p99 = statistics.median(lat), lat[min(len(lat) - 1, int(len(lat) * 0.99))]
+    p50, p99 = p50_p99(lat)
     print(f"latency  ingest p2 at {rate} records/s for {seconds} s ({len(lat)} records): p50 {p50:.0f} ms, "
           f"p99 {p99:.0f} ms, max {lat[-1]:.0f} ms (produce → bulk write to Elasticsearch); "
           f"window {base.flink_window_ms} ms, bundle {base.flink_bundle_ms} ms, buffer timeout "

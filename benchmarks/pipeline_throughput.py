@@ -16,13 +16,13 @@ import argparse
 import contextlib
 import json
 import os
-import statistics
 import sys
 import threading
 import time
 import uuid
-from datetime import datetime
 from typing import Any
+
+from fixed_rate import latencies, p50_p99, send_at_rate  # benchmarks/, the script's directory
 
 from schemas.records import make_id
 
@@ -81,29 +81,9 @@ def latency(settings: object, rate: int, seconds: int) -> list[float]:
     job.start()
     time.sleep(40)  # job start-up (JVM, Python workers)
     producer = kafka_io.producer(settings)  # type: ignore[arg-type]
-    sent: dict[str, float] = {}
-    interval = 1.0 / rate
-    next_at = time.time()
-    for n in range(rate * seconds):
-        rid = make_id("flight_leg", "lat", run, n)
-        body = json.dumps({"record_type": "flight_leg", "id": rid, "source_format": "canonical-json",
-                           "carrier": "NH", "flight_number": str(n % 9000)}).encode()
-        now = time.time()
-        producer.send(settings.topic("raw"), key=rid.encode(), value=body,  # type: ignore[attr-defined]
-                      headers=[("source", b"latency")])
-        sent[rid] = now
-        next_at += interval
-        time.sleep(max(0.0, next_at - time.time()))
-    producer.flush()
-    stored: dict[str, float] = {}
-    deadline = time.time() + 180
-    while len(stored) < len(sent) and time.time() < deadline:
-        time.sleep(2)
-        es_io.refresh(settings)  # type: ignore[arg-type]
-        for doc in es_io.scan("flight_leg", {"term": {"carrier": "NH"}}, settings):  # type: ignore[arg-type]
-            if doc["id"] in sent and "indexed_at" in doc:
-                stored[doc["id"]] = datetime.fromisoformat(doc["indexed_at"].replace("Z", "+00:00")).timestamp()
-    return sorted((stored[k] - sent[k]) * 1000 for k in stored)
+    docs = ({"record_type": "flight_leg", "id": make_id("flight_leg", "lat", run, n), "source_format": "canonical-json",
+             "carrier": "NH", "flight_number": str(n % 9000)} for n in range(rate * seconds))
+    return latencies(settings, send_at_rate(producer, settings.topic("raw"), docs, rate))  # type: ignore[attr-defined]
 
 
 def _run_quietly(ingest_job: object, settings: object) -> None:
@@ -158,8 +138,7 @@ def main() -> None:
     print(f"ratio sekisho/baseline: {ours_rate / base_rate:.2f}")
     lat = latency(settings, args.rate, args.seconds)
     if lat:
-        p50 = statistics.median(lat)
-        p99 = lat[min(len(lat) - 1, int(len(lat) * 0.99))]
+        p50, p99 = p50_p99(lat)
         print(f"latency at {args.rate} records/s for {args.seconds}s ({len(lat)} records stored): "
               f"p50 {p50:.0f} ms, p99 {p99:.0f} ms (produce → bulk write to Elasticsearch)")
     drop_namespace(settings)
