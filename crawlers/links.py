@@ -82,6 +82,19 @@ def _safe_as_is(url: str) -> bool:
     return not colon or int(port) <= 65535
 
 
+def _origin(base: str) -> str:
+    """``scheme://host[:port]`` of an http(s) base URL ('' otherwise): a path from the root is joined to it."""
+    scheme, sep, rest = base.partition("://")
+    if not sep or scheme not in ("http", "https"):
+        return ""
+    return f"{scheme}://{rest.split('/', 1)[0].split('?', 1)[0].split('#', 1)[0]}"
+
+
+def _rooted(href: str) -> bool:
+    """A path from the site's root without dot segments: ``urljoin`` would only put the base's origin before it."""
+    return href.startswith("/") and not href.startswith("//") and "/." not in href and "\\" not in href
+
+
 def page_links(response: TextResponse) -> Iterator[str]:
     """The absolute URLs of the page's links, in document order, as Scrapy's ``LinkExtractor(unique=False,
     deny_extensions=[])`` returns them."""
@@ -91,12 +104,14 @@ def page_links(response: TextResponse) -> Iterator[str]:
     base = get_base_url(response)
     page_url = response.url
     encoding = response.encoding
+    origin = _origin(base)
     for element in root.iter(*_LINK_TAGS):
         href = element.get("href")
         if href is None:
             continue
         try:
-            url = urljoin(base, href.strip(_HTML5_SPACE))
+            href = href.strip(_HTML5_SPACE)
+            url = origin + href if origin and _rooted(href) else urljoin(base, href)
             if not _safe_as_is(url):
                 url = urljoin(page_url, safe_url_string(url, encoding=encoding))
         except ValueError:

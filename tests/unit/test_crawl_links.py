@@ -46,6 +46,8 @@ DOCUMENTS = [
     '<a href="caf\u00e9.html">e</a><a href="\u00fcber?q=\u00e4">u</a><a href="a b.html">sp</a><a href="%7Euser/">t</a>',
     '<a href="http://\u0431\u0443\u0445.test/">idn</a><a href="http://[::1]:9250/">v6</a><a href="http://h:99999/">p</a>',
     '<head><base href="http://base.test/dir/"></head><a href="rel.html">r</a><a href="/abs.html">a</a>',
+    '<head><base href="HTTP://u:p@Base.test:8080?x=1#f"></head><a href="/r.html">r</a><a href="/a\\b">b</a>',
+    '<head><base href="mailto:x@y.test"></head><a href="/r.html">r</a><a href="http://h.test/x">x</a>',
     '<a href="?page=2">q</a><a href="#top">f</a><a href="/a/./b/../c.html">dots</a><a href="/p;params">p</a>',
     '<img src="i.jpg"><link href="style.css"><script src="s.js"></script><a href="ok.html" rel="nofollow">n</a>',
 ]
@@ -87,6 +89,8 @@ _HREF_PARTS = st.sampled_from(
         "\t",
         "javascript:",
         "http:",
+        "\\",
+        ".",
     ]
 )
 
