@@ -32,7 +32,6 @@ from crawlers.sources import SourceDefinition
 # Scrapy's response classes for text, by the name a fetched page carries (``FetchedPage.markup``): the page is
 # decoded as Scrapy would have decoded it on the crawl thread (headers, BOM, meta charset).
 MARKUP_TYPES: dict[str, type[TextResponse]] = {"html": HtmlResponse, "xml": XmlResponse, "text": TextResponse}
-_MARKUP_NAMES: dict[type[Response], str] = {cls: name for name, cls in MARKUP_TYPES.items()}
 
 URL_LENGTH_LIMIT = 2083  # Scrapy's URLLENGTH_LIMIT: longer links are dropped, as its spider middleware does
 _SEEN_LIMIT = 500_000  # canonical URLs remembered per crawl; past this the memory is reset (the crawl dedups too)
@@ -52,8 +51,13 @@ class FollowLink(NamedTuple):
 
 
 def markup_of(response: Response) -> str | None:
-    """The name of the response's text class (``html``, ``xml``, ``text``), None for a binary response."""
-    return _MARKUP_NAMES.get(type(response))
+    """The name of the response's text class (``html``, ``xml``, ``text`` for any other text response, JSON
+    included), None for a binary response."""
+    if isinstance(response, HtmlResponse):
+        return "html"
+    if isinstance(response, XmlResponse):
+        return "xml"
+    return "text" if isinstance(response, TextResponse) else None
 
 
 def decoded(page: FetchedPage) -> tuple[FetchedPage, TextResponse | None]:

@@ -11,14 +11,14 @@ from pathlib import Path
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from scrapy.http import HtmlResponse, TextResponse, XmlResponse
+from scrapy.http import HtmlResponse, JsonResponse, Response, TextResponse, XmlResponse
 from scrapy.linkextractors import LinkExtractor
 
 from crawlers.emitter import Emission, RecordStage
 from crawlers.extractors import FetchedPage
 from crawlers.fixture_site import FixtureServer
 from crawlers.frontier import InMemoryFrontier
-from crawlers.links import URL_LENGTH_LIMIT, FollowLink, LinkFinder, decoded, page_links, referer_for
+from crawlers.links import URL_LENGTH_LIMIT, FollowLink, LinkFinder, decoded, markup_of, page_links, referer_for
 from crawlers.runner import run_crawl
 from crawlers.sinks import CollectingSink
 from crawlers.sources import SourceDefinition, source_from_mapping
@@ -156,6 +156,14 @@ def page(url: str, body: str, markup: str | None = "html") -> FetchedPage:
         markup=markup,
         headers={b"Content-Type": [b"text/html; charset=utf-8"]},
     )
+
+
+def test_every_text_response_is_decoded_off_the_crawl_thread() -> None:
+    assert markup_of(HtmlResponse(url="http://h.test/", body=b"")) == "html"
+    assert markup_of(XmlResponse(url="http://h.test/", body=b"")) == "xml"
+    assert markup_of(JsonResponse(url="http://h.test/", body=b"{}")) == "text"
+    assert markup_of(TextResponse(url="http://h.test/", body=b"")) == "text"
+    assert markup_of(Response(url="http://h.test/x.pdf", body=b"%PDF")) is None
 
 
 def test_pages_are_decoded_as_scrapy_decodes_them() -> None:
