@@ -10,9 +10,10 @@ fanout 10). Both crawls run in this process, in the same reactor, with the same 
 - Sekisho: the generic source spider with safety, budget and conditional-request middlewares, listing
   extraction (selectors, prices, phones, e-mails, language), content hashing and change detection, every
   page archived as WARC (evidence copies; ``--no-evidence`` for comparison) and records on Kafka's raw topic;
-  extraction, change detection, archiving and sends run in the crawl's worker process
-  (``crawlers.emitter_process``); the frontier in Elasticsearch (``--no-stack`` uses the in-memory frontier
-  and a collecting sink instead, with the record stage on a worker thread).
+  decoding, parsing, link extraction with the follow rules, extraction, change detection, archiving and sends
+  run in the crawl's worker process (``crawlers.emitter_process``; the reactor schedules the links it gets
+  back); the frontier in Elasticsearch (``--no-stack`` uses the in-memory frontier and a collecting sink
+  instead, with the record stage on a worker thread and the links found on the reactor thread).
 
 Rounds alternate baseline and Sekisho (the machine is shared and noisy); the best round of each is
 compared. CPU is reported for this process plus Sekisho's worker process (its whole life, start-up

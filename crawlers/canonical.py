@@ -22,10 +22,15 @@ _ALREADY_CANONICAL = re.compile(
 )
 
 
+def already_canonical(url: str) -> bool:
+    """Whether ``url`` has the form above: canonical, and a safe URL too (nothing in it to escape)."""
+    return _ALREADY_CANONICAL.match(url) is not None and url.count("/") >= 3
+
+
 @lru_cache(maxsize=65536)
 def canonical_url(url: str) -> str:
     """w3lib canonical form (sorted query, no fragment), without tracking parameters or default ports."""
-    if _ALREADY_CANONICAL.match(url) and url.count("/") >= 3:
+    if already_canonical(url):
         return url
     return canonical_url_slow(url)
 

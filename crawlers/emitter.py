@@ -1,16 +1,18 @@
-"""The crawl's back half, off the reactor thread: records, change detection, evidence copies, sends.
+"""The crawl's back half, off the reactor thread: records, change detection, evidence copies, sends, links.
 
-The reactor thread (Scrapy) fetches, follows links and keeps the frontier; for each fetched page it hands
-the page to an ``Emitter`` and moves on. ``RecordStage`` is the work itself, per page: extract the record
+The reactor thread (Scrapy) fetches, schedules the links it is given and keeps the frontier; for each fetched
+page it hands the page, undecoded, to an ``Emitter`` and moves on. ``RecordStage`` is the work itself, per
+page: decode and parse it once, find the links the crawl follows (``crawlers.links``), extract the record
 (``crawlers.extractors``), decide whether it is new, changed, unchanged or a duplicate of another URL's
 content, store a changed watchlist file, write the WARC copy (``crawlers.warc_archive``), stamp the record
 with its evidence pointer and diff a changed page's fields against its previous archived copy. What the
-frontier must learn (the content hash, the record id, the outcome) comes back to the reactor thread as
-``PageResult``s, applied there, so the frontier keeps one writer.
+crawl must learn comes back to the reactor thread: the links (``FollowLink``s, as soon as a batch is parsed)
+and, once the records are sent, what the frontier keeps (``PageResult``s: content hash, record id, outcome),
+applied there, so the frontier keeps one writer.
 
 The stage runs in a worker process for crawls to Kafka (``crawlers.emitter_process``: no share of the
 crawl's GIL) and in ``RecordEmitter``'s worker thread when the records go to a sink object of the
-caller's (tests, ``--sink none``).
+caller's (tests, ``--sink none``); there the links are found on the crawl thread, as the page is submitted.
 
 A page whose copy cannot be written is still emitted, without evidence, and counted with a warning
 (``archive_failed``); a page whose extraction fails is counted (``extract_failed``) with a warning and
@@ -25,12 +27,13 @@ import queue
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Literal, NamedTuple, Protocol
 
 from crawlers.extractors import FetchedPage, extract_record
 from crawlers.frontier import change_of
+from crawlers.links import FollowLink, LinkFinder, decoded
 from crawlers.sinks import RecordSink
 from crawlers.sources import SourceDefinition
 from crawlers.warc_archive import WarcArchive, decoded_text, header_pairs, read_copy
@@ -67,13 +70,15 @@ class Emission:
 
     ``parse``: extract a record and emit it if its content is new or changed (``previous_hash`` is the
     content hash last emitted for the URL); ``hub``: a page followed for its links, archived only;
-    ``not_modified``: a 304, noted in the archive as a visit.
+    ``not_modified``: a 304, noted in the archive as a visit. ``follow_depth``: the depth its links get when
+    the crawl follows them (None: its links are not followed).
     """
 
     page: FetchedPage
     handling: Handling
     list_name: str | None = None
     previous_hash: str | None = None
+    follow_depth: int | None = None
 
 
 class PageResult(NamedTuple):
@@ -88,6 +93,7 @@ class PageResult(NamedTuple):
 
 
 ResultHandler = Callable[[list[PageResult]], None]
+LinkHandler = Callable[[list[FollowLink]], None]
 
 
 def _shown(value: object) -> str | None:
@@ -124,11 +130,12 @@ class EmitterStats:
 class Emitter(Protocol):
     """What the crawl hands fetched pages to: ``RecordEmitter`` (a thread) or ``ProcessEmitter``.
 
-    ``on_results`` (set by the crawl) receives the ``PageResult``s in the crawl's own thread, during
-    ``submit`` and ``flush``.
+    ``on_results`` (set by the crawl) receives the ``PageResult``s and ``on_links`` the links to follow, in the
+    crawl's own thread, during ``submit``, ``release``, ``settle_links`` and ``flush``.
     """
 
     on_results: ResultHandler | None
+    on_links: LinkHandler | None
 
     @property
     def stats(self) -> EmitterStats: ...
@@ -139,6 +146,16 @@ class Emitter(Protocol):
         ...
 
     def submit(self, emission: Emission) -> None: ...
+
+    def release(self) -> None:
+        """Hand the pages submitted so far over now, without waiting for a full batch (the crawl runs short
+        of requests and waits for their links)."""
+        ...
+
+    def settle_links(self) -> None:
+        """Hand everything over and wait until the links of every page submitted so far are delivered (the
+        crawl is idle: nothing else to do)."""
+        ...
 
     def flush(self) -> None: ...
 
@@ -159,7 +176,27 @@ class RecordStage:
         self.list_dir = list_dir
         self.stats = EmitterStats()
         self.outcomes: dict[str, int] = {}  # outcome or "emitted/<kind>" -> pages
+        self.finder = LinkFinder(source)
         self._content_owner: dict[str, str] = {}  # content hash -> the first URL that carried it this crawl
+
+    def prepare(self, batch: list[Emission]) -> tuple[list[Emission], list[FollowLink]]:
+        """The batch with each page decoded and parsed once (for its links and its record), and the links to
+        follow. A page whose links cannot be read is warned about and still recorded."""
+        prepared: list[Emission] = []
+        links: list[FollowLink] = []
+        for emission in batch:
+            depth = emission.follow_depth
+            if emission.handling != "parse" and depth is None:
+                prepared.append(emission)  # archived only: never decoded
+                continue
+            page, response = decoded(emission.page)
+            if response is not None and depth is not None:
+                try:
+                    links.extend(self.finder.follow(response, depth))
+                except Exception as exc:
+                    self._say(f"links of {page.url} not read: {exc!r}")
+            prepared.append(replace(emission, page=page))
+        return prepared, links
 
     def records(self, batch: list[Emission]) -> tuple[list[CrawledPage], list[PageResult]]:
         """The batch's records to send and what the frontier learns; every copy the records point to is
@@ -190,6 +227,7 @@ class RecordStage:
             self._archive(page, "hub" if emission.handling == "hub" else "not_modified")
             return None, None
         try:
+            page, _ = decoded(page)  # already done when the batch was prepared
             record = extract_record(self.source, page, list_name=emission.list_name)
         except Exception as exc:  # one unreadable page must not stop the crawl: counted, warned, recorded
             self.stats.extract_failed += 1
@@ -299,8 +337,11 @@ class RecordStage:
         return field_changes(before, record)
 
     def _warn(self, message: str) -> None:
-        log.warning(message)
         self.stats.archive_failed += 1
+        self._say(message)
+
+    def _say(self, message: str) -> None:
+        log.warning(message)
         if len(self.stats.warnings) < 100:
             self.stats.warnings.append(message)
 
@@ -324,6 +365,9 @@ class BatchedHandOff:
         buffer.append(emission)
         if len(buffer) >= HANDOFF or time.monotonic() - self._buffer_since >= HANDOFF_S:
             self._hand_off()
+
+    def release(self) -> None:
+        self._hand_off()
 
     def _take(self) -> list[Emission]:
         batch, self._buffer = self._buffer, []
@@ -352,6 +396,7 @@ class RecordEmitter(BatchedHandOff):
         self.sink = sink
         self.stage = RecordStage(source, archive, list_dir)
         self.on_results: ResultHandler | None = None
+        self.on_links: LinkHandler | None = None
         self._queue: queue.SimpleQueue[list[Emission] | None] = queue.SimpleQueue()
         self._results: queue.SimpleQueue[list[PageResult]] = queue.SimpleQueue()
         self._pending = 0
@@ -366,6 +411,18 @@ class RecordEmitter(BatchedHandOff):
     @property
     def outcomes(self) -> dict[str, int]:
         return self.stage.outcomes
+
+    def submit(self, emission: Emission) -> None:
+        """Queue a page; its links are found here, on the crawl thread, and delivered at once (a thread of this
+        process would not take the parsing off the crawl's GIL)."""
+        if emission.follow_depth is not None:
+            (emission,), links = self.stage.prepare([emission])
+            if links and self.on_links is not None:
+                self.on_links(links)
+        super().submit(emission)
+
+    def settle_links(self) -> None:
+        return None  # delivered as each page is submitted
 
     def _hand_off(self) -> None:
         self._deliver_results()

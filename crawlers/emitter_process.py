@@ -1,12 +1,19 @@
 """The crawl's back half in a worker process: records, change detection, evidence copies, Kafka sends.
 
-A worker thread only frees the crawl from the parts of its work that release the GIL; extraction, building
-WARC records, serialising records and kafka-python's sender are Python and hold it. ``ProcessEmitter`` runs
-``crawlers.emitter.RecordStage`` and the Kafka sink in a child process (``python -m
-crawlers.emitter_process``), fed through a pipe: the crawl thread turns each page into plain values (body,
-decoded text, headers as dicts, the URL's previous content hash) and writes one pickled batch per
-``HANDOFF`` pages, without a feeder thread. The pipe is enlarged so that a batch usually fits; when the
-worker falls behind, the write waits (back-pressure on the crawl rather than unbounded memory).
+A worker thread only frees the crawl from the parts of its work that release the GIL; decoding, parsing,
+link extraction, building WARC records, serialising records and kafka-python's sender are Python and hold
+it. ``ProcessEmitter`` runs ``crawlers.emitter.RecordStage`` and the Kafka sink in a child process (``python
+-m crawlers.emitter_process``), fed through a pipe: the crawl thread turns each page into plain values (body,
+headers as dicts, the name of its Scrapy text class, the depth its links get, the URL's previous content
+hash) and writes one pickled batch per ``HANDOFF`` pages (sooner when the crawl runs short of requests),
+without a feeder thread. The pipes are enlarged so that a batch usually fits; when the worker falls behind,
+the write waits (back-pressure on the crawl rather than unbounded memory).
+
+The worker parses each batch first and sends its links back at once (``links``, before archiving and
+sending; batches waiting in the pipe are parsed before the records of earlier ones are made), so the crawl
+schedules them while the worker goes on with the records; the crawl reads them at its next hand-off, and
+when it has nothing else to do (``settle_links``, on Scrapy's ``spider_idle``) it waits for them. Until the
+worker has started (``ready``), the crawl finds the links of what it hands over itself.
 
 Nothing valid is lost:
 
@@ -30,14 +37,26 @@ import pickle
 import resource
 import subprocess
 import sys
+from collections import deque
+from collections.abc import Callable
 from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any
 
 import crawlers
-from crawlers.emitter import BatchedHandOff, Emission, EmitterStats, Handling, PageResult, RecordStage, ResultHandler
+from crawlers.emitter import (
+    BatchedHandOff,
+    Emission,
+    EmitterStats,
+    Handling,
+    LinkHandler,
+    PageResult,
+    RecordStage,
+    ResultHandler,
+)
 from crawlers.extractors import FetchedPage
 from crawlers.heap import settle_heap
+from crawlers.links import FollowLink, LinkFinder, decoded
 from crawlers.sources import SourceDefinition
 from crawlers.warc_archive import WarcArchive
 from sekisho.settings import Settings
@@ -50,7 +69,21 @@ _STAT_FIELDS = ("archived", "revisits", "archive_failed", "diffed", "sent", "ext
 
 # One fetched page on the wire: plain values only (no Scrapy objects, no parsed tree).
 WirePage = tuple[
-    str, int, bytes, Any, str, str | None, dict[Any, Any], dict[Any, Any], str, str, Handling, str | None, str | None
+    str,
+    int,
+    bytes,
+    Any,
+    str,
+    str | None,
+    str | None,
+    dict[Any, Any],
+    dict[Any, Any],
+    str,
+    str,
+    Handling,
+    str | None,
+    str | None,
+    int | None,
 ]
 
 
@@ -62,7 +95,8 @@ def wire_page(emission: Emission) -> WirePage:
         page.body,
         page.fetched_at,
         page.content_type,
-        page.text,  # decoded as Scrapy decoded it (headers, meta, BOM): the worker extracts from the same text
+        page.text,  # usually None: the worker decodes the body as Scrapy would (``markup``, crawlers.links)
+        page.markup,
         dict(page.headers or {}),
         dict(page.request_headers or {}),
         page.method,
@@ -70,6 +104,7 @@ def wire_page(emission: Emission) -> WirePage:
         emission.handling,
         emission.list_name,
         emission.previous_hash,
+        emission.follow_depth,
     )
 
 
@@ -81,6 +116,7 @@ def emission_of(wire: WirePage) -> Emission:
         fetched_at,
         content_type,
         text,
+        markup,
         headers,
         request_headers,
         method,
@@ -88,6 +124,7 @@ def emission_of(wire: WirePage) -> Emission:
         handling,
         list_name,
         previous_hash,
+        follow_depth,
     ) = wire
     page = FetchedPage(
         url=url,
@@ -96,12 +133,13 @@ def emission_of(wire: WirePage) -> Emission:
         fetched_at=fetched_at,
         content_type=content_type,
         text=text,
+        markup=markup,
         headers=headers,
         request_headers=request_headers,
         method=method,
         protocol=protocol,
     )
-    return Emission(page, handling, list_name, previous_hash)
+    return Emission(page, handling, list_name, previous_hash, follow_depth)
 
 
 def _enlarge(fd: int) -> None:
@@ -115,7 +153,8 @@ class WorkerDied(Exception):
 
 class ProcessEmitter(BatchedHandOff):
     """Hands pages to a worker process that makes their records, archives the pages and sends the records
-    to Kafka's raw topic; the worker's ``PageResult``s come back with its confirmations."""
+    to Kafka's raw topic; the links to follow come back as soon as a batch is parsed, the worker's
+    ``PageResult``s with its confirmations."""
 
     def __init__(
         self,
@@ -131,6 +170,10 @@ class ProcessEmitter(BatchedHandOff):
         self.stats = EmitterStats()
         self.outcomes: dict[str, int] = {}
         self.on_results: ResultHandler | None = None
+        self.on_links: LinkHandler | None = None
+        self._links_pending: set[int] = set()  # batches handed over whose links have not come back
+        self._ready = False  # whether the current worker has started (until then the crawl finds links itself)
+        self._finder: LinkFinder | None = None
         self._confirmed: dict[str, int] = dict.fromkeys(_STAT_FIELDS, 0)  # totals of workers that died
         self._worker_stats: dict[str, int] = dict.fromkeys(_STAT_FIELDS, 0)  # the current worker's
         self._sequence = 0
@@ -152,6 +195,7 @@ class ProcessEmitter(BatchedHandOff):
         child_reads, parent_writes = os.pipe()
         parent_reads, child_writes = os.pipe()
         _enlarge(parent_writes)
+        _enlarge(child_writes)  # links and confirmations: the worker rarely waits for the crawl to read them
         package_root = str(Path(crawlers.__file__).resolve().parent.parent)
         env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [package_root, os.environ.get("PYTHONPATH")]))}
         self._process = subprocess.Popen(
@@ -165,6 +209,7 @@ class ProcessEmitter(BatchedHandOff):
         self._to_worker = Connection(parent_writes, readable=False)
         self._from_worker = Connection(parent_reads, writable=False)
         self._worker_stats = dict.fromkeys(_STAT_FIELDS, 0)
+        self._ready = False
         self._to_worker.send_bytes(self._start_message)
 
     def _stop_connections(self) -> None:
@@ -192,6 +237,7 @@ class ProcessEmitter(BatchedHandOff):
             )
             self._warn(self._errors[-1])
             self._unconfirmed.clear()
+            self._links_pending.clear()  # their pages are counted as lost; no links will come
             self._process = None
             return
         self._warn(
@@ -224,7 +270,16 @@ class ProcessEmitter(BatchedHandOff):
 
     def _receive(self, message: tuple[Any, ...]) -> str:
         kind = str(message[0])
-        if kind == "ack":
+        if kind == "ready":
+            self._ready = True
+        elif kind == "links":
+            _, number, links = message
+            # A batch handed to a replacement worker again sends its links again: delivered once.
+            if number in self._links_pending:
+                self._links_pending.discard(number)
+                if links and self.on_links is not None:
+                    self.on_links(links)
+        elif kind == "ack":
             _, numbers, results, stats, warnings, errors = message
             for number in numbers:
                 self._unconfirmed.pop(number, None)
@@ -274,11 +329,47 @@ class ProcessEmitter(BatchedHandOff):
         if self._process is None:  # gave up on the worker: count, do not hide
             self._lost += len(batch)
             return
+        self._read_available()  # links and confirmations first: the worker never waits on a full pipe for long
         self._sequence += 1
         blob = pickle.dumps(("batch", self._sequence, list(map(wire_page, batch))), protocol=pickle.HIGHEST_PROTOCOL)
         self._unconfirmed[self._sequence] = (blob, len(batch))
+        follows = any(emission.follow_depth is not None for emission in batch)
+        if follows and self._ready:
+            self._links_pending.add(self._sequence)
         self._send(blob)
+        if follows and not self._ready:
+            self._find_links_here(batch)
         self._read_available()
+
+    def _find_links_here(self, batch: list[Emission]) -> None:
+        """The links of a batch handed over while the worker is still starting (the interpreter, its imports and
+        the Kafka producer take a second or two): found on this thread, so the crawl's first pages are not kept
+        waiting; the worker's links for the batch are then ignored."""
+        finder = self._finder = self._finder or LinkFinder(self.source)
+        links: list[FollowLink] = []
+        for emission in batch:
+            if emission.follow_depth is None:
+                continue
+            try:
+                _, response = decoded(emission.page)
+                if response is not None:
+                    links.extend(finder.follow(response, emission.follow_depth))
+            except Exception as exc:
+                self._warn(f"links of {emission.page.url} not read: {exc!r}")
+        if links and self.on_links is not None:
+            self.on_links(links)
+
+    def settle_links(self) -> None:
+        """Hand over what is buffered and wait for the links of every batch handed over (a worker that dies
+        meanwhile is replaced and sends them again)."""
+        self._hand_off()
+        while self._links_pending and self._process is not None:
+            try:
+                if self._from_worker is None:
+                    raise WorkerDied("no worker")
+                self._receive(pickle.loads(self._from_worker.recv_bytes()))
+            except (WorkerDied, EOFError, OSError) as exc:
+                self._replace_worker(f"waiting for links: {exc!r}")
 
     def flush(self) -> None:
         """Wait until the worker has archived and Kafka has acknowledged everything submitted."""
@@ -322,6 +413,7 @@ class ProcessEmitter(BatchedHandOff):
 # -- the worker process -----------------------------------------------------------------------------------
 
 CONFIRM_EVERY = 16  # batches: under a steady stream, confirm (waiting on Kafka) at least this often
+LINKS_AHEAD = 4  # batches parsed (links sent) ahead of the one whose records are being made
 IDLE_CHECK_S = 0.1  # with nothing to read for this long, see whether Kafka acknowledged what was sent
 
 
@@ -339,8 +431,15 @@ class _Worker:
         self.errors: list[str] = []
         self.reported_warnings = 0
 
-    def handle(self, number: int, batch: list[WirePage]) -> None:
-        records, results = self.stage.records([emission_of(wire) for wire in batch])
+    def links(self, number: int, batch: list[WirePage], reply: Callable[[tuple[Any, ...]], None]) -> list[Emission]:
+        """Parse the batch and send its links at once; the parsed pages wait for ``records``."""
+        prepared, links = self.stage.prepare([emission_of(wire) for wire in batch])
+        reply(("links", number, links))
+        return prepared
+
+    def records(self, number: int, prepared: list[Emission]) -> None:
+        """Make, archive and send the batch's records."""
+        records, results = self.stage.records(prepared)
         self.results.extend(results)
         for record in records:
             try:
@@ -378,7 +477,8 @@ class _Worker:
 
 
 def serve(reader: Connection, writer: Connection) -> None:
-    """The worker's loop: batches in, confirmations out, until ``close`` or the crawl's end of the pipe."""
+    """The worker's loop: batches in; links, then confirmations out; until ``close`` or the crawl's end of the
+    pipe."""
     _, source, settings, evidence_dir, max_bytes, list_dir = pickle.loads(reader.recv_bytes())
     worker = _Worker(source, settings, evidence_dir, max_bytes, list_dir)
     settle_heap()  # imports and the Kafka producer are start-up (crawlers.heap)
@@ -387,11 +487,25 @@ def serve(reader: Connection, writer: Connection) -> None:
     def reply(message: tuple[Any, ...]) -> None:
         writer.send_bytes(pickle.dumps(message))
 
+    reply(("ready",))
+    parsed: deque[tuple[int, list[Emission]]] = deque()  # batches whose links went out, records not yet made
+
+    def record_one() -> None:
+        worker.records(*parsed.popleft())
+        if len(worker.handled) >= CONFIRM_EVERY:
+            reply(worker.confirmation())
+
     while True:
+        # Links first: every batch waiting in the pipe is parsed and its links sent (up to LINKS_AHEAD batches
+        # ahead) before the records of the oldest are made, so the crawl is not kept waiting for its requests
+        # while the worker archives and sends.
+        if parsed and (len(parsed) >= LINKS_AHEAD or not reader.poll(0)):
+            record_one()
+            continue
         # Between batches, confirm what Kafka has acknowledged without waiting on it (the producer lingers
         # to fill big batches); only every CONFIRM_EVERY batches does the worker wait, so the crawl keeps at
         # most that many unconfirmed batches in memory.
-        if worker.handled and not reader.poll(IDLE_CHECK_S):
+        if worker.handled and not parsed and not reader.poll(IDLE_CHECK_S):
             if worker.settled():
                 reply(worker.confirmation(wait=False))
             continue
@@ -401,10 +515,11 @@ def serve(reader: Connection, writer: Connection) -> None:
             break  # the crawl is gone: nothing to confirm to
         kind = message[0]
         if kind == "batch":
-            worker.handle(message[1], message[2])
-            if len(worker.handled) >= CONFIRM_EVERY:
-                reply(worker.confirmation())
-        elif kind == "flush":
+            parsed.append((message[1], worker.links(message[1], message[2], reply)))
+            continue
+        while parsed:  # flush and close cover every batch received before them
+            record_one()
+        if kind == "flush":
             reply(worker.confirmation())
             reply(("flushed",))
         elif kind == "close":

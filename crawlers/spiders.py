@@ -1,18 +1,25 @@
 """The one generic spider: a source definition says where to start, what to follow and what to extract.
 
 It stays thin: discovery (start pages, sitemaps, RSS/Atom feeds, JSON APIs, due URLs from the frontier;
-discovery documents are asked conditionally like any page) and link following are here; extraction is
-``crawlers.extractors`` (HTML, and PDF notices); safety, budget and conditional requests are middlewares.
-A fetched page is recorded in the frontier and handed to the crawl's emitter, which extracts its record,
-detects changes, archives and sends off the reactor thread (``crawlers.emitter``; a worker process for
-crawls to Kafka). The spider yields requests only: no Scrapy items, whose per-item machinery (spider
-middleware passes, item pipelines, signals) cost the crawl thread more than the hand-over does.
+discovery documents are asked conditionally like any page) and scheduling the links to follow are here;
+extraction is ``crawlers.extractors`` (HTML, and PDF notices); safety, budget and conditional requests are
+middlewares. A fetched page is recorded in the frontier and handed, undecoded, to the crawl's emitter, which
+parses it once, off the reactor thread, for its links (``crawlers.links``: the source's follow rules) and its
+record, detects changes, archives and sends (``crawlers.emitter``; a worker process for crawls to Kafka).
+
+The links come back to ``follow_links``, which asks the frontier whether each is new or due and hands the
+requests to Scrapy's engine with the depth, priority and Referer its spider middlewares would have given them;
+every request still passes the downloader middlewares (target safety, offsite, robots.txt, budget). While
+pages are out for their links the crawl is not over: on ``spider_idle`` the spider waits for them
+(``Emitter.settle_links``), and when the scheduler runs short of requests it hands buffered pages over at
+once. The spider yields no Scrapy items, whose per-item machinery (spider middleware passes, item pipelines,
+signals) cost the crawl thread more than the hand-over does.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Iterator, Sized
 from datetime import datetime
 from typing import Any
 from urllib.parse import urljoin
@@ -21,7 +28,6 @@ from lxml import etree
 from scrapy import Request, Spider, signals
 from scrapy.crawler import Crawler
 from scrapy.http import Response, TextResponse
-from scrapy.linkextractors import LinkExtractor
 from scrapy.utils.sitemap import Sitemap
 
 from crawlers.canonical import canonical_url
@@ -29,6 +35,7 @@ from crawlers.context import CrawlContext, build_emitter, build_frontier
 from crawlers.emitter import Emission, Handling, PageResult
 from crawlers.extractors import FetchedPage
 from crawlers.frontier import CrawlState, after_fetch, discovered, now_utc
+from crawlers.links import FollowLink, markup_of
 from crawlers.sources import PDF_TYPE, FollowRule, SourceDefinition
 
 _ATOM = "{http://www.w3.org/2005/Atom}"
@@ -37,11 +44,12 @@ _SAFE_XML = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=F
 
 
 def fetched_page(response: Response) -> FetchedPage:
+    """The page as the record stage takes it: the body undecoded (decoded and parsed there, off this thread)."""
+
     def header(name: bytes) -> str | None:
         value: Any = response.headers.get(name)
         return value.decode("latin-1") if value else None
 
-    text = response.text if isinstance(response, TextResponse) else None
     request = response.request
     return FetchedPage(
         url=response.url,
@@ -49,7 +57,7 @@ def fetched_page(response: Response) -> FetchedPage:
         body=response.body,
         fetched_at=now_utc(),
         content_type=(header(b"Content-Type") or "").split(";", 1)[0].strip().lower(),
-        text=text,
+        markup=markup_of(response),
         etag=header(b"ETag"),
         last_modified=header(b"Last-Modified"),
         headers=response.headers,
@@ -67,9 +75,10 @@ class SourceSpider(Spider):
         self.source = source
         self.context = context
         self.allowed_domains = list(source.domains())
-        self.links = LinkExtractor(unique=True, canonicalize=False, deny_extensions=[])
         # A link's rule is looked up when it is followed and again when its page is parsed.
         self._rules: dict[str, FollowRule | None] = {}
+        self._depth_priority = 0
+        self._concurrency = 1
 
     def rule_for(self, url: str) -> FollowRule | None:
         try:
@@ -90,8 +99,46 @@ class SourceSpider(Spider):
         crawler.sekisho_context = context  # type: ignore[attr-defined]  # read by crawl_context()
         spider: SourceSpider = super().from_crawler(crawler, *args, source=source, context=context, **kwargs)
         emitter.on_results = spider.record_results
+        emitter.on_links = spider.follow_links
+        spider._depth_priority = crawler.settings.getint("DEPTH_PRIORITY")
+        spider._concurrency = crawler.settings.getint("CONCURRENT_REQUESTS")
+        crawler.signals.connect(spider.settle_links, signal=signals.spider_idle)
         crawler.signals.connect(spider.close_crawl, signal=signals.spider_closed)
         return spider
+
+    def follow_links(self, links: list[FollowLink]) -> None:
+        """Request the links the record stage found that are new or due (in this, the reactor, thread).
+
+        Scrapy's engine takes them directly, so what its spider middlewares do to a callback's requests is done
+        here: the depth (in ``meta``), the breadth-first priority and the Referer; the URL length limit was
+        applied where the links were found. Duplicates within the run are dropped by the scheduler's filter.
+        """
+        engine = self.crawler.engine
+        if engine is None or engine.spider is None:
+            return  # the crawl is over
+        state = self.context.state
+        source_name = self.source.name
+        priority = self._depth_priority
+        now = now_utc()
+        deepest = 0
+        for url, canonical, depth, referer in links:
+            known = state.get(canonical)
+            # A link to a page fetched recently (or refused) is no reason to fetch it before it is due.
+            if known is not None and (known.next_fetch_date is None or known.next_fetch_date > now):
+                continue
+            if known is None:
+                state.put(discovered(canonical, source_name, depth, now))
+            headers = {"Referer": referer} if referer else None
+            meta = {"depth": depth}
+            engine.crawl(Request(url, self.parse_page, headers=headers, meta=meta, priority=-depth * priority))
+            deepest = max(deepest, depth)
+        if deepest and self.crawler.stats is not None:
+            self.crawler.stats.max_value("request_depth_max", deepest)
+
+    def settle_links(self) -> None:
+        """``spider_idle``: the crawl is not over while pages are out for their links; wait for them (new
+        requests keep it open)."""
+        self.context.emitter.settle_links()
 
     def record_results(self, results: list[PageResult]) -> None:
         """What the record stage found (content hash, record id, new/changed/unchanged/duplicate) into the
@@ -118,6 +165,7 @@ class SourceSpider(Spider):
         context = self.context
         stats = self.crawler.stats
         assert stats is not None
+        context.emitter.on_links = None  # links still on their way come too late
         try:
             context.emitter.close()
         finally:
@@ -210,18 +258,20 @@ class SourceSpider(Spider):
 
     # -- pages ------------------------------------------------------------------------------------
 
-    def parse_page(self, response: Response) -> Iterator[Request]:
+    def parse_page(self, response: Response) -> None:
+        """A page: recorded and handed over; its links come back to ``follow_links`` once it is parsed."""
         if not isinstance(response, TextResponse):
             self._parse_document(response)
             return
         rule = self.rule_for(response.url)
-        page = fetched_page(response)
-        self._mark_fetched(page, "parse" if rule is not None and rule.parse else "hub")
         depth = int(response.meta.get("depth", 0))
-        if depth < self.source.max_depth:
-            now = page.fetched_at
-            for link in self.links.extract_links(response):
-                yield from self._follow(link.url, depth=depth + 1, now=now)
+        follow_depth = depth + 1 if depth < self.source.max_depth else None
+        handling: Handling = "parse" if rule is not None and rule.parse else "hub"
+        self._mark_fetched(fetched_page(response), handling, follow_depth=follow_depth)
+        engine = self.crawler.engine
+        scheduler = engine.scheduler if engine is not None else None
+        if isinstance(scheduler, Sized) and len(scheduler) < self._concurrency:
+            self.context.emitter.release()  # the crawl is short of requests: the buffered pages' links now
 
     def _parse_document(self, response: Response) -> None:
         """A binary document the source accepts (a PDF notice): one record, no links followed."""
@@ -249,12 +299,19 @@ class SourceSpider(Spider):
             state.put(discovered(canonical, self.source.name, depth, now))
         yield Request(url, callback=self.parse_page)
 
-    def _mark_fetched(self, page: FetchedPage, handling: Handling = "hub", list_name: str | None = None) -> None:
+    def _mark_fetched(
+        self,
+        page: FetchedPage,
+        handling: Handling = "hub",
+        list_name: str | None = None,
+        follow_depth: int | None = None,
+    ) -> None:
         """Record the fetch (validators for the next run's 304, next due date) and hand the page over:
-        ``parse`` makes a record of it off this thread (``crawlers.emitter``), ``hub`` only archives it."""
+        ``parse`` makes a record of it off this thread (``crawlers.emitter``), ``hub`` only archives it;
+        with a ``follow_depth`` its links come back to ``follow_links``."""
         canonical = page.canonical
         previous = self.state.get(canonical) or discovered(canonical, self.source.name, 0, now_utc())
-        self.context.emitter.submit(Emission(page, handling, list_name, previous.content_hash))
+        self.context.emitter.submit(Emission(page, handling, list_name, previous.content_hash, follow_depth))
         self.state.put(
             after_fetch(
                 previous,

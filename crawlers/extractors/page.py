@@ -21,6 +21,9 @@ class FetchedPage:
     fetched_at: datetime
     content_type: str = ""
     text: str | None = None  # decoded body for text responses
+    # A text response whose decoding was left to the record stage: the name of its Scrapy class (``html``,
+    # ``xml``, ``text``; ``crawlers.links.decoded``), while ``text`` is None.
+    markup: str | None = None
     etag: str | None = None
     last_modified: str | None = None
     # The exchange as it went over the wire, for the evidence copy: response and request headers (Scrapy

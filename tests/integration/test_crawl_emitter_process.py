@@ -13,6 +13,7 @@ import pytest
 from crawlers.emitter import Emission, PageResult
 from crawlers.emitter_process import ProcessEmitter
 from crawlers.extractors import FetchedPage
+from crawlers.links import FollowLink
 from crawlers.sources import SourceDefinition, source_from_mapping
 from crawlers.warc_archive import read_copy
 from feeds import MessageContext, parse_message
@@ -105,3 +106,48 @@ def test_a_worker_that_keeps_dying_is_reported_not_silent(stack: Settings, tmp_p
     with pytest.raises(RuntimeError, match="pages not archived or sent"):
         emitter.close()
     assert any("died 4 times" in warning for warning in emitter.stats.warnings)
+
+
+def linking_page(number: int) -> FetchedPage:
+    """A hub page with its body undecoded (as the crawl hands pages over) and one link of its own."""
+    html = f"<html><body><a href='/lot/{number}.html'>Lot {number}</a><a href='/about.html'>about</a></body></html>"
+    return FetchedPage(
+        url=f"http://shop.test/page/{number}.html",
+        status=200,
+        body=html.encode(),
+        fetched_at=datetime.now(UTC),
+        content_type="text/html",
+        markup="html",
+        headers={b"Content-Type": [b"text/html; charset=utf-8"]},
+        request_headers={b"User-Agent": [b"SekishoBot"]},
+    )
+
+
+def test_links_come_back_once_per_page_across_a_worker_death(stack: Settings, tmp_path: Path) -> None:
+    source = source_from_mapping(
+        {
+            "name": "emitter-links",
+            "kind": "listing",
+            "start_urls": ["http://shop.test/"],
+            "follow": [{"allow": ["/lot/"]}],
+        },
+        "",
+    )
+    emitter = ProcessEmitter(source, stack, str(tmp_path / "evidence"), 64 * 1024 * 1024)
+    links: list[FollowLink] = []
+    emitter.on_links = links.extend
+    for number in range(1, 11):
+        emitter.submit(Emission(linking_page(number), "hub", follow_depth=1))
+    emitter.settle_links()  # found by the worker, or here while it was still starting
+    assert sorted(link.url for link in links) == sorted(f"http://shop.test/lot/{n}.html" for n in range(1, 11))
+    for number in range(11, 21):
+        emitter.submit(Emission(linking_page(number), "hub", follow_depth=2))
+    emitter.release()
+    kill(emitter)  # its links may or may not have come back: either way they arrive once
+    emitter.settle_links()
+    emitter.close()
+    assert emitter.stats.worker_restarts == 1
+    urls = [link.url for link in links]
+    assert sorted(urls) == sorted(f"http://shop.test/lot/{n}.html" for n in range(1, 21))  # none twice, none lost
+    assert {link.depth for link in links if int(link.url.rsplit("/", 1)[1].split(".")[0]) > 10} == {2}
+    assert emitter.stats.archived == 20  # every page archived, the unconfirmed ones by the replacement
