@@ -11,8 +11,8 @@ from safetensors.torch import load_file
 from typer.testing import CliRunner
 
 from enrichment.ner.corpus import LABELS, read_wikiann
-from enrichment.ner.inference import plan_windows
-from enrichment.ner.model import load_model, word_piece_counts
+from enrichment.ner.inference import piece_sentences, plan_windows
+from enrichment.ner.model import load_model, load_tokenizer, word_piece_counts
 from enrichment.ner.recognizer import Recognizer, TokenTagger, TransformerRecognizer, load_recognizer
 from enrichment.ner.record_tagging import free_text_fields, tag_record, tag_records
 from enrichment.ner.training import TrainingConfig, distillation_loss, keep_encoder_layers, train
@@ -122,6 +122,19 @@ def test_distillation_loss_is_zero_for_the_teacher_itself_and_skips_unlabelled_p
     assert float(distillation_loss(student, teacher, targets, 2.0)) == pytest.approx(0.0, abs=1e-6)
     student[0, 1] = -teacher[0, 1]
     assert float(distillation_loss(student, teacher, targets, 2.0)) > 0.0
+
+
+def test_loaded_tokenizer_neither_truncates_nor_pads(model_dir: Path) -> None:
+    # Training saves its tokenizer with the truncation and padding of its last call; inference reads the
+    # Rust tokenizer directly and must get every piece of a long sentence, unpadded.
+    saved = json.loads((model_dir / "tokenizer.json").read_text())
+    assert saved["truncation"] is not None and saved["padding"] is not None
+    tokenizer = load_tokenizer(model_dir)
+    assert tokenizer.backend_tokenizer.truncation is None and tokenizer.backend_tokenizer.padding is None
+    long_sentence = ["Hamburg"] * 40 + ["Rotterdam"] * 40
+    short, long = piece_sentences(tokenizer, [["Kiel"], long_sentence])
+    assert len(short.ids) == 1 and tokenizer.unk_token_id not in long.ids
+    assert len(long.ids) == sum(word_piece_counts(tokenizer, long_sentence))
 
 
 def test_recognizer_satisfies_protocols(recognizer: TransformerRecognizer) -> None:
