@@ -9,7 +9,9 @@ Systems, all measured in this one run:
   and activations (``enrichment/ner/onnx_export.py``);
 - ``transformer bf16``: the torch model in bfloat16 (the previous default on CPUs with AMX);
 - ``transformer torch-int8``: torch's dynamic int8 quantisation (accuracy tables only);
-- ``transformer int8, no entity rules``: the default without post-processing (accuracy tables only).
+- ``transformer int8, no entity rules``: the default without post-processing (accuracy tables only);
+- ``transformer int8 (ONNX Runtime), --compare-model``: with ``--compare-model DIR``, another model
+  directory (such as the previously shipped model) run the default way, for a same-run comparison.
 
 Data:
 - held-out newswire: the second half of the CoNLL-2003 ``valid.txt`` documents (``--newswire DIR``,
@@ -55,6 +57,8 @@ SPACY = "spaCy en_core_web_sm (baseline)"
 FP32 = "transformer fp32 (baseline)"
 INT8 = "transformer int8 (ONNX Runtime, default)"
 SPEED_SYSTEMS = (SPACY, FP32, "transformer bf16", INT8)
+# ``--compare-model DIR``: another model directory (e.g. the previously shipped one) run int8 in the same run.
+COMPARED = "transformer int8 (ONNX Runtime), --compare-model"
 
 
 def score(tagger: TokenTagger, sentences: Sequence[Sentence]) -> Evaluation:
@@ -69,7 +73,8 @@ def throughput(tagger: TokenTagger, sentences: Sequence[Sentence]) -> float:
     return len(tokens) / (time.perf_counter() - started)
 
 
-def build_systems(model: Path, training: Sequence[Sentence], cache: Path, speed_only: bool) -> dict[str, TokenTagger]:
+def build_systems(model: Path, training: Sequence[Sentence], cache: Path, speed_only: bool,
+                  compared: Path | None = None) -> dict[str, TokenTagger]:
     systems: dict[str, TokenTagger] = {}
     if training:
         systems["gazetteer (baseline)"] = GazetteerRecognizer.from_sentences((s.tokens, s.tags) for s in training)
@@ -77,6 +82,8 @@ def build_systems(model: Path, training: Sequence[Sentence], cache: Path, speed_
     systems[FP32] = load_recognizer(model, precision="fp32")
     systems["transformer bf16"] = load_recognizer(model, precision="bf16")
     systems[INT8] = load_recognizer(model, precision="int8", onnx_cache=cache)
+    if compared is not None:
+        systems[COMPARED] = load_recognizer(compared, precision="int8", onnx_cache=cache)
     if not speed_only:
         systems["transformer torch-int8"] = load_recognizer(model, precision="torch-int8")
         systems["transformer int8, no entity rules"] = load_recognizer(model, precision="int8", onnx_cache=cache,
@@ -87,10 +94,14 @@ def build_systems(model: Path, training: Sequence[Sentence], cache: Path, speed_
 _WORKER_SYSTEMS: dict[str, TokenTagger] = {}
 
 
-def _worker_init(model: Path, cache: Path) -> None:
+def _worker_init(model: Path, cache: Path, compared: Path | None) -> None:
     torch.set_num_threads(1)
-    systems = build_systems(model, [], cache, speed_only=True)
-    _WORKER_SYSTEMS.update({name: systems[name] for name in SPEED_SYSTEMS})
+    systems = build_systems(model, [], cache, speed_only=True, compared=compared)
+    _WORKER_SYSTEMS.update({name: systems[name] for name in speed_systems(compared)})
+
+
+def speed_systems(compared: Path | None) -> tuple[str, ...]:
+    return (*SPEED_SYSTEMS, COMPARED) if compared is not None else SPEED_SYSTEMS
 
 
 def _worker_tag(name: str, sentences: list[tuple[str, ...]]) -> int:
@@ -127,6 +138,8 @@ def main() -> None:
     parser.add_argument("--speed-only", action="store_true", help="skip the accuracy tables")
     parser.add_argument("--accuracy-only", action="store_true", help="skip the throughput tables")
     parser.add_argument("--processes", type=int, default=2, help="one-thread worker processes for the multi-core rate")
+    parser.add_argument("--compare-model", type=Path, default=None,
+                        help="another model directory (e.g. the previous shipped model) run int8 in the same run")
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
 
@@ -143,10 +156,15 @@ def main() -> None:
     sets["newswire-style sentences (enrichment/ner/data/newswire_eval.txt)"] = read_bracketed(
         NER_DATA / "newswire_eval.txt")
     cache = ner_onnx_cache(settings)
-    systems = build_systems(args.model, training, cache, args.speed_only)
+    systems = build_systems(args.model, training, cache, args.speed_only, args.compare_model)
+    timed = speed_systems(args.compare_model)
     metrics = json.loads((args.model / "metrics.json").read_text())
-    print(f"model {args.model}  trained on {metrics.get('train_sentences')} sentences, "
+    layers = json.loads((args.model / "config.json").read_text()).get("num_hidden_layers")
+    print(f"model {args.model} ({layers} encoder layers)  trained on {metrics.get('train_sentences')} sentences, "
           f"{metrics.get('steps')} steps in {metrics.get('train_seconds')} s")
+    if args.compare_model is not None:
+        compared_layers = json.loads((args.compare_model / "config.json").read_text()).get("num_hidden_layers")
+        print(f"compared model {args.compare_model} ({compared_layers} encoder layers)")
     print(f"torch threads {args.threads}, cpu count {os.cpu_count()}, load average {os.getloadavg()}")
 
     results: dict[str, dict[str, object]] = {}
@@ -167,25 +185,25 @@ def main() -> None:
     speed_source = next(iter(sets.values()))
     speed_set = speed_source[: args.speed_sentences]
     words = sum(len(s.tokens) for s in speed_set)
-    speeds: dict[str, float] = dict.fromkeys(SPEED_SYSTEMS, 0.0)
+    speeds: dict[str, float] = dict.fromkeys(timed, 0.0)
     for _ in range(args.repeats):
-        for name in SPEED_SYSTEMS:
+        for name in timed:
             speeds[name] = max(speeds[name], throughput(systems[name], speed_set))
-    parallel: dict[str, float] = dict.fromkeys(SPEED_SYSTEMS, 0.0)
+    parallel: dict[str, float] = dict.fromkeys(timed, 0.0)
     context = multiprocessing.get_context("spawn")
     with ProcessPoolExecutor(args.processes, mp_context=context, initializer=_worker_init,
-                             initargs=(args.model, cache)) as pool:
-        warm_up = [[("Warm", "up")]] * len(SPEED_SYSTEMS) * args.processes
-        list(pool.map(_worker_tag, list(SPEED_SYSTEMS) * args.processes, warm_up))
+                             initargs=(args.model, cache, args.compare_model)) as pool:
+        warm_up = [[("Warm", "up")]] * len(timed) * args.processes
+        list(pool.map(_worker_tag, list(timed) * args.processes, warm_up))
         for _ in range(args.repeats):
-            for name in SPEED_SYSTEMS:
+            for name in timed:
                 parallel[name] = max(parallel[name], parallel_throughput(pool, args.processes, name, speed_set))
     print(f"\n### Throughput ({len(speed_set)} sentences of {next(iter(sets))}, {words / len(speed_set):.1f} "
           f"words each on average; best of {args.repeats} interleaved rounds)\n")
     print(f"| system | sentences/s, 1 process x {args.threads} thread(s) | vs spaCy | "
           f"sentences/s, {args.processes} one-thread processes | vs spaCy |")
     print("|---|---|---|---|---|")
-    for name in SPEED_SYSTEMS:
+    for name in timed:
         print(f"| {name} | {speeds[name]:,.0f} | {speeds[name] / speeds[SPACY]:.2f}x "
               f"| {parallel[name]:,.0f} | {parallel[name] / parallel[SPACY]:.2f}x |")
     print(f"\nload average at the end {os.getloadavg()}")

@@ -297,4 +297,15 @@ def load_manifest(directory: Path) -> Manifest:
 
 
 def load_tokenizer(directory: Path) -> PreTrainedTokenizerBase:
-    return AutoTokenizer.from_pretrained(str(directory), local_files_only=True)
+    """The saved tokenizer, without the truncation and padding that a training run may have saved with it.
+
+    Inference calls the Rust tokenizer directly (``inference.piece_sentences``): saved truncation would cut
+    long sentences before they are split into windows, saved padding would pad every sentence of a call
+    to the longest. Calls through the Python wrapper set both per call, so clearing them changes nothing there.
+    """
+    tokenizer = AutoTokenizer.from_pretrained(str(directory), local_files_only=True)
+    backend = getattr(tokenizer, "backend_tokenizer", None)
+    if backend is not None:
+        backend.no_truncation()
+        backend.no_padding()
+    return tokenizer

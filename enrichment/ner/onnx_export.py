@@ -18,7 +18,8 @@ Recipe (``benchmarks/ner.py`` measures its speed and F1 against float32):
    whole activation would spend most of its 256 steps on them, so the largest ``OUTLIER_CHANNELS``
    (found on ``CALIBRATION_TEXT``) are multiplied in float32 by their weight rows and zeroed in the
    input of the int8 product, which then gets a finer scale. This brought int8 back to float32's F1
-   on customs dev (0.769 without it, 0.812 with it and in float32) at about a fifth of the speed;
+   on customs dev (6-layer model: 0.769 without it, 0.812 with it and in float32) at about a fifth of
+   the speed;
 4. int8: dynamic quantisation of the attention and linear layers' weights, one scale per output
    channel, activations quantised per batch as they come (``kept_float`` nodes stay float32).
 """

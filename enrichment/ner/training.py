@@ -22,6 +22,8 @@ import torch
 from enrichment.ner.corpus import LABELS, Sentence, read_documents, read_wikiann, read_wnut17, split_documents
 from enrichment.ner.inference import TorchScorer, WordTagger
 from enrichment.ner.model import (
+    IGNORED_LABEL,
+    CasedTokenClassifier,
     Manifest,
     base_encoder_path,
     encode_words,
@@ -65,6 +67,15 @@ class TrainingConfig:
     base_model: Path | None = None
     # Warm start: continue from a saved NER model directory (same labels) instead of the bare encoder.
     init_from: Path | None = None
+    # Encoder layers kept from the starting model, by index (``None``: all). A smaller student is faster
+    # at inference in proportion; ``distil_from`` gives it the full model's label distributions to learn.
+    keep_layers: tuple[int, ...] | None = None
+    # Knowledge distillation: a saved NER model (same labels and tokenizer) whose label distributions on
+    # each batch are a second target, weighted ``distil_weight`` against the gold labels, at temperature
+    # ``distil_temperature`` (Hinton et al. 2015: the loss on softened distributions is scaled by T squared).
+    distil_from: Path | None = None
+    distil_weight: float = 0.5
+    distil_temperature: float = 2.0
     # The word-piece embedding matrix is half the encoder's weights; freezing it halves optimizer work
     # and keeps pretrained vectors for words the NER data never shows. Casing is learned on top.
     freeze_word_embeddings: bool = True
@@ -148,6 +159,26 @@ def evaluate_sentences(tagger: WordTagger, sentences: Sequence[Sentence]) -> dic
     return {"sentences": len(sentences), **evaluation.as_dict()}
 
 
+def keep_encoder_layers(model: CasedTokenClassifier, keep: Sequence[int]) -> None:
+    """Drop every encoder layer not listed in ``keep`` (in place); the saved config records the new depth."""
+    layers = model.encoder.encoder.layer
+    if not keep or len(set(keep)) != len(keep) or not all(0 <= index < len(layers) for index in keep):
+        raise ValueError(f"layers to keep {list(keep)} must be distinct indices below {len(layers)}")
+    model.encoder.encoder.layer = torch.nn.ModuleList([layers[index] for index in sorted(keep)])
+    model.encoder.config.num_hidden_layers = len(keep)
+
+
+def distillation_loss(student: torch.Tensor, teacher: torch.Tensor, targets: torch.Tensor,
+                      temperature: float) -> torch.Tensor:
+    """KL divergence from the teacher's to the student's softened label distributions, on labelled pieces."""
+    scored = targets.view(-1) != IGNORED_LABEL
+    labels = student.shape[-1]
+    student_log = torch.log_softmax(student.float().view(-1, labels)[scored] / temperature, dim=-1)
+    teacher_log = torch.log_softmax(teacher.float().view(-1, labels)[scored] / temperature, dim=-1)
+    divergence = torch.nn.functional.kl_div(student_log, teacher_log, log_target=True, reduction="batchmean")
+    return divergence * temperature**2
+
+
 def train(config: TrainingConfig, progress: ProgressCallback | None = None) -> TrainingReport:
     torch.set_num_threads(config.threads)
     torch.manual_seed(config.seed)
@@ -167,6 +198,14 @@ def train(config: TrainingConfig, progress: ProgressCallback | None = None) -> T
     else:
         base = config.base_model or base_encoder_path()
         model, tokenizer = new_classifier(base, len(LABELS))
+    if config.keep_layers is not None:
+        keep_encoder_layers(model, config.keep_layers)
+    teacher: CasedTokenClassifier | None = None
+    if config.distil_from is not None:
+        teacher, _, teacher_manifest = load_model(config.distil_from)
+        if teacher_manifest.labels != LABELS:
+            raise ValueError(f"{config.distil_from} has labels {teacher_manifest.labels}, expected {LABELS}")
+        teacher.requires_grad_(False)
 
     model.encoder.embeddings.word_embeddings.weight.requires_grad_(not config.freeze_word_embeddings)
     head_parameters = [*model.casing.parameters(), *model.classifier.parameters()]
@@ -242,6 +281,11 @@ def train(config: TrainingConfig, progress: ProgressCallback | None = None) -> T
             with torch.autocast("cpu", dtype=torch.bfloat16, enabled=config.bf16):
                 logits = model(batch.input_ids, batch.attention_mask, batch.casing_ids)
             loss = loss_function(logits.float().view(-1, logits.shape[-1]), targets.view(-1))
+            if teacher is not None:
+                with torch.inference_mode(), torch.autocast("cpu", dtype=torch.bfloat16, enabled=config.bf16):
+                    teacher_logits = teacher(batch.input_ids, batch.attention_mask, batch.casing_ids)
+                soft = distillation_loss(logits, teacher_logits.clone(), targets, config.distil_temperature)
+                loss = (1.0 - config.distil_weight) * loss + config.distil_weight * soft
             loss.backward()
             torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
             optimizer.step()

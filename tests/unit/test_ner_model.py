@@ -6,15 +6,16 @@ import json
 from pathlib import Path
 
 import pytest
+import torch
 from safetensors.torch import load_file
 from typer.testing import CliRunner
 
 from enrichment.ner.corpus import LABELS, read_wikiann
-from enrichment.ner.inference import plan_windows
-from enrichment.ner.model import word_piece_counts
+from enrichment.ner.inference import piece_sentences, plan_windows
+from enrichment.ner.model import load_model, load_tokenizer, word_piece_counts
 from enrichment.ner.recognizer import Recognizer, TokenTagger, TransformerRecognizer, load_recognizer
 from enrichment.ner.record_tagging import free_text_fields, tag_record, tag_records
-from enrichment.ner.training import TrainingConfig, train
+from enrichment.ner.training import TrainingConfig, distillation_loss, keep_encoder_layers, train
 from schemas.records import Booking, Consignment, CrawledPage, GoodsItem, Mention, Passenger
 from sekisho.cli import app
 from sekisho.settings import get_settings
@@ -81,6 +82,59 @@ def test_warm_start_continues_from_a_saved_model(model_dir: Path, tmp_path: Path
     training = json.loads((out / "ner.json").read_text())["training"]
     assert training["init_from"] == str(model_dir) and training["use_wikiann_dev"] is True
     assert json.loads((out / "metrics.json").read_text())["train_sentences"] == 32
+
+
+def test_student_keeps_chosen_layers_and_learns_from_a_teacher(model_dir: Path, tmp_path: Path) -> None:
+    out = tmp_path / "student"
+    result = runner.invoke(
+        app,
+        ["ner", "train", "--init-from", str(model_dir), "--distil-from", str(model_dir), "--keep-layers", "0,2,5",
+         "--out", str(out), "--max-sentences", "32", "--max-length", "32", "--dev-sentences", "10",
+         "--test-sentences", "0", "--threads", "1"],
+    )
+    assert result.exit_code == 0, result.output
+    assert json.loads((out / "config.json").read_text())["num_hidden_layers"] == 3
+    teacher, student = load_file(str(model_dir / "model.safetensors")), load_file(str(out / "model.safetensors"))
+    assert not any(".layer.3." in name for name in student)
+    assert student.keys() < teacher.keys()
+    training = json.loads((out / "ner.json").read_text())["training"]
+    assert training["keep_layers"] == [0, 2, 5] and training["distil_from"] == str(model_dir)
+    tagged = load_recognizer(out, precision="fp32").tag_tokens([["Angela", "Merkel", "visited", "Paris", "."]])
+    assert len(tagged[0]) == 5
+
+
+def test_keep_layers_refuses_unknown_indices(model_dir: Path) -> None:
+    model, _, _ = load_model(model_dir)
+    with pytest.raises(ValueError, match="distinct indices"):
+        keep_encoder_layers(model, (0, 6))
+    with pytest.raises(ValueError, match="distinct indices"):
+        keep_encoder_layers(model, (1, 1))
+    keep_encoder_layers(model, (4, 1))
+    assert len(model.encoder.encoder.layer) == 2 and model.encoder.config.num_hidden_layers == 2
+
+
+def test_distillation_loss_is_zero_for_the_teacher_itself_and_skips_unlabelled_pieces() -> None:
+    teacher = torch.randn(2, 5, len(LABELS))
+    targets = torch.tensor([[-100, 0, 1, -100, -100], [-100, 2, -100, -100, -100]])
+    assert float(distillation_loss(teacher.clone(), teacher, targets, 2.0)) == pytest.approx(0.0, abs=1e-6)
+    student = teacher.clone()
+    student[:, 3:] += 5.0 * torch.randn(2, 2, len(LABELS))  # only unlabelled pieces differ
+    assert float(distillation_loss(student, teacher, targets, 2.0)) == pytest.approx(0.0, abs=1e-6)
+    student[0, 1] = -teacher[0, 1]
+    assert float(distillation_loss(student, teacher, targets, 2.0)) > 0.0
+
+
+def test_loaded_tokenizer_neither_truncates_nor_pads(model_dir: Path) -> None:
+    # Training saves its tokenizer with the truncation and padding of its last call; inference reads the
+    # Rust tokenizer directly and must get every piece of a long sentence, unpadded.
+    saved = json.loads((model_dir / "tokenizer.json").read_text())
+    assert saved["truncation"] is not None and saved["padding"] is not None
+    tokenizer = load_tokenizer(model_dir)
+    assert tokenizer.backend_tokenizer.truncation is None and tokenizer.backend_tokenizer.padding is None
+    long_sentence = ["Hamburg"] * 40 + ["Rotterdam"] * 40
+    short, long = piece_sentences(tokenizer, [["Kiel"], long_sentence])
+    assert len(short.ids) == 1 and tokenizer.unk_token_id not in long.ids
+    assert len(long.ids) == sum(word_piece_counts(tokenizer, long_sentence))
 
 
 def test_recognizer_satisfies_protocols(recognizer: TransformerRecognizer) -> None:

@@ -70,6 +70,15 @@ def train(
     train_word_embeddings: bool = typer.Option(
         False, "--train-word-embeddings", help="also update the word-piece embedding matrix (slower per step)"
     ),
+    keep_layers: str | None = typer.Option(
+        None, "--keep-layers", help="encoder layers to keep from the starting model, e.g. 0,1,2,5 (a smaller student)"
+    ),
+    distil_from: Path | None = typer.Option(
+        None, "--distil-from", exists=True, file_okay=False,
+        help="saved NER model whose label distributions are a second training target (knowledge distillation)",
+    ),
+    distil_weight: float = typer.Option(0.5, min=0.0, max=1.0, help="weight of the distillation target"),
+    distil_temperature: float = typer.Option(2.0, min=0.1, help="softening temperature of the distillation target"),
 ) -> None:
     """Fine-tune the cased MiniLM token classifier (CoNLL-2003, WikiANN-en, WNUT-17); write model, labels, metrics."""
     from enrichment.ner.training import TrainingConfig
@@ -99,6 +108,10 @@ def train(
         freeze_word_embeddings=not train_word_embeddings,
         bf16=bf16,
         uppercase_share=uppercase_share,
+        keep_layers=_layer_indices(keep_layers) if keep_layers else None,
+        distil_from=distil_from,
+        distil_weight=distil_weight,
+        distil_temperature=distil_temperature,
     )
     columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
                TextColumn("loss {task.fields[loss]:.3f}"))
@@ -115,6 +128,14 @@ def train(
     test = result.metrics.get("test", {}).get("overall", {})
     console.print(f"[green]saved[/] {config.out_dir}  test F1 {test.get('f1', float('nan'))}")
     typer.echo(json.dumps(result.metrics.get("test", {}), indent=2))
+
+
+def _layer_indices(text: str) -> tuple[int, ...]:
+    try:
+        return tuple(int(part) for part in text.split(","))
+    except ValueError as exc:
+        raise typer.BadParameter(f"{text!r} is not a comma-separated list of layer numbers",
+                                 param_hint="--keep-layers") from exc
 
 
 @app.command()
