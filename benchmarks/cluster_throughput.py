@@ -110,7 +110,7 @@ def latency(base: Settings, run: str, rate: int, seconds: int) -> list[float]:
                 raise RuntimeError(f"the latency job did not store its warm-up records (job {job})")
             time.sleep(1.0)
         sent = send_at_rate(producer, s.topic("raw"), (_doc(n, f"{run}-lat") for n in range(rate * seconds)), rate)
-        return latencies(s, sent)
+        return latencies(s, sent, stored_before=len(warm))
     finally:
         producer.close()
         stack_cluster.cancel_job(job)

@@ -83,7 +83,7 @@ def latency(settings: object, rate: int, seconds: int) -> list[float]:
     producer = kafka_io.producer(settings)  # type: ignore[arg-type]
     docs = ({"record_type": "flight_leg", "id": make_id("flight_leg", "lat", run, n), "source_format": "canonical-json",
              "carrier": "NH", "flight_number": str(n % 9000)} for n in range(rate * seconds))
-    return latencies(settings, send_at_rate(producer, settings.topic("raw"), docs, rate))  # type: ignore[attr-defined]
+    return latencies(settings, send_at_rate(producer, settings.topic("raw"), docs, rate), stored_before=0)  # type: ignore[attr-defined]
 
 
 def _run_quietly(ingest_job: object, settings: object) -> None:
