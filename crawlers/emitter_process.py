@@ -64,6 +64,10 @@ from sekisho.settings import Settings
 log = logging.getLogger(__name__)
 
 MAX_RESTARTS = 3
+# A worker that answers nothing for this long while the crawl waits on it (a flush, the links of pages out)
+# is taken for hung: it is killed and replaced like one that died. Its slowest legitimate work is one
+# batch of pages, each bounded by the record stage's own limits, followed by a Kafka flush.
+SILENCE_S = 120.0
 PIPE_BYTES = 1024 * 1024  # Linux's default pipe-max-size: a batch of ordinary pages fits without waiting
 _STAT_FIELDS = ("archived", "revisits", "archive_failed", "diffed", "sent", "extract_failed")
 
@@ -172,6 +176,7 @@ class ProcessEmitter(BatchedHandOff):
         self.on_results: ResultHandler | None = None
         self.on_links: LinkHandler | None = None
         self._links_pending: set[int] = set()  # batches handed over whose links have not come back
+        self.silence_s = SILENCE_S  # how long a worker may leave the crawl waiting without a word
         self._ready = False  # whether the current worker has started (until then the crawl finds links itself)
         self._finder: LinkFinder | None = None
         self._confirmed: dict[str, int] = dict.fromkeys(_STAT_FIELDS, 0)  # totals of workers that died
@@ -308,15 +313,27 @@ class ProcessEmitter(BatchedHandOff):
         except (EOFError, OSError) as exc:
             self._replace_worker(f"reading: {exc!r}")
 
+    def _next_message(self) -> tuple[Any, ...]:
+        """The worker's next message, waiting at most ``silence_s``: a worker silent that long is killed
+        (WorkerDied), so a hung worker is replaced instead of holding the crawl forever."""
+        if self._from_worker is None:
+            raise WorkerDied("no worker")
+        if not self._from_worker.poll(self.silence_s):
+            if self._process is not None:
+                with contextlib.suppress(OSError):
+                    self._process.kill()
+            raise WorkerDied(f"no answer for {self.silence_s:.0f} s, killed")
+        message: tuple[Any, ...] = pickle.loads(self._from_worker.recv_bytes())
+        return message
+
     def _request(self, kind: str) -> None:
         """Ask the worker to flush (or close) and wait for its answer, replacing it if it dies meanwhile."""
         while self._process is not None:
             try:
                 self._write(pickle.dumps((kind,)))
-                while True:
-                    assert self._from_worker is not None
-                    if self._receive(pickle.loads(self._from_worker.recv_bytes())) in ("flushed", "closed"):
-                        return
+                while self._receive(self._next_message()) not in ("flushed", "closed"):
+                    pass
+                return
             except (WorkerDied, EOFError, OSError) as exc:
                 self._replace_worker(f"waiting for {kind}: {exc!r}")
 
@@ -365,9 +382,7 @@ class ProcessEmitter(BatchedHandOff):
         self._hand_off()
         while self._links_pending and self._process is not None:
             try:
-                if self._from_worker is None:
-                    raise WorkerDied("no worker")
-                self._receive(pickle.loads(self._from_worker.recv_bytes()))
+                self._receive(self._next_message())
             except (WorkerDied, EOFError, OSError) as exc:
                 self._replace_worker(f"waiting for links: {exc!r}")
 

@@ -3,6 +3,7 @@ their evidence on disk, and a worker killed mid-crawl replaced without losing a 
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 from datetime import UTC, datetime
@@ -151,3 +152,25 @@ def test_links_come_back_once_per_page_across_a_worker_death(stack: Settings, tm
     assert sorted(urls) == sorted(f"http://shop.test/lot/{n}.html" for n in range(1, 21))  # none twice, none lost
     assert {link.depth for link in links if int(link.url.rsplit("/", 1)[1].split(".")[0]) > 10} == {2}
     assert emitter.stats.archived == 20  # every page archived, the unconfirmed ones by the replacement
+
+
+def test_a_hung_worker_is_killed_and_replaced(stack: Settings, tmp_path: Path) -> None:
+    evidence = tmp_path / "evidence"
+    emitter = ProcessEmitter(SOURCE, stack, str(evidence), 64 * 1024 * 1024, tmp_path / "lists")
+    emitter.silence_s = 5.0
+    first = emitter._process
+    assert first is not None
+    for number in range(101, 111):  # pages of their own: the module's tests share the raw topic
+        emitter.submit(Emission(listing_page(number), "parse"))
+    emitter._hand_off()
+    os.kill(first.pid, signal.SIGSTOP)  # alive, holding its pipe, answering nothing
+    try:
+        emitter.close()  # the flush waits 5 s, kills the silent worker and hands its batches to a new one
+    finally:
+        with contextlib.suppress(OSError):
+            os.kill(first.pid, signal.SIGKILL)
+    assert first.wait(timeout=30) is not None
+    assert emitter.stats.worker_restarts == 1
+    assert any("no answer for 5 s" in warning for warning in emitter.stats.warnings)
+    records = raw_records(stack)
+    assert {f"http://shop.test/lot/{n}.html" for n in range(101, 111)} <= set(records)
