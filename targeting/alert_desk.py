@@ -63,13 +63,16 @@ class AlertDesk:
                  escalation: float = 0.1, seed: Mapping[str, SentEntry] | None = None) -> None:
         s = settings
         self.settings = s
-        # What the alert index held at start (targets alerted before the state topic existed); the state
-        # topic's own entries, always at least as recent, replace these.
-        self._seed = dict(seed or {})
         self.dedup = Deduplicator(timedelta(hours=s.alert_realert_hours), escalation)
         self._keys: dict[int, set[str]] = {}  # per owned partition, the targets whose state is held
         self._unready: set[int] = set()  # assigned partitions whose state is not read yet
         self._check_partitioning()
+        # What the alert index held at start (targets alerted before the state topic existed), by the
+        # partition each target lives in; the state topic's own entries, always at least as recent, replace
+        # these when a partition is assigned.
+        self._seed: dict[int, dict[str, SentEntry]] = {}
+        for key, entry in (seed or {}).items():
+            self._seed.setdefault(kafka_io.partition_of(key, self._partitions), {})[key] = entry
         self.member = kafka_io.GroupMember(
             s.topic(CANDIDATES), settings=s, group_id=f"{group_id}.decide", from_beginning=True,
             on_assigned=self._assigned, on_revoked=self.forget,
@@ -98,11 +101,9 @@ class AlertDesk:
     def rebuild(self, partitions: list[int]) -> None:
         """Read the state of newly assigned partitions back (after any open transaction on them has ended)."""
         self.forget(partitions)
-        owned = set(partitions)
         seeded = 0
-        for key, entry in self._seed.items():
-            partition = kafka_io.partition_of(key, self._partitions)
-            if partition in owned:
+        for partition in partitions:
+            for key, entry in self._seed.get(partition, {}).items():
                 self.dedup.restore(key, entry)
                 self._keys.setdefault(partition, set()).add(key)
                 seeded += 1

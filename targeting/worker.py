@@ -435,7 +435,7 @@ def run(
 
     def deliver() -> None:
         result = BatchResult()
-        _deliver(active, delivering, result, STAGE_WAIT_MS)
+        _deliver(active, delivering, result)
         report(result)
 
     def loop(step: Callable[[], None]) -> None:
@@ -468,12 +468,11 @@ def run(
         raise failures[0]
 
 
-def _score(worker: TargetingWorker, member: GroupMember, result: BatchResult, candidates: str) -> int:
-    """The score stage of one poll: records in, alert candidates out, then the records' offsets; returns
-    how many candidates it handed on."""
+def _score(worker: TargetingWorker, member: GroupMember, result: BatchResult, candidates: str) -> None:
+    """The score stage of one poll: records in, alert candidates out, then the records' offsets."""
     batch = member.poll(STAGE_WAIT_MS)
     if not batch:
-        return 0
+        return
     records: list[Record] = []
     arrived: dict[str, datetime] = {}
     for message in batch:
@@ -491,13 +490,11 @@ def _score(worker: TargetingWorker, member: GroupMember, result: BatchResult, ca
     except Exception as exc:  # not handed on: score the batch again rather than lose its alerts
         log.warning("alert candidates not published, records read again: %s", exc)
         member.rewind(batch)
-        return 0
-    return len(raised)
 
 
-def _deliver(worker: TargetingWorker, member: GroupMember, result: BatchResult, wait_ms: int) -> None:
+def _deliver(worker: TargetingWorker, member: GroupMember, result: BatchResult) -> None:
     """The deliver stage of one poll: committed alerts to the index, then to the webhooks."""
-    batch = member.poll(wait_ms)
+    batch = member.poll(STAGE_WAIT_MS)
     if not batch:
         return
     alerts = []
