@@ -162,6 +162,22 @@ class Emitter(Protocol):
     def close(self) -> None: ...
 
 
+def page_and_links(
+    finder: LinkFinder, emission: Emission, warn: Callable[[str], None]
+) -> tuple[FetchedPage, list[FollowLink]]:
+    """The emission's page decoded and parsed once, and the links of it to follow (none without a follow
+    depth). Links that cannot be read are warned about; the page is still returned, to be recorded."""
+    page = emission.page
+    try:
+        page, response = decoded(page)
+        if response is None or emission.follow_depth is None:
+            return page, []
+        return page, finder.follow(response, emission.follow_depth)
+    except Exception as exc:
+        warn(f"links of {emission.page.url} not read: {exc!r}")
+        return page, []
+
+
 class RecordStage:
     """Turns a batch of fetched pages into the records to send, stamped with their evidence pointers.
 
@@ -185,16 +201,11 @@ class RecordStage:
         prepared: list[Emission] = []
         links: list[FollowLink] = []
         for emission in batch:
-            depth = emission.follow_depth
-            if emission.handling != "parse" and depth is None:
+            if emission.handling != "parse" and emission.follow_depth is None:
                 prepared.append(emission)  # archived only: never decoded
                 continue
-            page, response = decoded(emission.page)
-            if response is not None and depth is not None:
-                try:
-                    links.extend(self.finder.follow(response, depth))
-                except Exception as exc:
-                    self._say(f"links of {page.url} not read: {exc!r}")
+            page, found = page_and_links(self.finder, emission, self._say)
+            links.extend(found)
             prepared.append(replace(emission, page=page))
         return prepared, links
 

@@ -53,10 +53,11 @@ from crawlers.emitter import (
     PageResult,
     RecordStage,
     ResultHandler,
+    page_and_links,
 )
 from crawlers.extractors import FetchedPage
 from crawlers.heap import settle_heap
-from crawlers.links import FollowLink, LinkFinder, decoded
+from crawlers.links import FollowLink, LinkFinder
 from crawlers.sources import SourceDefinition
 from crawlers.warc_archive import WarcArchive
 from sekisho.settings import Settings
@@ -365,14 +366,8 @@ class ProcessEmitter(BatchedHandOff):
         finder = self._finder = self._finder or LinkFinder(self.source)
         links: list[FollowLink] = []
         for emission in batch:
-            if emission.follow_depth is None:
-                continue
-            try:
-                _, response = decoded(emission.page)
-                if response is not None:
-                    links.extend(finder.follow(response, emission.follow_depth))
-            except Exception as exc:
-                self._warn(f"links of {emission.page.url} not read: {exc!r}")
+            if emission.follow_depth is not None:
+                links.extend(page_and_links(finder, emission, self._warn)[1])
         if links and self.on_links is not None:
             self.on_links(links)
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import contextlib
 import os
 import signal
-from datetime import UTC, datetime
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -21,8 +21,10 @@ from feeds import MessageContext, parse_message
 from schemas.records import CrawledPage
 from sekisho import kafka_io
 from sekisho.settings import Settings
+from tests.unit.test_crawl_links import page
 
 pytestmark = pytest.mark.integration
+REQUEST_HEADERS = {b"User-Agent": [b"SekishoBot"]}
 
 SOURCE: SourceDefinition = source_from_mapping(
     {"name": "emitter-test", "kind": "listing", "start_urls": ["http://shop.test/"]}, ""
@@ -34,16 +36,9 @@ def listing_page(number: int) -> FetchedPage:
         f"<html lang='en'><body><h1>Lot {number}: pumps</h1><p class='price'>USD {100 + number}.00</p>"
         f"<p class='seller'>Seller {number}</p><p>Contact +852 9123 45{number:02d}</p></body></html>"
     )
-    return FetchedPage(
-        url=f"http://shop.test/lot/{number}.html",
-        status=200,
-        body=html.encode(),
-        fetched_at=datetime.now(UTC),
-        content_type="text/html",
-        text=html,
-        headers={b"Content-Type": [b"text/html; charset=utf-8"]},
-        request_headers={b"User-Agent": [b"SekishoBot"]},
-    )
+    # Decoded already, as a crawl without a worker process hands pages over.
+    return replace(page(f"http://shop.test/lot/{number}.html", html, markup=None), text=html,
+                   request_headers=REQUEST_HEADERS)
 
 
 def kill(emitter: ProcessEmitter) -> None:
@@ -112,16 +107,7 @@ def test_a_worker_that_keeps_dying_is_reported_not_silent(stack: Settings, tmp_p
 def linking_page(number: int) -> FetchedPage:
     """A hub page with its body undecoded (as the crawl hands pages over) and one link of its own."""
     html = f"<html><body><a href='/lot/{number}.html'>Lot {number}</a><a href='/about.html'>about</a></body></html>"
-    return FetchedPage(
-        url=f"http://shop.test/page/{number}.html",
-        status=200,
-        body=html.encode(),
-        fetched_at=datetime.now(UTC),
-        content_type="text/html",
-        markup="html",
-        headers={b"Content-Type": [b"text/html; charset=utf-8"]},
-        request_headers={b"User-Agent": [b"SekishoBot"]},
-    )
+    return replace(page(f"http://shop.test/page/{number}.html", html), request_headers=REQUEST_HEADERS)
 
 
 def test_links_come_back_once_per_page_across_a_worker_death(stack: Settings, tmp_path: Path) -> None:
