@@ -136,12 +136,17 @@ def document(record: BaseModel) -> dict[str, Any]:
     return record.model_dump(mode="json", exclude_none=True)
 
 
+def bulk_action(record: BaseModel, settings: Settings, *, source: str | None = None) -> dict[str, Any]:
+    """The index action of one document; ``source`` is its JSON (``model_dump_json(exclude_none=True)``,
+    the same document as ``document``) when the caller has it already. JSON text goes to the bulk body
+    as it is."""
+    rid = getattr(record, "id")  # noqa: B009 - every indexed type has an id
+    return {"_op_type": "index", "_index": alias_name(type_name_of(record), settings), "_id": rid,
+            "_source": record.model_dump_json(exclude_none=True) if source is None else source}
+
+
 def bulk_actions(records: Iterable[BaseModel], settings: Settings) -> Iterator[dict[str, Any]]:
-    s = settings
-    for record in records:
-        rid = getattr(record, "id")  # noqa: B009 - every indexed type has an id
-        yield {"_op_type": "index", "_index": alias_name(type_name_of(record), s), "_id": rid,
-               "_source": document(record)}
+    return (bulk_action(record, settings) for record in records)
 
 
 def write_actions(

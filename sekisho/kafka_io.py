@@ -207,21 +207,25 @@ def send_raw(client: KafkaProducer, message: RawMessage, *, topic: str) -> Any:
     return client.send(topic, key=message.message_id.encode(), value=message.payload, headers=_headers(message))
 
 
+def send_all(client: KafkaProducer, messages: Iterable[tuple[str, str, bytes]], timeout_s: float = 60.0) -> int:
+    """Send ``(topic, key, value)`` messages and wait until every one is acknowledged; returns how many.
+    A message the broker did not take raises here (``KafkaError``), never silently."""
+    futures = [client.send(topic, key=key.encode(), value=value) for topic, key, value in messages]
+    client.flush(timeout=timeout_s)
+    for future in futures:
+        future.get(timeout=timeout_s)
+    return len(futures)
+
+
 def produce_json(
     topic: str, items: Iterable[tuple[str, dict[str, Any]]], settings: Settings
 ) -> int:
     """Put JSON documents keyed by id on a topic (dead letters, records, alerts)."""
     kp = producer(settings)
-    futures = []
     try:
-        for key, doc in items:
-            futures.append(kp.send(topic, key=key.encode(), value=json.dumps(doc, default=str).encode()))
-        kp.flush(timeout=60)
-        for future in futures:  # a message the broker did not take raises here, never silently
-            future.get(timeout=60)
+        return send_all(kp, ((topic, key, json.dumps(doc, default=str).encode()) for key, doc in items))
     finally:
         kp.close(timeout=10)
-    return len(futures)
 
 
 def _consumer(topic: str, s: Settings, group_id: str | None, from_beginning: bool, **options: Any) -> KafkaConsumer:

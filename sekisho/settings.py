@@ -60,7 +60,8 @@ class Settings(BaseSettings):
     flink_checkpoint_ms: int = 5000
     flink_fault_once_file: Path | None = Field(
         default=None,
-        description="recovery drill: while this file exists, the writer deletes it and fails its next batch once",
+        description="recovery drill: while this file exists, the writer deletes it and fails its next batch once "
+                    "(its flush, or its write when the file says 'write')",
     )
 
     # Ingestion HTTP endpoint and analyst API.

@@ -2,17 +2,18 @@
 
 The job file only wires things: the source is the Flink Kafka SQL connector (``raw`` format, so any
 bytes arrive intact, with topic/partition/offset/headers as metadata columns), the stages come from
-``pipeline.chain`` and the writes go through ``sekisho.es_io`` / ``sekisho.kafka_io``.
+``pipeline.chain`` and the writes go through ``streams.writer`` (``sekisho.es_io`` / ``sekisho.kafka_io``).
 
 Parsing runs per message; enrichment, validation and writes run per batch and shard (model calls and
 Great Expectations are far cheaper on batches). A batch is flushed when it reaches ``es_bulk_chunk``
 records, when a processing-time timer ``flink_window_ms`` after its first record fires, or when the job
-ends.
+ends. A flushed batch is enriched and validated on the job's thread and written on the writer thread,
+while the next batch fills.
 
-Delivery is at least once: a batch waits in Flink keyed state (one list per shard), so a checkpoint
-taken before its flush carries it, and a worker that dies is restored with the batch and its timers;
-Kafka offsets advance only with checkpoints. Writes are idempotent (deterministic ``_id``), so a replay
-after a failure changes nothing.
+Delivery is at least once: a batch waits in Flink keyed state (one list per shard) until its writes are
+acknowledged, so a checkpoint taken before that carries it, and a worker that dies is restored with the
+batch and its timers; Kafka offsets advance only with checkpoints. Writes are idempotent (deterministic
+``_id``), so a replay after a failure changes nothing.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from __future__ import annotations
 import logging
 import sys
 from collections.abc import Iterator
+from concurrent.futures import Future
 from datetime import UTC, datetime
 from typing import Any
 
@@ -37,9 +39,10 @@ from feeds import MessageContext
 from pipeline.batch import Origin, process_batch
 from pipeline.chain import StageChain, build_chain, process_message
 from pipeline.time_limit import ParseTimeLimit
-from schemas.records import Record, Rejection
+from schemas.records import Record
 from sekisho.settings import Settings, get_settings
 from streams.batch_keys import batch_key, subtask_keys
+from streams.writer import BatchWriter, ProcessedBatch, fail_once, write_batch
 
 log = logging.getLogger(__name__)
 
@@ -90,18 +93,27 @@ class ParseMessages(FlatMapFunction):  # type: ignore[misc]
 
 
 class EnrichValidateWrite(KeyedProcessFunction):  # type: ignore[misc]
-    """Buffers records in keyed state; per batch: enrichment stages, the generated GE suite, a bulk write
-    to Elasticsearch (retrying through outages), records and dead letters to their topics."""
+    """Buffers records in keyed state; per batch: enrichment stages and the generated GE suite, then the
+    writes (``streams.writer``: bulk write to Elasticsearch retrying through outages, records and dead
+    letters to their topics) on the writer thread while the next batch fills.
+
+    A batch stays in keyed state until its writes are acknowledged: ``pending`` holds the records of the
+    batch being filled, ``written`` the processed batch being written. At most one batch per key is being
+    written; the next flush of the key waits for it first (backpressure)."""
 
     def __init__(self, settings: Settings, enrich: bool) -> None:
         self.settings_json = settings.model_dump_json()
         self.enrich = enrich
         self.chain: StageChain | None = None
         self.pending: Any = None  # ListState of (record, origin): the shard's unflushed batch
+        self.written: Any = None  # ListState of ProcessedBatch: the shard's batch being written
         self.sizes: dict[int, int] = {}  # records added per shard since its last flush (this worker's view)
+        self.due: dict[int, int] = {}  # processing time (ms) the shard's filling batch is due (this worker's view)
+        self.writes: dict[int, Future[None]] = {}  # the shard's write on the writer thread
         self.settings: Settings | None = None
         self.validator: Any = None
         self.producer: Any = None
+        self.writer: BatchWriter | None = None
 
     def open(self, runtime_context: RuntimeContext) -> None:
         from pipeline.screening_decisions import cleared_pairs
@@ -110,10 +122,12 @@ class EnrichValidateWrite(KeyedProcessFunction):  # type: ignore[misc]
 
         self.settings = Settings.model_validate_json(self.settings_json)
         self.pending = runtime_context.get_list_state(ListStateDescriptor("pending", Types.PICKLED_BYTE_ARRAY()))
+        self.written = runtime_context.get_list_state(ListStateDescriptor("written", Types.PICKLED_BYTE_ARRAY()))
         # Pairs analysts cleared as false positives are not reported again (re-read every minute).
         self.chain = build_chain(self.settings, cleared=cleared_pairs(self.settings).current) if self.enrich else None
         self.validator = BatchValidator()
         self.producer = kafka_io.producer(self.settings)
+        self.writer = BatchWriter(self.settings, self.producer)
 
     def process_element(
         self, value: tuple[int, tuple[Record, Origin]], ctx: KeyedProcessFunction.Context
@@ -122,49 +136,67 @@ class EnrichValidateWrite(KeyedProcessFunction):  # type: ignore[misc]
         shard = value[0]
         self.pending.add(value[1])
         size = self.sizes[shard] = self.sizes.get(shard, 0) + 1
+        timers = ctx.timer_service()
         if size == 1:
-            timers = ctx.timer_service()
-            timers.register_processing_time_timer(timers.current_processing_time() + self.settings.flink_window_ms)
+            due = self.due[shard] = timers.current_processing_time() + self.settings.flink_window_ms
+            timers.register_processing_time_timer(due)
             # Processing-time timers do not fire when a bounded input ends, but the final watermark
-            # (Long.MAX_VALUE) fires every event-time timer: this one flushes the last batch.
+            # (Long.MAX_VALUE) fires every event-time timer: this one flushes and settles the last batch.
             timers.register_event_time_timer(END_OF_INPUT)
         if size >= self.settings.es_bulk_chunk:
-            yield from self.flush(shard)
+            yield from self.flush(shard, timers)
 
     def on_timer(self, timestamp: int, ctx: KeyedProcessFunction.OnTimerContext) -> Iterator[str]:
-        yield from self.flush(ctx.get_current_key())
+        shard = ctx.get_current_key()
+        if timestamp == END_OF_INPUT:
+            yield from self.flush(shard, ctx.timer_service())
+            self.settle(shard)
+        elif timestamp >= self.due.get(shard, 0):  # the filling batch is due (or, restored, not known)
+            yield from self.flush(shard, ctx.timer_service())
+        else:  # the timer a flush left to settle its write; a newer batch is filling
+            self.settle(shard)
 
-    def flush(self, shard: int) -> Iterator[str]:
-        """Process and write the current shard's batch, then clear it (after the writes succeeded)."""
-        from sekisho import es_io
-
+    def flush(self, shard: int, timers: Any) -> Iterator[str]:
+        """Settle the shard's previous write, process its filling batch and hand it to the writer thread;
+        a timer settles that write if no record follows."""
+        assert self.settings is not None and self.writer is not None
+        self.settle(shard)
         batch: list[tuple[Record, Origin]] = list(self.pending.get() or [])
         self.sizes[shard] = 0
+        self.due.pop(shard, None)
         if not batch:
             return
-        assert self.settings is not None
-        drill = self.settings.flink_fault_once_file
-        if drill is not None and drill.exists():
-            drill.unlink(missing_ok=True)
-            raise RuntimeError(f"recovery drill: failing a batch of {len(batch)} records once")
+        fail_once(self.settings, "flush", len(batch))
         origins = {record.id: origin for record, origin in batch}
         result = process_batch([record for record, _ in batch], self.chain, self.validator, origins)
-        valid, rejected = result.valid, result.rejected
-        stamp = {"indexed_at": datetime.now(UTC)}
-        es_io.write_records([r.model_copy(update=stamp) for r in (*valid, *rejected)], self.settings)
-        # Valid records continue to the targeting worker (graph, scores, alerts); rejections are dead letters.
-        self._send(self.settings.topic("records"), valid)
-        self._send(self.settings.topic("deadletter"), rejected)
-        self.producer.flush(timeout=60)
+        processed = ProcessedBatch(valid=result.valid, rejected=result.rejected)
+        self.written.update([processed])
         self.pending.clear()
-        yield f"{len(valid)} {len(rejected)}"
+        self.writes[shard] = self.writer.submit(processed)
+        timers.register_processing_time_timer(timers.current_processing_time() + self.settings.flink_window_ms)
+        yield f"{len(result.valid)} {len(result.rejected)}"
 
-    def _send(self, topic: str, records: list[Record] | list[Rejection]) -> None:
-        for rec in records:
-            body = rec.model_dump_json(exclude_none=True).encode()
-            self.producer.send(topic, key=rec.id.encode(), value=body)
+    def settle(self, shard: int) -> None:
+        """Wait for the shard's write and forget its batch; a batch restored from a checkpoint (written by
+        no thread of this worker) is written again first. A failed write fails the task here: it restarts
+        from its last checkpoint with the batch."""
+        assert self.settings is not None
+        write = self.writes.pop(shard, None)
+        if write is not None:
+            write.result()
+        else:
+            restored: list[ProcessedBatch] = list(self.written.get() or [])
+            if not restored:
+                return
+            for batch in restored:
+                log.warning("writing again a batch of %d records restored from a checkpoint (key %s)",
+                            len(batch), shard)
+                write_batch(batch, self.settings, self.producer)
+        self.written.clear()
 
     def close(self) -> None:
+        if self.writer is not None:
+            self.writer.close()
         if self.producer is not None:
             self.producer.close(timeout=10)
 

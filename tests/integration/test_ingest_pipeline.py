@@ -103,17 +103,25 @@ def test_live_index_mappings_are_the_generated_ones(stack: Settings) -> None:
         assert es_io.live_mapping(name, stack) == as_stored(es_mapping(cls)), name
 
 
-def test_a_batch_that_fails_after_a_checkpoint_is_restored_and_written(stack: Settings, tmp_path: Any) -> None:
+@pytest.mark.parametrize("step", ["flush", "write"])
+def test_a_batch_that_fails_after_a_checkpoint_is_restored_and_written(
+    stack: Settings, tmp_path: Any, step: str
+) -> None:
     """Recovery drill: records sit in the writer's keyed state across a checkpoint, the batch then fails
-    (as a crashed worker would), Flink restores the job from that checkpoint, and every record lands."""
-    legs = [_leg(n, "drill") for n in range(25)]
+    (as a crashed worker would), Flink restores the job from that checkpoint, and every record lands.
+
+    ``flush``: the batch fails before it is processed (it is restored as the filling batch). ``write``:
+    its write fails on the writer thread after it was processed; the failure is raised when the job
+    settles the write, a window later, so checkpoints pass while the batch is being written, and the
+    restored job writes it from state (its offsets are committed by then)."""
+    legs = [_leg(n, f"drill-{step}") for n in range(25)]
     fault = tmp_path / "fail-once"
-    fault.touch()
+    fault.write_text(step)
     drill = stack.model_copy(update={"flink_window_ms": 4000, "flink_checkpoint_ms": 300,
                                      "flink_fault_once_file": fault})
     kafka_io.produce_raw([RawMessage(payload=b, source="drill.json") for _, b in legs], settings=drill)
     # Unbounded, so no end-of-input flush: the batch waits for its 4 s timer while checkpoints complete.
-    job = ingest_job.build(drill, bounded=False, enrich=False, prepare=False, group_id=drill.topic("drill"))
+    job = ingest_job.build(drill, bounded=False, enrich=False, prepare=False, group_id=drill.topic(f"drill-{step}"))
     client = job.execute_async(f"sekisho-drill-{drill.namespace}")
     wanted = {rid for rid, _ in legs}
     try:
