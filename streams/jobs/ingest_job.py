@@ -8,7 +8,9 @@ Parsing runs per message; enrichment, validation and writes run per batch and sh
 Great Expectations are far cheaper on batches). A batch is flushed when it reaches ``es_bulk_chunk``
 records, when a processing-time timer ``flink_window_ms`` after its first record fires, or when the job
 ends. A flushed batch is enriched and validated on the job's thread and written on the writer thread,
-while the next batch fills.
+while the next batch fills; a batch that is due while the previous one is still being written waits
+for the writer and grows meanwhile (group commit), so the timer sets the latency under light load and
+the write time sets the batch size under heavy load.
 
 Delivery is at least once: a batch waits in Flink keyed state (one list per shard) until its writes are
 acknowledged, so a checkpoint taken before that carries it, and a worker that dies is restored with the
@@ -47,6 +49,7 @@ from streams.writer import BatchWriter, ProcessedBatch, fail_once, write_batch
 log = logging.getLogger(__name__)
 
 END_OF_INPUT = 2**63 - 1
+WRITER_RECHECK_MS = 20  # a due batch whose key's previous write is still running is looked at again after this
 
 
 def _headers(raw: Any) -> dict[str, str]:
@@ -137,24 +140,37 @@ class EnrichValidateWrite(KeyedProcessFunction):  # type: ignore[misc]
         self.pending.add(value[1])
         size = self.sizes[shard] = self.sizes.get(shard, 0) + 1
         timers = ctx.timer_service()
+        now = timers.current_processing_time()
         if size == 1:
-            due = self.due[shard] = timers.current_processing_time() + self.settings.flink_window_ms
+            due = self.due[shard] = now + self.settings.flink_window_ms
             timers.register_processing_time_timer(due)
             # Processing-time timers do not fire when a bounded input ends, but the final watermark
             # (Long.MAX_VALUE) fires every event-time timer: this one flushes and settles the last batch.
             timers.register_event_time_timer(END_OF_INPUT)
-        if size >= self.settings.es_bulk_chunk:
+        # A full batch is flushed at once (waiting for the writer if it must); a due one as soon as the
+        # writer is free: while records flow, they flush it on time, and the timer covers a quiet input.
+        if size >= self.settings.es_bulk_chunk or (now >= self.due.get(shard, now) and self._writer_free(shard)):
             yield from self.flush(shard, timers)
 
     def on_timer(self, timestamp: int, ctx: KeyedProcessFunction.OnTimerContext) -> Iterator[str]:
         shard = ctx.get_current_key()
+        timers = ctx.timer_service()
         if timestamp == END_OF_INPUT:
-            yield from self.flush(shard, ctx.timer_service())
+            yield from self.flush(shard, timers)
             self.settle(shard)
+            return
+        if not self._writer_free(shard):
+            # The writer is still on the key's previous batch: the filling batch grows until the writer is
+            # free (or full), so batches grow with the load and stay small, and quick, when it is light.
+            timers.register_processing_time_timer(timers.current_processing_time() + WRITER_RECHECK_MS)
         elif timestamp >= self.due.get(shard, 0):  # the filling batch is due (or, restored, not known)
-            yield from self.flush(shard, ctx.timer_service())
+            yield from self.flush(shard, timers)
         else:  # the timer a flush left to settle its write; a newer batch is filling
             self.settle(shard)
+
+    def _writer_free(self, shard: int) -> bool:
+        write = self.writes.get(shard)
+        return write is None or write.done()
 
     def flush(self, shard: int, timers: Any) -> Iterator[str]:
         """Settle the shard's previous write, process its filling batch and hand it to the writer thread;
