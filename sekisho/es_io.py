@@ -149,6 +149,11 @@ def bulk_actions(records: Iterable[BaseModel], settings: Settings) -> Iterator[d
     return (bulk_action(record, settings) for record in records)
 
 
+# What a bulk response needs to say per document (its status, and the error and id of a failure): the rest
+# of each item (index, version, shards, sequence numbers) would only be parsed and dropped.
+BULK_RESPONSE_FIELDS = "items.*._id,items.*.status,items.*.error"
+
+
 def write_actions(
     actions: list[dict[str, Any]], settings: Settings, *, max_wait_s: float | None = None
 ) -> int:
@@ -166,7 +171,7 @@ def write_actions(
         try:
             ok, errors = helpers.bulk(
                 client(s), actions, chunk_size=s.es_bulk_chunk, raise_on_error=False, max_retries=3,
-                initial_backoff=0.2, refresh=False,
+                initial_backoff=0.2, refresh=False, filter_path=BULK_RESPONSE_FIELDS,
             )
         except (ESConnectionError, ConnectionTimeout) as exc:
             if time.monotonic() > deadline:
