@@ -187,6 +187,10 @@ def main() -> None:
     # included (Python workers, imports, connections: several seconds, four times over at parallelism 4);
     # N / (time over 2N - time over N) is the marginal rate, the start-up cancelled out: the rate of a job
     # that keeps running.
+    # The first job on a fresh cluster is slower (JVMs not warmed up, Python environments unpacked):
+    # one small job of each kind first, not measured.
+    for label, parallelism, script, args in JOBS[:2]:
+        timed_job(base, run, f"warm-up {label}", parallelism, script, args, 1000)
     whole: dict[str, float] = {}
     marginal: dict[str, float] = {}
     for label, parallelism, script, args in JOBS:
