@@ -21,6 +21,7 @@ batch and its timers; Kafka offsets advance only with checkpoints. Writes are id
 from __future__ import annotations
 
 import logging
+import pickle
 import sys
 from collections.abc import Iterator
 from concurrent.futures import Future
@@ -52,6 +53,18 @@ END_OF_INPUT = 2**63 - 1
 WRITER_RECHECK_MS = 20  # a due batch whose key's previous write is still running is looked at again after this
 
 
+HANDOVER = pickle.HIGHEST_PROTOCOL
+
+
+def handed_over(item: bytes | tuple[Record, Origin]) -> tuple[Record, Origin]:
+    """A (record, origin) pair from the writer's state: pickled bytes, or (in state restored from a savepoint
+    of an earlier version, which kept the pair itself) the pair."""
+    if isinstance(item, bytes | bytearray):
+        pair: tuple[Record, Origin] = pickle.loads(item)  # written by this job's own parse step
+        return pair
+    return item
+
+
 def _headers(raw: Any) -> dict[str, str]:
     if not raw:
         return {}
@@ -60,7 +73,10 @@ def _headers(raw: Any) -> dict[str, str]:
 
 
 class ParseMessages(FlatMapFunction):  # type: ignore[misc]
-    """Raw Kafka row → (batch key, record) pairs; every failure is itself a record (a Rejection).
+    """Raw Kafka row → (batch key, pickled (record, origin)) pairs; every failure is itself a record (a
+    Rejection). The pair is pickled here, once: the writer keeps the bytes in its state as they came and
+    loads them when the batch is flushed (PyFlink's own pickled type would load and dump every record again
+    on the way in, with cloudpickle).
 
     The batch key is a stable hash of the record id onto one key per writer subtask (``batch_keys``),
     so the writer scales with the job's parallelism and a record keeps its key in every process."""
@@ -80,7 +96,7 @@ class ParseMessages(FlatMapFunction):  # type: ignore[misc]
         if self.time_limit is not None:
             self.time_limit.close()
 
-    def flat_map(self, value: Any) -> Iterator[tuple[int, tuple[Record, Origin]]]:
+    def flat_map(self, value: Any) -> Iterator[tuple[int, bytes]]:
         payload = bytes(value[0] or b"")
         headers = _headers(value[4])
         received = headers.get("received_at")
@@ -92,7 +108,7 @@ class ParseMessages(FlatMapFunction):  # type: ignore[misc]
         )
         for record in process_message(payload, ctx, None, fmt=headers.get("format", "auto"),
                                       max_bytes=self.max_bytes, time_limit=self.time_limit):
-            yield batch_key(record.id, self.keys), (record, (value[1], value[2], value[3]))
+            yield batch_key(record.id, self.keys), pickle.dumps((record, (value[1], value[2], value[3])), HANDOVER)
 
 
 class EnrichValidateWrite(KeyedProcessFunction):  # type: ignore[misc]
@@ -108,7 +124,7 @@ class EnrichValidateWrite(KeyedProcessFunction):  # type: ignore[misc]
         self.settings_json = settings.model_dump_json()
         self.enrich = enrich
         self.chain: StageChain | None = None
-        self.pending: Any = None  # ListState of (record, origin): the shard's unflushed batch
+        self.pending: Any = None  # ListState of pickled (record, origin): the shard's unflushed batch
         self.written: Any = None  # ListState of ProcessedBatch: the shard's batch being written
         self.sizes: dict[int, int] = {}  # records added per shard since its last flush (this worker's view)
         self.due: dict[int, int] = {}  # processing time (ms) the shard's filling batch is due (this worker's view)
@@ -133,7 +149,7 @@ class EnrichValidateWrite(KeyedProcessFunction):  # type: ignore[misc]
         self.writer = BatchWriter(self.settings, self.producer)
 
     def process_element(
-        self, value: tuple[int, tuple[Record, Origin]], ctx: KeyedProcessFunction.Context
+        self, value: tuple[int, bytes], ctx: KeyedProcessFunction.Context
     ) -> Iterator[str]:
         assert self.settings is not None
         shard = value[0]
@@ -177,7 +193,7 @@ class EnrichValidateWrite(KeyedProcessFunction):  # type: ignore[misc]
         a timer settles that write if no record follows."""
         assert self.settings is not None and self.writer is not None
         self.settle(shard)
-        batch: list[tuple[Record, Origin]] = list(self.pending.get() or [])
+        batch = [handed_over(item) for item in self.pending.get() or []]
         self.sizes[shard] = 0
         self.due.pop(shard, None)
         if not batch:
@@ -277,7 +293,7 @@ def build(settings: Settings, *, bounded: bool = True, enrich: bool = True, grou
     t_env.execute_sql(source_ddl(s, bounded=bounded, group_id=group_id or s.topic("ingest-job")))
     rows = t_env.to_data_stream(t_env.from_path("raw_messages"))
     records = rows.flat_map(ParseMessages(s),
-                            output_type=Types.TUPLE([Types.INT(), Types.PICKLED_BYTE_ARRAY()]))
+                            output_type=Types.TUPLE([Types.INT(), Types.PRIMITIVE_ARRAY(Types.BYTE())]))
     written = records.key_by(lambda pair: pair[0], key_type=Types.INT()).process(
         EnrichValidateWrite(s, enrich), output_type=Types.STRING())
     written.filter(lambda _line: False).print()
