@@ -132,17 +132,17 @@ def delete_namespace(settings: Settings) -> None:
     client(s).indices.delete(index=f"{s.namespace}-*", ignore=[404])
 
 
-def document(record: BaseModel) -> dict[str, Any]:
-    return record.model_dump(mode="json", exclude_none=True)
+def document_json(record: BaseModel) -> str:
+    """A record as it is indexed (and as the ingest job sends it to its topics): JSON, without nulls."""
+    return record.model_dump_json(exclude_none=True)
 
 
 def bulk_action(record: BaseModel, settings: Settings, *, source: str | None = None) -> dict[str, Any]:
-    """The index action of one document; ``source`` is its JSON (``model_dump_json(exclude_none=True)``,
-    the same document as ``document``) when the caller has it already. JSON text goes to the bulk body
-    as it is."""
+    """The index action of one document; ``source`` is its ``document_json`` when the caller has it
+    already. JSON text goes to the bulk body as it is."""
     rid = getattr(record, "id")  # noqa: B009 - every indexed type has an id
     return {"_op_type": "index", "_index": alias_name(type_name_of(record), settings), "_id": rid,
-            "_source": record.model_dump_json(exclude_none=True) if source is None else source}
+            "_source": document_json(record) if source is None else source}
 
 
 def bulk_actions(records: Iterable[BaseModel], settings: Settings) -> Iterator[dict[str, Any]]:

@@ -63,7 +63,7 @@ def write_batch(batch: ProcessedBatch, settings: Settings, producer: Any) -> Non
         *((settings.topic("records"), r.model_copy(update=stamp)) for r in batch.valid),
         *((settings.topic("deadletter"), r.model_copy(update=stamp)) for r in batch.rejected),
     ]
-    bodies = [record.model_dump_json(exclude_none=True) for _, record in outgoing]
+    bodies = [es_io.document_json(record) for _, record in outgoing]
     es_io.write_actions([es_io.bulk_action(record, settings, source=body)
                          for (_, record), body in zip(outgoing, bodies, strict=True)], settings)
     kafka_io.send_all(producer, ((topic, record.id, body.encode())
