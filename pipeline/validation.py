@@ -1,23 +1,30 @@
 """Batch validation: runs the Great Expectations suite that ``schemas.generate`` derives from the field
 facts, and turns failures into dead letters. No rule is written here.
 
-A batch of records is flattened into one long frame (one row per checked value: the record's position,
-its field path, the value as text, number and day; ``schemas.generate.FRAME_COLUMNS``), and each
-expectation is scoped to its path with a ``row_condition``. One GE validation per batch keeps the cost per
-record low. Records with a failed expectation become dead letters naming it.
+A batch of records becomes one wide frame: a column per checked path and form of its values
+(``Check.frame_column``), holding the values found at that path in the batch, one per row, with the
+position of each value's record kept beside the frame. Each expectation reads its own column, so GE filters
+nothing per expectation, and one GE validation covers the batch. It runs in two passes: the whole suite
+with GE's boolean results (cheap: most batches pass), then, for the expectations that failed, the same
+expectations with the failing rows' indexes. Records with a failed expectation become dead letters
+naming it.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Mapping, Sequence
+import logging
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
 import pandas as pd
 
-from schemas.generate import DAY_COLUMN, FRAME_COLUMNS, PATH_COLUMN, POSITION_COLUMN, Check, generated_checks
+from schemas.generate import DAY_COLUMN, NUMBER_COLUMN, Check, generated_checks
 from schemas.records import Record, Rejection, make_id
+
+log = logging.getLogger(__name__)
 
 
 def _leaf_values(data: Any, parts: list[str]) -> Iterable[Any]:
@@ -34,29 +41,55 @@ def _leaf_values(data: Any, parts: list[str]) -> Iterable[Any]:
         yield from _leaf_values(data.get(parts[0]), parts[1:])
 
 
-def checked_paths(checks: Iterable[Check]) -> dict[str, list[str]]:
-    """Record type -> the dotted field paths some check looks at."""
-    paths: dict[str, set[str]] = {}
+def _in_form(value: Any, form: str) -> Any:
+    """A value as the frame holds it: text (booleans as ``true``/``false``), number, or day (first 10
+    characters of a string; parsed with the column)."""
+    if form == NUMBER_COLUMN:
+        return float(value) if isinstance(value, int | float) and not isinstance(value, bool) else None
+    if form == DAY_COLUMN:
+        return str(value)[:10] if isinstance(value, str) and len(value) >= 10 else None
+    return json.dumps(value) if isinstance(value, bool) else str(value)
+
+
+@dataclass(frozen=True)
+class ValidationFrame:
+    """The wide frame of a batch and, per column, the batch position of the record of each row's value."""
+
+    frame: pd.DataFrame
+    positions: dict[str, list[int]]
+
+
+def wide_frame(records: Sequence[Record], checks: Sequence[Check]) -> ValidationFrame:
+    """The validation frame of a batch: a column per ``Check.frame_column`` that has a value in the batch."""
+    by_type: dict[str, dict[str, list[str]]] = {}  # record type -> path -> the forms read there
     for check in checks:
         record_type, _, path = check.path.partition(".")
-        paths.setdefault(record_type, set()).add(path)
-    return {record_type: sorted(found) for record_type, found in paths.items()}
-
-
-def long_frame(records: Sequence[Record], paths: Mapping[str, Sequence[str]]) -> pd.DataFrame:
-    """The validation frame of a batch: one row per value at a checked path (``paths`` by record type)."""
-    rows: list[tuple[int, str, str | None, float | None, str | None]] = []
+        forms = by_type.setdefault(record_type, {}).setdefault(path, [])
+        if check.column not in forms:
+            forms.append(check.column)
+    values: dict[str, list[Any]] = {}
+    positions: dict[str, list[int]] = {}
     for position, record in enumerate(records):
+        paths = by_type.get(record.record_type)
+        if not paths:
+            continue
         doc = record.model_dump(mode="json")
-        for path in paths.get(record.record_type, []):
-            for value in _leaf_values(doc, path.split(".")):
-                number = float(value) if isinstance(value, int | float) and not isinstance(value, bool) else None
-                text = json.dumps(value) if isinstance(value, bool) else str(value)
-                day = str(value)[:10] if isinstance(value, str) and len(value) >= 10 else None
-                rows.append((position, f"{record.record_type}.{path}", text, number, day))
-    frame = pd.DataFrame(rows, columns=list(FRAME_COLUMNS))
-    frame[DAY_COLUMN] = pd.to_datetime(frame[DAY_COLUMN], errors="coerce", format="ISO8601")
-    return frame
+        for path, forms in paths.items():
+            leaves = list(_leaf_values(doc, path.split(".")))
+            for form in forms:
+                column = f"{record.record_type}.{path}:{form}"
+                for leaf in leaves:
+                    held = _in_form(leaf, form)
+                    if held is not None:
+                        values.setdefault(column, []).append(held)
+                        positions.setdefault(column, []).append(position)
+    frame = pd.DataFrame({column: pd.Series(found) for column, found in values.items()})
+    for column in frame.columns:
+        if column.endswith(f":{DAY_COLUMN}"):
+            frame[column] = pd.to_datetime(frame[column], errors="coerce", format="ISO8601")
+        elif column.endswith(f":{NUMBER_COLUMN}"):
+            frame[column] = frame[column].astype(float)
+    return ValidationFrame(frame, positions)
 
 
 class BatchValidator:
@@ -67,7 +100,8 @@ class BatchValidator:
 
         self._gx = gx
         self.checks = generated_checks(today)
-        self._paths = checked_paths(self.checks)
+        self._by_result: dict[tuple[str, str], Check] = {(c.expectation_type, c.frame_column): c for c in self.checks}
+        assert len(self._by_result) == len(self.checks), "two checks read one column with one expectation"
         self._context = gx.get_context(mode="ephemeral")
         from great_expectations.data_context.types.base import ProgressBarsConfig
 
@@ -75,52 +109,49 @@ class BatchValidator:
         source = self._context.data_sources.add_pandas("sekisho")
         asset = source.add_dataframe_asset("records")
         self._batch_definition = asset.add_batch_definition_whole_dataframe("batch")
-        self._suites: dict[frozenset[str], Any] = {}
+        self._suites: dict[frozenset[Check], Any] = {}
 
-    def _suite_for(self, present: set[str]) -> Any:
-        """The generated suite restricted to the field paths present in a batch (built once per shape):
-        GE's cost grows with the number of expectations, and most batches hold one or two record types."""
-        key = frozenset(c.path for c in self.checks if c.path in present)
+    def _suite_of(self, checks: Iterable[Check]) -> Any:
+        """A suite of some of the generated checks (built once per set): GE's cost grows with the number
+        of expectations, and most batches hold one or two record types."""
+        key = frozenset(checks)
         if key not in self._suites:
-            self._suites[key] = self._build_suite([c for c in self.checks if c.path in key], len(self._suites))
+            import great_expectations.expectations as gxe
+
+            suite = self._gx.ExpectationSuite(name=f"sekisho-records-{len(self._suites)}")
+            for check in sorted(key, key=lambda c: (c.path, c.expectation, c.column)):
+                cls = getattr(gxe, check.expectation)
+                suite.add_expectation(cls(column=check.frame_column, **dict(check.kwargs)))
+            self._suites[key] = self._context.suites.add(suite)
         return self._suites[key]
 
-    def _build_suite(self, checks: list[Check], number: int) -> Any:
-        import great_expectations.expectations as gxe
-
-        suite = self._gx.ExpectationSuite(name=f"sekisho-records-{number}")
-        for check in checks:
-            cls = getattr(gxe, check.expectation)
-            kwargs = dict(check.kwargs)
-            suite.add_expectation(
-                cls(column=check.column, row_condition=check.row_condition, condition_parser="pandas", **kwargs)
-            )
-        return self._context.suites.add(suite)
+    def _failed(self, frame: pd.DataFrame, checks: Iterable[Check], result_format: str) -> list[tuple[Check, Any]]:
+        batch = self._batch_definition.get_batch(batch_parameters={"dataframe": frame})
+        result = batch.validate(self._suite_of(checks), result_format={"result_format": result_format})
+        failed = []
+        for outcome in result.results:
+            if not outcome.success:
+                config = outcome.expectation_config
+                failed.append((self._by_result[(config.type, config.kwargs["column"])], outcome))
+        return failed
 
     def validate(self, records: Sequence[Record]) -> tuple[list[Record], list[Rejection]]:
         """Split a batch into valid records and dead letters (one per failing record)."""
         candidates = [r for r in records if not isinstance(r, Rejection)]
         passthrough = [r for r in records if isinstance(r, Rejection)]
-        frame = long_frame(candidates, self._paths)
-        if frame.empty:
+        found = wide_frame(candidates, self.checks)
+        present = [c for c in self.checks if c.frame_column in found.positions]
+        if not present:
             return candidates, passthrough
-        present = set(frame[PATH_COLUMN])
+        failing = [check for check, _ in self._failed(found.frame, present, "BOOLEAN_ONLY")]
         failures: dict[int, list[str]] = {}
-        batch = self._batch_definition.get_batch(batch_parameters={"dataframe": frame})
-        result = batch.validate(self._suite_for(present), result_format={"result_format": "COMPLETE"})
-        by_label = {c.label: c for c in self.checks}
-        for outcome in result.results:
-            if outcome.success:
-                continue
-            config = outcome.expectation_config
-            path = str(config.kwargs.get("row_condition", "")).split('"')[1]
-            if path not in present:
-                continue
-            label = f"{_camel(config.type)}({path})"
-            check = by_label.get(label)
-            for index in outcome.result.get("unexpected_index_list") or []:
-                position = int(frame.at[int(index), POSITION_COLUMN])
-                failures.setdefault(position, []).append(check.label if check else label)
+        for check, outcome in self._failed(found.frame, failing, "COMPLETE") if failing else []:
+            indexes = outcome.result.get("unexpected_index_list") or []
+            if not indexes:  # GE could not evaluate the expectation (it raised): no record is to blame
+                log.warning("expectation %s failed on no row: %s", check.label, outcome.exception_info)
+            rows = found.positions[check.frame_column]
+            for index in indexes:
+                failures.setdefault(rows[int(index)], []).append(check.label)
         valid: list[Record] = []
         rejected: list[Rejection] = list(passthrough)
         for position, record in enumerate(candidates):
@@ -129,10 +160,6 @@ class BatchValidator:
             else:
                 valid.append(record)
         return valid, rejected
-
-
-def _camel(snake: str) -> str:
-    return "".join(part.capitalize() for part in snake.split("_"))
 
 
 def validation_rejection(record: Record, failed: list[str]) -> Rejection:

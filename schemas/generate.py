@@ -10,10 +10,11 @@ The field facts (``schemas.records.FieldFact``) are read here and nowhere else:
   rule on a fact (``checks_for_fact``); ``generated_checks(today)`` for every record type and
   ``expectation_suite_json(today)`` the same in GE's JSON form.
 
-The expectations run over the *validation frame*: one row per annotated value of a batch, with the
-columns ``FRAME_COLUMNS`` (the record's position in the batch, ``<record_type>.<dotted path>``, the value
-as text, as a number, and as a day). ``pipeline.validation`` builds that frame and runs the checks; it
-knows no rule of its own.
+The expectations run over the *validation frame* of a batch: one column per checked path and form of
+its values (``Check.frame_column``: ``<record_type>.<dotted path>:<form>``, the form one of
+``VALUE_FORMS``: the value as text, as a number, or as a day), each holding the values found at that path,
+so every expectation reads its own column. ``pipeline.validation`` builds that frame and runs the
+checks; it knows no rule of its own.
 """
 
 from __future__ import annotations
@@ -133,21 +134,20 @@ def nested_facts(cls: type[BaseModel], prefix: str = "") -> dict[str, tuple[Fiel
 # ---------------------------------------------------------------------------------------------
 # Great Expectations
 
-POSITION_COLUMN = "position"
-PATH_COLUMN = "path"
 TEXT_COLUMN = "text"
 NUMBER_COLUMN = "number"
 DAY_COLUMN = "day"
-FRAME_COLUMNS = (POSITION_COLUMN, PATH_COLUMN, TEXT_COLUMN, NUMBER_COLUMN, DAY_COLUMN)
+VALUE_FORMS = (TEXT_COLUMN, NUMBER_COLUMN, DAY_COLUMN)
 
 
 @dataclass(frozen=True)
 class Check:
-    """One generated expectation: a GE expectation class name, its path, column and keyword arguments."""
+    """One generated expectation: a GE expectation class name, its path, the form of the values it reads
+    and its keyword arguments."""
 
     expectation: str
     path: str  # "<record_type>.<dotted field path>"
-    column: str
+    column: str  # one of VALUE_FORMS
     kwargs: tuple[tuple[str, Any], ...]
 
     @property
@@ -155,8 +155,14 @@ class Check:
         return f"{self.expectation}({self.path})"
 
     @property
-    def row_condition(self) -> str:
-        return f'{PATH_COLUMN}=="{self.path}"'
+    def expectation_type(self) -> str:
+        """GE's name of the expectation (``ExpectColumnValuesToBeInSet`` -> ``expect_column_values_to_be_in_set``)."""
+        return "".join(f"_{ch.lower()}" if ch.isupper() else ch for ch in self.expectation).lstrip("_")
+
+    @property
+    def frame_column(self) -> str:
+        """The validation frame's column the expectation reads: the values at ``path`` in this form."""
+        return f"{self.path}:{self.column}"
 
 
 def _as_datetime(day: date) -> datetime:
@@ -236,18 +242,9 @@ def expectation_suite_json(today: date | None = None) -> dict[str, Any]:
         "name": "sekisho-records",
         "expectations": [
             {
-                "type": _snake(c.expectation),
-                "kwargs": {
-                    "column": c.column,
-                    **{key: _json_value(value) for key, value in c.kwargs},
-                    "row_condition": c.row_condition,
-                    "condition_parser": "pandas",
-                },
+                "type": c.expectation_type,
+                "kwargs": {"column": c.frame_column, **{key: _json_value(value) for key, value in c.kwargs}},
             }
             for c in generated_checks(today)
         ],
     }
-
-
-def _snake(name: str) -> str:
-    return "".join(f"_{ch.lower()}" if ch.isupper() else ch for ch in name).lstrip("_")

@@ -11,7 +11,7 @@ from feeds import MessageContext
 from pipeline.batch import process_batch
 from pipeline.chain import StageChain, process_message
 from pipeline.validation import BatchValidator
-from schemas.records import FlightLeg, Passenger, Record, Rejection, RiskAssessment, make_id
+from schemas.records import FlightLeg, Passenger, Record, Rejection, RiskAssessment, TravelDocument, make_id
 
 CTX = MessageContext(source="unit.json", topic="raw", partition=0, offset=7)
 
@@ -79,6 +79,30 @@ def test_batch_validation_rejects_exactly_the_records_that_break_an_expectation(
     assert by_record["p-zz"].expectation == "ExpectColumnValuesToBeInSet(passenger.nationality)"
     assert by_record["p-future"].expectation == "ExpectColumnValuesToBeBetween(passenger.date_of_birth)"
     assert all(r.reason == "validation.expectation" and r.stage == "validate" for r in rejected)
+
+
+def test_a_failing_value_in_a_list_blames_its_own_record_and_every_failed_rule(validator: BatchValidator) -> None:
+    def documents(*countries: str) -> list[TravelDocument]:
+        return [TravelDocument.model_construct(number=f"N{i}", issuing_country=c) for i, c in enumerate(countries)]
+
+    passengers = [
+        Passenger(id="p0", source_format="t", full_name="A", documents=documents("JP", "FR")),
+        Passenger(id="p1", source_format="t", full_name="B"),  # nothing to check: no column value of its own
+        Passenger.model_construct(
+            id="p2", record_type="passenger", source_format="t", full_name="C", nationality="XX",
+            documents=documents("GB", "QQ", "DE"),
+        ),
+        Passenger(id="p3", source_format="t", full_name="D", documents=documents("US")),
+    ]
+    leg = FlightLeg(id="l1", source_format="t", carrier="JL", flight_number="1", departure_airport="HKG")
+    valid, rejected = validator.validate([*passengers, leg])
+    assert [r.id for r in valid] == ["p0", "p1", "p3", "l1"]
+    (dead_letter,) = rejected
+    assert dead_letter.record_id == "p2"
+    assert dead_letter.detail == (
+        "passenger p2 failed: ExpectColumnValuesToBeInSet(passenger.documents.issuing_country), "
+        "ExpectColumnValuesToBeInSet(passenger.nationality)"
+    )
 
 
 def test_batches_with_nothing_to_check_pass_through(validator: BatchValidator) -> None:

@@ -13,7 +13,7 @@ from pydantic import ValidationError
 
 from pipeline.validation import BatchValidator
 from schemas.generate import (
-    FRAME_COLUMNS,
+    VALUE_FORMS,
     checks_for_fact,
     es_mapping,
     expectation_suite_json,
@@ -102,7 +102,7 @@ def test_every_fact_with_a_rule_produces_an_expectation() -> None:
     for fact in FIELD_FACTS:
         checks = checks_for_fact(fact, "x.y", TODAY)
         assert bool(checks) == fact.has_rule, fact
-        assert all(hasattr(gxe, c.expectation) and c.column in FRAME_COLUMNS for c in checks)
+        assert all(hasattr(gxe, c.expectation) and c.column in VALUE_FORMS for c in checks)
     generated = {c.path for c in generated_checks(TODAY)}
     for type_name, cls in RECORD_TYPES.items():
         assert {c.path for c in expectations(cls, TODAY)} <= generated
