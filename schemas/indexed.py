@@ -60,14 +60,15 @@ DOCUMENT_TYPES: dict[str, type[BaseModel]] = {
 
 INDEXED_TYPES: dict[str, type[BaseModel]] = {**RECORD_TYPES, **DOCUMENT_TYPES}
 
-_NAME_OF: dict[type[BaseModel], str] = {cls: name for name, cls in DOCUMENT_TYPES.items()}
+_NAME_OF: dict[type[BaseModel], str] = {cls: name for name, cls in INDEXED_TYPES.items()}
 
 
 def type_name_of(document: BaseModel) -> str:
-    """The indexed type a document belongs to (its index name stem)."""
+    """The indexed type a document belongs to (its index name stem). Looked up by class first: the
+    writers ask once per document, and ``isinstance`` on a model class is the slow path."""
+    name = _NAME_OF.get(type(document))
+    if name is not None:
+        return name
     if isinstance(document, Record):
         return document.record_type
-    name = _NAME_OF.get(type(document))
-    if name is None:
-        raise ValueError(f"{type(document).__name__} is not an indexed type")
-    return name
+    raise ValueError(f"{type(document).__name__} is not an indexed type")
