@@ -55,8 +55,8 @@ class Settings(BaseSettings):
     # writer is still on the previous batch (or when it holds es_bulk_chunk records); each flush costs a
     # Great Expectations run (about 10 ms for a batch of flight legs, 40-120 ms for one of mixed feed
     # records: it grows with the expectations of the record types present, not with the batch size), so a
-    # longer window spends less CPU on a light stream. A Python bundle closes after flink_bundle_ms; a network buffer is sent after
-    # flink_buffer_timeout_ms even when not full (Flink's own default is 100 ms).
+    # longer window spends less CPU on a light stream. A Python bundle closes after flink_bundle_ms; a
+    # network buffer is sent after flink_buffer_timeout_ms even when not full (Flink's own default is 100 ms).
     flink_window_ms: int = Field(default=100, ge=1)
     flink_bundle_ms: int = Field(default=50, ge=1, description="python.fn-execution.bundle.time of the jobs")
     flink_buffer_timeout_ms: int = Field(default=20, ge=0, description="execution.buffer-timeout of the jobs")
