@@ -1,13 +1,16 @@
 """Batch validation: runs the Great Expectations suite that ``schemas.generate`` derives from the field
 facts, and turns failures into dead letters. No rule is written here.
 
-A batch of records becomes one wide frame: a column per checked path and form of its values
-(``Check.frame_column``), holding the values found at that path in the batch, one per row, with the
-position of each value's record kept beside the frame. Each expectation reads its own column, so GE filters
-nothing per expectation, and one GE validation covers the batch. It runs in two passes: the whole suite
-with GE's boolean results (cheap: most batches pass), then, for the expectations that failed, the same
-expectations with the failing rows' indexes. Records with a failed expectation become dead letters
-naming it.
+A batch of records becomes one wide frame: a column per rule's fact and form of its values
+(``Check.frame_column``, e.g. ``country:text``), holding the values found in the batch at every path that
+fact annotates, one per row; the record position and the path of each row are kept beside the frame.
+One expectation per rule (``schemas.generate.rules``) reads its column: all the country fields of all
+record types are one ``ExpectColumnValuesToBeInSet``, not eleven, and GE filters nothing per expectation.
+GE's cost grows with the number of expectations, not of rows. One GE validation covers the batch, in two
+passes: the whole suite with GE's boolean results (cheap: most batches pass), then, for the expectations
+that failed, the same expectations with the failing rows' indexes. Records with a failed expectation
+become dead letters naming it and the path of the failing value (``ExpectColumnValuesToBeInSet(
+passenger.nationality)``).
 """
 
 from __future__ import annotations
@@ -21,7 +24,7 @@ from typing import Any
 
 import pandas as pd
 
-from schemas.generate import DAY_COLUMN, NUMBER_COLUMN, Check, generated_checks
+from schemas.generate import DAY_COLUMN, NUMBER_COLUMN, Check, generated_checks, rules
 from schemas.records import Record, Rejection, make_id
 
 log = logging.getLogger(__name__)
@@ -53,43 +56,41 @@ def _in_form(value: Any, form: str) -> Any:
 
 @dataclass(frozen=True)
 class ValidationFrame:
-    """The wide frame of a batch and, per column, the batch position of the record of each row's value."""
+    """The wide frame of a batch and, per column, the batch position of each row's record and the path
+    of its value (``<record_type>.<dotted path>``)."""
 
     frame: pd.DataFrame
-    positions: dict[str, list[int]]
+    rows: dict[str, list[tuple[int, str]]]
 
 
 def wide_frame(records: Sequence[Record], checks: Sequence[Check]) -> ValidationFrame:
     """The validation frame of a batch: a column per ``Check.frame_column`` that has a value in the batch."""
-    by_type: dict[str, dict[str, list[str]]] = {}  # record type -> path -> the forms read there
+    by_type: dict[str, dict[str, dict[str, str]]] = {}  # record type -> path -> form -> column
     for check in checks:
         record_type, _, path = check.path.partition(".")
-        forms = by_type.setdefault(record_type, {}).setdefault(path, [])
-        if check.column not in forms:
-            forms.append(check.column)
+        by_type.setdefault(record_type, {}).setdefault(path, {})[check.column] = check.frame_column
     values: dict[str, list[Any]] = {}
-    positions: dict[str, list[int]] = {}
+    rows: dict[str, list[tuple[int, str]]] = {}
     for position, record in enumerate(records):
         paths = by_type.get(record.record_type)
         if not paths:
             continue
         doc = record.model_dump(mode="json")
-        for path, forms in paths.items():
+        for path, columns in paths.items():
             leaves = list(_leaf_values(doc, path.split(".")))
-            for form in forms:
-                column = f"{record.record_type}.{path}:{form}"
+            for form, column in columns.items():
                 for leaf in leaves:
                     held = _in_form(leaf, form)
                     if held is not None:
                         values.setdefault(column, []).append(held)
-                        positions.setdefault(column, []).append(position)
+                        rows.setdefault(column, []).append((position, f"{record.record_type}.{path}"))
     frame = pd.DataFrame({column: pd.Series(found) for column, found in values.items()})
     for column in frame.columns:
         if column.endswith(f":{DAY_COLUMN}"):
             frame[column] = pd.to_datetime(frame[column], errors="coerce", format="ISO8601")
         elif column.endswith(f":{NUMBER_COLUMN}"):
             frame[column] = frame[column].astype(float)
-    return ValidationFrame(frame, positions)
+    return ValidationFrame(frame, rows)
 
 
 class BatchValidator:
@@ -100,8 +101,8 @@ class BatchValidator:
 
         self._gx = gx
         self.checks = generated_checks(today)
-        self._by_result: dict[tuple[str, str], Check] = {(c.expectation_type, c.frame_column): c for c in self.checks}
-        assert len(self._by_result) == len(self.checks), "two checks read one column with one expectation"
+        self._rules = rules(self.checks)  # (GE type, frame column) -> the checks of that rule
+        self._labels = {(check.rule, check.path): check.label for check in self.checks}
         self._context = gx.get_context(mode="ephemeral")
         from great_expectations.data_context.types.base import ProgressBarsConfig
 
@@ -109,49 +110,51 @@ class BatchValidator:
         source = self._context.data_sources.add_pandas("sekisho")
         asset = source.add_dataframe_asset("records")
         self._batch_definition = asset.add_batch_definition_whole_dataframe("batch")
-        self._suites: dict[frozenset[Check], Any] = {}
+        self._suites: dict[frozenset[tuple[str, str]], Any] = {}
 
-    def _suite_of(self, checks: Iterable[Check]) -> Any:
-        """A suite of some of the generated checks (built once per set): GE's cost grows with the number
-        of expectations, and most batches hold one or two record types."""
-        key = frozenset(checks)
+    def _suite_of(self, present: Iterable[tuple[str, str]]) -> Any:
+        """A suite of some of the rules (built once per set): most batches hold one or two record types."""
+        key = frozenset(present)
         if key not in self._suites:
             import great_expectations.expectations as gxe
 
             suite = self._gx.ExpectationSuite(name=f"sekisho-records-{len(self._suites)}")
-            for check in sorted(key, key=lambda c: (c.path, c.expectation, c.column)):
+            for rule in sorted(key):
+                check = self._rules[rule][0]
                 cls = getattr(gxe, check.expectation)
                 suite.add_expectation(cls(column=check.frame_column, **dict(check.kwargs)))
             self._suites[key] = self._context.suites.add(suite)
         return self._suites[key]
 
-    def _failed(self, frame: pd.DataFrame, checks: Iterable[Check], result_format: str) -> list[tuple[Check, Any]]:
+    def _failed(
+        self, frame: pd.DataFrame, present: Iterable[tuple[str, str]], result_format: str
+    ) -> list[tuple[tuple[str, str], Any]]:
         batch = self._batch_definition.get_batch(batch_parameters={"dataframe": frame})
-        result = batch.validate(self._suite_of(checks), result_format={"result_format": result_format})
-        failed = []
-        for outcome in result.results:
-            if not outcome.success:
-                config = outcome.expectation_config
-                failed.append((self._by_result[(config.type, config.kwargs["column"])], outcome))
-        return failed
+        result = batch.validate(self._suite_of(present), result_format={"result_format": result_format})
+        return [
+            ((outcome.expectation_config.type, outcome.expectation_config.kwargs["column"]), outcome)
+            for outcome in result.results
+            if not outcome.success
+        ]
 
     def validate(self, records: Sequence[Record]) -> tuple[list[Record], list[Rejection]]:
         """Split a batch into valid records and dead letters (one per failing record)."""
         candidates = [r for r in records if not isinstance(r, Rejection)]
         passthrough = [r for r in records if isinstance(r, Rejection)]
         found = wide_frame(candidates, self.checks)
-        present = [c for c in self.checks if c.frame_column in found.positions]
+        present = [rule for rule in self._rules if rule[1] in found.rows]
         if not present:
             return candidates, passthrough
-        failing = [check for check, _ in self._failed(found.frame, present, "BOOLEAN_ONLY")]
+        failing = [rule for rule, _ in self._failed(found.frame, present, "BOOLEAN_ONLY")]
         failures: dict[int, list[str]] = {}
-        for check, outcome in self._failed(found.frame, failing, "COMPLETE") if failing else []:
+        for rule, outcome in self._failed(found.frame, failing, "COMPLETE") if failing else []:
             indexes = outcome.result.get("unexpected_index_list") or []
             if not indexes:  # GE could not evaluate the expectation (it raised): no record is to blame
-                log.warning("expectation %s failed on no row: %s", check.label, outcome.exception_info)
-            rows = found.positions[check.frame_column]
+                log.warning("expectation %s %s failed on no row: %s", *rule, outcome.exception_info)
+            rows = found.rows[rule[1]]
             for index in indexes:
-                failures.setdefault(rows[int(index)], []).append(check.label)
+                position, path = rows[int(index)]
+                failures.setdefault(position, []).append(self._labels[(rule, path)])
         valid: list[Record] = []
         rejected: list[Rejection] = list(passthrough)
         for position, record in enumerate(candidates):

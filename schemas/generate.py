@@ -10,11 +10,12 @@ The field facts (``schemas.records.FieldFact``) are read here and nowhere else:
   rule on a fact (``checks_for_fact``); ``generated_checks(today)`` for every record type and
   ``expectation_suite_json(today)`` the same in GE's JSON form.
 
-The expectations run over the *validation frame* of a batch: one column per checked path and form of
-its values (``Check.frame_column``: ``<record_type>.<dotted path>:<form>``, the form one of
-``VALUE_FORMS``: the value as text, as a number, or as a day), each holding the values found at that path,
-so every expectation reads its own column. ``pipeline.validation`` builds that frame and runs the
-checks; it knows no rule of its own.
+The expectations run over the *validation frame* of a batch: one column per fact and form of its values
+(``Check.frame_column``: ``<fact>:<form>``, the form one of ``VALUE_FORMS``: the value as text, as a
+number, or as a day), holding the values found at every path that fact annotates. Every path a fact
+annotates obeys the same rule, so one expectation per rule covers them all (``rules``), and a failing
+row still names its path. ``pipeline.validation`` builds that frame and runs the checks; it knows no
+rule of its own.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from __future__ import annotations
 import hashlib
 import json
 import types
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Annotated, Any, Literal, Union, get_args, get_origin
@@ -149,6 +151,7 @@ class Check:
     path: str  # "<record_type>.<dotted field path>"
     column: str  # one of VALUE_FORMS
     kwargs: tuple[tuple[str, Any], ...]
+    fact: str  # the name of the FieldFact whose rule this is
 
     @property
     def label(self) -> str:
@@ -161,8 +164,14 @@ class Check:
 
     @property
     def frame_column(self) -> str:
-        """The validation frame's column the expectation reads: the values at ``path`` in this form."""
-        return f"{self.path}:{self.column}"
+        """The validation frame's column the expectation reads: the values of every path its fact
+        annotates, in this form."""
+        return f"{self.fact}:{self.column}"
+
+    @property
+    def rule(self) -> tuple[str, str]:
+        """What the check shares with every check of the same rule on other paths: one GE expectation."""
+        return self.expectation_type, self.frame_column
 
 
 def _as_datetime(day: date) -> datetime:
@@ -173,14 +182,16 @@ def checks_for_fact(fact: FieldFact, path: str, today: date) -> list[Check]:
     """The expectations a fact's rule makes on the values at ``path`` (none for a fact without a rule)."""
     checks: list[Check] = []
     if fact.pattern is not None:
-        checks.append(Check("ExpectColumnValuesToMatchRegex", path, TEXT_COLUMN, (("regex", fact.pattern),)))
+        checks.append(Check("ExpectColumnValuesToMatchRegex", path, TEXT_COLUMN, (("regex", fact.pattern),), fact.name))
     if fact.one_of is not None:
         checks.append(
-            Check("ExpectColumnValuesToBeInSet", path, TEXT_COLUMN, (("value_set", tuple(sorted(fact.one_of))),))
+            Check("ExpectColumnValuesToBeInSet", path, TEXT_COLUMN, (("value_set", tuple(sorted(fact.one_of))),),
+                  fact.name)
         )
     if fact.none_of is not None:
         checks.append(
-            Check("ExpectColumnValuesToNotBeInSet", path, TEXT_COLUMN, (("value_set", tuple(sorted(fact.none_of))),))
+            Check("ExpectColumnValuesToNotBeInSet", path, TEXT_COLUMN, (("value_set", tuple(sorted(fact.none_of))),),
+                  fact.name)
         )
     bounds = (("min_value", fact.minimum), ("max_value", fact.maximum))
     if any(value is not None for _, value in bounds):
@@ -190,6 +201,7 @@ def checks_for_fact(fact: FieldFact, path: str, today: date) -> list[Check]:
                 path,
                 NUMBER_COLUMN,
                 tuple((key, value) for key, value in bounds if value is not None),
+                fact.name,
             )
         )
     days = (
@@ -203,6 +215,7 @@ def checks_for_fact(fact: FieldFact, path: str, today: date) -> list[Check]:
                 path,
                 DAY_COLUMN,
                 tuple((key, value) for key, value in days if value is not None),
+                fact.name,
             )
         )
     return checks
@@ -228,6 +241,18 @@ def generated_checks(today: date | None = None) -> list[Check]:
     return [check for cls in RECORD_TYPES.values() for check in expectations(cls, day)]
 
 
+def rules(checks: Iterable[Check]) -> dict[tuple[str, str], list[Check]]:
+    """The checks by rule (``Check.rule``): one GE expectation each, over the values of all their paths.
+    Raises if two checks of one rule disagree on its arguments (two facts of one name)."""
+    found: dict[tuple[str, str], list[Check]] = {}
+    for check in checks:
+        same = found.setdefault(check.rule, [])
+        if same and same[0].kwargs != check.kwargs:
+            raise ValueError(f"{check.label} and {same[0].label} share the rule {check.rule} with other arguments")
+        same.append(check)
+    return found
+
+
 def _json_value(value: Any) -> Any:
     if isinstance(value, date):
         return value.isoformat()
@@ -237,14 +262,17 @@ def _json_value(value: Any) -> Any:
 
 
 def expectation_suite_json(today: date | None = None) -> dict[str, Any]:
-    """The generated suite in GE's JSON form (serialisable: days as ISO strings, sets as lists)."""
+    """The generated suite in GE's JSON form (serialisable: days as ISO strings, sets as lists): one
+    expectation per rule, its paths in ``meta``."""
     return {
         "name": "sekisho-records",
         "expectations": [
             {
                 "type": c.expectation_type,
                 "kwargs": {"column": c.frame_column, **{key: _json_value(value) for key, value in c.kwargs}},
+                "meta": {"paths": [check.path for check in same]},
             }
-            for c in generated_checks(today)
+            for same in rules(generated_checks(today)).values()
+            for c in same[:1]
         ],
     }

@@ -22,6 +22,7 @@ from schemas.generate import (
     index_version,
     json_schema,
     nested_facts,
+    rules,
 )
 from schemas.records import (
     COUNTRY,
@@ -92,6 +93,25 @@ def test_expectations_are_generated_from_the_facts() -> None:
     suite = expectation_suite_json(TODAY)
     assert {e["type"] for e in suite["expectations"]} >= {"expect_column_values_to_be_in_set"}
     assert json.loads(json.dumps(suite)) == suite  # the JSON form is JSON
+
+
+def test_one_expectation_per_rule_covers_every_path_the_fact_annotates() -> None:
+    suite = expectation_suite_json(TODAY)
+    in_set = [e for e in suite["expectations"] if e["type"] == "expect_column_values_to_be_in_set"]
+    countries = {e["kwargs"]["column"]: e for e in in_set}["country:text"]["meta"]["paths"]
+    assert {"passenger.nationality", "passenger.documents.issuing_country", "declaration.country_of_origin"} <= set(
+        countries
+    )
+    assert len(suite["expectations"]) == len(rules(generated_checks(TODAY))) < len(generated_checks(TODAY))
+    paths = [p for e in suite["expectations"] for p in e["meta"]["paths"]]
+    assert sorted(paths) == sorted(c.path for c in generated_checks(TODAY))  # every check, once
+
+
+def test_two_facts_of_one_name_with_other_rules_are_refused() -> None:
+    first = checks_for_fact(FieldFact("code", pattern="^[A-Z]$"), "a.x", TODAY)
+    second = checks_for_fact(FieldFact("code", pattern="^[0-9]$"), "b.y", TODAY)
+    with pytest.raises(ValueError, match="share the rule"):
+        rules([*first, *second])
 
 
 def test_every_fact_with_a_rule_produces_an_expectation() -> None:
