@@ -53,7 +53,7 @@ class Settings(BaseSettings):
     flink_max_parallelism: int = Field(default=128, ge=1, le=32768)
     # Latency against CPU: the writer flushes a batch this long after its first record, or later if the
     # writer is still on the previous batch (or when it holds es_bulk_chunk records); each flush costs a
-    # Great Expectations run (about 10 ms for a batch of flight legs, 40-120 ms for one of mixed feed
+    # Great Expectations run (about 5-10 ms for a batch of flight legs, 25-45 ms for one of mixed feed
     # records: it grows with the expectations of the record types present, not with the batch size), so a
     # longer window spends less CPU on a light stream. A Python bundle closes after flink_bundle_ms; a
     # network buffer is sent after flink_buffer_timeout_ms even when not full (Flink's own default is 100 ms).
