@@ -9,8 +9,8 @@ record types are one ``ExpectColumnValuesToBeInSet``, not eleven, and GE filters
 GE's cost grows with the number of expectations, not of rows. One GE validation covers the batch, in two
 passes: the whole suite with GE's boolean results (cheap: most batches pass), then, for the expectations
 that failed, the same expectations with the failing rows' indexes. Records with a failed expectation
-become dead letters naming it and the path of the failing value (``ExpectColumnValuesToBeInSet(
-passenger.nationality)``).
+become dead letters naming it and the path of the failing value, e.g.
+``ExpectColumnValuesToBeInSet(passenger.nationality)``.
 """
 
 from __future__ import annotations
