@@ -66,9 +66,11 @@ class ValidationFrame:
 def wide_frame(records: Sequence[Record], checks: Sequence[Check]) -> ValidationFrame:
     """The validation frame of a batch: a column per ``Check.frame_column`` that has a value in the batch."""
     by_type: dict[str, dict[str, dict[str, str]]] = {}  # record type -> path -> form -> column
+    form_of: dict[str, str] = {}  # column -> the form of its values
     for check in checks:
         record_type, _, path = check.path.partition(".")
         by_type.setdefault(record_type, {}).setdefault(path, {})[check.column] = check.frame_column
+        form_of[check.frame_column] = check.column
     values: dict[str, list[Any]] = {}
     rows: dict[str, list[tuple[int, str]]] = {}
     for position, record in enumerate(records):
@@ -86,9 +88,9 @@ def wide_frame(records: Sequence[Record], checks: Sequence[Check]) -> Validation
                         rows.setdefault(column, []).append((position, f"{record.record_type}.{path}"))
     frame = pd.DataFrame({column: pd.Series(found) for column, found in values.items()})
     for column in frame.columns:
-        if column.endswith(f":{DAY_COLUMN}"):
+        if form_of[column] == DAY_COLUMN:
             frame[column] = pd.to_datetime(frame[column], errors="coerce", format="ISO8601")
-        elif column.endswith(f":{NUMBER_COLUMN}"):
+        elif form_of[column] == NUMBER_COLUMN:
             frame[column] = frame[column].astype(float)
     return ValidationFrame(frame, rows)
 
