@@ -82,7 +82,9 @@ class TreeCpu:
 
 
 def _taskmanager_pids(settings: Settings) -> list[int]:
-    return [st.pid for st in stack_cluster.status(settings) if "taskmanager" in st.name and st.pid]
+    """The TaskManagers and the pool that forks their Python workers (its children are the jobs' workers)."""
+    return [st.pid for st in stack_cluster.status(settings)
+            if ("taskmanager" in st.name or st.name == "cluster-python-workers") and st.pid]
 
 
 def bare_bulk(settings: Settings, count: int) -> float:

@@ -61,6 +61,11 @@ class Settings(BaseSettings):
     flink_bundle_ms: int = Field(default=50, ge=1, description="python.fn-execution.bundle.time of the jobs")
     flink_buffer_timeout_ms: int = Field(default=20, ge=0, description="execution.buffer-timeout of the jobs")
     flink_checkpoint_ms: int = 5000
+    flink_python_executable: str = Field(
+        default="",
+        description="python.executable of the jobs' Python workers; empty: the interpreter that builds the job "
+                    "(the loopback cluster names its launcher of warm workers, streams/python_workers.py)",
+    )
     flink_fault_once_file: Path | None = Field(
         default=None,
         description="recovery drill: while this file exists, the writer deletes it and fails its next batch once "

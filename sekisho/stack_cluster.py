@@ -20,6 +20,7 @@ import json
 import os
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -73,13 +74,15 @@ def cluster_home(settings: Settings) -> Path:
 
 
 def cluster_settings(settings: Settings) -> Settings:
-    """The given settings pointed at the loopback cluster (replicated topics, every search node)."""
+    """The given settings pointed at the loopback cluster (replicated topics, every search node, warm Python
+    workers)."""
     return settings.model_copy(update={
         "kafka_bootstrap": ",".join(f"{HOST}:{port}" for port in KAFKA_PORTS),
         "kafka_replication_factor": 3,
         "kafka_min_insync_replicas": 2,
         "es_url": ",".join(f"http://{HOST}:{port}" for port in ES_HTTP_PORTS),
         "es_replicas": 1,
+        "flink_python_executable": str(python_launcher(settings)),
     })
 
 
@@ -103,6 +106,7 @@ def job_environment(settings: Settings) -> dict[str, str]:
         "SEKISHO_FLINK_WINDOW_MS": str(s.flink_window_ms),
         "SEKISHO_FLINK_BUNDLE_MS": str(s.flink_bundle_ms),
         "SEKISHO_FLINK_BUFFER_TIMEOUT_MS": str(s.flink_buffer_timeout_ms),
+        "SEKISHO_FLINK_PYTHON_EXECUTABLE": s.flink_python_executable,
     }
     return {**os.environ, "PYTHONPATH": str(PROJECT_ROOT), **keys}
 
@@ -224,7 +228,7 @@ def flink_configuration(settings: Settings) -> dict[str, object]:
         # A killed TaskManager is noticed within seconds, not after the default 50 s.
         "heartbeat.interval": 2000,
         "heartbeat.timeout": 12000,
-        "python.executable": sys.executable,
+        "python.executable": str(python_launcher(settings)),
         "python.client.executable": sys.executable,
     }
 
@@ -241,9 +245,54 @@ def _write_flink_conf(settings: Settings) -> Path:
 
 def flink_environment(settings: Settings) -> dict[str, str]:
     state = cluster_home(settings) / "flink"
+    _write_python_launcher(settings)
     return {**os.environ, "FLINK_HOME": str(flink_home()), "FLINK_CONF_DIR": str(_write_flink_conf(settings)),
             "FLINK_LOG_DIR": str(state / "log"), "FLINK_PID_DIR": str(state / "run"),
             "PYTHONPATH": str(PROJECT_ROOT)}
+
+
+# ---------------------------------------------------------------------------------------------
+# Warm Python workers: a pool that has imported the job code and forks each TaskManager's Python workers
+# (streams/python_workers.py); python.executable names the launcher script written here.
+
+PYTHON_WORKERS = PROJECT_ROOT / "streams" / "python_workers.py"
+
+
+def python_worker_socket(settings: Settings) -> Path:
+    return cluster_home(settings) / "flink" / "run" / "python-workers.sock"
+
+
+def python_launcher(settings: Settings) -> Path:
+    return cluster_home(settings) / "flink" / "python-worker"
+
+
+def _write_python_launcher(settings: Settings) -> Path:
+    """A script that runs the launcher with ``python -S`` (it needs only the standard library): it hands the
+    worker to the pool, or starts a cold interpreter when the pool is not there."""
+    launcher = python_launcher(settings)
+    launcher.parent.mkdir(parents=True, exist_ok=True)
+    launcher.write_text(f"#!/bin/sh\n# python.executable of the TaskManagers' Python workers\n"
+                        f"exec {sys.executable} -S {PYTHON_WORKERS} launch --socket {python_worker_socket(settings)}"
+                        f" -- \"$@\"\n")
+    launcher.chmod(0o755)
+    return launcher
+
+
+def _python_workers_start(settings: Settings) -> None:
+    _write_python_launcher(settings)
+    python_worker_socket(settings).parent.mkdir(parents=True, exist_ok=True)
+    _spawn("cluster-python-workers",
+           [sys.executable, "-m", "streams.python_workers", "serve", "--socket", str(python_worker_socket(settings))],
+           settings, cluster_home(settings) / "flink", env={**os.environ, "PYTHONPATH": str(PROJECT_ROOT)})
+
+
+def _python_workers_healthy(settings: Settings) -> bool:
+    """The pool binds its socket only once it has imported everything: connecting is being ready."""
+    if _pid("cluster-python-workers", settings) is None:
+        return False
+    with socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET) as sock:
+        sock.settimeout(1.0)
+        return sock.connect_ex(str(python_worker_socket(settings))) == 0
 
 
 def _flink_start(script: str, name: str, settings: Settings) -> None:
@@ -300,6 +349,7 @@ def _nodes() -> list[ClusterNode]:
              for i in range(len(KAFKA_PORTS))]
     nodes += [ClusterNode(f"cluster-es-{i + 1}", ES_HTTP_PORTS[i], partial(_es_start, i), partial(_es_healthy, i))
               for i in range(len(ES_HTTP_PORTS))]
+    nodes.append(ClusterNode("cluster-python-workers", 0, _python_workers_start, _python_workers_healthy))
     nodes.append(ClusterNode("cluster-flink-jobmanager", FLINK_REST_PORT, _jobmanager_start, _jobmanager_healthy))
     nodes += [ClusterNode(f"cluster-flink-taskmanager-{i + 1}", FLINK_REST_PORT, partial(_taskmanager_start, i),
                           partial(_taskmanager_healthy, i))
@@ -349,7 +399,8 @@ def up(settings: Settings, *, timeout_s: float = 300.0,
                 node.start(settings)
         for node in group:
             _wait_healthy(node, settings, deadline)
-            say(f"{node.name}: healthy on port {node.port}")
+            where = f"port {node.port}" if node.port else str(python_worker_socket(settings))
+            say(f"{node.name}: healthy on {where}")
     _wait_es_cluster(settings, deadline)
     return status(settings)
 
@@ -418,7 +469,8 @@ def submit_python_job(settings: Settings, script: Path, *script_args: str, detac
         args.append("--detached")
     if savepoint:
         args += ["--fromSavepoint", savepoint]
-    args += ["-pyclientexec", sys.executable, "-pyexec", sys.executable, "--python", str(script), *script_args]
+    args += ["-pyclientexec", sys.executable, "-pyexec", settings.flink_python_executable or sys.executable,
+             "--python", str(script), *script_args]
     result = flink_cli(settings, *args, timeout_s=timeout_s)
     for line in (result.stdout + result.stderr).splitlines():
         if "JobID" in line:

@@ -259,7 +259,7 @@ def build_environment(settings: Settings) -> StreamExecutionEnvironment:
     from sekisho.stack import flink_connector_jars
 
     config = Configuration()
-    config.set_string("python.executable", sys.executable)
+    config.set_string("python.executable", settings.flink_python_executable or sys.executable)
     config.set_string("python.fn-execution.bundle.time", str(settings.flink_bundle_ms))
     config.set_string("taskmanager.memory.managed.fraction", "0.2")
     env = StreamExecutionEnvironment.get_execution_environment(config)

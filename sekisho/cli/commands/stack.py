@@ -25,7 +25,7 @@ def _print_status(cluster: bool = False) -> bool:
     statuses = stack_cluster.status(get_settings()) if cluster else local_stack.status(get_settings())
     for st in statuses:
         all_ok &= st.healthy
-        table.add_row(st.name, str(st.pid or "-"), str(st.port), "[green]yes[/]" if st.healthy else "[red]no[/]",
+        table.add_row(st.name, str(st.pid or "-"), str(st.port or "-"), "[green]yes[/]" if st.healthy else "[red]no[/]",
                       str(st.log))
     console.print(table)
     return all_ok
