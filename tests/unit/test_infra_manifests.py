@@ -87,3 +87,34 @@ def test_targeting_workers_run_the_clis_worker_in_one_group_everywhere() -> None
     assert k8s["spec"]["replicas"] >= 2 and compose["deploy"]["replicas"] >= 2
     env = {e["name"]: str(e["value"]) for e in container["env"]}
     assert (env["SEKISHO_KAFKA_REPLICATION_FACTOR"], env["SEKISHO_KAFKA_MIN_INSYNC_REPLICAS"]) == ("3", "2")
+
+
+def test_the_image_holds_every_package_the_project_installs() -> None:
+    dockerfile = (PRODUCTION / "docker" / "Dockerfile").read_text()
+    copied = set(re.findall(r"^COPY (\w+) /opt/sekisho/\1$", dockerfile, re.MULTILINE))
+    pyproject = (PROJECT_ROOT / "pyproject.toml").read_text()
+    include = re.search(r"\[tool\.setuptools\.packages\.find\]\s*include = \[([^\]]*)\]", pyproject)
+    assert include is not None
+    packages = {name.rstrip("*") for name in re.findall(r'"([\w*]+)"', include.group(1))}
+    assert packages and packages <= copied, f"not in the image: {packages - copied}"
+
+
+def test_taskmanagers_hand_their_python_workers_to_the_pool_of_their_pod() -> None:
+    """python.executable is the launcher the image writes; it talks to the socket the pool container serves."""
+    dockerfile = (PRODUCTION / "docker" / "Dockerfile").read_text()
+    launcher = re.search(r"> (/\S+python-worker)", dockerfile)
+    socket_path = re.search(r"--socket %s -- \"\$@\"\\n' \\\n\s+(\S+)", dockerfile)
+    assert launcher is not None and socket_path is not None
+    spec = _flink_deployment()["spec"]
+    assert spec["flinkConfiguration"]["python.executable"] == launcher.group(1)
+    assert _k8s_env()["SEKISHO_FLINK_PYTHON_EXECUTABLE"] == launcher.group(1)
+    containers = {c["name"]: c for c in spec["taskManager"]["podTemplate"]["spec"]["containers"]}
+    pool = containers["python-workers"]
+    assert pool["command"][:4] == ["python", "-m", "streams.python_workers", "serve"]
+    assert pool["command"][pool["command"].index("--socket") + 1] == socket_path.group(1)
+    shared = Path(socket_path.group(1)).parent.as_posix()
+    for container in (pool, containers["flink-main-container"]):
+        assert {m["mountPath"] for m in container["volumeMounts"]} == {shared}
+    # The loopback cluster does the same with its own paths.
+    loopback = stack_cluster.cluster_settings(Settings())
+    assert loopback.flink_python_executable == str(stack_cluster.python_launcher(Settings()))
