@@ -45,7 +45,7 @@ from pipeline.time_limit import ParseTimeLimit
 from schemas.records import Record
 from sekisho.settings import Settings, get_settings
 from streams.batch_keys import batch_key, subtask_keys
-from streams.writer import BatchWriter, ProcessedBatch, fail_once, write_batch
+from streams.writer import BatchWriter, PreparedBatch, ProcessedBatch, fail_once, prepare, write_batch
 
 log = logging.getLogger(__name__)
 
@@ -117,7 +117,7 @@ class EnrichValidateWrite(KeyedProcessFunction):  # type: ignore[misc]
     letters to their topics) on the writer thread while the next batch fills.
 
     A batch stays in keyed state until its writes are acknowledged: ``pending`` holds the records of the
-    batch being filled, ``written`` the processed batch being written. At most one batch per key is being
+    batch being filled, ``written`` the prepared batch (JSON text) being written. At most one batch per key is being
     written; the next flush of the key waits for it first (backpressure)."""
 
     def __init__(self, settings: Settings, enrich: bool) -> None:
@@ -125,7 +125,7 @@ class EnrichValidateWrite(KeyedProcessFunction):  # type: ignore[misc]
         self.enrich = enrich
         self.chain: StageChain | None = None
         self.pending: Any = None  # ListState of pickled (record, origin): the shard's unflushed batch
-        self.written: Any = None  # ListState of ProcessedBatch: the shard's batch being written
+        self.written: Any = None  # ListState of PreparedBatch: the shard's batch being written
         self.sizes: dict[int, int] = {}  # records added per shard since its last flush (this worker's view)
         self.due: dict[int, int] = {}  # processing time (ms) the shard's filling batch is due (this worker's view)
         self.writes: dict[int, Future[None]] = {}  # the shard's write on the writer thread
@@ -201,7 +201,7 @@ class EnrichValidateWrite(KeyedProcessFunction):  # type: ignore[misc]
         fail_once(self.settings, "flush", len(batch))
         origins = {record.id: origin for record, origin in batch}
         result = process_batch([record for record, _ in batch], self.chain, self.validator, origins)
-        processed = ProcessedBatch(valid=result.valid, rejected=result.rejected)
+        processed = prepare(ProcessedBatch(valid=result.valid, rejected=result.rejected), self.settings)
         self.written.update([processed])
         self.pending.clear()
         self.writes[shard] = self.writer.submit(processed)
@@ -217,7 +217,8 @@ class EnrichValidateWrite(KeyedProcessFunction):  # type: ignore[misc]
         if write is not None:
             write.result()
         else:
-            restored: list[ProcessedBatch] = list(self.written.get() or [])
+            # ProcessedBatch: restored from the state of an earlier version, which kept the records
+            restored: list[PreparedBatch | ProcessedBatch] = list(self.written.get() or [])
             if not restored:
                 return
             for batch in restored:
