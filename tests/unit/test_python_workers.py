@@ -53,7 +53,7 @@ def provision() -> Iterator[str]:
 def _start_pool(socket_path: Path, preload: str, extra_path: Path | None = None) -> subprocess.Popen[bytes]:
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(str(p) for p in (PROJECT_ROOT, extra_path) if p)}
     pool = subprocess.Popen([sys.executable, "-m", "streams.python_workers", "serve", "--socket", str(socket_path),
-                             "--preload", preload], env=env, cwd=PROJECT_ROOT)
+                             "--preload", preload], env=env, cwd=PROJECT_ROOT, start_new_session=True)
     deadline = time.monotonic() + 60
     while python_workers.ping(socket_path) is None:
         assert pool.poll() is None, "the pool exited during start-up"
@@ -198,3 +198,23 @@ def test_a_worker_ends_with_its_launcher(tmp_path: Path, provision: str, how: st
     finally:
         proc.kill()
         proc.wait()
+
+
+def test_a_running_worker_outlives_the_pool(tmp_path: Path, provision: str) -> None:
+    """Stopping or killing the pool (its process group) leaves the workers it started to their launchers."""
+    socket_path = tmp_path / "run" / "workers.sock"
+    proc = _start_pool(socket_path, python_workers.BEAM_BOOT)
+    launcher = _launch(socket_path, *_boot(provision))
+    try:
+        worker = _running_worker(proc.pid, launcher)
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait()
+        time.sleep(1.0)
+        assert _alive(worker) and launcher.poll() is None
+    finally:
+        launcher.kill()
+        launcher.communicate(timeout=30)
+    deadline = time.monotonic() + 15
+    while _alive(worker):
+        assert time.monotonic() < deadline, f"worker {worker} outlived its launcher"
+        time.sleep(0.1)
