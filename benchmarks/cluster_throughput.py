@@ -7,12 +7,13 @@ In one run (``sekisho stack up --cluster`` first), each job over N and over 2N f
 Jobs are submitted with ``flink run --python``; rates use Flink's own job duration (deployment included,
 client-side job compilation excluded): N over the time of the N run (whole run, start-up included), and
 N over the difference between the 2N and the N runs (marginal: start-up cancelled out). CPU per record is
-the CPU time of the TaskManager processes and their Python workers during the 2N job, sampled from /proc
-while it runs.
+the CPU time of the TaskManager processes and their Python workers (children of the warm worker pool,
+or of the TaskManagers when they start cold) during the 2N job, sampled from /proc while it runs.
 
 Then, unless ``--rate 0``: the ingest job runs unbounded at parallelism 2 while records are produced at a
-fixed rate, and the latency of each record from produce to its bulk write (``indexed_at``, stamped by the
-writer when it sends the batch) is read back from Elasticsearch: p50/p99 record → Elasticsearch.
+fixed rate, and the latency of each record from produce to its bulk write (``indexed_at``, stamped when the
+processed batch is handed to the writer, which is free by then) is read back from Elasticsearch: p50/p99
+record → Elasticsearch.
 
     .venv/bin/python benchmarks/cluster_throughput.py [--records 20000] [--rate 500] [--seconds 30]
 """
@@ -149,8 +150,12 @@ JOBS = (("trivial p2", 2, PROJECT_ROOT / "benchmarks" / "trivial_job.py", ()),
 def timed_job(base: Settings, run: str, label: str, parallelism: int, script: Path, args: tuple[str, ...],
               n: int) -> tuple[float, float]:
     """One bounded job over ``n`` fresh records in a namespace of its own: (Flink job seconds, TM CPU s)."""
+    # The raw topic has a partition per source subtask of the largest parallelism measured: with fewer, the
+    # surplus source subtasks read nothing and their slots only write (at p4 over 2 partitions, two Python
+    # workers parsed everything).
     s = base.model_copy(update={"namespace": f"bench{run}-{label.replace(' ', '')}-{n}",
-                                "flink_parallelism": parallelism})
+                                "flink_parallelism": parallelism,
+                                "kafka_partitions": max(job[1] for job in JOBS)})
     kafka_io.ensure_topics(s)
     es_io.ensure_indices(s)
     kafka_io.produce_raw((RawMessage(payload=json.dumps(_doc(i, s.namespace)).encode(), source="bench")
@@ -186,7 +191,7 @@ def main() -> None:
     bulk_rate = bare_bulk(base.model_copy(update={"namespace": f"bench{run}"}), n)
     print(f"bulk     bare helpers.bulk, 1 thread:        {bulk_rate:8.0f} documents/s")
     # Each job runs over N and over 2N records. N / (its job time) is the rate of a whole run, start-up
-    # included (Python workers, imports, connections: several seconds, four times over at parallelism 4);
+    # included (deployment, Python workers, connections: 3-5 s with the warm worker pool);
     # N / (time over 2N - time over N) is the marginal rate, the start-up cancelled out: the rate of a job
     # that keeps running.
     # The first job on a fresh cluster is slower (JVMs not warmed up, Python environments unpacked):
