@@ -50,8 +50,16 @@ def provision() -> Iterator[str]:
     server.stop(0)
 
 
+def _clean_environment(**extra: str) -> dict[str, str]:
+    """A TaskManager's kind of environment. Not this process's: a PyFlink job run in this process (the
+    integration tests) leaves its workers' variables in ``os.environ``, among them
+    PYTHON_LOOPBACK_SERVER_ADDRESS, which sends beam_boot to this process's own loopback worker pool."""
+    keep = ("PATH", "HOME", "LANG", "LC_ALL", "TMPDIR", "JAVA_HOME")
+    return {**{k: os.environ[k] for k in keep if k in os.environ}, **extra}
+
+
 def _start_pool(socket_path: Path, preload: str, extra_path: Path | None = None) -> subprocess.Popen[bytes]:
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join(str(p) for p in (PROJECT_ROOT, extra_path) if p)}
+    env = _clean_environment(PYTHONPATH=os.pathsep.join(str(p) for p in (PROJECT_ROOT, extra_path) if p))
     pool = subprocess.Popen([sys.executable, "-m", "streams.python_workers", "serve", "--socket", str(socket_path),
                              "--preload", preload], env=env, cwd=PROJECT_ROOT, start_new_session=True)
     deadline = time.monotonic() + 60
@@ -75,7 +83,7 @@ def _launch(socket_path: Path, *args: str, env: dict[str, str] | None = None,
             **kwargs: object) -> subprocess.Popen[str]:
     command = [sys.executable, "-S", str(LAUNCHER), "launch", "--socket", str(socket_path), "--", *args]
     return subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-                            env={**os.environ, **(env or {})}, **kwargs)  # type: ignore[call-overload]
+                            env=_clean_environment(**(env or {})), **kwargs)  # type: ignore[call-overload]
 
 
 def _boot(provision: str) -> tuple[str, ...]:
