@@ -62,6 +62,7 @@ PRELOAD = (
 )
 MAX_REQUEST = 1 << 20  # bytes of one request (arguments and environment)
 CONNECT_TIMEOUT_S = 5.0
+REQUEST_TIMEOUT_S = 5.0
 
 
 def _send(sock: socket.socket, message: dict[str, Any], fds: list[int] | None = None) -> None:
@@ -161,7 +162,13 @@ class Pool:
                 conn.close()
 
     def handle(self, server: socket.socket, conn: socket.socket) -> None:
-        data, fds, _flags, _addr = socket.recv_fds(conn, MAX_REQUEST, 3)
+        conn.settimeout(REQUEST_TIMEOUT_S)  # one launcher that connects and says nothing holds up no other
+        try:
+            data, fds, _flags, _addr = socket.recv_fds(conn, MAX_REQUEST, 3)
+        except TimeoutError:
+            print(f"python worker pool: a client sent no request within {REQUEST_TIMEOUT_S:.0f} s; dropped it",
+                  flush=True)
+            return
         try:
             if not data:  # a health check that only connects
                 return
@@ -199,6 +206,7 @@ def _run_worker(conn: socket.socket, fds: list[int], request: dict[str, Any], ba
     """In the forked child: become the worker the launcher asked for, run it, report its exit status."""
     code = 1
     try:
+        conn.settimeout(None)  # the launcher-watch thread waits on it for the launcher's whole life
         os.setpgid(0, 0)  # its fate is its launcher's, not the pool's: stopping the pool leaves it running
         for sig in (signal.SIGCHLD, signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
             signal.signal(sig, signal.SIG_DFL)

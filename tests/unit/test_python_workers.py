@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -226,3 +227,13 @@ def test_a_running_worker_outlives_the_pool(tmp_path: Path, provision: str) -> N
     while _alive(worker):
         assert time.monotonic() < deadline, f"worker {worker} outlived its launcher"
         time.sleep(0.1)
+
+
+def test_a_client_that_connects_and_says_nothing_does_not_hold_up_the_pool(pool: Path, provision: str) -> None:
+    with socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET) as silent:
+        silent.connect(str(pool))
+        started = time.monotonic()
+        launcher = _launch(pool, *_boot(provision), env={"FLINK_BOOT_TESTING": "1"})
+        out, _ = launcher.communicate(timeout=60)
+        assert launcher.returncode == 0 and COLD not in out, out
+        assert time.monotonic() - started < 30  # served once the silent request timed out (5 s)
