@@ -18,6 +18,7 @@ from __future__ import annotations
 import base64
 import json
 import os
+import shlex
 import shutil
 import signal
 import socket
@@ -271,9 +272,9 @@ def _write_python_launcher(settings: Settings) -> Path:
     worker to the pool, or starts a cold interpreter when the pool is not there."""
     launcher = python_launcher(settings)
     launcher.parent.mkdir(parents=True, exist_ok=True)
-    launcher.write_text(f"#!/bin/sh\n# python.executable of the TaskManagers' Python workers\n"
-                        f"exec {sys.executable} -S {PYTHON_WORKERS} launch --socket {python_worker_socket(settings)}"
-                        f" -- \"$@\"\n")
+    command = shlex.join([sys.executable, "-S", str(PYTHON_WORKERS), "launch",
+                          "--socket", str(python_worker_socket(settings)), "--"])
+    launcher.write_text(f"#!/bin/sh\n# python.executable of the TaskManagers' Python workers\nexec {command} \"$@\"\n")
     launcher.chmod(0o755)
     return launcher
 
