@@ -267,9 +267,17 @@ def ping(socket_path: Path, timeout_s: float = 2.0) -> dict[str, Any] | None:
 # The launcher: what python.executable runs
 
 
-def _cold(args: list[str], reason: str) -> None:
-    print(f"WARNING sekisho python worker launcher: {reason}; starting a cold Python worker", file=sys.stderr,
-          flush=True)
+def cold_start_log(socket_path: Path) -> Path:
+    """Where launchers record their cold starts, beside the pool's socket (the worker's own boot log lives
+    in the job's temporary Python directory and goes with it)."""
+    return socket_path.with_name("cold-starts.log")
+
+
+def _cold(socket_path: Path, args: list[str], reason: str) -> None:
+    line = f"WARNING sekisho python worker launcher: {reason}; starting a cold Python worker"
+    print(line, file=sys.stderr, flush=True)
+    with contextlib.suppress(OSError), cold_start_log(socket_path).open("a") as log:
+        log.write(f"{time.strftime('%Y-%m-%dT%H:%M:%S%z')} pid {os.getpid()} {line}\n")
     os.execv(sys.executable, [sys.executable, *args])
 
 
@@ -285,11 +293,11 @@ def launch(socket_path: Path, args: list[str]) -> int:
         reply = _receive(sock)
     except (OSError, ValueError) as exc:
         sock.close()
-        _cold(args, f"no python worker pool at {socket_path} ({exc})")
+        _cold(socket_path, args, f"no python worker pool at {socket_path} ({exc})")
         return 1  # not reached: exec
     if not reply or "pid" not in reply:
         sock.close()
-        _cold(args, f"the python worker pool declined: {(reply or {}).get('cold', 'no answer')}")
+        _cold(socket_path, args, f"the python worker pool declined: {(reply or {}).get('cold', 'no answer')}")
         return 1
     pid = int(reply["pid"])
 

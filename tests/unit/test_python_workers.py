@@ -140,6 +140,8 @@ def test_without_a_pool_the_launcher_starts_a_cold_worker_and_says_so(provision:
     assert launcher.returncode == 0, out
     assert "no python worker pool" in out and COLD in out
     assert BOOT_TESTING_DONE in out
+    recorded = python_workers.cold_start_log(tmp_path / "nothing.sock").read_text()
+    assert "no python worker pool" in recorded and f"pid {launcher.pid}" in recorded
 
 
 def test_anything_but_beam_boot_runs_as_an_ordinary_interpreter(pool: Path) -> None:
