@@ -18,9 +18,9 @@ the launcher dies (a TaskManager killed with its process group), the worker's en
 and the worker kills itself.
 
 The pool only ever runs ``beam_boot``. It answers "cold" (and the launcher starts an ordinary
-interpreter, with a warning in the worker's log and in ``cold_start_log``) when it is not running, when it is asked for anything
-else, or when a file of any module it imported changed since it started; in that last case it also
-restarts itself, so that code that changed is never run from a stale import.
+interpreter, with a warning in the worker's log and in ``cold_start_log``) when it is not running, when
+it is asked for anything else, or when a file of any module it imported changed since it started; in
+that last case it also restarts itself, so that code that changed is never run from a stale import.
 
 This module imports nothing but the standard library at its top: the launcher runs it with ``python -S``.
 """
