@@ -191,7 +191,7 @@ def main() -> None:
     bulk_rate = bare_bulk(base.model_copy(update={"namespace": f"bench{run}"}), n)
     print(f"bulk     bare helpers.bulk, 1 thread:        {bulk_rate:8.0f} documents/s")
     # Each job runs over N and over 2N records. N / (its job time) is the rate of a whole run, start-up
-    # included (deployment, Python workers, connections: 3-5 s with the warm worker pool);
+    # included (deployment, Python workers, connections: a 1,000-record job takes ~5 s with warm workers);
     # N / (time over 2N - time over N) is the marginal rate, the start-up cancelled out: the rate of a job
     # that keeps running.
     # The first job on a fresh cluster is slower (JVMs not warmed up, Python environments unpacked):

@@ -280,7 +280,6 @@ def _write_python_launcher(settings: Settings) -> Path:
 
 
 def _python_workers_start(settings: Settings) -> None:
-    _write_python_launcher(settings)
     python_worker_socket(settings).parent.mkdir(parents=True, exist_ok=True)
     _spawn("cluster-python-workers",
            [sys.executable, "-m", "streams.python_workers", "serve", "--socket", str(python_worker_socket(settings))],

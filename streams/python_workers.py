@@ -1,8 +1,8 @@
 """Warm Python workers for the TaskManagers: a pool process that has imported the job code once and forks
 a Beam SDK worker for each request, instead of every worker starting a cold interpreter.
 
-In process mode a TaskManager starts one Python worker per Python operator chain and subtask (two per
-slot for the ingest job), each with ``$python -m pyflink.fn_execution.beam.beam_boot ...``. A cold worker
+In process mode a TaskManager starts a Python worker per slot (its Python operators share it), for
+every job, with ``$python -m pyflink.fn_execution.beam.beam_boot ...``. A cold worker
 imports Beam, PyFlink, pandas, Great Expectations and the job's modules before its first record: 3-5 s
 of CPU, paid again by every worker of every job and of every restart after a failure, all at the same
 moment. Here ``python.executable`` is a launcher (a script that runs this file's ``launch`` with
@@ -43,7 +43,7 @@ from pathlib import Path
 from typing import Any
 
 BEAM_BOOT = "pyflink.fn_execution.beam.beam_boot"
-# What a worker of the ingest and targeting jobs imports (the pickled functions reference these modules);
+# What a worker of the ingest job imports (its pickled functions reference these modules);
 # anything else is imported by the forked worker itself, as a cold one would.
 PRELOAD = (
     BEAM_BOOT,
@@ -90,19 +90,10 @@ class ModuleFiles:
 
     def __init__(self) -> None:
         self.seen: dict[str, tuple[int, int]] = {}
-        self.update()
-
-    @staticmethod
-    def _files() -> set[str]:
-        files = set()
         for module in list(sys.modules.values()):
             path = getattr(module, "__file__", None)
-            if isinstance(path, str):
-                files.add(path)
-        return files
-
-    def update(self) -> None:
-        for path in self._files() - self.seen.keys():
+            if not isinstance(path, str) or path in self.seen:
+                continue
             try:
                 st = os.stat(path)
             except OSError:
